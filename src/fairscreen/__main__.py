@@ -1,0 +1,3 @@
+from fairscreen.cli import main
+
+main()

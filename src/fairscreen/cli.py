@@ -1,0 +1,23 @@
+"""The ``fairscreen`` command: one Typer app, with each step's commands mounted from its package."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from fairscreen.world.cli import app as world_app
+
+app = typer.Typer(
+    name="fairscreen",
+    help="Background screening that is lawful by construction, with a regulator-verifiable ledger.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(world_app, name="world")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()

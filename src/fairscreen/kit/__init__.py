@@ -1,0 +1,1 @@
+"""Shared pieces every step uses: settings, database, identifiers, canonical JSON, errors."""

@@ -1,0 +1,41 @@
+"""Settings read from the environment (``FAIRSCREEN_*``) with defaults for a laptop."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "fairscreen"
+
+
+class Settings(BaseSettings):
+    """Where fairscreen keeps its state.
+
+    ``FAIRSCREEN_DATABASE_URL`` chooses the database (SQLite by default, PostgreSQL with a
+    ``postgresql+psycopg://`` URL); ``FAIRSCREEN_DATA_DIR`` holds the SQLite file, the local
+    key-encryption key and the ledger's signing key.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="FAIRSCREEN_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str | None = None
+    sqlite_synchronous: str = "FULL"
+    log_origin: str = "fairscreen.invalid/ledger"
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'fairscreen.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,23 @@
+"""Every table fairscreen has, imported in one place so that Alembic and the tests see them all."""
+
+from fairscreen.candidates.models import Candidate, CandidateDemographics
+from fairscreen.consent.models import Consent
+from fairscreen.organisations.models import Organisation, Position
+from fairscreen.rating.models import Report
+from fairscreen.screening.models import CheckRequest
+from fairscreen.sources.models import SourceQuery
+from fairscreen.vault.models import DataKey
+from fairscreen.verify.models import Finding
+
+__all__ = [
+    "Candidate",
+    "CandidateDemographics",
+    "CheckRequest",
+    "Consent",
+    "DataKey",
+    "Finding",
+    "Organisation",
+    "Position",
+    "Report",
+    "SourceQuery",
+]

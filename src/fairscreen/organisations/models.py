@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fairscreen.kit.db import Base, UTCDateTime
+
+
+class Organisation(Base):
+    """An employer or an agency. Organisations are not personal data: names are stored in clear."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    external_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # employer | agency
+    name: Mapped[str] = mapped_column(String(200))
+    jurisdiction: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Position(Base):
+    """A position an employer declared, with its category (分類分級) under a policy pack."""
+
+    __tablename__ = "positions"
+    __table_args__ = (UniqueConstraint("employer_id", "external_ref"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    external_ref: Mapped[str] = mapped_column(String(64))
+    employer_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

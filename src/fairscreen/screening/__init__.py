@@ -1,0 +1,1 @@
+"""A check request: one candidate screened for one position, from consent to report."""

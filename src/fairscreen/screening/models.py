@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fairscreen.kit.db import Base, UTCDateTime
+
+
+class CheckRequest(Base):
+    """A screening of one candidate for one position. Its scope (step 2) is fixed and stored
+    before any source is queried: ``scope`` lists the items to check with their lookback windows,
+    ``not_checked`` the items left out and why, both under ``policy`` (pack id@version)."""
+
+    __tablename__ = "check_requests"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    candidate_id: Mapped[str] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    position_id: Mapped[str] = mapped_column(ForeignKey("positions.id"), index=True)
+    employer_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    agency_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"), nullable=True)
+    consent_id: Mapped[str | None] = mapped_column(
+        ForeignKey("consents.id", ondelete="SET NULL"), nullable=True
+    )
+    status: Mapped[str] = mapped_column(String(16))  # reported | stopped
+    stop_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    policy: Mapped[str] = mapped_column(String(40))
+    as_of: Mapped[date] = mapped_column(Date)
+    scope: Mapped[dict[str, Any]] = mapped_column(JSON)
+    not_checked: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    scope_fixed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    commitment_salt: Mapped[bytes] = mapped_column(LargeBinary(16))
+
+    def committed_fields(self) -> dict[str, Any]:
+        return {
+            "candidate": self.candidate_id,
+            "position": self.position_id,
+            "consent": self.consent_id,
+            "policy": self.policy,
+            "as_of": self.as_of,
+            "scope": self.scope,
+            "not_checked": self.not_checked,
+            "scope_fixed_at": self.scope_fixed_at,
+        }

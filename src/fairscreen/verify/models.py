@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fairscreen.kit.db import Base
+
+
+class Finding(Base):
+    """What verification made of a source record: verified (and so ratable) or excluded, why.
+
+    ``ref`` names the source record (``court_records:CASE-1``); ``provenance`` says which source,
+    which query, when and on which identity keys it matched. ``detail_ct`` is the personal
+    content, sealed under the candidate's data key; it is absent for records excluded as a
+    forbidden category or a name-only match, which are never kept."""
+
+    __tablename__ = "findings"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("check_requests.id", ondelete="CASCADE"), index=True
+    )
+    ref: Mapped[str] = mapped_column(String(140))
+    item: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))  # verified | excluded
+    code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    subtype: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    occurred_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    ongoing: Mapped[bool] = mapped_column(Boolean)
+    count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    authoritative: Mapped[bool] = mapped_column(Boolean)
+    exclusion: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    provenance: Mapped[dict[str, Any]] = mapped_column(JSON)
+    detail_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    commitment_salt: Mapped[bytes] = mapped_column(LargeBinary(16))
+
+    def committed_fields(self) -> dict[str, Any]:
+        return {
+            "request": self.request_id,
+            "ref": self.ref,
+            "item": self.item,
+            "status": self.status,
+            "code": self.code,
+            "subtype": self.subtype,
+            "occurred_on": self.occurred_on,
+            "ongoing": self.ongoing,
+            "count": self.count,
+            "authoritative": self.authoritative,
+            "exclusion": self.exclusion,
+            "provenance": self.provenance,
+            "detail_ct": self.detail_ct,
+        }

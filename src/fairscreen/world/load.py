@@ -1,0 +1,405 @@
+"""Reading a world file: one streaming pass that validates every line and indexes it.
+
+The file is read line by line, each line checked against the schema (``model.LINE``) and written
+into a throwaway SQLite store (``WorldStore``) that the sandbox sources query by ID number and by
+name. Cross-line rules (unique IDs, references that resolve, known position categories) are
+checked in the same store once all lines are in. Nothing outside the store is written until the
+whole file is known to be good; on any error the store is deleted and ``WorldError`` lists the
+first problems, each naming the line and the JSON path.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from fairscreen.kit.errors import InputError
+from fairscreen.kit.names import name_key
+from fairscreen.policy.pack import PolicyPack, default_pack_for
+from fairscreen.world import model
+
+MAX_PROBLEMS = 20
+_BATCH = 2000
+
+
+class WorldError(InputError):
+    """A world file that does not load; ``problems`` has one line per error found."""
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        shown = problems[:MAX_PROBLEMS]
+        more = (
+            ""
+            if len(problems) <= MAX_PROBLEMS
+            else f"\n  (and more; showing the first {MAX_PROBLEMS})"
+        )
+        super().__init__(path, "invalid world file\n  " + "\n  ".join(shown) + more)
+        self.problems = problems
+
+
+def json_path(loc: Iterable[int | str]) -> str:
+    out = "$"
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _describe(exc: ValidationError, raw: Any) -> list[str]:
+    """Turn a Pydantic error into ``$.path: message`` strings (the union tag dropped)."""
+    tag = raw.get("type") if isinstance(raw, dict) else None
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = list(err["loc"])
+        if loc and tag is not None and loc[0] == tag:
+            loc = loc[1:]
+        msg = err["msg"]
+        if err["type"] == "union_tag_invalid":
+            msg = f"unknown record type {tag!r}"
+            loc = ["type"]
+        elif err["type"] == "union_tag_not_found":
+            msg = "missing 'type'"
+        out.append(f"{json_path(loc)}: {msg}")
+    return out
+
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE ids (id TEXT NOT NULL, line INTEGER NOT NULL, type TEXT NOT NULL);
+CREATE TABLE refs (line INTEGER NOT NULL, path TEXT NOT NULL, target TEXT NOT NULL,
+                   want TEXT NOT NULL);
+CREATE TABLE organisations (id TEXT PRIMARY KEY, kind TEXT NOT NULL, body BLOB NOT NULL);
+CREATE TABLE positions (id TEXT PRIMARY KEY, category TEXT NOT NULL, body BLOB NOT NULL);
+CREATE TABLE candidates (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, body BLOB NOT NULL);
+CREATE TABLE demographics (candidate TEXT NOT NULL, body BLOB NOT NULL);
+CREATE TABLE records (rowid INTEGER PRIMARY KEY, type TEXT NOT NULL, body BLOB NOT NULL);
+CREATE TABLE by_number (number TEXT NOT NULL, type TEXT NOT NULL, record INTEGER NOT NULL);
+CREATE TABLE by_name (name TEXT NOT NULL, type TEXT NOT NULL, record INTEGER NOT NULL);
+CREATE TABLE by_candidate (candidate TEXT NOT NULL, type TEXT NOT NULL, record INTEGER NOT NULL);
+"""
+
+_INDEXES = """
+CREATE INDEX ix_ids ON ids (id);
+CREATE INDEX ix_by_number ON by_number (number, type);
+CREATE INDEX ix_by_name ON by_name (name, type);
+CREATE INDEX ix_by_candidate ON by_candidate (candidate, type);
+"""
+
+_PERSON_KEYED = model.EXTERNAL_TYPES - {"court_case", "reference"}
+
+
+@dataclass(frozen=True)
+class WorldSummary:
+    header: model.Header
+    organisations: int
+    positions: int
+    candidates: int
+    records: int
+
+
+class WorldStore:
+    """A loaded world: the validated lines, indexed for the sandbox sources."""
+
+    def __init__(self, path: Path, *, owned: bool) -> None:
+        self.path = path
+        self._owned = owned
+        self.db = sqlite3.connect(path, check_same_thread=False)
+        self.db.execute("PRAGMA query_only=ON")
+        self.header = model.Header.model_validate_json(self._meta("header"))
+
+    def _meta(self, key: str) -> str:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return str(row[0])
+
+    def close(self) -> None:
+        self.db.close()
+        if self._owned:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    def __enter__(self) -> WorldStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def summary(self) -> WorldSummary:
+        def count(table: str) -> int:
+            return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
+
+        return WorldSummary(
+            self.header,
+            count("organisations"),
+            count("positions"),
+            count("candidates"),
+            count("records"),
+        )
+
+    def organisations(self) -> list[model.Organisation]:
+        rows = self.db.execute("SELECT body FROM organisations ORDER BY id")
+        return [model.Organisation.model_validate_json(body) for (body,) in rows]
+
+    def positions(self) -> list[model.Position]:
+        rows = self.db.execute("SELECT body FROM positions ORDER BY id")
+        return [model.Position.model_validate_json(body) for (body,) in rows]
+
+    def candidate_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM candidates").fetchone()[0])
+
+    def candidates(self, batch: int = 1000) -> Iterator[model.Candidate]:
+        """Every candidate in file order, streamed."""
+        last = -1
+        while True:
+            rows = self.db.execute(
+                "SELECT seq, body FROM candidates WHERE seq > ? ORDER BY seq LIMIT ?", (last, batch)
+            ).fetchall()
+            if not rows:
+                return
+            for seq, body in rows:
+                last = seq
+                yield model.Candidate.model_validate_json(body)
+
+    def demographics(self) -> Iterator[model.Demographics]:
+        for (body,) in self.db.execute("SELECT body FROM demographics"):
+            yield model.Demographics.model_validate_json(body)
+
+    # -- lookups the sandbox sources make ------------------------------------------------------
+
+    def by_number(self, number: str, types: tuple[str, ...]) -> list[bytes]:
+        marks = ",".join("?" * len(types))
+        sql = (
+            "SELECT DISTINCT r.rowid, r.body FROM by_number b JOIN records r ON r.rowid = b.record "  # noqa: S608
+            f"WHERE b.number = ? AND b.type IN ({marks}) ORDER BY r.rowid"
+        )
+        return [body for _, body in self.db.execute(sql, (number, *types))]
+
+    def by_name_or_number(self, name: str, number: str, types: tuple[str, ...]) -> list[bytes]:
+        marks = ",".join("?" * len(types))
+        sql = (
+            "SELECT r.body FROM records r WHERE r.rowid IN ("  # noqa: S608
+            f"SELECT record FROM by_number WHERE number = ? AND type IN ({marks}) UNION "
+            f"SELECT record FROM by_name WHERE name = ? AND type IN ({marks})) ORDER BY r.rowid"
+        )
+        return [body for (body,) in self.db.execute(sql, (number, *types, name_key(name), *types))]
+
+    def by_candidate(self, candidate: str, types: tuple[str, ...]) -> list[bytes]:
+        marks = ",".join("?" * len(types))
+        sql = (
+            "SELECT r.body FROM by_candidate b JOIN records r ON r.rowid = b.record "  # noqa: S608
+            f"WHERE b.candidate = ? AND b.type IN ({marks}) ORDER BY r.rowid"
+        )
+        return [body for (body,) in self.db.execute(sql, (candidate, *types))]
+
+
+class _Loader:
+    def __init__(self, db: sqlite3.Connection, source: str, pack: PolicyPack | None) -> None:
+        self.db = db
+        self.source = source
+        self.pack = pack
+        self.problems: list[str] = []
+        self.pending: dict[str, list[tuple[Any, ...]]] = {}
+        self.record_rowid = 0
+        self.candidate_seq = 0
+
+    def queue(self, table: str, row: tuple[Any, ...]) -> None:
+        rows = self.pending.setdefault(table, [])
+        rows.append(row)
+        if len(rows) >= _BATCH:
+            self.flush(table)
+
+    def flush(self, table: str | None = None) -> None:
+        for name in [table] if table else list(self.pending):
+            rows = self.pending.get(name) or []
+            if rows:
+                marks = ",".join("?" * len(rows[0]))
+                self.db.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)  # noqa: S608
+                rows.clear()
+
+    def problem(self, line: int, text: str) -> None:
+        self.problems.append(f"line {line}: {text}")
+
+    def ref(self, line: int, path: str, target: str, want: str) -> None:
+        self.queue("refs", (line, path, target, want))
+
+    def add(self, line: int, rec: Any, raw: bytes) -> None:
+        kind = rec.type
+        rid = getattr(rec, "id", None)
+        if rid is not None:
+            self.queue("ids", (rid, line, kind))
+        if kind == "organisation":
+            self.queue("organisations", (rec.id, rec.kind, raw))
+        elif kind == "position":
+            self.ref(line, "$.employer", rec.employer, "employer")
+            if self.pack is not None and rec.category not in self.pack.categories:
+                self.problem(
+                    line,
+                    f"$.category: unknown position category {rec.category!r} "
+                    f"(policy pack {self.pack.ref} has {', '.join(sorted(self.pack.categories))})",
+                )
+            self.queue("positions", (rec.id, rec.category, raw))
+        elif kind == "candidate":
+            self.ref(line, "$.applies_to", rec.applies_to, "position")
+            if rec.consent is not None:
+                self.ref(line, "$.consent.recipient", rec.consent.recipient, "employer")
+                if rec.consent.agency is not None:
+                    self.ref(line, "$.consent.agency", rec.consent.agency, "agency")
+                self.queue("ids", (rec.consent.id, line, "consent"))
+            self.candidate_seq += 1
+            self.queue("candidates", (self.candidate_seq, rec.id, raw))
+        elif kind == "demographics":
+            self.ref(line, "$.candidate", rec.candidate, "candidate")
+            self.queue("demographics", (rec.candidate, raw))
+        else:
+            self.record_rowid += 1
+            rowid = self.record_rowid
+            self.queue("records", (rowid, kind, raw))
+            if kind == "reference":
+                self.ref(line, "$.candidate", rec.candidate, "candidate")
+                self.queue("by_candidate", (rec.candidate, kind, rowid))
+            elif kind == "court_case":
+                for party in rec.parties:
+                    self.queue("by_name", (name_key(party.name), kind, rowid))
+                    if party.id_number:
+                        self.queue("by_number", (party.id_number, kind, rowid))
+            else:
+                subject = rec.subject
+                self.queue("by_name", (name_key(subject.name), kind, rowid))
+                if subject.id_number:
+                    self.queue("by_number", (subject.id_number, kind, rowid))
+
+    def cross_check(self) -> None:
+        self.flush()
+        self.db.executescript(_INDEXES)
+        dupes = self.db.execute(
+            "SELECT id, group_concat(line, ', ') FROM (SELECT id, line FROM ids ORDER BY line) "
+            "GROUP BY id HAVING count(*) > 1 ORDER BY min(line) LIMIT ?",
+            (MAX_PROBLEMS,),
+        )
+        for rid, lines in dupes:
+            first, *others = lines.split(", ")
+            for other in others:
+                self.problem(
+                    int(other), f"$.id: duplicate id {rid!r} (first defined on line {first})"
+                )
+        wants = {
+            "employer": "SELECT 1 FROM organisations WHERE id = ? AND kind = 'employer'",
+            "agency": "SELECT 1 FROM organisations WHERE id = ? AND kind = 'agency'",
+            "position": "SELECT 1 FROM positions WHERE id = ?",
+            "candidate": "SELECT 1 FROM candidates WHERE id = ?",
+        }
+        for want, sql in wants.items():
+            query = (
+                f"SELECT line, path, target FROM refs WHERE want = ? AND NOT EXISTS ({sql.replace('?', 'refs.target')}) "  # noqa: S608
+                "ORDER BY line LIMIT ?"
+            )
+            for line, path, target in self.db.execute(query, (want, MAX_PROBLEMS)):
+                self.problem(line, f"{path}: {target!r} is not the id of any {want} in this file")
+        self.problems.sort(key=lambda text: int(text.split(":", 1)[0].removeprefix("line ")))
+
+
+def load_world(
+    path: Path | str,
+    *,
+    pack: PolicyPack | None = None,
+    store_path: Path | None = None,
+) -> WorldStore:
+    """Validate ``path`` and return its store; raise ``WorldError`` naming every problem found.
+
+    ``pack`` (default: the jurisdiction's pack) checks position categories. The store lives in
+    ``store_path`` if given, else in a temporary file deleted when the store is closed.
+    """
+    path = Path(path)
+    owned = store_path is None
+    if store_path is None:
+        handle, name = tempfile.mkstemp(prefix="fairscreen-world-", suffix=".sqlite")
+        import os
+
+        os.close(handle)
+        store_path = Path(name)
+        store_path.unlink()
+    elif store_path.exists():
+        raise FileExistsError(f"{store_path}: world store exists already")
+    db = sqlite3.connect(store_path)
+    try:
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
+        db.executescript(_SCHEMA)
+        loader = _Loader(db, str(path), pack)
+        header = _read(path, loader)
+        if header is not None:
+            loader.cross_check()
+        if loader.problems:
+            raise WorldError(str(path), loader.problems)
+        assert header is not None
+        db.execute("INSERT INTO meta VALUES ('header', ?)", (header.model_dump_json(),))
+        db.commit()
+        db.close()
+    except BaseException:
+        db.close()
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{store_path}{suffix}").unlink(missing_ok=True)
+        raise
+    return WorldStore(store_path, owned=owned)
+
+
+def _read(path: Path, loader: _Loader) -> model.Header | None:
+    header: model.Header | None = None
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise WorldError(str(path), [f"cannot read: {exc.strerror}"]) from None
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            if len(loader.problems) >= MAX_PROBLEMS:
+                break
+            raw = raw.strip()
+            if not raw:
+                loader.problem(number, "empty line (a world file has one JSON object per line)")
+                continue
+            try:
+                data = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                loader.problem(number, f"$: not JSON ({exc})")
+                continue
+            if not isinstance(data, dict):
+                loader.problem(number, "$: expected a JSON object")
+                continue
+            if number == 1:
+                try:
+                    header = model.Header.model_validate(data)
+                except ValidationError as exc:
+                    for text in _describe(exc, None):
+                        loader.problem(number, f"{text} (the first line must be the world header)")
+                    return None
+                if pack_problem := _pack_mismatch(loader.pack, header):
+                    loader.problem(number, pack_problem)
+                    return None
+                if loader.pack is None:
+                    loader.pack = default_pack_for(header.jurisdiction)
+                continue
+            if data.get("type") == "world":
+                loader.problem(number, "$.type: a second world header")
+                continue
+            try:
+                rec = model.LINE.validate_python(data)
+            except ValidationError as exc:
+                for text in _describe(exc, data):
+                    loader.problem(number, text)
+                continue
+            loader.add(number, rec, raw)
+    if header is None and not loader.problems:
+        loader.problem(1, "$: the file is empty (the first line must be the world header)")
+    return header
+
+
+def _pack_mismatch(pack: PolicyPack | None, header: model.Header) -> str | None:
+    if pack is not None and pack.jurisdiction != header.jurisdiction:
+        return f"$.jurisdiction: world is {header.jurisdiction}, policy pack {pack.ref} is {pack.jurisdiction}"
+    return None

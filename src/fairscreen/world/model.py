@@ -1,0 +1,411 @@
+"""The world-file records, as Pydantic models: the one definition the loader, the generator, the
+sources and the shipped JSON Schema (``world.schema.json``) all come from.
+
+A world file is JSON Lines: a header line, then one record per line, each with a ``type``.
+Records about the candidate's application (organisations, positions, candidates with their
+claims and consent, self-identified demographics) are what the platform knows; the rest are the
+external records that the sandbox sources read, keyed by the person they are about
+(``subject``), exactly as a registry would hold them: namesakes included.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+from fairscreen.kit.cnid import check_cn_resident_id
+from fairscreen.policy.vocabulary import Item
+
+FORMAT = "fairscreen-world"
+VERSION = "1.0"
+
+Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+Year = Annotated[int, Field(ge=1900, le=2100)]
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("a time zone is required (e.g. 2026-11-20T10:00:00+08:00)")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- header ---------------------------------------------------------------------------------
+
+
+class Header(_Record):
+    """The first line of every world file."""
+
+    type: Literal["world"]
+    format: Literal["fairscreen-world"]
+    version: Literal["1.0"]
+    jurisdiction: Literal["CN"]
+    as_of: date = Field(description="the date screenings in this world are made on")
+    seed: int | None = None
+    generator: str | None = None
+    description: str | None = None
+
+
+# --- what the platform knows ------------------------------------------------------------------
+
+
+class Organisation(_Record):
+    type: Literal["organisation"]
+    id: Ref
+    kind: Literal["employer", "agency"]
+    name: Name
+    jurisdiction: Literal["CN"] = "CN"
+
+
+class Position(_Record):
+    type: Literal["position"]
+    id: Ref
+    employer: Ref = Field(description="id of an organisation of kind employer")
+    title: Name
+    category: str = Field(description="a position category of the policy pack")
+
+
+class IdDocument(_Record):
+    kind: Literal["cn_resident_id", "passport"]
+    number: Annotated[str, Field(min_length=5, max_length=32)]
+
+
+class EducationClaim(_Record):
+    institution: Name
+    degree: Literal["vocational", "associate", "bachelor", "master", "doctorate"]
+    field: Name | None = None
+    graduated: Year
+
+
+class EmploymentClaim(_Record):
+    employer: Name
+    title: Name
+    start: Month
+    end: Month | None = None
+
+
+class LicenceClaim(_Record):
+    kind: Annotated[str, Field(min_length=1, max_length=40)]
+    number: Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class Claims(_Record):
+    education: list[EducationClaim] = Field(default_factory=list, max_length=10)
+    employment: list[EmploymentClaim] = Field(default_factory=list, max_length=20)
+    licences: list[LicenceClaim] = Field(default_factory=list, max_length=10)
+
+
+class Consent(_Record):
+    """The candidate's signed authorisation (籤署授權), item by item."""
+
+    id: Ref
+    items: list[Item] = Field(min_length=1)
+    separate_items: list[Item] = Field(
+        default_factory=list,
+        description="sensitive items the candidate signed a separate consent for (PIPL art. 29)",
+    )
+    purpose: Literal["pre_employment_screening"]
+    recipient: Ref = Field(description="the employer that may receive the report")
+    agency: Ref | None = Field(default=None, description="the agency that may run the check")
+    retention_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+    signed_at: AwareDatetime
+    revoked_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Consent:
+        if len(set(self.items)) != len(self.items):
+            raise ValueError("items: an item is listed twice")
+        extra = set(self.separate_items) - set(self.items)
+        if extra:
+            raise ValueError(f"separate_items: {sorted(extra)} not among items")
+        if self.revoked_at is not None and self.revoked_at < self.signed_at:
+            raise ValueError("revoked_at: before signed_at")
+        return self
+
+
+class Candidate(_Record):
+    type: Literal["candidate"]
+    id: Ref
+    name: Name
+    id_document: IdDocument
+    birth_date: date
+    applies_to: Ref = Field(description="id of the position applied for")
+    claims: Claims = Field(default_factory=Claims)
+    consent: Consent | None = Field(default=None, description="absent: the candidate refused")
+
+    @model_validator(mode="after")
+    def _id_matches(self) -> Candidate:
+        if self.id_document.kind == "cn_resident_id":
+            problem = check_cn_resident_id(self.id_document.number, self.birth_date)
+            if problem:
+                raise ValueError(f"id_document.number: {problem}")
+        return self
+
+
+class Demographics(_Record):
+    """Self-identified, optional; read by the bias audit only, never by the rating."""
+
+    type: Literal["demographics"]
+    candidate: Ref
+    sex: Literal["female", "male", "other"] | None = None
+    birth_year: Year | None = None
+    ethnicity: Annotated[str, Field(max_length=40)] | None = None
+
+
+# --- the external records the sources read ------------------------------------------------------
+
+
+class Subject(_Record):
+    """Who a record is about, as the registry wrote it down (the ID number may be missing)."""
+
+    name: Name
+    id_number: Annotated[str, Field(min_length=5, max_length=32)] | None = None
+    birth_date: date | None = None
+
+
+class IdentityRecord(_Record):
+    type: Literal["identity_record"]
+    id: Ref
+    subject: Subject
+    status: Literal["valid", "cancelled"] = "valid"
+
+
+class EducationRecord(_Record):
+    type: Literal["education_record"]
+    id: Ref
+    subject: Subject
+    institution: Name
+    degree: Literal["vocational", "associate", "bachelor", "master", "doctorate"]
+    field: Name | None = None
+    graduated: Year | None = None
+    status: Literal["graduated", "completed", "withdrawn"] = "graduated"
+
+
+class EmploymentRecord(_Record):
+    """A social-insurance contribution period: employer and months, nothing about conduct."""
+
+    type: Literal["employment_record"]
+    id: Ref
+    subject: Subject
+    employer: Name
+    start: Month
+    end: Month | None = None
+
+
+class Party(_Record):
+    name: Name
+    id_number: Annotated[str, Field(min_length=5, max_length=32)] | None = None
+    birth_date: date | None = None
+    role: Literal["plaintiff", "defendant", "third_party"]
+
+
+class CourtCase(_Record):
+    type: Literal["court_case"]
+    id: Ref
+    court: Name
+    case_number: Text
+    kind: Literal["civil", "criminal", "administrative"]
+    cause: Annotated[str, Field(min_length=1, max_length=60, description="案由, as a cause code")]
+    filed: date
+    decided: date | None = None
+    outcome: Literal[
+        "pending",
+        "convicted",
+        "acquitted",
+        "judgment_for_plaintiff",
+        "judgment_for_defendant",
+        "settled",
+        "withdrawn",
+        "dismissed",
+    ]
+    sentence_completed: date | None = None
+    parties: list[Party] = Field(min_length=1, max_length=500)
+
+
+class EnforcementRecord(_Record):
+    """An entry on the dishonest-debtor list (失信被執行人名單)."""
+
+    type: Literal["enforcement_record"]
+    id: Ref
+    subject: Subject
+    court: Name
+    case_number: Text
+    listed: date
+    removed: date | None = None
+
+
+class Offence(_Record):
+    cause: Annotated[str, Field(min_length=1, max_length=60)]
+    convicted: date
+    sentence_completed: date | None = None
+
+
+class CriminalCertificate(_Record):
+    """A police criminal-record certificate (無犯罪記錄證明 or its negative)."""
+
+    type: Literal["criminal_certificate"]
+    id: Ref
+    subject: Subject
+    issued: date
+    result: Literal["no_record", "record"]
+    offences: list[Offence] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CriminalCertificate:
+        if self.result == "no_record" and self.offences:
+            raise ValueError("offences: listed on a no_record certificate")
+        if self.result == "record" and not self.offences:
+            raise ValueError("offences: a record certificate lists at least one offence")
+        return self
+
+
+class LicenceRecord(_Record):
+    type: Literal["licence_record"]
+    id: Ref
+    subject: Subject
+    kind: Annotated[str, Field(min_length=1, max_length=40)]
+    number: Annotated[str, Field(min_length=1, max_length=40)]
+    status: Literal["valid", "expired", "revoked", "suspended"]
+    issued: date
+    expires: date | None = None
+
+
+class CreditReport(_Record):
+    type: Literal["credit_report"]
+    id: Ref
+    subject: Subject
+    as_of: date
+    serious_delinquencies: Annotated[int, Field(ge=0, le=1000)] = 0
+    last_delinquency: date | None = None
+    accounts_in_default: Annotated[int, Field(ge=0, le=1000)] = 0
+
+
+class Violation(_Record):
+    kind: Literal[
+        "drunk_driving",
+        "dui",
+        "hit_and_run",
+        "speeding_serious",
+        "speeding",
+        "red_light",
+        "parking",
+    ]
+    date: date
+    points: Annotated[int, Field(ge=0, le=12)] = 0
+
+
+class DrivingRecord(_Record):
+    type: Literal["driving_record"]
+    id: Ref
+    subject: Subject
+    licence_class: Annotated[str, Field(min_length=1, max_length=8)]
+    licence_status: Literal["valid", "suspended", "revoked"]
+    status_since: date | None = None
+    violations: list[Violation] = Field(default_factory=list, max_length=200)
+
+
+class HealthCertificate(_Record):
+    """A fitness-for-duty certificate. It has no field for a diagnosis, by design."""
+
+    type: Literal["health_certificate"]
+    id: Ref
+    subject: Subject
+    purpose: Literal["food_handler", "childcare", "driver_fitness", "healthcare_worker", "general"]
+    issued: date
+    expires: date | None = None
+    fit_for_duty: bool
+
+
+class Referee(_Record):
+    name: Name
+    relationship: Literal["manager", "colleague", "hr", "client", "subordinate", "other"]
+    organisation: Name
+
+
+class Reference(_Record):
+    """Free text a former colleague or manager gave about the candidate, in its own language."""
+
+    type: Literal["reference"]
+    id: Ref
+    candidate: Ref
+    referee: Referee
+    language: Literal["zh-Hant", "zh-Hans", "en"]
+    given: date
+    text: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+ExternalRecord = (
+    IdentityRecord
+    | EducationRecord
+    | EmploymentRecord
+    | CourtCase
+    | EnforcementRecord
+    | CriminalCertificate
+    | LicenceRecord
+    | CreditReport
+    | DrivingRecord
+    | HealthCertificate
+    | Reference
+)
+
+Line = Annotated[
+    Header | Organisation | Position | Candidate | Demographics | ExternalRecord,
+    Field(discriminator="type"),
+]
+
+LINE = TypeAdapter[
+    Header
+    | Organisation
+    | Position
+    | Candidate
+    | Demographics
+    | IdentityRecord
+    | EducationRecord
+    | EmploymentRecord
+    | CourtCase
+    | EnforcementRecord
+    | CriminalCertificate
+    | LicenceRecord
+    | CreditReport
+    | DrivingRecord
+    | HealthCertificate
+    | Reference
+](Line)
+RECORD = TypeAdapter[ExternalRecord](Annotated[ExternalRecord, Field(discriminator="type")])
+CANDIDATE = TypeAdapter(Candidate)
+
+EXTERNAL_TYPES: frozenset[str] = frozenset(
+    {
+        "identity_record",
+        "education_record",
+        "employment_record",
+        "court_case",
+        "enforcement_record",
+        "criminal_certificate",
+        "licence_record",
+        "credit_report",
+        "driving_record",
+        "health_certificate",
+        "reference",
+    }
+)
+
+
+def json_schema() -> dict[str, object]:
+    """The JSON Schema of one world-file line, as shipped in ``world.schema.json``."""
+    schema = LINE.json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://fairscreen.invalid/schemas/world-line-1.0.json"
+    schema["title"] = "fairscreen world file line, format version 1.0"
+    return schema

@@ -1,0 +1,116 @@
+"""Shared fixtures: a migrated database on SQLite and on PostgreSQL, a vault with a local key file.
+
+``scripts/test`` starts a throwaway PostgreSQL server and sets ``FAIRSCREEN_TEST_POSTGRES_URL``;
+every test that takes ``db`` runs once per backend. Run outside that script, the PostgreSQL half
+is skipped unless ``FAIRSCREEN_REQUIRE_POSTGRES=1`` says it must not be.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from fairscreen.kit.db import make_engine, session_factory, upgrade
+from fairscreen.vault import Vault
+from fairscreen.vault.keys import LocalKeyFile
+
+PG_URL = os.environ.get("FAIRSCREEN_TEST_POSTGRES_URL")
+REQUIRE_PG = os.environ.get("FAIRSCREEN_REQUIRE_POSTGRES") == "1"
+
+
+@dataclass
+class Database:
+    backend: str
+    url: str
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+
+def _pg_template(worker: str) -> str:
+    """A database migrated once per test worker, cloned (fast) for each test."""
+    assert PG_URL is not None
+    name = f"fs_template_{worker}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).first()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+            engine = make_engine(url)
+            upgrade(engine)
+            engine.dispose()
+    admin.dispose()
+    return name
+
+
+@pytest.fixture(scope="session")
+def pg_template(worker_id: str) -> str | None:
+    if PG_URL is None:
+        return None
+    return _pg_template(worker_id)
+
+
+def _postgres(pg_template: str | None) -> Iterator[tuple[str, Engine]]:
+    if PG_URL is None:
+        if REQUIRE_PG:
+            pytest.fail("FAIRSCREEN_REQUIRE_POSTGRES=1 but no FAIRSCREEN_TEST_POSTGRES_URL")
+        pytest.skip("PostgreSQL tests run under scripts/test (no FAIRSCREEN_TEST_POSTGRES_URL)")
+    name = f"fs_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    try:
+        yield url, engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(
+    request: pytest.FixtureRequest, tmp_path: Path, pg_template: str | None
+) -> Iterator[Database]:
+    """A migrated, empty database; each test that uses it runs on both backends."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'fairscreen.db'}"
+        engine = make_engine(url, sqlite_synchronous="NORMAL")
+        upgrade(engine)
+        yield Database("sqlite", url, engine, session_factory(engine))
+        engine.dispose()
+    else:
+        for url, engine in _postgres(pg_template):
+            yield Database("postgres", url, engine, session_factory(engine))
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    """A migrated SQLite database only, for tests about SQLite's own files."""
+    url = f"sqlite:///{tmp_path / 'fairscreen.db'}"
+    engine = make_engine(url, sqlite_synchronous="NORMAL")
+    upgrade(engine)
+    yield Database("sqlite", url, engine, session_factory(engine))
+    engine.dispose()
+
+
+@pytest.fixture
+def key_file(tmp_path: Path) -> Path:
+    return tmp_path / "keys" / "kek.json"
+
+
+@pytest.fixture
+def vault(key_file: Path) -> Vault:
+    return Vault(LocalKeyFile(key_file))
