@@ -4,6 +4,7 @@ from fairscreen.candidates.models import Candidate, CandidateDemographics
 from fairscreen.consent.models import Consent
 from fairscreen.organisations.models import Organisation, Position
 from fairscreen.rating.models import Report
+from fairscreen.retention.models import DestroyedSubject, DestructionCertificate
 from fairscreen.screening.models import CheckRequest
 from fairscreen.sources.models import SourceQuery
 from fairscreen.vault.models import DataKey
@@ -15,6 +16,8 @@ __all__ = [
     "CheckRequest",
     "Consent",
     "DataKey",
+    "DestroyedSubject",
+    "DestructionCertificate",
     "Finding",
     "Organisation",
     "Position",

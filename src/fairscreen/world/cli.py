@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -15,7 +16,7 @@ err = Console(stderr=True)
 
 
 @app.command()
-def validate(file: Path = typer.Argument(..., help="a world file (JSON Lines)")) -> None:
+def validate(file: Annotated[Path, typer.Argument(help="a world file (JSON Lines)")]) -> None:
     """Check FILE against the world format; name every bad line and JSON path."""
     try:
         with load_world(file) as world:

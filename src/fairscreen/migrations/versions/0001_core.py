@@ -2,7 +2,7 @@
 
 Revision ID: 0001_core
 Revises:
-Create Date: 2026-11-29 04:47:24.898449
+Create Date: 2026-11-29
 """
 
 from __future__ import annotations
@@ -30,6 +30,16 @@ def upgrade() -> None:
     with op.batch_alter_table("data_keys", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_data_keys_kek_version"), ["kek_version"], unique=False)
 
+    op.create_table(
+        "destruction_certificates",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("reason", sa.String(length=32), nullable=False),
+        sa.Column("rule", sa.String(length=80), nullable=False),
+        sa.Column("destroyed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("subjects", sa.Integer(), nullable=False),
+        sa.Column("commitment_salt", sa.LargeBinary(length=16), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_destruction_certificates")),
+    )
     op.create_table(
         "organisations",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -72,6 +82,22 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_candidates_retain_until"), ["retain_until"], unique=False
+        )
+
+    op.create_table(
+        "destroyed_subjects",
+        sa.Column("subject", sa.String(length=32), nullable=False),
+        sa.Column("certificate_id", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["certificate_id"],
+            ["destruction_certificates.id"],
+            name=op.f("fk_destroyed_subjects_certificate_id_destruction_certificates"),
+        ),
+        sa.PrimaryKeyConstraint("subject", name=op.f("pk_destroyed_subjects")),
+    )
+    with op.batch_alter_table("destroyed_subjects", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_destroyed_subjects_certificate_id"), ["certificate_id"], unique=False
         )
 
     op.create_table(
@@ -296,6 +322,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_positions_employer_id"))
 
     op.drop_table("positions")
+    with op.batch_alter_table("destroyed_subjects", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_destroyed_subjects_certificate_id"))
+
+    op.drop_table("destroyed_subjects")
     with op.batch_alter_table("candidates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_candidates_retain_until"))
         batch_op.drop_index(batch_op.f("ix_candidates_id_number_index"))
@@ -303,6 +333,7 @@ def downgrade() -> None:
 
     op.drop_table("candidates")
     op.drop_table("organisations")
+    op.drop_table("destruction_certificates")
     with op.batch_alter_table("data_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_data_keys_kek_version"))
 
