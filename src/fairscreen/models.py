@@ -1,7 +1,7 @@
 """Every table fairscreen has, imported in one place so that Alembic and the tests see them all."""
 
 from fairscreen.candidates.models import Candidate, CandidateDemographics
-from fairscreen.consent.models import Consent
+from fairscreen.consent.models import Consent, ConsentRevocation
 from fairscreen.organisations.models import Organisation, Position
 from fairscreen.rating.models import Report
 from fairscreen.retention.models import DestroyedSubject, DestructionCertificate
@@ -15,6 +15,7 @@ __all__ = [
     "CandidateDemographics",
     "CheckRequest",
     "Consent",
+    "ConsentRevocation",
     "DataKey",
     "DestroyedSubject",
     "DestructionCertificate",

@@ -7,12 +7,12 @@ package (``fairscreen/migrations``); ``upgrade`` brings any database to the head
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
@@ -30,6 +30,21 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+class Committed:
+    """A table whose rows the ledger commits to: ``__committed__`` names the columns covered and
+    every row keeps its own ``commitment_salt`` (see ``fairscreen.kit.commitment``)."""
+
+    __committed__: ClassVar[tuple[str, ...]] = ()
+
+    def committed_fields(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__committed__}
+
+    @classmethod
+    def committed_fields_of(cls, row: Mapping[str, Any]) -> dict[str, Any]:
+        """The same fields from a row given as a mapping (bulk inserts build rows as dicts)."""
+        return {name: row[name] for name in cls.__committed__}
 
 
 class UTCDateTime(TypeDecorator[datetime]):

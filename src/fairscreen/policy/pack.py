@@ -66,7 +66,7 @@ class Periods:
     deletion_request_days: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PolicyPack:
     id: str
     version: str

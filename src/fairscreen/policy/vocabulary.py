@@ -81,6 +81,7 @@ class ExclusionReason(StrEnum):
     FORBIDDEN_CATEGORY = "forbidden_category"
     PRIVATE_LIFE_HEARSAY = "private_life_hearsay"
     UNVERIFIED_SINGLE_SOURCE = "unverified_single_source"
+    NO_ADVERSE_OUTCOME = "no_adverse_outcome"
     OUTSIDE_LOOKBACK = "outside_lookback"
     NOT_JOB_RELEVANT = "not_job_relevant"
 

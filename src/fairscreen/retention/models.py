@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fairscreen.kit.db import Base, UTCDateTime
+from fairscreen.kit.db import Base, Committed, UTCDateTime
 
 
 class DestroyedSubject(Base):
@@ -21,10 +21,11 @@ class DestroyedSubject(Base):
     )
 
 
-class DestructionCertificate(Base):
+class DestructionCertificate(Base, Committed):
     """What was destroyed, when and under which rule; no personal data. Its commitment is on the
     ledger as a ``data.destroyed`` entry."""
 
+    __committed__ = ("reason", "rule", "destroyed_at", "subjects")
     __tablename__ = "destruction_certificates"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

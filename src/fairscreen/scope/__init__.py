@@ -1,0 +1,1 @@
+"""Step 2, 確定範圍 scope: what a check may cover, fixed and stored before any source is queried."""

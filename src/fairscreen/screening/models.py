@@ -6,14 +6,26 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fairscreen.kit.db import Base, UTCDateTime
+from fairscreen.kit.db import Base, Committed, UTCDateTime
 
 
-class CheckRequest(Base):
+class CheckRequest(Base, Committed):
     """A screening of one candidate for one position. Its scope (step 2) is fixed and stored
     before any source is queried: ``scope`` lists the items to check with their lookback windows,
     ``not_checked`` the items left out and why, both under ``policy`` (pack id@version)."""
 
+    __committed__ = (
+        "candidate_id",
+        "position_id",
+        "employer_id",
+        "agency_id",
+        "consent_id",
+        "policy",
+        "as_of",
+        "scope",
+        "not_checked",
+        "scope_fixed_at",
+    )
     __tablename__ = "check_requests"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -34,15 +46,3 @@ class CheckRequest(Base):
     not_checked: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     scope_fixed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     commitment_salt: Mapped[bytes] = mapped_column(LargeBinary(16))
-
-    def committed_fields(self) -> dict[str, Any]:
-        return {
-            "candidate": self.candidate_id,
-            "position": self.position_id,
-            "consent": self.consent_id,
-            "policy": self.policy,
-            "as_of": self.as_of,
-            "scope": self.scope,
-            "not_checked": self.not_checked,
-            "scope_fixed_at": self.scope_fixed_at,
-        }

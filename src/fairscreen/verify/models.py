@@ -6,10 +6,10 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fairscreen.kit.db import Base
+from fairscreen.kit.db import Base, Committed
 
 
-class Finding(Base):
+class Finding(Base, Committed):
     """What verification made of a source record: verified (and so ratable) or excluded, why.
 
     ``ref`` names the source record (``court_records:CASE-1``); ``provenance`` says which source,
@@ -17,6 +17,21 @@ class Finding(Base):
     content, sealed under the candidate's data key; it is absent for records excluded as a
     forbidden category or a name-only match, which are never kept."""
 
+    __committed__ = (
+        "request_id",
+        "ref",
+        "item",
+        "status",
+        "code",
+        "subtype",
+        "occurred_on",
+        "ongoing",
+        "count",
+        "authoritative",
+        "exclusion",
+        "provenance",
+        "detail_ct",
+    )
     __tablename__ = "findings"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -36,20 +51,3 @@ class Finding(Base):
     provenance: Mapped[dict[str, Any]] = mapped_column(JSON)
     detail_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     commitment_salt: Mapped[bytes] = mapped_column(LargeBinary(16))
-
-    def committed_fields(self) -> dict[str, Any]:
-        return {
-            "request": self.request_id,
-            "ref": self.ref,
-            "item": self.item,
-            "status": self.status,
-            "code": self.code,
-            "subtype": self.subtype,
-            "occurred_on": self.occurred_on,
-            "ongoing": self.ongoing,
-            "count": self.count,
-            "authoritative": self.authoritative,
-            "exclusion": self.exclusion,
-            "provenance": self.provenance,
-            "detail_ct": self.detail_ct,
-        }

@@ -145,6 +145,7 @@ def upgrade() -> None:
         sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("ledger_index", sa.BigInteger(), nullable=True),
         sa.Column("commitment_salt", sa.LargeBinary(length=16), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"], ["organisations.id"], name=op.f("fk_consents_agency_id_organisations")
@@ -223,6 +224,25 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "consent_revocations",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("consent_id", sa.String(length=32), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("commitment_salt", sa.LargeBinary(length=16), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["consent_id"],
+            ["consents.id"],
+            name=op.f("fk_consent_revocations_consent_id_consents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_consent_revocations")),
+    )
+    with op.batch_alter_table("consent_revocations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_consent_revocations_consent_id"), ["consent_id"], unique=False
+        )
+
+    op.create_table(
         "findings",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("request_id", sa.String(length=32), nullable=False),
@@ -261,6 +281,7 @@ def upgrade() -> None:
         sa.Column("ruleset", sa.String(length=40), nullable=False),
         sa.Column("policy", sa.String(length=40), nullable=False),
         sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ledger_index", sa.BigInteger(), nullable=True),
         sa.Column("commitment_salt", sa.LargeBinary(length=16), nullable=False),
         sa.ForeignKeyConstraint(
             ["request_id"],
@@ -307,6 +328,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_findings_request_id"))
 
     op.drop_table("findings")
+    with op.batch_alter_table("consent_revocations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_consent_revocations_consent_id"))
+
+    op.drop_table("consent_revocations")
     with op.batch_alter_table("check_requests", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_check_requests_position_id"))
         batch_op.drop_index(batch_op.f("ix_check_requests_employer_id"))
