@@ -1,0 +1,171 @@
+"""Sandbox sources: every source kind implemented over a loaded world file.
+
+They behave as the real registers would: registers keyed by ID number answer only for that
+number; the court register and the dishonest-debtor list are searched by name *or* number, so
+they bring namesakes and name-only parties, which verification must then sort out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from fairscreen.kit.names import name_key
+from fairscreen.policy.vocabulary import Item, SourceKind
+from fairscreen.sources.base import (
+    CourtRecords,
+    CreditBureau,
+    CriminalCertificates,
+    EducationRegistry,
+    EnforcementList,
+    HealthCertificates,
+    IdentityRegistry,
+    LicenceRegistry,
+    Referees,
+    SocialInsurance,
+    Source,
+    SourceRecord,
+    SourceSet,
+    Subject,
+    TrafficRecords,
+)
+from fairscreen.world import model
+from fairscreen.world.load import WorldStore
+
+
+class _ByNumber:
+    """A register keyed by ID number, holding records of one type."""
+
+    kind: SourceKind
+    record_type: str
+    authoritative = True
+
+    def __init__(self, store: WorldStore) -> None:
+        self.store = store
+
+    def query(self, subject: Subject, item: Item) -> Sequence[SourceRecord]:
+        bodies = self.store.by_number(subject.id_number, (self.record_type,))
+        return [
+            SourceRecord(self.kind, self.authoritative, model.RECORD.validate_json(b))
+            for b in bodies
+        ]
+
+
+class WorldIdentityRegistry(_ByNumber, IdentityRegistry):
+    kind = SourceKind.IDENTITY_REGISTRY
+    record_type = "identity_record"
+
+
+class WorldEducationRegistry(_ByNumber, EducationRegistry):
+    kind = SourceKind.EDUCATION_REGISTRY
+    record_type = "education_record"
+
+
+class WorldSocialInsurance(_ByNumber, SocialInsurance):
+    kind = SourceKind.SOCIAL_INSURANCE
+    record_type = "employment_record"
+
+
+class WorldCriminalCertificates(_ByNumber, CriminalCertificates):
+    kind = SourceKind.CRIMINAL_CERTIFICATE
+    record_type = "criminal_certificate"
+
+
+class WorldLicenceRegistry(_ByNumber, LicenceRegistry):
+    kind = SourceKind.LICENCE_REGISTRY
+    record_type = "licence_record"
+
+
+class WorldCreditBureau(_ByNumber, CreditBureau):
+    kind = SourceKind.CREDIT_BUREAU
+    record_type = "credit_report"
+
+
+class WorldTrafficRecords(_ByNumber, TrafficRecords):
+    kind = SourceKind.TRAFFIC_RECORDS
+    record_type = "driving_record"
+
+
+class WorldHealthCertificates(_ByNumber, HealthCertificates):
+    kind = SourceKind.HEALTH_CERTIFICATES
+    record_type = "health_certificate"
+
+
+class WorldEnforcementList(EnforcementList):
+    kind = SourceKind.ENFORCEMENT_LIST
+    authoritative = True
+
+    def __init__(self, store: WorldStore) -> None:
+        self.store = store
+
+    def query(self, subject: Subject, item: Item) -> Sequence[SourceRecord]:
+        bodies = self.store.by_name_or_number(
+            subject.name, subject.id_number, ("enforcement_record",)
+        )
+        return [SourceRecord(self.kind, True, model.RECORD.validate_json(b)) for b in bodies]
+
+
+class WorldCourtRecords(CourtRecords):
+    """Judgments searched by name or number; only cases where the searched person is a defendant
+    in a case of the kind the item covers come back."""
+
+    kind = SourceKind.COURT_RECORDS
+    authoritative = True
+    _CASE_KIND: ClassVar[dict[Item, str]] = {
+        Item.CRIMINAL_RECORD: "criminal",
+        Item.CIVIL_LITIGATION: "civil",
+    }
+
+    def __init__(self, store: WorldStore) -> None:
+        self.store = store
+
+    def query(self, subject: Subject, item: Item) -> Sequence[SourceRecord]:
+        case_kind = self._CASE_KIND.get(item)
+        if case_kind is None:
+            return []
+        out = []
+        for body in self.store.by_name_or_number(subject.name, subject.id_number, ("court_case",)):
+            case = model.RECORD.validate_json(body)
+            assert isinstance(case, model.CourtCase)
+            if case.kind != case_kind:
+                continue
+            searched = [
+                p
+                for p in case.parties
+                if p.id_number == subject.id_number or name_key(p.name) == subject.name_key
+            ]
+            if any(p.role == "defendant" for p in searched):
+                out.append(SourceRecord(self.kind, True, case))
+        return out
+
+
+class WorldReferees(Referees):
+    """References are what referees told the agency: not an official register."""
+
+    kind = SourceKind.REFEREES
+    authoritative = False
+
+    def __init__(self, store: WorldStore) -> None:
+        self.store = store
+
+    def query(self, subject: Subject, item: Item) -> Sequence[SourceRecord]:
+        bodies = self.store.by_candidate(subject.candidate, ("reference",))
+        return [SourceRecord(self.kind, False, model.RECORD.validate_json(b)) for b in bodies]
+
+
+def world_sources(store: WorldStore) -> SourceSet:
+    """All eleven sandbox sources over ``store``."""
+    sources: list[Source] = [
+        WorldIdentityRegistry(store),
+        WorldEducationRegistry(store),
+        WorldSocialInsurance(store),
+        WorldCourtRecords(store),
+        WorldEnforcementList(store),
+        WorldCriminalCertificates(store),
+        WorldLicenceRegistry(store),
+        WorldCreditBureau(store),
+        WorldTrafficRecords(store),
+        WorldHealthCertificates(store),
+        WorldReferees(store),
+    ]
+    return SourceSet(sources)
