@@ -1,0 +1,262 @@
+"""The rating engine: a declared, versioned rule set (a data file) applied to verified findings.
+
+Its inputs are ``RatingInput`` and ``RatableFinding`` and nothing else. They carry the position
+category and, per finding, the item, what the finding says, how long ago it happened and a count.
+They have no field for a person's name, sex, age, ethnicity, religion, marital status, health,
+household registration or any other protected attribute, so no rule can read one (a test walks
+the types to prove it). Same inputs, same rule set: same light.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fairscreen.kit.errors import PolicyError
+from fairscreen.policy.pack import PolicyPack
+from fairscreen.policy.vocabulary import FindingCode, Item
+
+
+class Light(StrEnum):
+    GREEN = "green"  # 綠燈 nothing relevant
+    BLUE = "blue"  # 藍燈 informational only
+    YELLOW = "yellow"  # 黃燈 needs an individualised assessment
+    RED = "red"  # 紅燈 a job-related rule with a legal basis disqualifies
+
+    @property
+    def severity(self) -> int:
+        return _SEVERITY[self]
+
+
+_SEVERITY = {Light.GREEN: 0, Light.BLUE: 1, Light.YELLOW: 2, Light.RED: 3}
+DAYS_PER_YEAR = 365.2425
+
+
+@dataclass(frozen=True, slots=True)
+class RatableFinding:
+    """A verified, in-scope finding as the engine sees it."""
+
+    ref: str
+    item: Item
+    code: FindingCode
+    subtype: str | None
+    age_days: int | None  # days between the event and the screening date; None if undated
+    ongoing: bool
+    count: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RatingInput:
+    category: str  # the position category (分類分級)
+    findings: tuple[RatableFinding, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    light: Light
+    code: str
+    legal_basis: str  # a key of the policy pack's legal bases
+    item: Item
+    finding: FindingCode
+    categories: frozenset[str] | None
+    subtypes: frozenset[str] | None
+    within_years: int | None
+    min_count: int | None
+
+    def matches(self, category: str, f: RatableFinding) -> bool:
+        if f.item is not self.item or f.code is not self.finding:
+            return False
+        if self.categories is not None and category not in self.categories:
+            return False
+        if self.subtypes is not None and f.subtype not in self.subtypes:
+            return False
+        if (
+            self.within_years is not None
+            and not f.ongoing
+            and (f.age_days is None or f.age_days > self.within_years * DAYS_PER_YEAR)
+        ):
+            return False
+        return self.min_count is None or (f.count is not None and f.count >= self.min_count)
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a light is what it is: a rule, its legal basis, the findings it applied to."""
+
+    code: str
+    rule: str
+    legal_basis: str  # the citation, e.g. 未成年人保護法 第62條
+    light: Light
+    findings: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    light: Light
+    reasons: tuple[Reason, ...]
+    not_relevant: tuple[str, ...]  # refs of verified findings no rule matched
+    ruleset: str
+
+
+@dataclass(frozen=True, eq=False)
+class RuleSet:
+    id: str
+    version: str
+    pack: str
+    title: str
+    digest: str  # SHA-256 of the rule file: what the model registry publishes
+    rules: tuple[Rule, ...]
+    citations: dict[str, str]
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def rate(self, data: RatingInput) -> Rating:
+        applied: dict[str, list[str]] = {}
+        rules_by_id = {rule.id: rule for rule in self.rules}
+        not_relevant: list[str] = []
+        for finding in data.findings:
+            rule = next((r for r in self.rules if r.matches(data.category, finding)), None)
+            if rule is None:
+                not_relevant.append(finding.ref)
+            else:
+                applied.setdefault(rule.id, []).append(finding.ref)
+        reasons = tuple(
+            Reason(
+                rule.code,
+                rule.id,
+                self.citations[rule.legal_basis],
+                rule.light,
+                tuple(refs),
+            )
+            for rule_id, refs in sorted(
+                applied.items(), key=lambda kv: (-rules_by_id[kv[0]].light.severity, kv[0])
+            )
+            for rule in (rules_by_id[rule_id],)
+        )
+        light = max((r.light for r in reasons), key=lambda lt: lt.severity, default=Light.GREEN)
+        return Rating(light, reasons, tuple(not_relevant), self.ref)
+
+
+def _field(spec: dict[str, Any], key: str, where: str, kind: type) -> Any:
+    if key not in spec:
+        raise PolicyError(f"{where}.{key}: missing")
+    value = spec[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise PolicyError(f"{where}.{key}: expected {kind.__name__}, got {value!r}")
+    return value
+
+
+_RULE_KEYS = {
+    "id",
+    "light",
+    "code",
+    "legal_basis",
+    "item",
+    "finding",
+    "categories",
+    "subtypes",
+    "within_years",
+    "min_count",
+}
+
+
+def parse_ruleset(text: str, pack: PolicyPack, *, origin: str = "<rules>") -> RuleSet:
+    """Parse and check a rule file against ``pack``; errors name the rule and key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{origin}: {exc}") from None
+    head = _field(data, "ruleset", origin, dict)
+    where = f"{origin}: ruleset"
+    if _field(head, "pack", where, str) != pack.id:
+        raise PolicyError(f"{where}.pack: rule set is for pack {head['pack']!r}, not {pack.id!r}")
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for i, spec in enumerate(_field(data, "rules", origin, list)):
+        at = f"{origin}: rules[{i}]"
+        unknown = set(spec) - _RULE_KEYS
+        if unknown:
+            raise PolicyError(f"{at}: unknown key(s) {sorted(unknown)}")
+        rule_id = _field(spec, "id", at, str)
+        at = f"{origin}: rules[{i}] ({rule_id})"
+        if rule_id in seen:
+            raise PolicyError(f"{at}.id: duplicate rule id")
+        seen.add(rule_id)
+        try:
+            light = Light(_field(spec, "light", at, str))
+            item = Item(_field(spec, "item", at, str))
+            finding = FindingCode(_field(spec, "finding", at, str))
+        except ValueError as exc:
+            raise PolicyError(f"{at}: {exc}") from None
+        if light is Light.GREEN:
+            raise PolicyError(
+                f"{at}.light: a rule cannot give green (green is the absence of reasons)"
+            )
+        basis = _field(spec, "legal_basis", at, str)
+        if basis not in pack.legal_bases:
+            raise PolicyError(
+                f"{at}.legal_basis: {basis!r} is not a legal basis of pack {pack.ref}"
+            )
+        categories = spec.get("categories")
+        if categories is not None:
+            unknown_cats = set(categories) - set(pack.categories)
+            if unknown_cats:
+                raise PolicyError(f"{at}.categories: unknown {sorted(unknown_cats)}")
+            for cat in categories:
+                if item not in pack.categories[cat].items:
+                    raise PolicyError(f"{at}: item {item} is never in scope for category {cat!r}")
+        rules.append(
+            Rule(
+                id=rule_id,
+                light=light,
+                code=_field(spec, "code", at, str),
+                legal_basis=basis,
+                item=item,
+                finding=finding,
+                categories=frozenset(categories) if categories is not None else None,
+                subtypes=frozenset(spec["subtypes"]) if "subtypes" in spec else None,
+                within_years=_field(spec, "within_years", at, int)
+                if "within_years" in spec
+                else None,
+                min_count=_field(spec, "min_count", at, int) if "min_count" in spec else None,
+            )
+        )
+    return RuleSet(
+        id=_field(head, "id", where, str),
+        version=_field(head, "version", where, str),
+        pack=pack.id,
+        title=_field(head, "title", where, str),
+        digest=hashlib.sha256(text.encode()).hexdigest(),
+        rules=tuple(rules),
+        citations={key: basis.citation for key, basis in pack.legal_bases.items()},
+    )
+
+
+def load_ruleset_file(path: Path, pack: PolicyPack) -> RuleSet:
+    return parse_ruleset(path.read_text(encoding="utf-8"), pack, origin=str(path))
+
+
+@cache
+def load_ruleset(name: str, pack: PolicyPack) -> RuleSet:
+    """A rule set shipped with fairscreen, by file stem (``cn-2026.1``)."""
+    resource = resources.files("fairscreen.rating") / "rulesets" / f"{name}.toml"
+    if not resource.is_file():
+        raise PolicyError(f"no rule set named {name!r}")
+    return parse_ruleset(resource.read_text(encoding="utf-8"), pack, origin=f"rulesets/{name}.toml")
+
+
+def default_ruleset_for(pack: PolicyPack) -> RuleSet:
+    names = {"cn": "cn-2026.1"}
+    try:
+        return load_ruleset(names[pack.id], pack)
+    except KeyError:
+        raise PolicyError(f"no rule set for pack {pack.id!r}") from None
