@@ -46,7 +46,7 @@ class RatableFinding:
     item: Item
     code: FindingCode
     subtype: str | None
-    age_days: int | None  # days between the event and the screening date; None if undated
+    days_since: int | None  # days between the event and the screening date; None if undated
     ongoing: bool
     count: int | None
 
@@ -80,7 +80,7 @@ class Rule:
         if (
             self.within_years is not None
             and not f.ongoing
-            and (f.age_days is None or f.age_days > self.within_years * DAYS_PER_YEAR)
+            and (f.days_since is None or f.days_since > self.within_years * DAYS_PER_YEAR)
         ):
             return False
         return self.min_count is None or (f.count is not None and f.count >= self.min_count)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from rich.console import Console
 
 from fairscreen.kit.errors import FairscreenError
 from fairscreen.world.load import load_world
+from fairscreen.world.model import json_schema
 
 app = typer.Typer(help="Make and check sandbox world files.", no_args_is_help=True)
 err = Console(stderr=True)
@@ -29,3 +31,9 @@ def validate(file: Annotated[Path, typer.Argument(help="a world file (JSON Lines
         f"{summary.organisations} organisations, {summary.positions} positions, "
         f"{summary.candidates} candidates, {summary.records} external records"
     )
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of one world-file line (what ships as world.schema.json)."""
+    typer.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))

@@ -10,6 +10,7 @@ first problems, each naming the line and the JSON path.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -50,8 +51,14 @@ def json_path(loc: Iterable[int | str]) -> str:
     return out
 
 
+_NAMED = re.compile(r"^Value error, ([A-Za-z_][\w.]*): (.*)$", re.DOTALL)
+
+
 def _describe(exc: ValidationError, raw: Any) -> list[str]:
-    """Turn a Pydantic error into ``$.path: message`` strings (the union tag dropped)."""
+    """Turn a Pydantic error into ``$.path: message`` strings (the union tag dropped).
+
+    A model-level check names the field it is about at the start of its message
+    (``"id_document.number: ..."``); that field goes into the path."""
     tag = raw.get("type") if isinstance(raw, dict) else None
     out = []
     for err in exc.errors(include_url=False):
@@ -59,6 +66,9 @@ def _describe(exc: ValidationError, raw: Any) -> list[str]:
         if loc and tag is not None and loc[0] == tag:
             loc = loc[1:]
         msg = err["msg"]
+        if err["type"] == "value_error" and (named := _NAMED.match(msg)):
+            loc.extend(named.group(1).split("."))
+            msg = named.group(2)
         if err["type"] == "union_tag_invalid":
             msg = f"unknown record type {tag!r}"
             loc = ["type"]
@@ -71,6 +81,7 @@ def _describe(exc: ValidationError, raw: Any) -> list[str]:
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE ids (id TEXT NOT NULL, line INTEGER NOT NULL, type TEXT NOT NULL);
+CREATE TABLE ghosts (id TEXT NOT NULL, type TEXT NOT NULL);
 CREATE TABLE refs (line INTEGER NOT NULL, path TEXT NOT NULL, target TEXT NOT NULL,
                    want TEXT NOT NULL);
 CREATE TABLE organisations (id TEXT PRIMARY KEY, kind TEXT NOT NULL, body BLOB NOT NULL);
@@ -85,6 +96,7 @@ CREATE TABLE by_candidate (candidate TEXT NOT NULL, type TEXT NOT NULL, record I
 
 _INDEXES = """
 CREATE INDEX ix_ids ON ids (id);
+CREATE INDEX ix_demographics ON demographics (candidate);
 CREATE INDEX ix_by_number ON by_number (number, type);
 CREATE INDEX ix_by_name ON by_name (name, type);
 CREATE INDEX ix_by_candidate ON by_candidate (candidate, type);
@@ -169,6 +181,18 @@ class WorldStore:
     def demographics(self) -> Iterator[model.Demographics]:
         for (body,) in self.db.execute("SELECT body FROM demographics"):
             yield model.Demographics.model_validate_json(body)
+
+    def demographics_for(self, candidates: list[str]) -> dict[str, model.Demographics]:
+        marks = ",".join("?" * len(candidates))
+        rows = self.db.execute(
+            f"SELECT body FROM demographics WHERE candidate IN ({marks})",  # noqa: S608
+            candidates,
+        )
+        out = {}
+        for (body,) in rows:
+            demo = model.Demographics.model_validate_json(body)
+            out[demo.candidate] = demo
+        return out
 
     # -- lookups the sandbox sources make ------------------------------------------------------
 
@@ -288,11 +312,17 @@ class _Loader:
                 self.problem(
                     int(other), f"$.id: duplicate id {rid!r} (first defined on line {first})"
                 )
+        # Lines that failed validation still define their id ("ghosts"), so that one bad line
+        # is reported once and not again at every line that refers to it.
         wants = {
-            "employer": "SELECT 1 FROM organisations WHERE id = ? AND kind = 'employer'",
-            "agency": "SELECT 1 FROM organisations WHERE id = ? AND kind = 'agency'",
-            "position": "SELECT 1 FROM positions WHERE id = ?",
-            "candidate": "SELECT 1 FROM candidates WHERE id = ?",
+            "employer": "SELECT 1 FROM organisations WHERE id = ? AND kind = 'employer' "
+            "UNION ALL SELECT 1 FROM ghosts WHERE id = ? AND type = 'organisation'",
+            "agency": "SELECT 1 FROM organisations WHERE id = ? AND kind = 'agency' "
+            "UNION ALL SELECT 1 FROM ghosts WHERE id = ? AND type = 'organisation'",
+            "position": "SELECT 1 FROM positions WHERE id = ? "
+            "UNION ALL SELECT 1 FROM ghosts WHERE id = ? AND type = 'position'",
+            "candidate": "SELECT 1 FROM candidates WHERE id = ? "
+            "UNION ALL SELECT 1 FROM ghosts WHERE id = ? AND type = 'candidate'",
         }
         for want, sql in wants.items():
             query = (
@@ -392,6 +422,8 @@ def _read(path: Path, loader: _Loader) -> model.Header | None:
             except ValidationError as exc:
                 for text in _describe(exc, data):
                     loader.problem(number, text)
+                if isinstance(data.get("id"), str) and isinstance(data.get("type"), str):
+                    loader.queue("ghosts", (data["id"], data["type"]))
                 continue
             loader.add(number, rec, raw)
     if header is None and not loader.problems:
