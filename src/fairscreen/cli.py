@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from fairscreen.screening.cli import demo, screen
 from fairscreen.world.cli import app as world_app
 
 app = typer.Typer(
@@ -15,6 +16,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command()(demo)
+app.command()(screen)
 app.add_typer(world_app, name="world")
 
 

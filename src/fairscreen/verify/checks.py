@@ -717,6 +717,8 @@ def verify_fitness(ctx: Context, records: Records) -> list[Finding]:
 def verify_references(ctx: Context, records: Records) -> list[Finding]:
     """Screen each reference sentence; keep only job-relevant misconduct claims, as candidates
     for corroboration. Forbidden-category and private-life remarks are dropped unkept."""
+    if not records:
+        return []
     from fairscreen.verify.references import screen_reference
 
     out: list[Finding] = []

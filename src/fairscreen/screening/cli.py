@@ -1,0 +1,172 @@
+"""``fairscreen screen`` and ``fairscreen demo``."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from fairscreen.kit.db import make_engine, session_factory, upgrade
+from fairscreen.kit.errors import FairscreenError
+from fairscreen.kit.settings import get_settings
+from fairscreen.screening.summary import Tally
+from fairscreen.vault import Vault
+from fairscreen.vault.keys import LocalKeyFile
+from fairscreen.world.load import WorldStore, load_world
+
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
+
+
+def _vault(key_file: Path | None = None) -> Vault:
+    settings = get_settings()
+    return Vault(LocalKeyFile(key_file or settings.data_dir / "kek.json"))
+
+
+def _progress(console: Console, *, disable: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]screening"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=disable,
+        transient=False,
+    )
+
+
+def _run(
+    world: WorldStore,
+    database_url: str,
+    vault: Vault,
+    *,
+    json_lines: bool,
+    show_progress: bool,
+    batch: int,
+) -> tuple[Tally, float]:
+    from fairscreen.screening.run import prepare, screen_world  # heavy: the whole pipeline
+
+    engine = make_engine(database_url, sqlite_synchronous=get_settings().sqlite_synchronous)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    setup = prepare(world)
+    categories = {p.id: p.category for p in world.positions()}
+    tally = Tally()
+    total = world.candidate_count()
+    write = sys.stdout.buffer.write
+    started = time.perf_counter()
+    with _progress(err, disable=not show_progress) as progress:
+        task = progress.add_task("screening", total=total, rate="")
+        results = screen_world(world, sessions, vault, setup=setup, batch_size=batch)
+        for done, result in enumerate(results, start=1):
+            tally.add(result, categories.get(result["position"]))
+            if json_lines:
+                write(orjson.dumps(result) + b"\n")
+            if done % batch == 0 or done == total:
+                elapsed = time.perf_counter() - started
+                progress.update(
+                    task, completed=done, rate=f"{done / elapsed:,.0f}/s" if elapsed else ""
+                )
+    sys.stdout.flush()
+    engine.dispose()
+    return tally, time.perf_counter() - started
+
+
+def screen(
+    world: Annotated[Path, typer.Option("--world", help="the world file to screen (JSON Lines)")],
+    json_lines: Annotated[
+        bool,
+        typer.Option("--json", help="print one JSON object per candidate (docs/screen-output.md)"),
+    ] = False,
+    database: Annotated[
+        str | None,
+        typer.Option(help="database URL (default: FAIRSCREEN_DATABASE_URL or the SQLite file)"),
+    ] = None,
+    batch: Annotated[int, typer.Option(min=1, max=10_000, help="candidates per transaction")] = 500,
+    progress: Annotated[bool, typer.Option(help="show a progress bar on stderr")] = True,
+) -> None:
+    """Screen every candidate in a world file against the position they applied for.
+
+    The world is validated first; if it is bad, nothing is written. Each candidate's consent,
+    scope, queries, findings and report are stored with their ledger entries.
+    """
+    settings = get_settings()
+    try:
+        with load_world(world) as store:
+            tally, seconds = _run(
+                store,
+                database or settings.resolved_database_url(),
+                _vault(),
+                json_lines=json_lines,
+                show_progress=progress,
+                batch=batch,
+            )
+    except FairscreenError as exc:
+        err.print(f"[red]error[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    if not json_lines:
+        out.print(tally.lights_table())
+        out.print(tally.reasons_table())
+        out.print(f"{tally.total:,} candidates in {seconds:.1f} s ({tally.total / seconds:,.0f}/s)")
+
+
+def demo(
+    candidates: Annotated[
+        int, typer.Option(min=1, help="candidates in the generated world")
+    ] = 1000,
+    seed: Annotated[int, typer.Option(help="seed of the synthetic world")] = 2026,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="directory for the world, database and summary")
+    ] = Path("fairscreen-demo"),
+) -> None:
+    """Generate a synthetic world, screen everyone, print the lights and write an HTML summary.
+
+    Everything goes into --out (a fresh SQLite database, the world file, the key file and
+    summary.html); your configured database is not touched.
+    """
+    from fairscreen.world.generate import generate_world
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("fairscreen.db", "fairscreen.db-wal", "fairscreen.db-shm"):
+        (out_dir / name).unlink(missing_ok=True)
+    world_path = out_dir / "world.jsonl"
+    err.print(f"generating a synthetic world of {candidates:,} candidates (seed {seed}) ...")
+    generate_world(world_path, candidates=candidates, seed=seed)
+    database_url = f"sqlite:///{(out_dir / 'fairscreen.db').resolve()}"
+    from fairscreen.screening.run import prepare
+
+    try:
+        with load_world(world_path) as store:
+            setup = prepare(store)
+            tally, seconds = _run(
+                store,
+                database_url,
+                _vault(out_dir / "kek.json"),
+                json_lines=False,
+                show_progress=True,
+                batch=500,
+            )
+    except FairscreenError as exc:
+        err.print(f"[red]error[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    out.print(tally.lights_table())
+    out.print(tally.reasons_table())
+    out.print(tally.excluded_table())
+    summary = out_dir / "summary.html"
+    tally.write_html(
+        summary,
+        title="fairscreen demo: screening summary",
+        meta={"world": world_path.name, "policy": setup.pack.ref, "ruleset": setup.ruleset.ref},
+    )
+    out.print(
+        f"{tally.total:,} candidates screened in {seconds:.1f} s ({tally.total / seconds:,.0f}/s)"
+    )
+    out.print(f"summary:  {summary.resolve()}")
+    out.print(f"database: {database_url}")
