@@ -7,6 +7,7 @@ import logging
 import typer
 
 from fairscreen.screening.cli import demo, screen
+from fairscreen.vault.cli import app as keys_app
 from fairscreen.world.cli import app as world_app
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ app = typer.Typer(
 app.command()(demo)
 app.command()(screen)
 app.add_typer(world_app, name="world")
+app.add_typer(keys_app, name="keys")
 
 
 def main() -> None:

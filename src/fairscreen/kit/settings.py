@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +30,12 @@ class Settings(BaseSettings):
     database_url: str | None = None
     sqlite_synchronous: str = "FULL"
     log_origin: str = "fairscreen.invalid/ledger"
+    # Who holds the key-encryption keys (see docs/vault.md): ``local`` is ``{data_dir}/kek.json``,
+    # ``pkcs11`` an HSM token. The PIN is a SecretStr so it never shows in a repr or a log.
+    key_provider: Literal["local", "pkcs11"] = "local"
+    pkcs11_module: Path = Path("/usr/lib/softhsm/libsofthsm2.so")
+    pkcs11_token: str | None = None
+    pkcs11_pin: SecretStr | None = None
 
     def resolved_database_url(self) -> str:
         if self.database_url:

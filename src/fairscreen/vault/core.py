@@ -1,12 +1,21 @@
-"""Envelope encryption: data keys, sealing and opening, blind indexes, subject pseudonyms."""
+"""Envelope encryption: data keys, sealing and opening, blind indexes, subject pseudonyms.
+
+A sealed value is ``0x01 || nonce (12 bytes) || AES-256-GCM ciphertext || tag (16 bytes)``,
+under the candidate's data key, with associated data that names the format, the table, the
+column and the row (see ``associated_data``): moved to another row, column or table it no longer
+opens. The layout is described for operators and auditors in ``docs/vault.md``.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import os
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -14,19 +23,38 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from fairscreen.kit.errors import FairscreenError
 from fairscreen.kit.ids import new_id
-from fairscreen.vault.keys import KeyProvider
+from fairscreen.vault.keys import KeyProvider, KeyProviderError
 
-_VERSION = b"\x01"
+FORMAT_VERSION = 1
+_VERSION = FORMAT_VERSION.to_bytes(1, "big")
 _NONCE = 12
-_AD_PREFIX = b"fairscreen/v1\x00"
+_TAG = 16
+_AD_HEAD = b"fairscreen-seal" + _VERSION
+_INDEX_HEAD = b"fairscreen-blind-index/1"
 
 
 class SealError(FairscreenError):
     """A ciphertext that does not open: wrong key, wrong place (table, column, row) or tampered."""
 
 
+def _field(part: str) -> bytes:
+    data = part.encode()
+    if len(data) > 0xFFFF:
+        raise ValueError("associated-data field longer than 65535 bytes")
+    return len(data).to_bytes(2, "big") + data
+
+
+@lru_cache(maxsize=256)
+def _place(table: str, column: str) -> bytes:
+    return _AD_HEAD + _field(table) + _field(column)
+
+
 def associated_data(table: str, column: str, row_id: str) -> bytes:
-    return b"%s%s\x00%s\x00%s" % (_AD_PREFIX, table.encode(), column.encode(), row_id.encode())
+    """``"fairscreen-seal" || 0x01 || len || table || len || column || len || row``.
+
+    Each part carries its length (two bytes, big-endian), so no choice of names can make two
+    different places share associated data; the format byte is authenticated with them."""
+    return _place(table, column) + _field(row_id)
 
 
 class Sealer:
@@ -39,6 +67,9 @@ class Sealer:
         self._aead = AESGCM(key)
         self._subject_key = hmac.digest(key, b"fairscreen/ledger-subject", "sha256")
 
+    def __repr__(self) -> str:
+        return f"Sealer(data_key_id={self.data_key_id!r})"
+
     def seal(self, table: str, column: str, row_id: str, plaintext: bytes) -> bytes:
         nonce = os.urandom(_NONCE)
         return (
@@ -48,7 +79,7 @@ class Sealer:
         )
 
     def open(self, table: str, column: str, row_id: str, sealed: bytes) -> bytes:
-        if sealed[:1] != _VERSION or len(sealed) < 1 + _NONCE + 16:
+        if sealed[:1] != _VERSION or len(sealed) < 1 + _NONCE + _TAG:
             raise SealError(f"{table}.{column} of {row_id}: not a fairscreen ciphertext")
         try:
             return self._aead.decrypt(
@@ -56,7 +87,8 @@ class Sealer:
             )
         except InvalidTag:
             raise SealError(
-                f"{table}.{column} of {row_id}: does not open under this key here"
+                f"{table}.{column} of {row_id}: does not open under data key "
+                f"{self.data_key_id} here (wrong key, wrong place or altered)"
             ) from None
 
     def subject_ref(self, candidate_id: str) -> str:
@@ -73,31 +105,70 @@ class NewDataKey:
     sealer: Sealer
 
 
-class Vault:
-    """The one place personal data is sealed and opened."""
+def canonical_index_value(value: str) -> str:
+    """The form a value is indexed in: Unicode NFKC (full-width digits and letters become ASCII),
+    surrounding spaces dropped, case folded (a check character ``x`` matches ``X``)."""
+    return unicodedata.normalize("NFKC", value).strip().casefold()
 
-    def __init__(self, provider: KeyProvider) -> None:
+
+class Vault:
+    """The one place personal data is sealed and opened.
+
+    ``provider`` wraps every new data key; ``readers`` are providers that only unwrap, for data
+    keys not yet moved off them (a move from the local key file to an HSM, see
+    ``docs/vault.md``). A data key is unwrapped by the provider that has its KEK version.
+    """
+
+    def __init__(self, provider: KeyProvider, *, readers: Sequence[KeyProvider] = ()) -> None:
         self.provider = provider
+        self.readers = tuple(readers)
+        # Read once: lookups hash with it in-process (see docs/vault.md, "Blind index").
         self._index_key = provider.index_key()
 
+    def __repr__(self) -> str:
+        return f"Vault({self.provider!r})"
+
+    def close(self) -> None:
+        for provider in (self.provider, *self.readers):
+            provider.close()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def new_data_key(self, now: datetime) -> NewDataKey:
-        key = AESGCM.generate_key(bit_length=256)
         version = self.provider.current_version()
+        key, wrapped = self.provider.generate_data_key(version)
         row: dict[str, Any] = {
             "id": new_id(),
             "provider": self.provider.name,
             "kek_version": version,
-            "wrapped": self.provider.wrap(version, key),
+            "wrapped": wrapped,
             "created_at": now,
         }
         return NewDataKey(row, Sealer(row["id"], key))
 
+    def _holder(self, kek_version: str) -> KeyProvider:
+        for reader in self.readers:
+            if kek_version in reader.versions():
+                return reader
+        return self.provider
+
     def sealer(self, data_key_id: str, kek_version: str, wrapped: bytes) -> Sealer:
-        return Sealer(data_key_id, self.provider.unwrap(kek_version, wrapped))
+        try:
+            key = self._holder(kek_version).unwrap(kek_version, wrapped)
+        except KeyProviderError as exc:
+            raise KeyProviderError(f"data key {data_key_id}: {exc}") from None
+        return Sealer(data_key_id, key)
 
     def blind_index(self, kind: str, value: str) -> bytes:
         """A keyed index of ``value`` (e.g. the ID number): equal values give equal indexes, and
-        nobody without the index key can test a guess against it."""
+        nobody without the index key can test a guess against it. ``kind`` keeps indexes of
+        different things apart; the value is taken in its canonical form."""
         return hmac.digest(
-            self._index_key, kind.encode() + b"\x00" + value.encode(), hashlib.sha256
+            self._index_key,
+            _INDEX_HEAD + _field(kind) + canonical_index_value(value).encode(),
+            hashlib.sha256,
         )

@@ -3,16 +3,23 @@ out; it also holds the secret of the blind index.
 
 ``LocalKeyFile`` is the default: a JSON file created on first use with mode 0600, holding
 versioned 256-bit KEKs and the blind-index key. Wrapping is AES key wrap with padding
-(RFC 5649). The PKCS#11 provider (an HSM) lives in ``fairscreen.vault.pkcs11``.
+(RFC 5649). The PKCS#11 provider (an HSM) lives in ``fairscreen.vault.pkcs11`` and produces
+the same wrapped format, so the database does not care which provider wrapped a data key
+(``data_keys.provider`` and ``data_keys.kek_version`` say which KEK to ask).
+
+No provider puts key bytes or PINs into a message, a log line or a ``repr``.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import json
+import logging
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -25,48 +32,105 @@ from cryptography.hazmat.primitives.keywrap import (
 
 from fairscreen.kit.errors import FairscreenError
 
+log = logging.getLogger(__name__)
+
+DATA_KEY_BYTES = 32
+
 
 class KeyProviderError(FairscreenError):
-    """A key operation that cannot be done (unknown or retired version, a bad key file)."""
+    """A key operation that cannot be done (unknown or retired version, a bad key file, a token
+    that refuses). Messages name versions and places, never key material."""
 
 
 class KeyProvider(Protocol):
-    """What the vault needs from whoever holds the KEK."""
+    """What the vault and key rotation need from whoever holds the KEKs.
+
+    Versions are opaque strings, unique across providers (``local-3``, ``hsm-3``); the newest is
+    current and wraps every new data key. Wrapped data keys are RFC 5649 blobs.
+    """
 
     name: str
 
+    def describe(self) -> str:
+        """Where the KEKs live (a path, a module and token label), for ``keys status``."""
+        ...
+
     def current_version(self) -> str: ...
 
-    def versions(self) -> list[str]: ...
+    def versions(self) -> list[str]:
+        """The usable (not retired) versions, oldest first."""
+        ...
+
+    def retired_versions(self) -> list[str]:
+        """Versions destroyed but remembered by name (a token forgets them: empty there)."""
+        ...
+
+    def generate_data_key(self, version: str) -> tuple[bytes, bytes]:
+        """A fresh 256-bit data key and the same key wrapped under ``version``."""
+        ...
 
     def wrap(self, version: str, key: bytes) -> bytes: ...
 
     def unwrap(self, version: str, wrapped: bytes) -> bytes: ...
 
-    def index_key(self) -> bytes: ...
+    def rewrap(self, wrapped: bytes, from_version: str, to_version: str) -> bytes:
+        """The same data key wrapped under ``to_version`` (inside the token, where there is one)."""
+        ...
+
+    def index_key(self) -> bytes:
+        """The blind-index HMAC key, read once when the vault opens."""
+        ...
+
+    def new_version(self) -> str:
+        """Create a KEK version, durably, and make it current."""
+        ...
+
+    def retire(self, version: str, *, allow_current: bool = False) -> None:
+        """Destroy a KEK version. The caller checks that no data key is still wrapped by it."""
+        ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
 class _Kek:
-    key: bytes
+    key: bytes = field(repr=False)
     created: str
     retired: str | None = None
 
 
 class LocalKeyFile:
-    """KEKs in a local file (mode 0600). Good for one machine; use an HSM for an organisation."""
+    """KEKs in a local file (mode 0600). Good for one machine; use an HSM for an organisation.
+
+    Several processes may share the file (the server, ``fairscreen keys rotate``): changes are
+    made under an exclusive ``flock`` on ``<file>.lock``, written to a temporary file, fsynced,
+    renamed over the old one and the directory fsynced, so a new KEK version is on disk before
+    any data key is wrapped by it. Every process re-reads the file when it changes, so a new
+    current version or a retirement made elsewhere takes effect without a restart.
+    """
 
     name = "local"
     FORMAT = "fairscreen-local-keys/1"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
+        self._signature: tuple[int, int, int] | None = None
         if not path.exists():
+            if not create:
+                raise KeyProviderError(f"{path}: no key file")
             self._create()
         self._load()
 
+    def __repr__(self) -> str:
+        return f"LocalKeyFile({str(self.path)!r})"
+
+    def describe(self) -> str:
+        return f"key file {self.path}"
+
+    # -- the file ------------------------------------------------------------------------------
+
     def _create(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         now = datetime.now(UTC).isoformat()
         doc = {
             "format": self.FORMAT,
@@ -74,46 +138,35 @@ class LocalKeyFile:
             "keks": {"local-1": {"key": _b64(os.urandom(32)), "created": now, "retired": None}},
             "index_key": _b64(os.urandom(32)),
         }
-        self._write(doc, exclusive=True)
-
-    def _write(self, doc: Mapping[str, object], *, exclusive: bool = False) -> None:
         data = json.dumps(doc, indent=2).encode()
-        if exclusive:
-            try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                return  # another process created it first; load theirs
+        # Written whole under a private name, then linked into place: another process starting at
+        # the same moment sees either no file or a complete one, and exactly one of us wins.
+        tmp = self.path.with_name(f"{self.path.name}.new.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            return
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(self.path)
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                return  # another process created it first; load theirs
+        finally:
+            tmp.unlink(missing_ok=True)
+        _fsync_dir(self.path.parent)
+        log.info("created key file %s with KEK version local-1", self.path)
 
-    def _load(self) -> None:
-        mode = self.path.stat().st_mode & 0o777
-        if mode & 0o077:
-            raise KeyProviderError(
-                f"{self.path}: key file is readable by others (mode {mode:o}); chmod 600 it"
-            )
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            doc = json.loads(self.path.read_text())
-            if doc.get("format") != self.FORMAT:
-                raise ValueError("unknown format")
-            self._current = str(doc["current"])
-            self._keks = {
-                version: _Kek(base64.b64decode(spec["key"]), spec["created"], spec.get("retired"))
-                for version, spec in doc["keks"].items()
-            }
-            self._index_key = base64.b64decode(doc["index_key"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise KeyProviderError(f"{self.path}: not a fairscreen key file ({exc})") from None
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._load()  # what another process wrote before we got the lock
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
 
     def _save(self) -> None:
         doc = {
@@ -125,20 +178,88 @@ class LocalKeyFile:
             },
             "index_key": _b64(self._index_key),
         }
-        self._write(doc)
+        data = json.dumps(doc, indent=2).encode()
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(self.path)
+        _fsync_dir(self.path.parent)
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            raise KeyProviderError(f"{self.path}: key file is gone") from None
+        with os.fdopen(fd, "rb") as handle:
+            st = os.fstat(handle.fileno())
+            mode = st.st_mode & 0o777
+            if mode & 0o077:
+                raise KeyProviderError(
+                    f"{self.path}: key file is open to group or others (mode {mode:o}); "
+                    "chmod 600 it"
+                )
+            raw = handle.read()
+        try:
+            doc = json.loads(raw)
+            if doc.get("format") != self.FORMAT:
+                raise ValueError("unknown format")
+            current = str(doc["current"])
+            keks = {
+                str(version): _Kek(
+                    base64.b64decode(spec["key"]), str(spec["created"]), spec.get("retired")
+                )
+                for version, spec in doc["keks"].items()
+            }
+            index_key = base64.b64decode(doc["index_key"])
+            if len(index_key) != 32 or current not in keks or keks[current].retired:
+                raise ValueError("inconsistent")
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            # The exception text of a JSON or base64 error can quote the file: leave it out.
+            raise KeyProviderError(
+                f"{self.path}: not a fairscreen key file ({type(exc).__name__})"
+            ) from None
+        self._current, self._keks, self._index_key = current, keks, index_key
+        self._signature = (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _fresh(self) -> None:
+        """Re-read the file if another process replaced it (one ``stat`` per call)."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            raise KeyProviderError(f"{self.path}: key file is gone") from None
+        if (st.st_ino, st.st_mtime_ns, st.st_size) != self._signature:
+            self._load()
+
+    # -- KeyProvider ---------------------------------------------------------------------------
 
     def current_version(self) -> str:
+        self._fresh()
         return self._current
 
     def versions(self) -> list[str]:
-        return [v for v, kek in self._keks.items() if kek.retired is None]
+        self._fresh()
+        live = [v for v, kek in self._keks.items() if kek.retired is None]
+        return sorted(live, key=_number)
+
+    def retired_versions(self) -> list[str]:
+        self._fresh()
+        return sorted((v for v, kek in self._keks.items() if kek.retired), key=_number)
 
     def _kek(self, version: str) -> bytes:
+        self._fresh()
         kek = self._keks.get(version)
         if kek is None or kek.retired is not None:
             state = "retired" if kek else "unknown"
             raise KeyProviderError(f"KEK version {version!r} is {state} in {self.path}")
         return kek.key
+
+    def generate_data_key(self, version: str) -> tuple[bytes, bytes]:
+        key = os.urandom(DATA_KEY_BYTES)
+        return key, self.wrap(version, key)
 
     def wrap(self, version: str, key: bytes) -> bytes:
         return aes_key_wrap_with_padding(self._kek(version), key)
@@ -149,29 +270,60 @@ class LocalKeyFile:
         except InvalidUnwrap:
             raise KeyProviderError(f"data key does not unwrap under KEK {version!r}") from None
 
+    def rewrap(self, wrapped: bytes, from_version: str, to_version: str) -> bytes:
+        return self.wrap(to_version, self.unwrap(from_version, wrapped))
+
     def index_key(self) -> bytes:
+        self._fresh()
         return self._index_key
 
     def new_version(self) -> str:
         """Create a KEK version and make it current (``fairscreen keys rotate`` step one)."""
-        number = 1 + max(int(v.rsplit("-", 1)[1]) for v in self._keks)
-        version = f"local-{number}"
-        self._keks[version] = _Kek(os.urandom(32), datetime.now(UTC).isoformat())
-        self._current = version
-        self._save()
+        with self._locked():
+            number = 1 + max(_number(v) for v in self._keks)
+            version = f"local-{number}"
+            self._keks[version] = _Kek(os.urandom(32), datetime.now(UTC).isoformat())
+            self._current = version
+            self._save()
+        log.info("KEK version %s created in %s and made current", version, self.path)
         return version
 
-    def retire(self, version: str) -> None:
-        """Destroy a KEK version; data keys still wrapped by it become unreadable."""
-        if version == self._current:
-            raise KeyProviderError(f"KEK {version!r} is current; rotate first")
-        kek = self._keks.get(version)
-        if kek is None:
-            raise KeyProviderError(f"unknown KEK version {version!r}")
-        kek.key = b""
-        kek.retired = datetime.now(UTC).isoformat()
-        self._save()
+    def retire(self, version: str, *, allow_current: bool = False) -> None:
+        """Destroy a KEK version; data keys still wrapped by it become unreadable.
+
+        The key bytes are dropped from the file (the file is rewritten and renamed over the
+        old one); a tombstone keeps the version's name so it is never reused."""
+        with self._locked():
+            if version == self._current and not allow_current:
+                raise KeyProviderError(f"KEK {version!r} is current; rotate first")
+            kek = self._keks.get(version)
+            if kek is None:
+                raise KeyProviderError(f"unknown KEK version {version!r} in {self.path}")
+            if kek.retired is not None:
+                raise KeyProviderError(f"KEK version {version!r} is already retired")
+            kek.key = b""
+            kek.retired = datetime.now(UTC).isoformat()
+            self._save()
+        log.info("KEK version %s retired in %s", version, self.path)
+
+    def close(self) -> None:
+        """Nothing to release; present for the protocol."""
+
+
+def _number(version: str) -> int:
+    try:
+        return int(version.rsplit("-", 1)[1])
+    except (IndexError, ValueError):
+        raise KeyProviderError(f"not a KEK version name: {version!r}") from None
 
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
