@@ -2,6 +2,7 @@
 
 from fairscreen.candidates.models import Candidate, CandidateDemographics
 from fairscreen.consent.models import Consent, ConsentRevocation
+from fairscreen.ledger.models import LedgerBundle, LedgerCheckpoint, LedgerState, LedgerTile
 from fairscreen.organisations.models import Organisation, Position
 from fairscreen.rating.models import Report
 from fairscreen.retention.models import DestroyedSubject, DestructionCertificate
@@ -20,6 +21,10 @@ __all__ = [
     "DestroyedSubject",
     "DestructionCertificate",
     "Finding",
+    "LedgerBundle",
+    "LedgerCheckpoint",
+    "LedgerState",
+    "LedgerTile",
     "Organisation",
     "Position",
     "Report",

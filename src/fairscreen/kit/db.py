@@ -69,7 +69,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def make_engine(url: str, *, sqlite_synchronous: str = "FULL", echo: bool = False) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+    """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and transactions that
+    take the write lock when they begin (``BEGIN IMMEDIATE``), so writers queue instead of failing."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -88,6 +89,14 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL", echo: bool = Fals
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            # SQLAlchemy, not sqlite3, begins transactions (see ``_sqlite_begin``).
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # Take the write lock up front: a transaction that reads and then writes (the ledger
+            # reading its tree size, then appending) must not see another writer in between.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
