@@ -6,8 +6,10 @@ import logging
 
 import typer
 
+from fairscreen.ledger.cli import ledger_app, receipt_app, witness
 from fairscreen.screening.cli import demo, screen
 from fairscreen.vault.cli import app as keys_app
+from fairscreen.web.cli import serve
 from fairscreen.world.cli import app as world_app
 
 app = typer.Typer(
@@ -20,6 +22,10 @@ app = typer.Typer(
 app.command()(demo)
 app.command()(screen)
 app.add_typer(world_app, name="world")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(receipt_app, name="receipt")
+app.command()(serve)
+app.command()(witness)
 app.add_typer(keys_app, name="keys")
 
 

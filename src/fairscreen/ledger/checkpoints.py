@@ -1,0 +1,222 @@
+"""Signed checkpoints: the log's signing key, publishing, and the background publisher.
+
+The log signs C2SP tlog-checkpoint notes with Ed25519 under the key name ``Settings.log_origin``.
+The signer key lives in ``{data_dir}/ledger-signing.key`` (the Go ``sumdb/note`` text form),
+created with mode 0600 the first time it is needed and refused if anyone else can read it. It
+is never logged; ``fairscreen ledger key`` prints the public verifier key only.
+
+``publish`` never signs a checkpoint that is inconsistent with the last one it signed: under the
+append lock it builds the consistency proof from the last signed size to the current size out of
+the stored tiles and verifies it (RFC 9162 §2.1.4.2) against both roots before signing. A smaller
+tree than a signed one, or a different root for a signed size, is refused (``LedgerError``) and
+nothing is signed. A checkpoint is a row in the same database, so it becomes visible exactly
+when the entries it covers are committed: a rolled-back append can never have been published.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import cast
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from fairscreen.kit.clock import utcnow
+from fairscreen.kit.db import transaction
+from fairscreen.kit.settings import Settings, get_settings
+from fairscreen.ledger import log, merkle, proofs
+from fairscreen.ledger.log import LedgerError
+from fairscreen.ledger.models import LedgerCheckpoint
+from fairscreen.ledger.note import Checkpoint, NoteError, Signer, Verifier, sign_note
+
+KEY_FILE = "ledger-signing.key"
+CHECKPOINTS = cast(Table, LedgerCheckpoint.__table__)
+
+logger = logging.getLogger(__name__)
+
+
+# -- the signing key -------------------------------------------------------------------------
+
+
+def key_path(settings: Settings | None = None) -> Path:
+    return (settings or get_settings()).data_dir / KEY_FILE
+
+
+def load_signer(settings: Settings | None = None, *, create: bool = True) -> Signer:
+    """The log's signer, from ``{data_dir}/ledger-signing.key`` (created, 0600, if missing)."""
+    settings = settings or get_settings()
+    return _load_signer(key_path(settings), settings.log_origin, create)
+
+
+@lru_cache(maxsize=8)
+def _load_signer(path: Path, origin: str, create: bool) -> Signer:
+    if not path.exists():
+        if not create:
+            raise LedgerError(f"{path}: no ledger signing key (run `fairscreen ledger key`)")
+        _create_key(path, origin)
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise LedgerError(
+            f"{path}: signing key is readable by others (mode {mode:o}); chmod 600 it"
+        )
+    try:
+        signer = Signer.parse(path.read_text())
+    except NoteError as exc:
+        raise LedgerError(f"{path}: not a ledger signing key ({exc})") from None
+    if signer.name != origin:
+        raise LedgerError(
+            f"{path}: the key is for origin {signer.name!r} but FAIRSCREEN_LOG_ORIGIN is {origin!r}"
+        )
+    return signer
+
+
+def _create_key(path: Path, origin: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    signer = Signer.generate(origin)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return  # another process made it first; use theirs
+    with os.fdopen(fd, "w") as handle:
+        handle.write(signer.secret_text() + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    logger.info("created the ledger signing key for %s (%s)", origin, signer.verifier.text())
+
+
+def verifier_key(settings: Settings | None = None) -> Verifier:
+    return load_signer(settings).verifier
+
+
+# -- checkpoints -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedCheckpoint:
+    size: int
+    root: bytes
+    note: str
+    published_at: datetime
+
+
+def latest(session: Session) -> PublishedCheckpoint | None:
+    """The last checkpoint the log signed (the largest)."""
+    row = session.execute(select(CHECKPOINTS).order_by(CHECKPOINTS.c.size.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return PublishedCheckpoint(row.size, bytes(row.root), row.note, row.published_at)
+
+
+def all_sizes(session: Session) -> list[tuple[int, bytes]]:
+    """``(size, root)`` of every signed checkpoint, smallest first."""
+    rows = session.execute(
+        select(CHECKPOINTS.c.size, CHECKPOINTS.c.root).order_by(CHECKPOINTS.c.size)
+    ).all()
+    return [(row.size, bytes(row.root)) for row in rows]
+
+
+def publish(
+    target: Session | sessionmaker[Session],
+    signer: Signer | None = None,
+    *,
+    now: datetime | None = None,
+) -> PublishedCheckpoint:
+    """Sign and store a checkpoint for the log as it is now, unless the last one is current.
+
+    Given a ``Session`` it works in that transaction (the caller commits); given a
+    ``sessionmaker`` it runs and commits its own transaction. The pipeline calls it after each
+    batch commit; ``fairscreen serve`` runs it in the background at least once a second.
+    """
+    if isinstance(target, sessionmaker):
+        with transaction(target) as session:
+            return publish(session, signer, now=now)
+    session = target
+    signer = signer or load_signer()
+    head = log.lock_state(session)  # serialises with appenders and other publishers
+    last = latest(session)
+    if last is not None:
+        if last.size > head.size:
+            raise LedgerError(
+                f"refusing to sign: the log has {head.size} entries but checkpoint {last.size} "
+                "was signed (rollback)"
+            )
+        if last.size == head.size:
+            if last.root != head.root:
+                raise LedgerError(
+                    f"refusing to sign: the root of size {head.size} differs from the signed one (fork)"
+                )
+            return last
+        proof = proofs.consistency_proof(session, last.size, head.size)
+        try:
+            merkle.verify_consistency(last.size, head.size, last.root, head.root, proof)
+        except merkle.ProofError as exc:
+            raise LedgerError(
+                f"refusing to sign size {head.size}: not consistent with signed size {last.size} ({exc})"
+            ) from None
+    text = Checkpoint(signer.name, head.size, head.root).text()
+    note = sign_note(text, [signer])
+    published = PublishedCheckpoint(head.size, head.root, note, now or utcnow())
+    session.execute(
+        insert(CHECKPOINTS).values(
+            size=published.size,
+            root=published.root,
+            note=published.note,
+            published_at=published.published_at,
+        )
+    )
+    return published
+
+
+class Publisher:
+    """A thread that publishes a checkpoint whenever the log grew, every ``interval`` seconds.
+
+    Errors are logged once per distinct message (a refusal to sign is an alarm, not noise) and
+    the thread keeps going; ``stop`` ends it.
+    """
+
+    def __init__(
+        self, sessions: sessionmaker[Session], signer: Signer, interval: float = 0.5
+    ) -> None:
+        self.sessions = sessions
+        self.signer = signer
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ledger-publisher", daemon=True)
+        self._last_error: str | None = None
+        self.published = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def tick(self) -> PublishedCheckpoint | None:
+        """Publish if the log grew since the last checkpoint; return the new checkpoint."""
+        with self.sessions() as session:
+            head = log.read_state(session)
+            last = latest(session)
+        if last is not None and last.size == head.size and last.root == head.root:
+            return None
+        published = publish(self.sessions, self.signer)
+        self.published += 1
+        return published
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+                self._last_error = None
+            except Exception as exc:  # keep publishing after a transient database error
+                message = str(exc)
+                if message != self._last_error:
+                    logger.error("ledger publisher: %s", message)
+                    self._last_error = message
+            self._stop.wait(self.interval)

@@ -1,0 +1,299 @@
+"""``fairscreen ledger ...``, ``fairscreen receipt ...`` and ``fairscreen witness``."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+
+from fairscreen.kit.db import open_database, transaction
+from fairscreen.kit.errors import FairscreenError
+from fairscreen.ledger import checkpoints, log, receipts, tiles
+from fairscreen.ledger.note import NoteError, Verifier
+from fairscreen.ledger.verify import verify_log
+
+ledger_app = typer.Typer(
+    help="The evidence ledger: signed checkpoints, full verification, the log's public key.",
+    no_args_is_help=True,
+)
+receipt_app = typer.Typer(
+    help="Receipts: fetch one for an entry, or verify one offline with the log's public key.",
+    no_args_is_help=True,
+)
+err = Console(stderr=True, highlight=False)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error[/red] {message}", markup=True)
+    return typer.Exit(code)
+
+
+def _verifier(text: str | None) -> Verifier | None:
+    if text is None:
+        return None
+    try:
+        return Verifier.parse(text)
+    except NoteError as exc:
+        raise _fail(f"--key: {exc}", 2) from None
+
+
+@ledger_app.command("key")
+def key_command() -> None:
+    """Print the log's public verifier key (creating the signing key on first use).
+
+    The key file is {data_dir}/ledger-signing.key (mode 0600); only the public key is printed.
+    Give it to witnesses (--log ORIGIN=VKEY) and to anyone who verifies receipts."""
+    try:
+        typer.echo(checkpoints.verifier_key().text())
+    except FairscreenError as exc:
+        raise _fail(str(exc)) from None
+
+
+@ledger_app.command("status")
+def status_command() -> None:
+    """Show the log's size and root and its latest signed checkpoint."""
+    _, sessions = open_database()
+    with sessions() as session:
+        head = log.read_state(session)
+        latest = checkpoints.latest(session)
+    typer.echo(f"size {head.size}")
+    typer.echo(f"root {base64.b64encode(head.root).decode()}")
+    if latest is None:
+        typer.echo("no checkpoint published yet")
+    else:
+        typer.echo(f"latest checkpoint: size {latest.size}, {latest.published_at.isoformat()}")
+
+
+@ledger_app.command("checkpoint")
+def checkpoint_command() -> None:
+    """Sign and store a checkpoint for the log as it is now, and print it.
+
+    Refuses (exit 1) if the log is not consistent with the last checkpoint it signed."""
+    _, sessions = open_database()
+    try:
+        published = checkpoints.publish(sessions, checkpoints.load_signer())
+    except FairscreenError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(published.note, nl=False)
+
+
+@ledger_app.command("verify")
+def verify_command(
+    key: Annotated[
+        str | None,
+        typer.Option(
+            help="the log's verifier key (default: the local signing key's public half)",
+            show_default=False,
+        ),
+    ] = None,
+    records: Annotated[
+        bool, typer.Option(help="also check every off-log record against its commitment")
+    ] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Recompute the whole tree from the entries and check it against every signed checkpoint,
+    the stored tiles and the stored tree state, and each database record against its commitment.
+
+    Exit status 0 when everything checks out, 1 naming the first bad index otherwise."""
+    verifier = _verifier(key)
+    if verifier is None:
+        path = checkpoints.key_path()
+        if path.exists():
+            try:
+                verifier = checkpoints.load_signer(create=False).verifier
+            except FairscreenError as exc:
+                raise _fail(str(exc)) from None
+        else:
+            err.print("warning: no --key and no local signing key; checkpoint signatures unchecked")
+    _, sessions = open_database()
+    progress = None
+    if not quiet and sys.stderr.isatty():
+        from rich.progress import Progress
+
+        bar = Progress(console=err, transient=True)
+        task = bar.add_task("verifying", total=None)
+        bar.start()
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+    try:
+        report = verify_log(sessions, verifier, check_records=records, progress=progress)
+    finally:
+        if progress is not None:
+            bar.stop()
+    summary = (
+        f"{report.entries} entries, {report.checkpoints} checkpoints"
+        f" (latest {report.latest_checkpoint}), {report.records} records checked"
+        f", {report.records_destroyed} destroyed lawfully"
+    )
+    if report.ok:
+        typer.echo(f"ok: {summary}")
+        return
+    typer.echo(f"FAILED: first bad index {report.first_bad_index}; {summary}")
+    for problem in report.sorted_problems():
+        typer.echo(f"  index {problem.index}: {problem.message}")
+    if report.more_problems:
+        typer.echo(f"  ... and {report.more_problems} more")
+    raise typer.Exit(1)
+
+
+@ledger_app.command("export")
+def export_command(
+    directory: Annotated[Path, typer.Argument(help="where to write checkpoint and tile/ files")],
+) -> None:
+    """Write the log as static files (checkpoint, tile/<L>/<N>, tile/entries/<N>, with partial
+    tiles as .p/<W>) that any web server can serve to witnesses and monitors."""
+    _, sessions = open_database()
+    with sessions() as session:
+        latest = checkpoints.latest(session)
+        if latest is None:
+            raise _fail("no checkpoint published yet (fairscreen ledger checkpoint)")
+        size = latest.size
+        written = 0
+        for level in range(tiles.tile_count_levels(size)):
+            count = size >> (tiles.TILE_HEIGHT * level)
+            for index in range((count + tiles.TILE_WIDTH - 1) // tiles.TILE_WIDTH):
+                width = tiles.tile_width(level, index, size)
+                record = log.read_tile_records(session, [(level, index)])[(level, index)]
+                _write(directory / tiles.tile_path(level, index, width), record[1][: width * 32])
+                written += 1
+                if level == 0:
+                    bundle = log.read_bundle(session, index)
+                    if bundle is None:
+                        raise _fail(f"entry bundle {index} is missing")
+                    _write(
+                        directory / tiles.bundle_path(index, width),
+                        tiles.bundle_prefix(bundle[1], width),
+                    )
+                    written += 1
+        _write(directory / "checkpoint", latest.note.encode())
+    typer.echo(f"wrote {written + 1} files for size {size} under {directory}")
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+# -- receipts --------------------------------------------------------------------------------
+
+
+@receipt_app.command("get")
+def receipt_get(
+    index: Annotated[int, typer.Option("--index", min=0, help="the entry's index in the log")],
+    out: Annotated[Path, typer.Option("--out", help="where to write the receipt (JSON)")],
+) -> None:
+    """Write the receipt for entry INDEX: the entry, its leaf hash, a signed checkpoint covering
+    it and the inclusion proof. Publishes a checkpoint first if none covers the entry yet."""
+    _, sessions = open_database()
+    try:
+        with sessions() as session:
+            latest = checkpoints.latest(session)
+            size = log.read_state(session).size
+        if index >= size:
+            raise _fail(f"--index {index}: the log has {size} entries")
+        if latest is None or latest.size <= index:
+            checkpoints.publish(sessions, checkpoints.load_signer())
+        with transaction(sessions) as session:
+            receipt = receipts.build_receipt(session, index)
+    except FairscreenError as exc:
+        raise _fail(str(exc)) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(receipt, indent=2) + "\n")
+    typer.echo(
+        f"wrote the receipt for entry {index} (checkpoint size {receipt['tree_size']}) to {out}"
+    )
+
+
+@receipt_app.command("verify")
+def receipt_verify(
+    file: Annotated[Path, typer.Argument(help="a receipt (JSON) from `fairscreen receipt get`")],
+    key: Annotated[str, typer.Option(help="the log's verifier key (NAME+ID+KEY)")],
+) -> None:
+    """Check a receipt offline with nothing but the log's public key: the checkpoint's signature,
+    the entry's hash and the inclusion proof. Exit status 0 if valid, 1 if not."""
+    try:
+        doc = json.loads(file.read_text())
+    except (OSError, ValueError) as exc:
+        raise _fail(f"{file}: {exc}") from None
+    try:
+        checked = receipts.verify_receipt(doc, key)
+    except FairscreenError as exc:
+        raise _fail(f"{file}: {exc}") from None
+    typer.echo(
+        f"valid: entry {checked.index} is in {checked.origin} at tree size {checked.tree_size}"
+    )
+    if checked.entry is not None:
+        typer.echo(checked.entry.decode(errors="replace"))
+
+
+# -- the witness -----------------------------------------------------------------------------
+
+
+def witness(
+    urls: Annotated[
+        list[str], typer.Argument(help="log URL prefixes, e.g. https://agency.example/ledger")
+    ],
+    logs: Annotated[
+        list[str],
+        typer.Option("--log", help="ORIGIN=VKEY: a log's origin line and its verifier key"),
+    ],
+    state_dir: Annotated[
+        Path, typer.Option(help="where the witness keeps its state and key")
+    ] = Path("witness"),
+    key: Annotated[
+        Path | None,
+        typer.Option(help="witness key file (default STATE_DIR/witness.key, created 0600)"),
+    ] = None,
+    name: Annotated[
+        str, typer.Option(help="the witness's key name")
+    ] = "witness.fairscreen.invalid",
+    interval: Annotated[float, typer.Option(min=0.05, help="seconds between polls")] = 1.0,
+    once: Annotated[bool, typer.Option("--once", help="poll every log once and exit")] = False,
+    keep_going: Annotated[
+        bool, typer.Option("--keep-going", help="keep polling the other logs after an alarm")
+    ] = False,
+) -> None:
+    """Watch logs as the regulator: verify each new checkpoint's signature and its consistency
+    with the last one seen (from the log's tiles), cosign it (cosignature/v1) and store it.
+
+    A fork, rollback or bad signature prints a CRITICAL line starting with ALARM that names the
+    log and both sizes, and exits with status 3 (with --keep-going: keeps polling, and --once
+    still exits 3). State is written atomically to STATE_DIR/state.json."""
+    from fairscreen.ledger.witness import (
+        Witness,
+        WitnessError,
+        load_or_create_key,
+        parse_log_option,
+        run,
+    )
+
+    logging.getLogger("fairscreen.witness").setLevel(logging.INFO)
+    try:
+        configs = [parse_log_option(text) for text in logs]
+        signer = load_or_create_key(key or state_dir / "witness.key", name)
+    except WitnessError as exc:
+        raise _fail(str(exc), 2) from None
+    err.print(f"witness {signer.name}: cosigning as {signer.verifier.text()}", soft_wrap=True)
+
+    async def main() -> int:
+        async with httpx.AsyncClient(timeout=10.0, follow_redirects=False) as client:
+            watcher = Witness(configs, signer, state_dir / "state.json", client)
+            return await run(watcher, urls, interval=interval, once=once, keep_going=keep_going)
+
+    try:
+        code = asyncio.run(main())
+    except WitnessError as exc:
+        raise _fail(str(exc), 2) from None
+    except KeyboardInterrupt:
+        code = 0
+    raise typer.Exit(code)

@@ -1,0 +1,1 @@
+"""The HTTP edge: one FastAPI app to which each step's package adds its router."""

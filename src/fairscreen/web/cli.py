@@ -1,0 +1,41 @@
+"""``fairscreen serve``: the web application, with the ledger's checkpoint publisher."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from fairscreen.kit.errors import FairscreenError
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port")] = 8000,
+    publish_interval: Annotated[
+        float,
+        typer.Option(min=0.05, help="seconds between checkpoint publications while the log grows"),
+    ] = 0.5,
+    publish: Annotated[bool, typer.Option(help="run the background checkpoint publisher")] = True,
+) -> None:
+    """Serve the web app: the ledger's C2SP tlog-tiles endpoints and JSON proofs under /ledger.
+
+    With the publisher on (the default), a checkpoint is signed whenever the log has grown, at
+    least once a second while entries arrive."""
+    import uvicorn
+
+    from fairscreen.kit.db import open_database
+    from fairscreen.ledger.checkpoints import Publisher, load_signer
+    from fairscreen.web.app import create_app
+
+    _, sessions = open_database()
+    publisher = None
+    if publish:
+        try:
+            publisher = Publisher(sessions, load_signer(), interval=publish_interval)
+        except FairscreenError as exc:
+            typer.echo(f"error {exc}", err=True)
+            raise typer.Exit(1) from None
+    uvicorn.run(
+        create_app(sessions, publisher=publisher), host=host, port=port, log_level="warning"
+    )

@@ -1,0 +1,126 @@
+"""Helpers for the ledger tests: signers, entries, and real committed rows to point entries at."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from fairscreen.candidates.models import Candidate
+from fairscreen.consent.models import Consent
+from fairscreen.kit.commitment import commit, new_salt
+from fairscreen.kit.ids import new_id
+from fairscreen.kit.settings import get_settings
+from fairscreen.ledger.entry import Event, EventType
+from fairscreen.ledger.note import Signer
+from fairscreen.organisations.models import Organisation
+
+ORIGIN = "test.fairscreen.invalid/ledger"
+T0 = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def signer() -> Signer:
+    return Signer.generate(ORIGIN)
+
+
+@pytest.fixture
+def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """FAIRSCREEN_DATA_DIR and the log origin pointed at a fresh directory (settings re-read)."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("FAIRSCREEN_DATA_DIR", str(data))
+    monkeypatch.setenv("FAIRSCREEN_LOG_ORIGIN", ORIGIN)
+    get_settings.cache_clear()
+    yield data
+    get_settings.cache_clear()
+
+
+def plain_entries(n: int, start: int = 0, tag: str = "e") -> list[bytes]:
+    """Distinct entries with no record reference."""
+    return [
+        Event(
+            EventType.SOURCE_QUERIED,
+            T0 + timedelta(milliseconds=start + i),
+            org="org-1",
+            request=f"{tag}-{start + i}",
+            items=("criminal",),
+        ).encode()
+        for i in range(n)
+    ]
+
+
+@dataclass
+class Records:
+    """Consent rows inserted for real, and the entries that commit to them."""
+
+    consent_ids: list[str]
+    subjects: list[str]
+    entries: list[bytes]
+
+
+def insert_consents(session: Session, n: int) -> Records:
+    """``n`` consents (with their organisation and candidates) and a ``consent.signed`` entry for
+    each, carrying the commitment to the row."""
+    org = new_id()
+    session.execute(
+        insert(Organisation.__table__),  # type: ignore[arg-type]
+        [
+            {
+                "id": org,
+                "external_ref": f"org-{org}",
+                "kind": "employer",
+                "name": "Test Employer",
+                "jurisdiction": "CN",
+                "created_at": T0,
+            }
+        ],
+    )
+    candidates, consents, entries, subjects = [], [], [], []
+    for i in range(n):
+        cid, consent_id = new_id(), new_id()
+        candidates.append(
+            {
+                "id": cid,
+                "external_ref": f"cand-{cid}",
+                "created_at": T0,
+                "retain_until": date(2027, 11, 29),
+            }
+        )
+        row = {
+            "id": consent_id,
+            "external_ref": f"consent-{consent_id}",
+            "candidate_id": cid,
+            "items": ["criminal", "education"],
+            "separate_items": ["criminal"],
+            "purpose": "hiring",
+            "recipient_id": org,
+            "agency_id": None,
+            "retention_days": 365,
+            "signed_at": T0 + timedelta(seconds=i),
+            "revoked_at": None,
+            "digest": os.urandom(32).hex(),
+            "commitment_salt": new_salt(),
+        }
+        consents.append(row)
+        subject = os.urandom(16).hex()
+        subjects.append(subject)
+        entries.append(
+            Event(
+                EventType.CONSENT_SIGNED,
+                row["signed_at"],
+                org=org,
+                subject=subject,
+                record=f"consents/{consent_id}",
+                commitment=commit(row["commitment_salt"], Consent.committed_fields_of(row)),
+                items=tuple(row["items"]),
+            ).encode()
+        )
+    session.execute(insert(Candidate.__table__), candidates)  # type: ignore[arg-type]
+    session.execute(insert(Consent.__table__), consents)  # type: ignore[arg-type]
+    return Records([c["id"] for c in consents], subjects, entries)
