@@ -2,7 +2,7 @@
 out; it also holds the secret of the blind index.
 
 ``LocalKeyFile`` is the default: a JSON file created on first use with mode 0600, holding
-versioned 256-bit KEKs and the blind-index key. Wrapping is AES key wrap with padding
+versioned 256-bit KEKs and the blind-index secret. Wrapping is AES key wrap with padding
 (RFC 5649). The PKCS#11 provider (an HSM) lives in ``fairscreen.vault.pkcs11`` and produces
 the same wrapped format, so the database does not care which provider wrapped a data key
 (``data_keys.provider`` and ``data_keys.kek_version`` say which KEK to ask).
@@ -15,6 +15,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import fcntl
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -35,6 +37,15 @@ from fairscreen.kit.errors import FairscreenError
 log = logging.getLogger(__name__)
 
 DATA_KEY_BYTES = 32
+INDEX_KEY_INFO = b"fairscreen/blind-index/v1"
+
+
+def derive_index_key(secret: bytes) -> bytes:
+    """The blind-index HMAC key from a provider's index secret: HMAC-SHA256(secret, label).
+
+    Every provider derives it the same way (an HSM computes this HMAC on the token), so the
+    secret can move from the key file into an HSM and the blind indexes stay valid."""
+    return hmac.digest(secret, INDEX_KEY_INFO, hashlib.sha256)
 
 
 class KeyProviderError(FairscreenError):
@@ -110,7 +121,7 @@ class LocalKeyFile:
     """
 
     name = "local"
-    FORMAT = "fairscreen-local-keys/1"
+    FORMAT = "fairscreen-local-keys/2"
 
     def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
@@ -136,7 +147,7 @@ class LocalKeyFile:
             "format": self.FORMAT,
             "current": "local-1",
             "keks": {"local-1": {"key": _b64(os.urandom(32)), "created": now, "retired": None}},
-            "index_key": _b64(os.urandom(32)),
+            "index_secret": _b64(os.urandom(32)),
         }
         data = json.dumps(doc, indent=2).encode()
         # Written whole under a private name, then linked into place: another process starting at
@@ -176,7 +187,7 @@ class LocalKeyFile:
                 version: {"key": _b64(kek.key), "created": kek.created, "retired": kek.retired}
                 for version, kek in self._keks.items()
             },
-            "index_key": _b64(self._index_key),
+            "index_secret": _b64(self._index_secret),
         }
         data = json.dumps(doc, indent=2).encode()
         tmp = self.path.with_name(self.path.name + ".tmp")
@@ -205,6 +216,11 @@ class LocalKeyFile:
             raw = handle.read()
         try:
             doc = json.loads(raw)
+            if doc.get("format") == "fairscreen-local-keys/1":
+                raise KeyProviderError(
+                    f"{self.path}: key file from a development version (format 1, raw index "
+                    "key); its blind indexes do not match this version: start a new data dir"
+                )
             if doc.get("format") != self.FORMAT:
                 raise ValueError("unknown format")
             current = str(doc["current"])
@@ -214,15 +230,17 @@ class LocalKeyFile:
                 )
                 for version, spec in doc["keks"].items()
             }
-            index_key = base64.b64decode(doc["index_key"])
-            if len(index_key) != 32 or current not in keks or keks[current].retired:
+            index_secret = base64.b64decode(doc["index_secret"])
+            # The current version may be retired: that is a key file whose data keys have all
+            # moved to an HSM (it then wraps nothing: see ``_kek``).
+            if len(index_secret) != 32 or current not in keks:
                 raise ValueError("inconsistent")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             # The exception text of a JSON or base64 error can quote the file: leave it out.
             raise KeyProviderError(
                 f"{self.path}: not a fairscreen key file ({type(exc).__name__})"
             ) from None
-        self._current, self._keks, self._index_key = current, keks, index_key
+        self._current, self._keks, self._index_secret = current, keks, index_secret
         self._signature = (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def _fresh(self) -> None:
@@ -275,7 +293,13 @@ class LocalKeyFile:
 
     def index_key(self) -> bytes:
         self._fresh()
-        return self._index_key
+        return derive_index_key(self._index_secret)
+
+    def export_index_secret(self) -> bytes:
+        """The blind-index secret itself, only to import it into an HSM when moving there
+        (``fairscreen.vault.providers.open_provider``); the KEKs have no such door."""
+        self._fresh()
+        return self._index_secret
 
     def new_version(self) -> str:
         """Create a KEK version and make it current (``fairscreen keys rotate`` step one)."""

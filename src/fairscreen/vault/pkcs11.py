@@ -24,8 +24,10 @@ PKCS#11 session is not for concurrent use). The PIN is used to log in and not ke
 
 from __future__ import annotations
 
+import hmac
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,16 +36,23 @@ import pkcs11
 from pkcs11 import Attribute, KeyType, Mechanism, MechanismFlag, ObjectClass
 from pkcs11 import exceptions as p11
 
-from fairscreen.vault.keys import DATA_KEY_BYTES, KeyProviderError
+from fairscreen.vault.keys import (
+    DATA_KEY_BYTES,
+    INDEX_KEY_INFO,
+    KeyProviderError,
+    derive_index_key,
+)
 
 log = logging.getLogger(__name__)
 
 DEBIAN_SOFTHSM2 = Path("/usr/lib/softhsm/libsofthsm2.so")
 KEK_LABEL = "fairscreen/kek/"
 INDEX_LABEL = "fairscreen/index/1"
-_INDEX_INFO = b"fairscreen/blind-index/v1"
 _WRAP = Mechanism.AES_KEY_WRAP_PAD
 _NONE = MechanismFlag(0)
+# How long a process trusts its list of KEKs before asking the token again which is current:
+# a rotation run elsewhere reaches every process within this time (see docs/vault.md).
+REFRESH_SECONDS = 5.0
 
 T = TypeVar("T")
 
@@ -67,11 +76,23 @@ class Pkcs11Provider:
 
     name = "pkcs11"
 
-    def __init__(self, module: Path, token_label: str, pin: str, *, create: bool = True) -> None:
+    def __init__(
+        self,
+        module: Path,
+        token_label: str,
+        pin: str,
+        *,
+        create: bool = True,
+        index_secret: bytes | None = None,
+    ) -> None:
+        """Log in to the token; with ``create``, make the first KEK and the blind-index secret
+        if the token has none. ``index_secret`` is the key file's, when moving from it: it is
+        imported if the token has no index secret yet, and checked against it otherwise."""
         self.module = module
         self.token_label = token_label
         self._lock = threading.RLock()
         self._keks: dict[str, Any] = {}
+        self._listed_at = 0.0
         self._session: Any = None
         try:
             lib = pkcs11.lib(str(module))
@@ -93,7 +114,7 @@ class Pkcs11Provider:
                 if not create:
                     raise KeyProviderError(f"{self.describe()}: no fairscreen KEK on the token")
                 self._generate_kek(1)
-            self._index_key = self._derive_index_key(create=create)
+            self._index_key = self._derive_index_key(create=create, imported=index_secret)
         except BaseException:
             self.close()
             raise
@@ -146,6 +167,7 @@ class Pkcs11Provider:
                     raise KeyProviderError(f"{self.describe()}: two KEKs labelled {label!r}")
                 keks[version] = obj
         self._keks = dict(sorted(keks.items(), key=lambda item: _number(item[0])))
+        self._listed_at = time.monotonic()
 
     def _generate_kek(self, number: int) -> str:
         version = f"hsm-{number}"
@@ -167,40 +189,66 @@ class Pkcs11Provider:
         log.info("KEK version %s created on %s", version, self.describe())
         return version
 
-    def _derive_index_key(self, *, create: bool) -> bytes:
+    def _derive_index_key(self, *, create: bool, imported: bytes | None) -> bytes:
         """The blind-index key: HMAC-SHA256, on the token, of a fixed label under the index
         secret. Derived once per process; the secret itself never leaves the token."""
         session = self._session_or_fail()
+        protect = {
+            Attribute.TOKEN: True,
+            Attribute.PRIVATE: True,
+            Attribute.SENSITIVE: True,
+            Attribute.EXTRACTABLE: False,
+            Attribute.MODIFIABLE: False,
+            Attribute.SIGN: True,
+            Attribute.VERIFY: False,
+            Attribute.ENCRYPT: False,
+            Attribute.DECRYPT: False,
+            Attribute.WRAP: False,
+            Attribute.UNWRAP: False,
+            Attribute.DERIVE: False,
+        }
         try:
             secret = session.get_key(
                 object_class=ObjectClass.SECRET_KEY,
                 key_type=KeyType.GENERIC_SECRET,
                 label=INDEX_LABEL,
             )
-        except p11.NoSuchKey:
-            if not create:
-                raise KeyProviderError(
-                    f"{self.describe()}: no blind-index secret on the token"
-                ) from None
-            secret = session.generate_key(
-                KeyType.GENERIC_SECRET,
-                256,
-                label=INDEX_LABEL,
-                store=True,
-                capabilities=MechanismFlag.SIGN,
-                template={
-                    Attribute.PRIVATE: True,
-                    Attribute.SENSITIVE: True,
-                    Attribute.EXTRACTABLE: False,
-                    Attribute.MODIFIABLE: False,
-                },
-            )
-            log.info("blind-index secret created on %s", self.describe())
         except p11.MultipleObjectsReturned:
             raise KeyProviderError(
                 f"{self.describe()}: two objects labelled {INDEX_LABEL!r}"
             ) from None
-        derived: bytes = secret.sign(_INDEX_INFO, mechanism=Mechanism.SHA256_HMAC)
+        except p11.NoSuchKey:
+            if imported is not None:
+                secret = session.create_object(
+                    {
+                        Attribute.CLASS: ObjectClass.SECRET_KEY,
+                        Attribute.KEY_TYPE: KeyType.GENERIC_SECRET,
+                        Attribute.LABEL: INDEX_LABEL,
+                        Attribute.VALUE: imported,
+                        **protect,
+                    }
+                )
+                log.info("blind-index secret imported from the key file into %s", self.describe())
+            elif create:
+                secret = session.generate_key(
+                    KeyType.GENERIC_SECRET,
+                    256,
+                    label=INDEX_LABEL,
+                    store=True,
+                    capabilities=MechanismFlag.SIGN,
+                    template=protect,
+                )
+                log.info("blind-index secret created on %s", self.describe())
+            else:
+                raise KeyProviderError(
+                    f"{self.describe()}: no blind-index secret on the token"
+                ) from None
+        derived: bytes = secret.sign(INDEX_KEY_INFO, mechanism=Mechanism.SHA256_HMAC)
+        if imported is not None and not hmac.compare_digest(derived, derive_index_key(imported)):
+            raise KeyProviderError(
+                f"{self.describe()}: its blind-index secret is not the key file's, so the blind "
+                "indexes in the database would stop matching; see docs/vault.md"
+            )
         return derived
 
     def _kek(self, version: str) -> Any:
@@ -226,7 +274,7 @@ class Pkcs11Provider:
 
     def current_version(self) -> str:
         with self._lock:
-            if not self._keks:
+            if not self._keks or time.monotonic() - self._listed_at > REFRESH_SECONDS:
                 self._refresh()
             if not self._keks:
                 raise KeyProviderError(f"{self.describe()}: no fairscreen KEK on the token")

@@ -30,8 +30,17 @@ def open_provider(settings: Settings) -> KeyProvider:
             raise KeyProviderError("FAIRSCREEN_KEY_PROVIDER=pkcs11 needs FAIRSCREEN_PKCS11_TOKEN")
         if settings.pkcs11_pin is None:
             raise KeyProviderError("FAIRSCREEN_KEY_PROVIDER=pkcs11 needs FAIRSCREEN_PKCS11_PIN")
+        # Moving from the key file: the token takes over its blind-index secret (or must
+        # already hold the same one), so every blind index in the database stays valid.
+        path = key_file_path(settings)
+        index_secret = (
+            LocalKeyFile(path, create=False).export_index_secret() if path.exists() else None
+        )
         return Pkcs11Provider(
-            settings.pkcs11_module, settings.pkcs11_token, settings.pkcs11_pin.get_secret_value()
+            settings.pkcs11_module,
+            settings.pkcs11_token,
+            settings.pkcs11_pin.get_secret_value(),
+            index_secret=index_secret,
         )
     raise KeyProviderError(f"FAIRSCREEN_KEY_PROVIDER: unknown provider {settings.key_provider!r}")
 

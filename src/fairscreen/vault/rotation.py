@@ -130,48 +130,59 @@ def rewrap_all(
     holders[target.name] = target
     result = RotationResult(version=version, created=False)
     after = ""
+    guarded = (
+        update(_DATA_KEYS)
+        .where(
+            and_(
+                _DATA_KEYS.c.id == bindparam("k_id"),
+                _DATA_KEYS.c.provider == bindparam("k_provider"),
+                _DATA_KEYS.c.kek_version == bindparam("k_old"),
+                _DATA_KEYS.c.wrapped == bindparam("k_wrapped"),
+            )
+        )
+        .values(provider=target.name, kek_version=version, wrapped=bindparam("k_new"))
+    )
     while True:
-        with sessions() as session, session.begin():
+        # Read, rewrap with no transaction open, then write in a short one: the write lock (all
+        # of SQLite, or the rows in PostgreSQL) is held for the UPDATE only, not for the crypto.
+        with sessions() as session:
             rows = session.execute(
                 select(DataKey.id, DataKey.provider, DataKey.kek_version, DataKey.wrapped)
                 .where(DataKey.id > after, _not_under(target.name, version))
                 .order_by(DataKey.id)
                 .limit(batch_size)
             ).all()
-            if not rows:
-                break
-            after = rows[-1][0]
-            updates = []
-            for key_id, provider, old_version, wrapped in rows:
-                try:
-                    new = _rewrap_one(holders, target, version, provider, old_version, wrapped)
-                except KeyProviderError as exc:
-                    result.failed += 1
-                    if len(result.failures) < _KEEP_FAILURES:
-                        result.failures.append((key_id, str(exc)))
-                    continue
-                updates.append(
-                    {"k_id": key_id, "k_provider": provider, "k_old": old_version, "k_new": new}
-                )
-            if updates:
-                outcome = session.execute(
-                    update(_DATA_KEYS)
-                    .where(
-                        and_(
-                            _DATA_KEYS.c.id == bindparam("k_id"),
-                            _DATA_KEYS.c.provider == bindparam("k_provider"),
-                            _DATA_KEYS.c.kek_version == bindparam("k_old"),
-                        )
-                    )
-                    .values(provider=target.name, kek_version=version, wrapped=bindparam("k_new")),
-                    updates,
-                )
+        if not rows:
+            break
+        after = rows[-1][0]
+        updates = []
+        for key_id, provider, old_version, wrapped in rows:
+            try:
+                new = _rewrap_one(holders, target, version, provider, old_version, wrapped)
+            except KeyProviderError as exc:
+                result.failed += 1
+                if len(result.failures) < _KEEP_FAILURES:
+                    result.failures.append((key_id, str(exc)))
+                continue
+            updates.append(
+                {
+                    "k_id": key_id,
+                    "k_provider": provider,
+                    "k_old": old_version,
+                    "k_wrapped": wrapped,
+                    "k_new": new,
+                }
+            )
+        if updates:
+            # Only rows still exactly as read change; one deleted or moved meanwhile (a
+            # retention sweep, another rotation) is left as the other party left it.
+            with sessions() as session, session.begin():
+                outcome = session.execute(guarded, updates)
                 done = len(updates)
-                dialect = session.get_bind().dialect
-                if dialect.supports_sane_multi_rowcount:
+                if session.get_bind().dialect.supports_sane_multi_rowcount:
                     done = max(0, int(getattr(outcome, "rowcount", done)))
-                result.rewrapped += done
-                result.vanished += len(updates) - done
+            result.rewrapped += done
+            result.vanished += len(updates) - done
         if progress is not None:
             progress.advance(len(rows))
     log.info(
