@@ -98,8 +98,19 @@ def test_luo_one_of_many_defendants_in_a_property_fee_suit_is_green() -> None:
     assert result["excluded"] == []
 
 
-def test_luo_even_where_litigation_is_in_scope_the_property_fee_suit_is_not_job_relevant(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("filed", "decided", "why"),
+    [
+        ("2018-04-02", "2018-09-15", "outside_lookback"),  # the suit as it was: too old to matter
+        (
+            "2025-04-02",
+            "2025-09-15",
+            "not_job_relevant",
+        ),  # the same suit last year: still irrelevant
+    ],
+)
+def test_luo_even_where_litigation_is_in_scope_the_property_fee_suit_is_green(
+    tmp_path: Path, filed: str, decided: str, why: str
 ) -> None:
     path = _with_candidate_changes(
         tmp_path,
@@ -107,13 +118,17 @@ def test_luo_even_where_litigation_is_in_scope_the_property_fee_suit_is_not_job_
         applies_to="P-FOOD-CFO",
         consent={"items": EXEC_ITEMS, "separate_items": EXEC_SEPARATE},
     )
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        .replace('"2018-04-02"', f'"{filed}"')
+        .replace('"2018-09-15"', f'"{decided}"'),
+        encoding="utf-8",
+    )
     with load_world(path) as store:
         screening = only(store)
     result = screening.result()
     assert result["light"] == "green"
-    assert {"finding": "court_records:CASE-2018-PM-0317", "why": "not_job_relevant"} in result[
-        "excluded"
-    ]
+    assert result["excluded"] == [{"finding": "court_records:CASE-2018-PM-0317", "why": why}]
     assert all(f.detail is None for f in screening.findings if f.exclusion)
 
 
@@ -355,3 +370,50 @@ def test_dates_are_the_screening_date_not_today() -> None:
     with load_world(CASES / "luo.jsonl") as store:
         screening = only(store)
     assert screening.as_of == date(2026, 11, 20)
+
+
+# --- references: corroboration ------------------------------------------------------------------
+
+
+def _reference_world(*texts: tuple[str, str, str]) -> WorldBuilder:
+    w = WorldBuilder()
+    c = w.candidate("finance_accounting")
+    for referee, language, text in texts:
+        w.reference(c, text, referee=referee, language=language)
+    return w
+
+
+def test_one_referee_alone_is_never_rated(tmp_path: Path) -> None:
+    w = _reference_world(("甲", "zh-Hant", "他在職期間挪用公司資金。他工作很努力。"))
+    with w.load(tmp_path) as store:
+        result = only(store).result()
+    assert result["light"] == "green"
+    assert result["excluded"] == [{"finding": "referees:R2#0", "why": "unverified_single_source"}]
+
+
+def test_two_independent_referees_corroborate_a_workplace_fact(tmp_path: Path) -> None:
+    w = _reference_world(
+        ("甲", "zh-Hant", "他在職期間挪用公司資金。"),
+        ("Jane Doe", "en", "He misappropriated client funds in 2023."),
+    )
+    with w.load(tmp_path) as store:
+        screening = only(store)
+    result = screening.result()
+    assert result["light"] == "yellow"
+    (reason,) = result["reasons"]
+    assert reason["rule"] == "CN-REF-01" and reason["findings"] == ["referees:R2#0"]
+    (finding,) = [f for f in screening.findings if f.exclusion is None]
+    assert finding.corroborated_by == ("referees:R3#0",)
+
+
+def test_the_same_referee_twice_or_hearsay_does_not_corroborate(tmp_path: Path) -> None:
+    w = _reference_world(
+        ("甲", "zh-Hant", "他在職期間挪用公司資金。"),
+        ("甲", "zh-Hans", "他挪用过公司资金。"),
+        ("乙", "zh-Hans", "我听说他挪用过公司的钱。"),
+    )
+    with w.load(tmp_path) as store:
+        result = only(store).result()
+    assert result["light"] == "green"
+    assert {e["why"] for e in result["excluded"]} == {"unverified_single_source"}
+    assert len(result["excluded"]) == 3

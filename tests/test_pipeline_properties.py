@@ -53,10 +53,39 @@ def _base() -> WorldBuilder:
                 status="valid",
                 issued="2015-01-01",
             )
+    # references: a corroborated pair, a lone claim, a neutral one
+    fin = next(line for line in w.lines if line.get("applies_to") == "P-finance_accounting")
+    w.reference(fin, "他伪造了报销单据。", referee="甲")
+    w.reference(fin, "He falsified his expense claims.", referee="Ann Lee", language="en")
+    office = next(line for line in w.lines if line.get("applies_to") == "P-general_office")
+    w.reference(office, "他在办公室殴打了同事。他很准时。", referee="丙")
+    w.reference(office, "工作認真，值得推薦。", referee="丁", language="zh-Hant")
     # one candidate without the separate consent for criminal records
     c = w.candidate("finance_accounting", name="未單獨同意")
     c["consent"]["separate_items"] = ["credit"]
     return w
+
+
+CLAIMS = {
+    "dishonesty": "他伪造了报销单据。",
+    "violence": "他在办公室殴打了同事。",
+    "safety": "他多次违反安全操作规程。",
+    "confidentiality": "他泄露了公司的客户资料。",
+}
+
+
+def _claimed(w: WorldBuilder, candidate: str) -> tuple[set[str], list[str]]:
+    """Misconduct categories this candidate's referees state, and who the referees are."""
+    from fairscreen.verify.references import screen_reference
+
+    categories, referees = set(), []
+    for line in w.lines:
+        if line["type"] == "reference" and line["candidate"] == candidate:
+            referees.append(line["referee"]["name"])
+            for remark in screen_reference(line["text"], line["language"]):
+                if remark.kind == "misconduct" and remark.category:
+                    categories.add(remark.category)
+    return categories, referees
 
 
 BASE = _base()
@@ -187,16 +216,53 @@ def _add(kind: str, candidate: dict[str, Any], variant: int) -> WorldBuilder:
             ),
         ]
         choices[variant % len(choices)]()
+    elif kind == "unverified":
+        claimed, referees = _claimed(w, c["id"])
+        fresh = [cat for cat in CLAIMS if cat not in claimed]
+        choices = [
+            # a new referee, a kind of misconduct nobody else states
+            lambda: w.reference(
+                c, CLAIMS[fresh[variant % len(fresh)]], referee=f"新推薦人{variant}"
+            ),
+            # second-hand, whatever it says
+            lambda: w.reference(
+                c,
+                "I heard he stole from the till.",
+                referee=f"New Referee {variant}",
+                language="en",
+            ),
+        ]
+        if referees:  # a referee already heard repeating a claim of their own
+            first = next(
+                line
+                for line in w.lines
+                if line["type"] == "reference" and line["candidate"] == c["id"]
+            )
+            own = _claimed_by(first)
+            if own:
+                choices.append(
+                    lambda: w.reference(c, CLAIMS[own], referee=first["referee"]["name"])
+                )
+        choices[variant % len(choices)]()
     return w
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def _claimed_by(reference: dict[str, Any]) -> str | None:
+    from fairscreen.verify.references import screen_reference
+
+    for remark in screen_reference(reference["text"], reference["language"]):
+        if remark.kind == "misconduct" and remark.category in CLAIMS:
+            return remark.category
+    return None
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    kind=st.sampled_from(["out_of_scope", "forbidden", "name_only"]),
+    kind=st.sampled_from(["out_of_scope", "forbidden", "name_only", "unverified"]),
     who=st.sampled_from(CANDIDATES),
     variant=st.integers(0, 20),
 )
-def test_adding_an_out_of_scope_forbidden_or_name_only_record_never_changes_a_light(
+def test_adding_an_out_of_scope_forbidden_name_only_or_unverified_record_never_changes_a_light(
     kind: str, who: dict[str, Any], variant: int
 ) -> None:
     assert _lights(_add(kind, who, variant)) == BASELINE
@@ -229,3 +295,11 @@ def test_the_harness_sees_a_change_when_there_is_one() -> None:
     assert BASELINE[driver["id"]] == "green"
     w.court_case("criminal", "dangerous_driving", [w.party(driver)], decided="2025-01-01")
     assert _lights(w) != BASELINE
+    # and a second, independent referee stating the office candidate's lone claim corroborates it
+    w = copy.deepcopy(BASE)
+    office = next(line for line in w.lines if line.get("applies_to") == "P-general_office")
+    assert BASELINE[office["id"]] == "green"
+    w.reference(
+        office, "He assaulted a colleague at the office.", referee="Another Referee", language="en"
+    )
+    assert _lights(w)[office["id"]] == "yellow"

@@ -741,6 +741,17 @@ def verify_references(ctx: Context, records: Records) -> list[Finding]:
                         ref, Item.REFERENCE, rec.source, False, ExclusionReason.PRIVATE_LIFE_HEARSAY
                     )
                 )
+            elif remark.kind == "misconduct" and remark.hearsay:
+                # second-hand ("I heard...") is not a source: it can neither stand nor corroborate
+                out.append(
+                    excluded(
+                        ref,
+                        Item.REFERENCE,
+                        rec.source,
+                        False,
+                        ExclusionReason.UNVERIFIED_SINGLE_SOURCE,
+                    )
+                )
             elif remark.kind == "misconduct":
                 finding = Finding(
                     ref,
