@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -124,3 +127,19 @@ def insert_consents(session: Session, n: int) -> Records:
     session.execute(insert(Candidate.__table__), candidates)  # type: ignore[arg-type]
     session.execute(insert(Consent.__table__), consents)  # type: ignore[arg-type]
     return Records([c["id"] for c in consents], subjects, entries)
+
+
+class AsgiClient:
+    """A synchronous face on httpx's ASGI transport: real requests into the real app, in process."""
+
+    def __init__(self, app: Any, base_url: str = "http://log.test") -> None:
+        self.app = app
+        self.base_url = base_url
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        async def call() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(transport=transport, base_url=self.base_url) as client:
+                return await client.get(url, **kwargs)
+
+        return asyncio.run(call())
