@@ -246,3 +246,31 @@ def test_local_is_the_default(tmp_path: Path) -> None:
     assert str(settings.pkcs11_module) == "/usr/lib/softhsm/libsofthsm2.so"
     vault = open_vault(settings)
     assert vault.provider.name == "local" and (tmp_path / "kek.json").exists()
+
+
+def test_nothing_secret_reaches_logs_or_exceptions(
+    hsm: Hsm, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    provider = hsm.open()
+    vault = Vault(provider)
+    made = vault.new_data_key(NOW)
+    key = provider.unwrap("hsm-1", made.row["wrapped"])
+    provider.new_version()
+    texts = [repr(provider), repr(vault), repr(made), provider.describe()]
+    for attempt in (
+        lambda: provider.unwrap("hsm-2", made.row["wrapped"]),
+        lambda: vault.sealer(made.row["id"], "hsm-9", made.row["wrapped"]),
+        lambda: provider.retire("hsm-2"),
+        lambda: Pkcs11Provider(hsm.module, hsm.token, hsm.pin + "0"),
+    ):
+        with pytest.raises(KeyProviderError) as caught:
+            attempt()
+        texts += [str(caught.value), repr(caught.value)]
+    provider.retire("hsm-1")
+    text = "\n".join([caplog.text, *texts])
+    assert "hsm-1" in caplog.text  # the log does say what happened
+    for secret in (key, provider.index_key()):
+        for form in (secret.hex(), secret.hex().upper(), repr(secret)):
+            assert form not in text
+    assert hsm.pin not in text

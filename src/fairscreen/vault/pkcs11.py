@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -53,6 +54,12 @@ _NONE = MechanismFlag(0)
 # How long a process trusts its list of KEKs before asking the token again which is current:
 # a rotation run elsewhere reaches every process within this time (see docs/vault.md).
 REFRESH_SECONDS = 5.0
+
+# PKCS#11 logs in per process and token, not per session: a second provider for a token this
+# process is already logged in to gets a session without a login of its own. So that it cannot
+# do that with a wrong PIN, the first login leaves a keyed digest of its PIN here.
+_PROCESS_SALT = os.urandom(32)
+_LOGINS: dict[tuple[str, str], bytes] = {}
 
 T = TypeVar("T")
 
@@ -107,6 +114,7 @@ class Pkcs11Provider:
             raise KeyProviderError(
                 f"no token labelled {token_label!r} in {module} (tokens: {', '.join(labels)})"
             ) from None
+        self._owns_login = False
         self._session = self._login(token, pin)
         try:
             self._refresh()
@@ -125,22 +133,35 @@ class Pkcs11Provider:
     def describe(self) -> str:
         return f"PKCS#11 token {self.token_label!r} via {self.module}"
 
-    @staticmethod
-    def _login(token: Any, pin: str) -> Any:
+    def _login(self, token: Any, pin: str) -> Any:
+        who = (str(self.module), self.token_label)
+        digest = hmac.digest(_PROCESS_SALT, pin.encode(), "sha256")
         try:
-            return token.open(rw=True, user_pin=pin)
+            session = token.open(rw=True, user_pin=pin)
         except p11.UserAlreadyLoggedIn:
-            # Login is per process and token: another session here already did it.
+            known = _LOGINS.get(who)
+            if known is None or not hmac.compare_digest(known, digest):
+                raise KeyProviderError(
+                    f"token {self.token_label!r} refused the PIN (this process is logged in "
+                    "with another one)"
+                ) from None
             return token.open(rw=True)
         except (p11.PinIncorrect, p11.PinInvalid, p11.PinLenRange):
-            raise KeyProviderError(f"token {token.label!r} refused the PIN") from None
+            raise KeyProviderError(f"token {self.token_label!r} refused the PIN") from None
         except p11.PinLocked:
-            raise KeyProviderError(f"token {token.label!r}: the user PIN is locked") from None
+            raise KeyProviderError(f"token {self.token_label!r}: the user PIN is locked") from None
+        _LOGINS[who] = digest
+        self._owns_login = True
+        return session
 
     def close(self) -> None:
         with self._lock:
             session, self._session = self._session, None
             self._keks = {}
+            if self._owns_login:
+                # Closing the session that logged in logs the whole process out of the token.
+                _LOGINS.pop((str(self.module), self.token_label), None)
+                self._owns_login = False
             if session is not None:
                 try:
                     session.close()
