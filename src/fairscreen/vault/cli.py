@@ -60,8 +60,8 @@ class _Bar:
         self.task: TaskID | None = None
 
     def start(self, version: str, total: int, *, resumed: bool) -> None:
-        verb = "resuming rewrap under" if resumed else "rewrapping under new"
-        self.task = self.progress.add_task(f"{verb} {version}", total=total)
+        where = version if resumed else f"new {version}"
+        self.task = self.progress.add_task(f"rewrapping under {where}", total=total)
 
     def advance(self, rows: int) -> None:
         if self.task is not None:
