@@ -286,10 +286,15 @@ class Pkcs11Provider:
         look the KEKs up again and retry once."""
         with self._lock:
             try:
-                return what()
-            except (p11.ObjectHandleInvalid, p11.KeyHandleInvalid):
-                self._refresh()
-                return what()
+                try:
+                    return what()
+                except (p11.ObjectHandleInvalid, p11.KeyHandleInvalid):
+                    self._refresh()
+                    return what()
+            except p11.PKCS11Error as exc:
+                raise KeyProviderError(
+                    f"{self.describe()} refused the operation ({type(exc).__name__})"
+                ) from None
 
     # -- KeyProvider ---------------------------------------------------------------------------
 
