@@ -65,6 +65,7 @@ TRUTH_VERSION = "1.0"
 # Fixed so that the same seed gives the same bytes on any day; pass ``as_of`` to move it.
 DEFAULT_AS_OF = date(2026, 11, 27)
 MAX_CANDIDATES = 1_000_000
+SEED_RANGE = (-(2**63), 2**63 - 1)  # the header holds the seed as a JSON integer
 GUARANTEE_WINDOW = 200  # every hard case is planted at least once among the first 200
 CST = timezone(timedelta(hours=8))
 
@@ -568,6 +569,8 @@ class _World:
     def __init__(self, *, candidates: int, seed: int, as_of: date) -> None:
         if not 1 <= candidates <= MAX_CANDIDATES:
             raise ValueError(f"candidates must be between 1 and {MAX_CANDIDATES:,}")
+        if not SEED_RANGE[0] <= seed <= SEED_RANGE[1]:
+            raise ValueError("seed must be a signed 64-bit integer")
         self.n = candidates
         self.seed = seed
         self.as_of = as_of
@@ -760,6 +763,8 @@ class _World:
         ("consent_refused", "consent_revoked", "separate_consent_missing", "consent_item_declined"),
         ("identity_missing", "identity_conflict"),
         ("debtor_active", "debtor_removed"),
+        ("claim_mismatch:degree", "claim_mismatch:graduation_year"),
+        ("claim_mismatch:employer_not_found", "claim_mismatch:employment_dates"),
     )
 
     def _force(self, plan: _Plan, tag: str) -> None:
@@ -915,11 +920,13 @@ class _World:
                 foreign = rng.random() < 0.5
             else:
                 foreign = deg in ("master", "doctorate") and rng.random() < 0.12
-            institution = (
-                synth_orgs.foreign_institution(rng)
-                if foreign
-                else synth_orgs.institution(rng, deg, family)
-            )
+            institution = ""
+            while not institution or any(e.institution == institution for e in out):
+                institution = (
+                    synth_orgs.foreign_institution(rng)
+                    if foreign
+                    else synth_orgs.institution(rng, deg, family)
+                )
             if step > 0 and rng.random() < 0.5:
                 field_zh, field_en = rng.choice(fields)
             out.append(_Edu(deg, institution, field_en if foreign else field_zh, year, foreign))

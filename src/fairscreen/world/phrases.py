@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 import opencc
 
@@ -524,7 +524,7 @@ PLACES = (
 _S2T = opencc.OpenCC("s2tw")
 
 
-@cache
+@lru_cache(maxsize=65536)
 def to_hant(text: str) -> str:
     """Simplified to Traditional (OpenCC ``s2tw``, Taiwan standard characters), cached: slot values repeat a lot."""
     return str(_S2T.convert(text))
