@@ -8,6 +8,7 @@ file itself (the record really is a namesake, the suit really names the candidat
 from __future__ import annotations
 
 import io
+import os
 import re
 import tracemalloc
 from collections import Counter, defaultdict
@@ -146,6 +147,14 @@ def test_refuses_sizes_out_of_range(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="64-bit"):
         write_world(io.BytesIO(), candidates=1, seed=2**63)
     assert not list(tmp_path.iterdir())
+
+
+def test_output_is_an_ordinary_file(tmp_path: Path) -> None:
+    out, truth = _generate(tmp_path, 3, 1)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert truth.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_failed_run_leaves_no_file(tmp_path: Path) -> None:

@@ -2129,6 +2129,9 @@ def _atomic(path: Path) -> Iterator[IO[bytes]]:
     """Write ``path`` through a temporary file in the same directory, renamed at the end."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    Path(name).chmod(0o666 & ~umask)  # mkstemp makes 0600; the result is an ordinary file
     try:
         with os.fdopen(handle, "wb", buffering=1 << 20) as stream:
             yield stream
