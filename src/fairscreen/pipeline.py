@@ -60,13 +60,20 @@ class Screening:
     queries: list[Query] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     rating: Rating | None = None
+    _result: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def stopped(self) -> bool:
         return self.consent.stop is not None
 
     def result(self) -> dict[str, Any]:
-        """The stable, documented result (``docs/screen-output.md``): one JSON object."""
+        """The stable, documented result (``docs/screen-output.md``): one JSON object, built once
+        the screening is complete (and then cached: callers must not change it)."""
+        if self._result is None:
+            self._result = self._build_result()
+        return self._result
+
+    def _build_result(self) -> dict[str, Any]:
         rating = self.rating
         return {
             "candidate": self.application.candidate.id,

@@ -4,6 +4,9 @@ A commitment is ``SHA-256(salt || canonical_json(fields))`` with a fresh 16-byte
 record's own row. The ledger entry holds only the commitment; anyone with the row can open it,
 nobody with only the ledger can guess what it hides (the salt defeats dictionary attacks on
 small fields such as a light), and deleting the row (with its salt) leaves the ledger intact.
+
+In the committed fields, bytes are written ``"b64:<base64>"``, datetimes in UTC ISO 8601 (the
+database gives them back in UTC, whatever zone they were written in) and dates ``YYYY-MM-DD``.
 """
 
 from __future__ import annotations
@@ -15,31 +18,33 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from fairscreen.kit.canonical import canonical_json
+import orjson
 
 SALT_BYTES = 16
+_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
 def new_salt() -> bytes:
     return os.urandom(SALT_BYTES)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return "b64:" + base64.b64encode(value).decode()
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+def _default(value: Any) -> Any:
+    if isinstance(value, bytes | memoryview):
+        return "b64:" + base64.b64encode(bytes(value)).decode()
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            raise ValueError("commitments take aware datetimes only")
+            raise TypeError("commitments take aware datetimes only")
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return value
+    raise TypeError(f"cannot commit to a {type(value).__name__}")
+
+
+def commitment_bytes(fields: Mapping[str, Any]) -> bytes:
+    """The canonical bytes a commitment hashes (after the salt)."""
+    return orjson.dumps(dict(fields), option=_OPTIONS, default=_default)
 
 
 def commit(salt: bytes, fields: Mapping[str, Any]) -> str:
     """The hex commitment to ``fields`` under ``salt``."""
-    return hashlib.sha256(salt + canonical_json(_jsonable(fields))).hexdigest()
+    return hashlib.sha256(salt + commitment_bytes(fields)).hexdigest()

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
 
+import orjson
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -76,7 +77,13 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL", echo: bool = Fals
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": 30},
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
+        )
         synchronous = sqlite_synchronous.upper()
         if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise ValueError(f"FAIRSCREEN_SQLITE_SYNCHRONOUS: unknown value {sqlite_synchronous!r}")
@@ -99,7 +106,18 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL", echo: bool = Fals
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
+    )
+
+
+def _json_dumps(value: Any) -> str:
+    """JSON columns through orjson: the same bytes everywhere, several times faster."""
+    return orjson.dumps(value).decode()
 
 
 def is_sqlite(engine: Engine) -> bool:

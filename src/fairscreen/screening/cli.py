@@ -18,6 +18,7 @@ from fairscreen.kit.settings import get_settings
 from fairscreen.screening.summary import Tally
 from fairscreen.vault import Vault
 from fairscreen.vault.keys import LocalKeyFile
+from fairscreen.vault.providers import open_vault
 from fairscreen.world.load import WorldStore, load_world
 
 err = Console(stderr=True, soft_wrap=True)
@@ -25,8 +26,10 @@ out = Console(soft_wrap=True)
 
 
 def _vault(key_file: Path | None = None) -> Vault:
-    settings = get_settings()
-    return Vault(LocalKeyFile(key_file or settings.data_dir / "kek.json"))
+    """The configured vault (key file or HSM), or the demo's own key file."""
+    if key_file is not None:
+        return Vault(LocalKeyFile(key_file))
+    return open_vault(get_settings())
 
 
 def _progress(console: Console, *, disable: bool) -> Progress:
@@ -100,14 +103,18 @@ def screen(
     settings = get_settings()
     try:
         with load_world(world) as store:
-            tally, seconds = _run(
-                store,
-                database or settings.resolved_database_url(),
-                _vault(),
-                json_lines=json_lines,
-                show_progress=progress,
-                batch=batch,
-            )
+            vault = _vault()
+            try:
+                tally, seconds = _run(
+                    store,
+                    database or settings.resolved_database_url(),
+                    vault,
+                    json_lines=json_lines,
+                    show_progress=progress,
+                    batch=batch,
+                )
+            finally:
+                vault.close()
     except FairscreenError as exc:
         err.print(f"[red]error[/red] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None

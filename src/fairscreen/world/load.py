@@ -96,6 +96,9 @@ CREATE TABLE by_candidate (candidate TEXT NOT NULL, type TEXT NOT NULL, record I
 
 _INDEXES = """
 CREATE INDEX ix_ids ON ids (id);
+CREATE INDEX ix_candidates_id ON candidates (id);
+CREATE INDEX ix_ghosts ON ghosts (id);
+CREATE INDEX ix_refs ON refs (want, line);
 CREATE INDEX ix_demographics ON demographics (candidate);
 CREATE INDEX ix_by_number ON by_number (number, type);
 CREATE INDEX ix_by_name ON by_name (name, type);
