@@ -1,0 +1,688 @@
+"""Screening of free-text references before anything in them can reach a report.
+
+A former colleague's remark is not a record. Each sentence of a reference is put in one of four
+kinds, with this precedence (a sentence is never cut in half):
+
+1. ``forbidden``: it touches a forbidden category (marriage and romance, pregnancy, health,
+   religion, ethnicity, household registration, union or political activity, sexual orientation,
+   litigation as plaintiff). Excluded whatever else it says, negated or not.
+2. ``private_life``: lifestyle, relationships, morals, conduct outside work: the 生活作风 remark
+   of the Wang case. Excluded: it cannot be verified and is not job-related.
+3. ``misconduct``: a concrete, verifiable, job-related act (dishonesty, violence, safety,
+   confidentiality, harassment) that the sentence does not deny. It still needs a second
+   independent source before it is rated; that is the verifier's job, not this module's.
+4. ``neutral``: everything else, opinions included ("not a team player" is not an act).
+
+``hearsay`` flags second-hand phrasing (听说, 据说, "I heard", rumour...) on any sentence.
+
+The vocabulary is data (``lexicon.toml``, versioned), compiled once into one alternation per
+kind. Text and vocabulary pass through the same normaliser (NFKC, OpenCC t2s, case-folding), so
+one Simplified-Chinese lexicon covers Traditional and Simplified text. See docs/references.md.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from operator import add
+from typing import Any, Final, Literal
+
+import opencc
+
+from fairscreen.policy.vocabulary import ForbiddenCategory
+
+Kind = Literal["neutral", "misconduct", "private_life", "forbidden"]
+Language = Literal["zh-Hant", "zh-Hans", "en"]
+MISCONDUCT_CATEGORIES: Final = ("dishonesty", "violence", "safety", "confidentiality", "harassment")
+LANGUAGES: Final = ("zh-Hant", "zh-Hans", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class Remark:
+    index: int  # sentence index in the text, from 0, in order
+    kind: Kind
+    # for misconduct: dishonesty | violence | safety | confidentiality | harassment;
+    # for forbidden: a ForbiddenCategory value; else None
+    category: str | None
+    hearsay: bool  # second-hand phrasing ("I heard", 聽說, 据说, rumour...)
+
+
+# Remarks are immutable, so the common case is shared rather than rebuilt.
+_NEUTRAL: Final = tuple(Remark(i, "neutral", None, False) for i in range(64))
+
+
+# --- sentences -------------------------------------------------------------------------------
+
+# 。！？!? anywhere, and an English full stop that ends a sentence (followed by space or the end).
+_SENTENCE_END = re.compile(r"[。！？!?]+|\.+(?=\s|$)")
+
+
+_ASCII_LETTER = re.compile("[a-z]")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of ``text``: split on 。！？!? and ". ", trimmed, empty pieces dropped."""
+    return [piece for raw in _SENTENCE_END.split(text) if (piece := raw.strip())]
+
+
+# --- normalisation ---------------------------------------------------------------------------
+
+_T2S = opencc.OpenCC("t2s")
+# Characters NFKC leaves alone or that only delimit (full-width ，！？：；（）, 、。「」『』, curly
+# quotes, em dash): text made only of these skips the NFKC pass, which costs more than the rest
+# of the screening. Every delimiter class in the lexicon lists both widths.
+_NFKC_NEEDED = re.compile(
+    "[^\x00-\x7f\u4e00-\u9fff\u3001\u3002\u300c-\u300f"
+    "\uff01\uff08\uff09\uff0c\uff1a\uff1b\uff1f\u2014\u2018\u2019\u201c\u201d]"
+)
+
+
+def normalise(text: str) -> str:
+    """The form both the text and the lexicon are matched in.
+
+    NFKC (full-width letters, compatibility ideographs), Traditional to Simplified (OpenCC t2s),
+    case-folding; the typographic apostrophe read as ``'`` and ``-`` as a space. Lengths may
+    change; nothing here relies on offsets into the original text."""
+    if _NFKC_NEEDED.search(text):
+        text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        text = _T2S.convert(text)
+    return text.casefold().replace("\u2019", "'").replace("-", " ")
+
+
+# --- the compiled lexicon --------------------------------------------------------------------
+
+_MACRO = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+_VERB = re.compile(r"<([a-z]+)>")
+_VOWELS = frozenset("aeiou")
+
+
+def _inflections(verb: str, irregular: Mapping[str, Iterable[str]]) -> str:
+    """``steal`` -> ``(?:stealing|stealed|steals|stolen|stole|steal)``: regular forms plus the
+    irregular ones the lexicon lists. A wrong regular form ("stealed") only costs a branch."""
+    forms = {verb}
+    if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
+        forms |= {verb + "s", verb + "d", verb[:-1] + "ing"}
+    elif verb.endswith("y") and len(verb) > 1 and verb[-2] not in _VOWELS:
+        forms |= {verb[:-1] + "ies", verb[:-1] + "ied", verb + "ing"}
+    elif verb.endswith(("s", "sh", "ch", "x", "z")):
+        forms |= {verb + "es", verb + "ed", verb + "ing"}
+    elif (
+        len(verb) <= 4
+        and verb[-1] not in _VOWELS | {"w", "x", "y"}
+        and verb[-2] in _VOWELS
+        and verb[-3] not in _VOWELS
+    ):  # short consonant-vowel-consonant: slap -> slapped
+        forms |= {verb + "s", verb + verb[-1] + "ed", verb + verb[-1] + "ing"}
+    else:
+        forms |= {verb + "s", verb + "ed", verb + "ing"}
+    forms |= set(irregular.get(verb, ()))
+    return "(?:" + "|".join(sorted(forms, key=lambda f: (-len(f), f))) + ")"
+
+
+def _spaces_outside_classes(pattern: str) -> str:
+    """A literal space in a term means "whitespace within the sentence" (never the newline that
+    separates sentences). Spaces inside [...] and inside look-behinds (which must keep a fixed
+    width) stay single spaces."""
+    out: list[str] = []
+    groups: list[bool] = []  # one entry per open group: is it a look-behind?
+    in_class = escaped = False
+    for i, ch in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            groups.append(pattern.startswith(("(?<!", "(?<="), i))
+        elif ch == ")" and groups:
+            groups.pop()
+        elif ch == " " and not any(groups):
+            out.append(r"[^\S\n]+")
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+class LexiconError(ValueError):
+    """The lexicon file is malformed; the message names the section and the term."""
+
+
+# --- anchors: the literal prefilter ----------------------------------------------------------
+#
+# Running ~1,500 alternatives at every position of a text costs milliseconds. Instead, each
+# term gets an *anchor set*: literal strings, one of which every match of the term contains
+# ("(?:his|her) health" -> {"health"}; "<steal>" -> {"steal", "stole", ...}). All anchors go
+# into one trie-shaped regex, which `re` scans with its first-character quick check; a term's
+# own pattern runs only on the sentences where one of its anchors occurs.
+
+
+def _class_end(p: str, i: int) -> int:
+    """Index just past the character class that starts at ``p[i] == "["``."""
+    j = i + 1
+    if j < len(p) and p[j] == "^":
+        j += 1
+    if j < len(p) and p[j] == "]":
+        j += 1
+    while j < len(p) and p[j] != "]":
+        j += 2 if p[j] == "\\" else 1
+    if j >= len(p):
+        raise ValueError("unterminated character class")
+    return j + 1
+
+
+_MAX_PRODUCT = 64  # adjacent literal pieces are joined into longer anchors up to this many
+
+
+@dataclass(frozen=True, slots=True)
+class _Anchoring:
+    best: frozenset[str] | None  # the anchor set chosen for this piece of pattern
+    exact: frozenset[str] | None  # every string the piece can match, when it is that simple
+
+
+class _AnchorPicker:
+    """Derives anchor sets from a term in the lexicon's regex dialect (non-capturing groups,
+    look-arounds, classes, quantifiers; a space stands for whitespace and never belongs to an
+    anchor). Adjacent literal pieces are joined ("病" + "(?:了|倒)" -> {"病了", "病倒"});
+    among the mandatory pieces the best set wins: none of it on the ``avoid`` list, then the
+    longest shortest member, then the longest on average, then the fewest members."""
+
+    def __init__(self, avoid: Iterable[str]) -> None:
+        self.avoid = frozenset(avoid)
+
+    def score(self, anchors: frozenset[str], index: int) -> tuple[bool, int, float, int, int]:
+        lengths = [len(a) for a in anchors]
+        return (
+            not (anchors & self.avoid),
+            min(lengths),
+            sum(lengths) / len(lengths),
+            -len(lengths),
+            index,
+        )
+
+    def of(self, pattern: str) -> frozenset[str] | None:
+        found, end = self._alternation(pattern, 0)
+        if end != len(pattern):
+            raise ValueError(f"unbalanced parenthesis at {end}")
+        return found.best
+
+    def _alternation(self, p: str, i: int) -> tuple[_Anchoring, int]:
+        options: list[_Anchoring] = []
+        while True:
+            option, i = self._sequence(p, i)
+            options.append(option)
+            if i < len(p) and p[i] == "|":
+                i += 1
+                continue
+            break
+        best: frozenset[str] | None = None
+        if all(o.best is not None for o in options):
+            best = frozenset().union(*(o.best for o in options if o.best is not None))
+        exact: frozenset[str] | None = None
+        if all(o.exact is not None for o in options):
+            exact = frozenset().union(*(o.exact for o in options if o.exact is not None))
+        return _Anchoring(best, exact), i
+
+    def _sequence(self, p: str, i: int) -> tuple[_Anchoring, int]:
+        mandatory: list[frozenset[str]] = []
+        chain: frozenset[str] | None = None  # adjacent literal pieces joined so far
+        exact: frozenset[str] | None = frozenset([""])  # the whole sequence, while literal
+
+        def close() -> None:
+            nonlocal chain
+            if chain is not None and chain != frozenset([""]):
+                mandatory.append(chain)
+            chain = None
+
+        while i < len(p) and p[i] not in "|)":
+            piece, group, zero_width, i = self._atom(p, i)
+            at_least, quantified, i = self._quantifier(p, i)
+            if zero_width:
+                continue  # an assertion consumes nothing: adjacency holds
+            strings = piece if piece is not None else (group.exact if group else None)
+            if strings is not None and not quantified:
+                joined = {a + b for a in (chain or {""}) for b in strings}
+                if len(joined) <= _MAX_PRODUCT:
+                    chain = frozenset(joined)
+                else:
+                    close()
+                    chain = strings
+                exact = (
+                    frozenset(a + b for a in exact for b in strings) if exact is not None else None
+                )
+                if exact is not None and len(exact) > _MAX_PRODUCT:
+                    exact = None
+                continue
+            close()
+            exact = None
+            if at_least >= 1:
+                if strings is not None:
+                    mandatory.append(strings)
+                elif group is not None and group.best is not None:
+                    mandatory.append(group.best)
+        close()
+        best = None
+        if mandatory:
+            best = max(enumerate(mandatory), key=lambda item: self.score(item[1], item[0]))[1]
+        return _Anchoring(best, exact), i
+
+    def _atom(self, p: str, i: int) -> tuple[frozenset[str] | None, _Anchoring | None, bool, int]:
+        """(literal strings, group, zero width, next index) for the atom at ``i``."""
+        ch = p[i]
+        if ch == "\\":
+            nxt = p[i + 1]
+            if nxt.isalnum():  # \s, \n, \u4e00...: not a literal
+                return None, None, False, i + (6 if nxt == "u" else 2)
+            return frozenset([nxt]), None, False, i + 2
+        if ch == "[":
+            return None, None, False, _class_end(p, i)
+        if ch == "(":
+            for opener, zero_width in (
+                ("(?:", False),
+                ("(?=", True),
+                ("(?!", True),
+                ("(?<=", True),
+                ("(?<!", True),
+            ):
+                if p.startswith(opener, i):
+                    group, i = self._alternation(p, i + len(opener))
+                    if i >= len(p) or p[i] != ")":
+                        raise ValueError("unbalanced parenthesis")
+                    return None, None if zero_width else group, zero_width, i + 1
+            raise ValueError(f"unsupported group at {i}")
+        if ch in "^$":
+            return None, None, True, i + 1
+        if ch in ". ":
+            return None, None, False, i + 1
+        return frozenset([ch]), None, False, i + 1
+
+    @staticmethod
+    def _quantifier(p: str, i: int) -> tuple[int, bool, int]:
+        """(minimum repetitions, quantified?, next index)."""
+        if i >= len(p) or p[i] not in "?*+{":
+            return 1, False, i
+        if p[i] == "{":
+            close_brace = p.index("}", i)
+            at_least = int(p[i + 1 : close_brace].split(",")[0] or 0)
+            i = close_brace + 1
+        else:
+            at_least = 0 if p[i] in "?*" else 1
+            i += 1
+        if i < len(p) and p[i] == "?":  # lazy
+            i += 1
+        return at_least, True, i
+
+
+def _trie_regex(words: Iterable[str]) -> str:
+    """One regex matching any of ``words``, longest first, shaped as a trie so that every
+    top-level branch starts with a literal (which lets `re` skip non-starting characters)."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    top = [re.escape(ch) + emit(child) for ch, child in sorted(trie.items())]
+    return "|".join(top)
+
+
+# --- the compiled lexicon --------------------------------------------------------------------
+
+TermKind = Literal["forbidden", "private_life", "misconduct", "hearsay", "refutation", "victim"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    kind: TermKind
+    category: str | None
+    rank: int  # among categories of one kind: lower wins
+    pattern: re.Pattern[str]
+    source: str  # the term as written in the lexicon, for error messages and tests
+
+
+@dataclass(frozen=True, slots=True)
+class _Matcher:
+    """A small set of terms (negation cues, blockers, clause splitters) searched in a short
+    stretch of text: anchors first, then only the patterns whose anchors occur there."""
+
+    anchors: re.Pattern[str]
+    by_anchor: Mapping[str, frozenset[re.Pattern[str]]]  # anchor (and its prefixes)
+    always: frozenset[re.Pattern[str]]  # terms with no literal part (a punctuation class)
+
+    def spans(self, text: str, pos: int, endpos: int) -> list[tuple[int, int]]:
+        patterns = set(self.always)
+        search, at = self.anchors.search, pos
+        while (hit := search(text, at, endpos)) is not None:
+            patterns |= self.by_anchor[hit.group()]
+            at = hit.start() + 1
+        return sorted(m.span() for pattern in patterns for m in pattern.finditer(text, pos, endpos))
+
+
+@dataclass(frozen=True, slots=True)
+class _Lexicon:
+    version: str
+    terms: tuple[_Term, ...]
+    # ASCII anchors as one trie-shaped regex (English words scan fast that way); a hit is the
+    # longest anchor at its position, so each carries the terms of its prefixes too.
+    ascii_anchors: re.Pattern[str]
+    by_ascii_anchor: Mapping[str, tuple[int, ...]]
+    # Other anchors (Chinese) by their first two characters, or alone when one character long:
+    # a set intersection with the text's character pairs finds them faster than any regex.
+    by_pair: Mapping[str, tuple[str, ...]]
+    pairs: frozenset[str]
+    singles: re.Pattern[str]  # the one-character anchors, as a character class
+    by_other_anchor: Mapping[str, tuple[int, ...]]
+    negation: _Matcher  # cues and deflectors: before an act, in its clause
+    blockers: _Matcher
+    window: int
+    clauses: _Matcher
+
+
+class _Builder:
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.macros: dict[str, str] = dict(data.get("macros", {}))
+        self.irregular: dict[str, list[str]] = dict(data.get("english", {}).get("irregular", {}))
+
+    def expand(self, term: str, where: str) -> str:
+        """Macros and verbs expanded, Chinese normalised; spaces still literal."""
+        for _ in range(4):  # macros may use macros
+            expanded = _MACRO.sub(lambda m: self._macro(m.group(1), where), term)
+            if expanded == term:
+                break
+            term = expanded
+        term = _VERB.sub(lambda m: _inflections(m.group(1), self.irregular), term)
+        if not term.isascii():
+            term = _T2S.convert(unicodedata.normalize("NFKC", term))
+        return term
+
+    def _macro(self, name: str, where: str) -> str:
+        try:
+            return self.macros[name]
+        except KeyError:
+            raise LexiconError(f"{where}: unknown macro {{{name}}}") from None
+
+    def regex(self, raw: str, where: str, guard: tuple[str, str] = ("", "")) -> tuple[str, str]:
+        """One term as (regex, expanded form): checked, and kept from starting or ending inside
+        an ASCII word. A leading ``~`` drops the start boundary (``~n't`` in "didn't")."""
+        if raw != raw.casefold():
+            raise LexiconError(f"{where}: {raw!r} is not lower case")
+        open_start = raw.startswith("~")
+        expanded = self.expand(raw.removeprefix("~"), where)
+        body = _spaces_outside_classes(expanded)
+        try:
+            compiled = re.compile(body)
+        except re.error as exc:
+            raise LexiconError(f"{where}: {raw!r} is not a valid pattern: {exc}") from None
+        if compiled.groups:
+            raise LexiconError(f"{where}: {raw!r} has a capturing group; use (?:...)")
+        start = "" if open_start else "(?<![a-z0-9])"
+        return f"{guard[0]}{start}(?:{body})(?![a-z0-9]){guard[1]}", expanded
+
+    def matcher(self, terms: Iterable[str], where: str, picker: _AnchorPicker) -> _Matcher:
+        anchored: dict[str, set[re.Pattern[str]]] = {}
+        always: set[re.Pattern[str]] = set()
+        for raw in terms:
+            regex, expanded = self.regex(raw, where)
+            pattern = re.compile(regex)
+            anchors = picker.of(expanded)
+            if anchors is None:
+                always.add(pattern)
+            for anchor in anchors or ():
+                anchored.setdefault(anchor, set()).add(pattern)
+        if not anchored and not always:
+            raise LexiconError(f"{where}: no terms")
+        return _Matcher(
+            anchors=re.compile(_trie_regex(anchored) or "(?!)"),
+            by_anchor={
+                anchor: frozenset(
+                    p for n in range(1, len(anchor) + 1) for p in anchored.get(anchor[:n], ())
+                )
+                for anchor in anchored
+            },
+            always=frozenset(always),
+        )
+
+
+def _terms(data: Mapping[str, Any], *path: str) -> list[str]:
+    node: Any = data
+    for key in path:
+        if not isinstance(node, Mapping) or key not in node:
+            raise LexiconError(f"missing [{'.'.join(path)}]")
+        node = node[key]
+    if not isinstance(node, list) or not all(isinstance(t, str) for t in node):
+        raise LexiconError(f"[{'.'.join(path)}] must be a list of strings")
+    return node
+
+
+def compile_lexicon(data: Mapping[str, Any]) -> _Lexicon:
+    """Build the matchers from a parsed lexicon file (``tomllib`` output)."""
+    b = _Builder(data)
+    unknown = set(data.get("forbidden", {})) - {c.value for c in ForbiddenCategory}
+    if unknown:
+        raise LexiconError(f"forbidden: unknown categories {sorted(unknown)}")
+    misconduct = data.get("misconduct", {})
+    priority = list(misconduct.get("priority", ()))
+    if sorted(priority) != sorted(MISCONDUCT_CATEGORIES):
+        raise LexiconError(f"misconduct.priority must list exactly {MISCONDUCT_CATEGORIES}")
+    act_guard = (str(misconduct.get("guard_before", "")), str(misconduct.get("guard_after", "")))
+
+    groups: list[tuple[TermKind, str | None, int, list[str], tuple[str, str], str]] = []
+    for rank, category in enumerate(ForbiddenCategory):
+        if category is not ForbiddenCategory.PRIVATE_LIFE:  # its own kind of remark
+            path = ("forbidden", category.value, "terms")
+            groups.append(
+                ("forbidden", category.value, rank, _terms(data, *path), ("", ""), ".".join(path))
+            )
+    groups.append(
+        ("private_life", None, 0, _terms(data, "private_life", "terms"), ("", ""), "private_life")
+    )
+    for rank, category in enumerate(priority):
+        path = ("misconduct", category, "terms")
+        groups.append(
+            ("misconduct", category, rank, _terms(data, *path), act_guard, ".".join(path))
+        )
+    groups.append(("hearsay", None, 0, _terms(data, "hearsay", "terms"), ("", ""), "hearsay"))
+    groups.append(
+        (
+            "refutation",
+            None,
+            0,
+            _terms(data, "negation", "refutations"),
+            ("", ""),
+            "negation.refutations",
+        )
+    )
+    groups.append(
+        ("victim", None, 0, _terms(data, "negation", "victims"), ("", ""), "negation.victims")
+    )
+
+    picker = _AnchorPicker(data.get("anchors", {}).get("avoid", ()))
+    terms: list[_Term] = []
+    anchored: dict[str, list[int]] = {}
+    for kind, label, rank, raws, guard, where in groups:
+        for raw in raws:
+            regex, expanded = b.regex(raw, where, guard)
+            try:
+                anchors = picker.of(expanded)
+            except ValueError as exc:
+                raise LexiconError(f"{where}: {raw!r}: {exc}") from None
+            if anchors is None:
+                raise LexiconError(f"{where}: {raw!r} has no literal part to anchor it")
+            for anchor in anchors:
+                anchored.setdefault(anchor, []).append(len(terms))
+            terms.append(_Term(kind, label, rank, re.compile(regex), raw))
+
+    ascii = [a for a in anchored if a.isascii()]
+    other = [a for a in anchored if not a.isascii()]
+    by_pair: dict[str, list[str]] = {}
+    for anchor in other:
+        if len(anchor) > 1:
+            by_pair.setdefault(anchor[:2], []).append(anchor)
+    cues = _terms(data, "negation", "cues") + _terms(data, "negation", "deflectors")
+    return _Lexicon(
+        version=str(data["lexicon"]["version"]),
+        terms=tuple(terms),
+        ascii_anchors=re.compile(_trie_regex(ascii) or "(?!)"),
+        by_ascii_anchor={
+            anchor: tuple(
+                sorted({t for n in range(1, len(anchor) + 1) for t in anchored.get(anchor[:n], ())})
+            )
+            for anchor in ascii
+        },
+        by_pair={pair: tuple(anchors) for pair, anchors in by_pair.items()},
+        pairs=frozenset(by_pair),
+        singles=re.compile(
+            "[" + "".join(sorted(re.escape(a) for a in other if len(a) == 1)) + "]"
+            if any(len(a) == 1 for a in other)
+            else "(?!)"
+        ),
+        by_other_anchor={anchor: tuple(anchored[anchor]) for anchor in other},
+        negation=b.matcher(cues, "negation", picker),
+        blockers=b.matcher(_terms(data, "negation", "blockers"), "negation.blockers", picker),
+        window=int(data["negation"]["window"]),
+        clauses=b.matcher(_terms(data, "clauses", "splitters"), "clauses", picker),
+    )
+
+
+@cache
+def _lexicon() -> _Lexicon:
+    text = resources.files("fairscreen.verify").joinpath("lexicon.toml").read_text("utf-8")
+    return compile_lexicon(tomllib.loads(text))
+
+
+def lexicon_version() -> str:
+    """The version of the vocabulary in use: findings and exclusions should cite it."""
+    return _lexicon().version
+
+
+# --- screening -------------------------------------------------------------------------------
+
+
+def screen_reference(text: str, language: str) -> list[Remark]:
+    """One :class:`Remark` per sentence of ``text`` (see :func:`split_sentences`).
+
+    ``language`` is checked ("zh-Hant", "zh-Hans" or "en") but not trusted: every text goes
+    through the same normaliser, so a Traditional phrase in a "zh-Hans" reference, or an English
+    word in a Chinese one, is still seen."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown reference language {language!r}; expected one of {LANGUAGES}")
+    sentences = split_sentences(text)
+    if not sentences:
+        return []
+    lex = _lexicon()
+    # One normalisation pass for the whole reference; "\n" separates sentences (a sentence's own
+    # line breaks become spaces, and no term, gap or anchor crosses "\n").
+    if "\n" in text or "\r" in text:
+        sentences = [" ".join(s.splitlines()) for s in sentences]
+    norm = normalise("\n".join(sentences))
+    parts = norm.split("\n")
+    if len(parts) != len(sentences):  # a normaliser quirk; never observed, but stay correct
+        parts = [normalise(s) for s in sentences]
+        norm = "\n".join(parts)
+    starts = [0]
+    for part in parts[:-1]:
+        starts.append(starts[-1] + len(part) + 1)
+
+    # Which terms could match in which sentence: every occurrence of every anchor, overlapping
+    # ones included (the search restarts one character after each hit).
+    woken: dict[int, set[int]] = {}
+    if norm.isascii() or _ASCII_LETTER.search(norm):
+        search, by_ascii, pos = lex.ascii_anchors.search, lex.by_ascii_anchor, 0
+        while (hit := search(norm, pos)) is not None:
+            pos = hit.start()
+            woken.setdefault(bisect_right(starts, pos) - 1, set()).update(by_ascii[hit.group()])
+            pos += 1
+    if not norm.isascii():
+        found = [
+            a
+            for pair in lex.pairs.intersection(map(add, norm, norm[1:]))
+            for a in lex.by_pair[pair]
+        ]
+        found.extend(m.group() for m in lex.singles.finditer(norm))
+        for anchor in found:
+            anchored_terms = lex.by_other_anchor[anchor]
+            pos = norm.find(anchor)
+            while pos >= 0:
+                woken.setdefault(bisect_right(starts, pos) - 1, set()).update(anchored_terms)
+                pos = norm.find(anchor, pos + 1)
+
+    remarks = []
+    for i in range(len(sentences)):
+        ids = woken.get(i)
+        if ids is None:
+            remarks.append(_NEUTRAL[i] if i < len(_NEUTRAL) else Remark(i, "neutral", None, False))
+            continue
+        begin, end = starts[i], starts[i] + len(parts[i])
+        remarks.append(_classify(lex, norm, begin, end, i, sorted(ids)))
+    return remarks
+
+
+def _classify(lex: _Lexicon, norm: str, begin: int, end: int, index: int, ids: list[int]) -> Remark:
+    """The remark for ``norm[begin:end]``, trying only the terms whose anchors occur in it."""
+    terms = [lex.terms[t] for t in ids]
+    hearsay = any(t.pattern.search(norm, begin, end) for t in terms if t.kind == "hearsay")
+
+    forbidden: tuple[int, int, str] | None = None
+    for t in terms:
+        if t.kind == "forbidden" and (m := t.pattern.search(norm, begin, end)):
+            key = (m.start(), t.rank, t.category or "")
+            if forbidden is None or key < forbidden:
+                forbidden = key
+    if forbidden is not None:
+        return Remark(index, "forbidden", forbidden[2], hearsay)
+    if any(t.pattern.search(norm, begin, end) for t in terms if t.kind == "private_life"):
+        return Remark(index, "private_life", None, hearsay)
+
+    acts = [
+        (m.start(), t.rank, t.category or "")
+        for t in terms
+        if t.kind == "misconduct"
+        for m in t.pattern.finditer(norm, begin, end)
+    ]
+    if not acts:
+        return Remark(index, "neutral", None, hearsay)
+    if any(t.pattern.search(norm, begin, end) for t in terms if t.kind == "refutation"):
+        return Remark(index, "neutral", None, hearsay)
+    suffered = [
+        m.span() for t in terms if t.kind == "victim" for m in t.pattern.finditer(norm, begin, end)
+    ]
+    held: tuple[int, str] | None = None
+    for start, rank, category in acts:
+        if any(a <= start < b for a, b in suffered) or _denied(lex, norm, begin, start):
+            continue
+        if held is None or rank < held[0]:
+            held = (rank, category)
+    if held is None:
+        return Remark(index, "neutral", None, hearsay)
+    return Remark(index, "misconduct", held[1], hearsay)
+
+
+def _denied(lex: _Lexicon, norm: str, sentence_start: int, act: int) -> bool:
+    """A negation cue or a deflector ("reported a colleague who...") governs the act: it stands
+    in the act's clause, at most ``window`` characters before it, with no blocker ("就", "but",
+    "and") between them."""
+    start = max(sentence_start, act - lex.window)
+    for _, end in lex.clauses.spans(norm, start, act):
+        start = max(start, end)
+    cues = lex.negation.spans(norm, start, act)
+    if not cues:
+        return False
+    last_end = max(end for _, end in cues)
+    return not lex.blockers.spans(norm, last_end, act)
