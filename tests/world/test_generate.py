@@ -48,6 +48,9 @@ class World:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     by_type: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     demographics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    held: dict[tuple[str, str], list[dict[str, Any]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
 
     def __post_init__(self) -> None:
         for line in self.lines:
@@ -63,6 +66,13 @@ class World:
                 self.demographics[line["candidate"]] = line
             elif "id" in line:
                 self.records[line["id"]] = line
+                number = line.get("subject", {}).get("id_number")
+                if number:
+                    self.held[(number, kind)].append(line)
+
+    def of(self, number: str, kind: str) -> list[dict[str, Any]]:
+        """The records of ``kind`` registered under ``number`` (by their subject)."""
+        return self.held.get((number, kind), [])
 
     def number(self, cid: str) -> str:
         return str(self.candidates[cid]["id_document"]["number"])
@@ -327,29 +337,21 @@ def _check_tag(world: World, t: dict[str, Any], tag: str) -> None:
                 classes, within = gen.BARS[t["category"]]
                 assert classes is None or PACK.criminal_causes[case["cause"]].cls in classes
                 assert within is None or age <= within
-        certs = [
-            r for r in world.by_type["criminal_certificate"] if r["subject"]["id_number"] == number
-        ]
+        certs = world.of(number, "criminal_certificate")
         for cert in certs:
             assert cert["result"] == "record"
     elif tag == "identity_conflict":
         (rec,) = recs
         assert rec["subject"]["id_number"] == number and name_key(rec["subject"]["name"]) != key
     elif tag == "identity_missing":
-        assert not any(
-            r["subject"]["id_number"] == number for r in world.by_type["identity_record"]
-        )
+        assert not world.of(number, "identity_record")
     elif base == "claim_mismatch":
         _check_claim(world, cand, detail, recs)
     elif base == "licence":
         _check_licence(world, t, cand, detail, recs, as_of)
     elif base == "fitness":
         purpose = PACK.categories[t["category"]].fitness_certificate
-        mine = [
-            r
-            for r in world.by_type["health_certificate"]
-            if r["subject"]["id_number"] == number and r["purpose"] == purpose
-        ]
+        mine = [r for r in world.of(number, "health_certificate") if r["purpose"] == purpose]
         if detail == "missing":
             assert not mine
         elif detail == "unfit":
@@ -412,8 +414,8 @@ def _misconduct_referees(world: World, t: dict[str, Any]) -> Counter[str]:
 
 def _check_claim(world: World, cand: dict[str, Any], kind: str, recs: list[dict[str, Any]]) -> None:
     number = cand["id_document"]["number"]
-    edu = [r for r in world.by_type["education_record"] if r["subject"]["id_number"] == number]
-    emp = [r for r in world.by_type["employment_record"] if r["subject"]["id_number"] == number]
+    edu = world.of(number, "education_record")
+    emp = world.of(number, "employment_record")
     claims = cand["claims"]
     if kind == "degree_not_found":
         assert any(
@@ -458,7 +460,7 @@ def _check_licence(
     as_of: date,
 ) -> None:
     number = cand["id_document"]["number"]
-    mine = [r for r in world.by_type["licence_record"] if r["subject"]["id_number"] == number]
+    mine = world.of(number, "licence_record")
     if kind == "missing":
         required = set().union(*PACK.categories[t["category"]].required_licences)
         assert required and not any(r["kind"] in required for r in mine)
@@ -475,7 +477,7 @@ def _check_licence(
 
 
 def _check_driving(world: World, number: str, kind: str, recs: list[dict[str, Any]]) -> None:
-    mine = [r for r in world.by_type["driving_record"] if r["subject"]["id_number"] == number]
+    mine = world.of(number, "driving_record")
     if kind == "no_licence":
         assert not mine
         return
@@ -498,25 +500,17 @@ def _check_untagged(world: World, t: dict[str, Any]) -> None:
     number = world.number(cid)
     tags = set(t["tags"])
     if not {"identity_missing", "identity_conflict"} & tags:
-        ids = [r for r in world.by_type["identity_record"] if r["subject"]["id_number"] == number]
+        ids = world.of(number, "identity_record")
         assert len(ids) == 1 and name_key(ids[0]["subject"]["name"]) == name_key(cand["name"])
     if not any(x.startswith("claim_mismatch:") for x in tags):
-        emp = {
-            name_key(r["employer"]): r
-            for r in world.by_type["employment_record"]
-            if r["subject"]["id_number"] == number
-        }
+        emp = {name_key(r["employer"]): r for r in world.of(number, "employment_record")}
         for claim in cand["claims"]["employment"]:
             rec = emp[name_key(claim["employer"])]
             y1, m1 = map(int, claim["start"].split("-"))
             y2, m2 = map(int, rec["start"].split("-"))
             assert abs((y2 * 12 + m2) - (y1 * 12 + m1)) <= 1
             assert claim["end"] == rec["end"]
-        edu = {
-            name_key(r["institution"]): r
-            for r in world.by_type["education_record"]
-            if r["subject"]["id_number"] == number
-        }
+        edu = {name_key(r["institution"]): r for r in world.of(number, "education_record")}
         for claim in cand["claims"]["education"]:
             rec = edu[name_key(claim["institution"])]
             assert (rec["degree"], rec["graduated"]) == (claim["degree"], claim["graduated"])
