@@ -33,7 +33,6 @@ import itertools
 import os
 import random
 import re
-import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -479,9 +478,10 @@ class _Person:
     id_number: str
     ethnicity: str | None  # self-identified value (Han, Hui, ..., or a broad group)
 
-    def subject(self, *, written: bool = False) -> dict[str, Any]:
+    def subject(self) -> dict[str, Any]:
+        """The person as a register holds them: registered name, ID number, birth date."""
         return {
-            "name": self.name.written if written else self.name.registered,
+            "name": self.name.registered,
             "id_number": self.id_number,
             "birth_date": self.birth,
         }
@@ -518,9 +518,7 @@ class _Plan:
     category: str
     tags: set[str] = field(default_factory=set)
     forced: str | None = None
-
-    def has(self, tag: str) -> bool:
-        return tag in self.tags
+    drunk_on: date | None = None  # the day of a planted drunk-driving conviction
 
 
 class _Candidate:
@@ -844,7 +842,7 @@ class _World:
             birth = self._birth(rng, 28, 55, 35)
         else:
             birth = self._birth(rng, 20, 60, 29)
-        if plan.has("conviction") and "old_conviction" in plan.tags:
+        if "old_conviction" in plan.tags:
             birth = min(birth, _days_before(self.as_of, 30 * 365))
         english = rng.random() < RATES.english_name and plan.forced not in _CHINESE_ONLY
         if english:
@@ -1406,7 +1404,7 @@ class _World:
         }
         out.add(case, *tags)
         if cause == "dangerous_driving":
-            plan.tags.add("__drunk_on:" + convicted.isoformat())
+            plan.drunk_on = convicted
         return {"cause": cause, "convicted": convicted, "sentence_completed": completed}
 
     def _case(
@@ -1710,9 +1708,7 @@ class _World:
     def _driving(self, out: _Candidate, plan: _Plan, person: _Person, position: _Position) -> None:
         rng = out.rng
         driver = plan.category == "driver"
-        drunk_on = next(
-            (t.split(":", 1)[1] for t in plan.tags if t.startswith("__drunk_on:")), None
-        )
+        drunk_on = plan.drunk_on
         if not driver and drunk_on is None and rng.random() >= RATES.driving_record_other:
             return
         if "driving:no_licence" in plan.tags:
@@ -1735,7 +1731,7 @@ class _World:
         since: date | None = None
         tags: list[str] = []
         if drunk_on is not None:
-            day = date.fromisoformat(drunk_on) - timedelta(days=rng.randint(60, 150))
+            day = drunk_on - timedelta(days=rng.randint(60, 150))
             violations.append({"kind": "drunk_driving", "date": day, "points": 12})
             if (self.as_of - day).days < 5 * 365:
                 status, since = "revoked", day + timedelta(days=rng.randint(20, 60))
@@ -2167,7 +2163,3 @@ def generate_world(
                 truth=truth_stream,
                 progress=progress,
             )
-
-
-def _stdout() -> IO[bytes]:
-    return sys.stdout.buffer
