@@ -30,7 +30,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from operator import add
 from typing import Any, Final, Literal
 
 import opencc
@@ -147,7 +146,7 @@ def _spaces_outside_classes(pattern: str) -> str:
         elif ch == ")" and groups:
             groups.pop()
         elif ch == " " and not any(groups):
-            out.append(r"[^\S\n]+")
+            out.append(r"(?:[^\S\n]+)")  # grouped, so "co ?worker" keeps its "?"
             continue
         out.append(ch)
     return "".join(out)
@@ -387,6 +386,7 @@ class _Lexicon:
     # a set intersection with the text's character pairs finds them faster than any regex.
     by_pair: Mapping[str, tuple[str, ...]]
     pairs: frozenset[str]
+    pair_starts: re.Pattern[str]  # the pair at every position where an anchor pair can begin
     singles: re.Pattern[str]  # the one-character anchors, as a character class
     by_other_anchor: Mapping[str, tuple[int, ...]]
     negation: _Matcher  # cues and deflectors: before an act, in its clause
@@ -474,7 +474,11 @@ def _terms(data: Mapping[str, Any], *path: str) -> list[str]:
 def compile_lexicon(data: Mapping[str, Any]) -> _Lexicon:
     """Build the matchers from a parsed lexicon file (``tomllib`` output)."""
     b = _Builder(data)
-    unknown = set(data.get("forbidden", {})) - {c.value for c in ForbiddenCategory}
+    forbidden_order = list(data.get("forbidden", {}).get("priority", ()))
+    expected = sorted(c.value for c in ForbiddenCategory if c is not ForbiddenCategory.PRIVATE_LIFE)
+    if sorted(forbidden_order) != expected:
+        raise LexiconError(f"forbidden.priority must list exactly {expected}")
+    unknown = set(data.get("forbidden", {})) - {"priority", *expected}
     if unknown:
         raise LexiconError(f"forbidden: unknown categories {sorted(unknown)}")
     misconduct = data.get("misconduct", {})
@@ -484,12 +488,9 @@ def compile_lexicon(data: Mapping[str, Any]) -> _Lexicon:
     act_guard = (str(misconduct.get("guard_before", "")), str(misconduct.get("guard_after", "")))
 
     groups: list[tuple[TermKind, str | None, int, list[str], tuple[str, str], str]] = []
-    for rank, category in enumerate(ForbiddenCategory):
-        if category is not ForbiddenCategory.PRIVATE_LIFE:  # its own kind of remark
-            path = ("forbidden", category.value, "terms")
-            groups.append(
-                ("forbidden", category.value, rank, _terms(data, *path), ("", ""), ".".join(path))
-            )
+    for rank, name in enumerate(forbidden_order):  # private life is its own kind of remark
+        path = ("forbidden", name, "terms")
+        groups.append(("forbidden", name, rank, _terms(data, *path), ("", ""), ".".join(path)))
     groups.append(
         ("private_life", None, 0, _terms(data, "private_life", "terms"), ("", ""), "private_life")
     )
@@ -548,6 +549,11 @@ def compile_lexicon(data: Mapping[str, Any]) -> _Lexicon:
         },
         by_pair={pair: tuple(anchors) for pair, anchors in by_pair.items()},
         pairs=frozenset(by_pair),
+        pair_starts=re.compile(
+            "(?=([" + "".join(sorted({re.escape(pair[0]) for pair in by_pair})) + "].))"
+            if by_pair
+            else "(?!)"
+        ),
         singles=re.compile(
             "[" + "".join(sorted(re.escape(a) for a in other if len(a) == 1)) + "]"
             if any(len(a) == 1 for a in other)
@@ -612,7 +618,7 @@ def screen_reference(text: str, language: str) -> list[Remark]:
     if not norm.isascii():
         found = [
             a
-            for pair in lex.pairs.intersection(map(add, norm, norm[1:]))
+            for pair in lex.pairs.intersection(lex.pair_starts.findall(norm))
             for a in lex.by_pair[pair]
         ]
         found.extend(m.group() for m in lex.singles.finditer(norm))
@@ -639,14 +645,16 @@ def _classify(lex: _Lexicon, norm: str, begin: int, end: int, index: int, ids: l
     terms = [lex.terms[t] for t in ids]
     hearsay = any(t.pattern.search(norm, begin, end) for t in terms if t.kind == "hearsay")
 
-    forbidden: tuple[int, int, str] | None = None
+    forbidden: _Term | None = None
     for t in terms:
-        if t.kind == "forbidden" and (m := t.pattern.search(norm, begin, end)):
-            key = (m.start(), t.rank, t.category or "")
-            if forbidden is None or key < forbidden:
-                forbidden = key
+        if (
+            t.kind == "forbidden"
+            and (forbidden is None or t.rank < forbidden.rank)
+            and t.pattern.search(norm, begin, end)
+        ):
+            forbidden = t
     if forbidden is not None:
-        return Remark(index, "forbidden", forbidden[2], hearsay)
+        return Remark(index, "forbidden", forbidden.category, hearsay)
     if any(t.pattern.search(norm, begin, end) for t in terms if t.kind == "private_life"):
         return Remark(index, "private_life", None, hearsay)
 
