@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
@@ -21,7 +22,7 @@ def test_key_file_is_created_private_and_reused(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = Settings(data_dir=tmp_path / "d", log_origin=ORIGIN)
-    caplog.set_level("DEBUG")
+    caplog.set_level(logging.INFO, logger="fairscreen.ledger.checkpoints")
     signer = checkpoints.load_signer(settings)
     path = checkpoints.key_path(settings)
     assert path.stat().st_mode & 0o777 == 0o600

@@ -16,11 +16,13 @@ second one sees the first one's committed state. A rollback leaves the log as it
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, and_, insert, or_, select, update
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from fairscreen.kit.errors import FairscreenError
@@ -44,21 +46,70 @@ class TreeHead:
     root: bytes
 
 
+class _Driver:
+    """Statements on the session's own connection (so, in its transaction), straight through
+    the DB-API driver. The append and proof paths are a handful of tiny statements each, and
+    SQLAlchemy's statement layer costs several times what SQLite or PostgreSQL take to run them.
+    SQL is written with ``?`` placeholders; the two drivers fairscreen supports are covered."""
+
+    def __init__(self, session: Session) -> None:
+        connection = session.connection()
+        driver = connection.dialect.driver
+        if driver not in ("pysqlite", "psycopg"):
+            raise LedgerError(f"the ledger supports SQLite and PostgreSQL (psycopg), not {driver}")
+        self.postgres = driver == "psycopg"
+        self.dbapi: Any = connection.connection.dbapi_connection
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.postgres else sql
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        cursor = self.dbapi.cursor()
+        try:
+            cursor.execute(self._sql(sql), tuple(params))
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        cursor = self.dbapi.cursor()
+        try:
+            cursor.execute(self._sql(sql), tuple(params))
+        finally:
+            cursor.close()
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        cursor = self.dbapi.cursor()
+        try:
+            cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
+        finally:
+            cursor.close()
+
+
+def _head(rows: list[Any]) -> TreeHead:
+    if not rows:
+        raise LedgerError("ledger_state has no row: run `fairscreen` migrations (alembic upgrade)")
+    return TreeHead(int(rows[0][0]), bytes(rows[0][1]))
+
+
 def read_state(session: Session) -> TreeHead:
     """The current size and root of the log (as this transaction sees it)."""
-    row = session.execute(select(STATE.c.size, STATE.c.root).where(STATE.c.id == STATE_ID)).first()
-    if row is None:
-        raise LedgerError("ledger_state has no row: run `fairscreen` migrations (alembic upgrade)")
-    return TreeHead(row.size, bytes(row.root))
+    return _head(
+        _Driver(session).query("SELECT size, root FROM ledger_state WHERE id = ?", [STATE_ID])
+    )
 
 
 def lock_state(session: Session) -> TreeHead:
     """The current size and root, with the append lock held until the transaction ends."""
-    stmt = select(STATE.c.size, STATE.c.root).where(STATE.c.id == STATE_ID).with_for_update()
-    row = session.execute(stmt).first()
-    if row is None:
-        raise LedgerError("ledger_state has no row: run `fairscreen` migrations (alembic upgrade)")
-    return TreeHead(row.size, bytes(row.root))
+    driver = _Driver(session)
+    if driver.postgres:
+        return _head(
+            driver.query("SELECT size, root FROM ledger_state WHERE id = ? FOR UPDATE", [STATE_ID])
+        )
+    # SQLite: the transaction began with BEGIN IMMEDIATE, so it already holds the write lock.
+    return _head(driver.query("SELECT size, root FROM ledger_state WHERE id = ?", [STATE_ID]))
 
 
 def _check_entries(entries: Sequence[bytes]) -> None:
@@ -71,42 +122,98 @@ def _check_entries(entries: Sequence[bytes]) -> None:
             )
 
 
+@dataclass(frozen=True, slots=True)
+class _Edge:
+    """The right edge of a tree: for every level h, the nodes from the start of its partial tile
+    (``starts[h]``) to the end; and the partial entry bundle."""
+
+    starts: tuple[int, ...]
+    levels: tuple[tuple[bytes, ...], ...]
+    bundle: bytes
+
+
+# Right edges of recently appended trees, keyed by (size, root). A tree's size and root fix its
+# leaves (SHA-256 is collision resistant), so a cached edge is valid for any database whose
+# locked state has that size and root: after a rollback, or another writer's append, the key
+# simply no longer matches and the edge is read from the tables again.
+_EDGES: OrderedDict[tuple[int, bytes], _Edge] = OrderedDict()
+_EDGES_LOCK = threading.Lock()
+_EDGES_KEPT = 8
+
+
+def _cached_edge(head: TreeHead) -> _Edge | None:
+    with _EDGES_LOCK:
+        return _EDGES.get((head.size, head.root))
+
+
+def _remember_edge(head: TreeHead, edge: _Edge) -> None:
+    with _EDGES_LOCK:
+        _EDGES[(head.size, head.root)] = edge
+        _EDGES.move_to_end((head.size, head.root))
+        while len(_EDGES) > _EDGES_KEPT:
+            _EDGES.popitem(last=False)
+
+
+def _tile_start(size: int, h: int) -> int:
+    """Position, at level h, of the first node of the partial tile of a tree of ``size``."""
+    tile_level, k = divmod(h, TILE_HEIGHT)
+    return ((size >> (TILE_HEIGHT * tile_level)) >> TILE_HEIGHT) << (TILE_HEIGHT - k)
+
+
+def _read_edge(driver: _Driver, size: int) -> _Edge:
+    keys = [
+        (level, (size >> (TILE_HEIGHT * level)) >> TILE_HEIGHT)
+        for level in range(tiles.tile_count_levels(size))
+        if (size >> (TILE_HEIGHT * level)) & (TILE_WIDTH - 1)
+    ]
+    stored: dict[tuple[int, int], list[list[bytes]]] = {}
+    if keys:
+        sql = "SELECT level, idx, width, nodes FROM ledger_tiles WHERE " + " OR ".join(  # noqa: S608
+            ["(level = ? AND idx = ?)"] * len(keys)
+        )
+        for row in driver.query(sql, [x for key in keys for x in key]):
+            try:
+                stored[(row[0], row[1])] = tiles.decode_tile(row[2], bytes(row[3]))
+            except tiles.TileError as exc:
+                raise LedgerError(f"tile {row[0]}/{row[1]}: {exc}") from None
+    starts, levels = [], []
+    for h in range(size.bit_length()):
+        tile_level, k = divmod(h, TILE_HEIGHT)
+        start = _tile_start(size, h)
+        tile = stored.get((tile_level, (size >> (TILE_HEIGHT * tile_level)) >> TILE_HEIGHT))
+        nodes = tile[k] if tile else []
+        if len(nodes) != (size >> h) - start:
+            raise LedgerError(f"the stored tiles do not match the tree size {size}")
+        starts.append(start)
+        levels.append(tuple(nodes))
+    bundle = b""
+    if size & (TILE_WIDTH - 1):
+        rows = driver.query("SELECT data FROM ledger_bundles WHERE idx = ?", [size >> TILE_HEIGHT])
+        if not rows:
+            raise LedgerError(f"entry bundle {size >> TILE_HEIGHT} is missing")
+        bundle = bytes(rows[0][0])
+    return _Edge(tuple(starts), tuple(levels), bundle)
+
+
 def append(session: Session, entries: Sequence[bytes]) -> int:
     """Append ``entries`` (canonical bytes) in ``session``'s open transaction; return the index
     of the first. The caller commits or rolls back."""
     _check_entries(entries)
+    driver = _Driver(session)
     head = lock_state(session)
     if not entries:
         return head.size
     old, new = head.size, head.size + len(entries)
+    edge = _cached_edge(head) or _read_edge(driver, old)
 
-    # The right edge as stored: the partial tile of every level and the partial bundle.
-    edge_keys = [
-        (level, (old >> (TILE_HEIGHT * level)) >> TILE_HEIGHT)
-        for level in range(tiles.tile_count_levels(old))
-        if (old >> (TILE_HEIGHT * level)) & (TILE_WIDTH - 1)
-    ]
-    stored = _read_tiles(session, edge_keys)
-    bundle_idx, bundle_count = old >> TILE_HEIGHT, old & (TILE_WIDTH - 1)
-    old_bundle = b""
-    if bundle_count:
-        old_bundle = session.execute(
-            select(BUNDLES.c.data).where(BUNDLES.c.idx == bundle_idx)
-        ).scalar_one()
-
-    # Every global level h: the nodes from the start of its partial tile to the new right edge.
-    starts: list[int] = []
+    # Every level h: the nodes from the start of its (old) partial tile to the new right edge.
     levels: list[list[bytes]] = []
-    h = 0
+    starts: list[int] = []
     fresh = merkle.leaf_hashes(entries)
+    h = 0
     while new >> h:
-        tile_level, k = divmod(h, TILE_HEIGHT)
-        tile_index = (old >> (TILE_HEIGHT * tile_level)) >> TILE_HEIGHT
-        start = tile_index << (TILE_HEIGHT - k)
-        row = stored.get((tile_level, tile_index))
-        kept = row[1][k] if row else []
-        if len(kept) != (old >> h) - start:
-            raise LedgerError(f"tile {tile_level}/{tile_index} does not match the tree size {old}")
+        start = edge.starts[h] if h < len(edge.starts) else 0
+        kept = list(edge.levels[h]) if h < len(edge.levels) else []
         starts.append(start)
         levels.append(kept + fresh)
         # The nodes of level h + 1 that this batch completes.
@@ -115,7 +222,8 @@ def append(session: Session, entries: Sequence[bytes]) -> int:
         h += 1
 
     # Tiles: every tile whose lowest level gained hashes, rewritten whole (it is small).
-    new_tiles, changed_tiles = [], []
+    new_tiles: list[tuple[int, int, int, bytes]] = []
+    changed_tiles: list[tuple[int, bytes, int, int]] = []
     for tile_level in range(tiles.tile_count_levels(new)):
         base = TILE_HEIGHT * tile_level
         old_count, new_count = old >> base, new >> base
@@ -125,37 +233,31 @@ def append(session: Session, entries: Sequence[bytes]) -> int:
             width = min(TILE_WIDTH, new_count - tile_index * TILE_WIDTH)
             parts = []
             for k in range(TILE_HEIGHT):
-                h = base + k
-                if h >= len(levels):
+                if base + k >= len(levels) or not width >> k:
                     break
-                lo = (tile_index << (TILE_HEIGHT - k)) - starts[h]
-                parts.append(b"".join(levels[h][lo : lo + (width >> k)]))
-            record = {
-                "level": tile_level,
-                "idx": tile_index,
-                "width": width,
-                "nodes": b"".join(parts),
-            }
-            if (tile_level, tile_index) in stored:
-                changed_tiles.append(record)
+                lo = (tile_index << (TILE_HEIGHT - k)) - starts[base + k]
+                parts.append(b"".join(levels[base + k][lo : lo + (width >> k)]))
+            nodes = b"".join(parts)
+            if tile_index == old_count >> TILE_HEIGHT and old_count & (TILE_WIDTH - 1):
+                changed_tiles.append((width, nodes, tile_level, tile_index))
             else:
-                new_tiles.append(record)
+                new_tiles.append((tile_level, tile_index, width, nodes))
 
     # Bundles: the partial bundle grows, then whole new ones.
+    bundle_idx, bundle_count = old >> TILE_HEIGHT, old & (TILE_WIDTH - 1)
     encoded = [len(e).to_bytes(2, "big") + e for e in entries]
-    new_bundles, changed_bundle = [], None
-    position, idx = 0, bundle_idx
-    room = TILE_WIDTH - bundle_count
+    new_bundles: list[tuple[int, int, bytes]] = []
+    changed_bundle: tuple[int, bytes, int] | None = None
+    position, idx, room = 0, bundle_idx, TILE_WIDTH - bundle_count
+    last_data = b""
     while position < len(encoded):
         chunk = encoded[position : position + room]
         if idx == bundle_idx and bundle_count:
-            changed_bundle = {
-                "idx": idx,
-                "count": bundle_count + len(chunk),
-                "data": old_bundle + b"".join(chunk),
-            }
+            last_data = edge.bundle + b"".join(chunk)
+            changed_bundle = (bundle_count + len(chunk), last_data, idx)
         else:
-            new_bundles.append({"idx": idx, "count": len(chunk), "data": b"".join(chunk)})
+            last_data = b"".join(chunk)
+            new_bundles.append((idx, len(chunk), last_data))
         position += len(chunk)
         idx += 1
         room = TILE_WIDTH
@@ -168,48 +270,35 @@ def append(session: Session, entries: Sequence[bytes]) -> int:
         ]
     )
 
-    for record in changed_tiles:
-        session.execute(
-            update(TILES)
-            .where(TILES.c.level == record["level"], TILES.c.idx == record["idx"])
-            .values(width=record["width"], nodes=record["nodes"])
-        )
-    if new_tiles:
-        session.execute(insert(TILES), new_tiles)
+    driver.executemany(
+        "UPDATE ledger_tiles SET width = ?, nodes = ? WHERE level = ? AND idx = ?", changed_tiles
+    )
+    driver.executemany(
+        "INSERT INTO ledger_tiles (level, idx, width, nodes) VALUES (?, ?, ?, ?)", new_tiles
+    )
     if changed_bundle is not None:
-        session.execute(
-            update(BUNDLES)
-            .where(BUNDLES.c.idx == changed_bundle["idx"])
-            .values(count=changed_bundle["count"], data=changed_bundle["data"])
+        driver.execute(
+            "UPDATE ledger_bundles SET count = ?, data = ? WHERE idx = ?", changed_bundle
         )
-    if new_bundles:
-        session.execute(insert(BUNDLES), new_bundles)
-    session.execute(update(STATE).where(STATE.c.id == STATE_ID).values(size=new, root=root))
+    driver.executemany(
+        "INSERT INTO ledger_bundles (idx, count, data) VALUES (?, ?, ?)", new_bundles
+    )
+    driver.execute("UPDATE ledger_state SET size = ?, root = ? WHERE id = ?", (new, root, STATE_ID))
+
+    # The new right edge, for the next append if nothing else happens in between.
+    new_starts = tuple(_tile_start(new, h) for h in range(len(levels)))
+    _remember_edge(
+        TreeHead(new, root),
+        _Edge(
+            new_starts,
+            tuple(tuple(levels[h][new_starts[h] - starts[h] :]) for h in range(len(levels))),
+            last_data if new & (TILE_WIDTH - 1) else b"",
+        ),
+    )
     return old
 
 
 # -- reading ---------------------------------------------------------------------------------
-
-
-def _read_tiles(
-    session: Session, keys: Iterable[tuple[int, int]]
-) -> dict[tuple[int, int], tuple[int, list[list[bytes]]]]:
-    """Stored tiles by ``(level, idx)``: their width and decoded levels."""
-    keys = list(dict.fromkeys(keys))
-    if not keys:
-        return {}
-    rows = session.execute(
-        select(TILES.c.level, TILES.c.idx, TILES.c.width, TILES.c.nodes).where(
-            or_(*[and_(TILES.c.level == lv, TILES.c.idx == ix) for lv, ix in keys])
-        )
-    ).all()
-    out = {}
-    for row in rows:
-        try:
-            out[(row.level, row.idx)] = (row.width, tiles.decode_tile(row.width, bytes(row.nodes)))
-        except tiles.TileError as exc:
-            raise LedgerError(f"tile {row.level}/{row.idx}: {exc}") from None
-    return out
 
 
 def read_tile_records(
@@ -219,12 +308,12 @@ def read_tile_records(
     keys = list(dict.fromkeys(keys))
     if not keys:
         return {}
-    rows = session.execute(
-        select(TILES.c.level, TILES.c.idx, TILES.c.width, TILES.c.nodes).where(
-            or_(*[and_(TILES.c.level == lv, TILES.c.idx == ix) for lv, ix in keys])
-        )
-    ).all()
-    return {(row.level, row.idx): (row.width, bytes(row.nodes)) for row in rows}
+    # Only placeholders are repeated into the text; the values are bound.
+    sql = "SELECT level, idx, width, nodes FROM ledger_tiles WHERE " + " OR ".join(  # noqa: S608
+        ["(level = ? AND idx = ?)"] * len(keys)
+    )
+    rows = _Driver(session).query(sql, [x for key in keys for x in key])
+    return {(row[0], row[1]): (row[2], bytes(row[3])) for row in rows}
 
 
 def read_nodes(session: Session, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:

@@ -56,7 +56,8 @@ def pair_up(hashes: Sequence[bytes]) -> list[bytes]:
     """The parents of ``hashes[0], hashes[1]``, ``hashes[2], hashes[3]``, ... (an odd last one is
     left out)."""
     sha = _sha256
-    return [sha(b"\x01" + a + b).digest() for a, b in zip(hashes[::2], hashes[1::2], strict=False)]
+    pairs = iter(hashes)
+    return [sha(b"\x01" + a + b).digest() for a, b in zip(pairs, pairs, strict=False)]
 
 
 def split_point(width: int) -> int:
