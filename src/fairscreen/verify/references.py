@@ -152,6 +152,12 @@ def _spaces_outside_classes(pattern: str) -> str:
     return "".join(out)
 
 
+# A term may not start or end inside an ASCII word ("union" not in "reunion", "stole" not in
+# "stolen"); an edge that is not an ASCII letter or digit (听说 in "听说He...") is unconstrained.
+_WORD_START = "(?:(?<![a-z0-9])|(?![a-z0-9]))"
+_WORD_END = "(?:(?![a-z0-9])|(?<![a-z0-9]))"
+
+
 class LexiconError(ValueError):
     """The lexicon file is malformed; the message names the section and the term."""
 
@@ -353,6 +359,7 @@ class _Term:
     category: str | None
     rank: int  # among categories of one kind: lower wins
     pattern: re.Pattern[str]
+    anchors: frozenset[str]  # every match contains one of these
     source: str  # the term as written in the lexicon, for error messages and tests
 
 
@@ -432,8 +439,8 @@ class _Builder:
             raise LexiconError(f"{where}: {raw!r} is not a valid pattern: {exc}") from None
         if compiled.groups:
             raise LexiconError(f"{where}: {raw!r} has a capturing group; use (?:...)")
-        start = "" if open_start else "(?<![a-z0-9])"
-        return f"{guard[0]}{start}(?:{body})(?![a-z0-9]){guard[1]}", expanded
+        start = "" if open_start else _WORD_START
+        return f"{guard[0]}{start}(?:{body}){_WORD_END}{guard[1]}", expanded
 
     def matcher(self, terms: Iterable[str], where: str, picker: _AnchorPicker) -> _Matcher:
         anchored: dict[str, set[re.Pattern[str]]] = {}
@@ -528,7 +535,7 @@ def compile_lexicon(data: Mapping[str, Any]) -> _Lexicon:
                 raise LexiconError(f"{where}: {raw!r} has no literal part to anchor it")
             for anchor in anchors:
                 anchored.setdefault(anchor, []).append(len(terms))
-            terms.append(_Term(kind, label, rank, re.compile(regex), raw))
+            terms.append(_Term(kind, label, rank, re.compile(regex), anchors, raw))
 
     ascii = [a for a in anchored if a.isascii()]
     other = [a for a in anchored if not a.isascii()]
