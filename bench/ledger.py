@@ -220,8 +220,8 @@ def bench(n: int, pm_n: int, workdir: Path) -> dict[str, Any]:
         return report.entries / elapsed
 
     raw_v = best(lambda: hashlib_rate(entries), 2)
-    one = best(lambda: verify_rate(1), 2)
-    many = best(lambda: verify_rate(workers), 2)
+    one = best(lambda: verify_rate(1), 3)
+    many = best(lambda: verify_rate(workers), 3)
     raw_v = max(raw_v, best(lambda: hashlib_rate(entries), 2))
     out["verification"] = {
         "workers": workers,

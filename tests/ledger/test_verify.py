@@ -320,3 +320,18 @@ def test_bad_record_references_are_named(db: Database, signer: Signer, bad: byte
         log.append(session, [*plain_entries(3), bad])
     report = verify_log(db.sessions)
     assert report.first_bad_index == 3
+
+
+def test_worker_processes_find_the_same(db: Database, signer: Signer) -> None:
+    fx = build(db, signer, n_plain=1200, n_records=30)
+    cid = next(iter(fx.record_at))
+    with db.sessions.begin() as session:
+        entries = list(fx.entries)
+        entries[777] = b"tampered"
+        rewrite_entries(session, entries)
+        session.execute(update(Consent).where(Consent.id == cid).values(purpose="marketing"))
+    one = verify_log(db.sessions, signer.verifier, chunk=1, workers=1)
+    two = verify_log(db.sessions, signer.verifier, chunk=1, workers=2)
+    assert one.sorted_problems() == two.sorted_problems()
+    assert one.first_bad_index == min(777, fx.record_at[cid])
+    assert (one.entries, one.records) == (two.entries, two.records)

@@ -18,7 +18,7 @@ from fairscreen.kit.db import open_database, transaction
 from fairscreen.kit.errors import FairscreenError
 from fairscreen.ledger import checkpoints, log, receipts, tiles
 from fairscreen.ledger.note import NoteError, Verifier
-from fairscreen.ledger.verify import verify_log
+from fairscreen.ledger.verify import default_workers, verify_log
 
 ledger_app = typer.Typer(
     help="The evidence ledger: signed checkpoints, full verification, the log's public key.",
@@ -97,6 +97,10 @@ def verify_command(
     records: Annotated[
         bool, typer.Option(help="also check every off-log record against its commitment")
     ] = True,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="processes that re-hash the entries (default: one per core)"),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Recompute the whole tree from the entries and check it against every signed checkpoint,
@@ -126,7 +130,13 @@ def verify_command(
             bar.update(task, completed=done, total=total)
 
     try:
-        report = verify_log(sessions, verifier, check_records=records, progress=progress)
+        report = verify_log(
+            sessions,
+            verifier,
+            check_records=records,
+            workers=workers or default_workers(),
+            progress=progress,
+        )
     finally:
         if progress is not None:
             bar.stop()
