@@ -51,6 +51,8 @@ class Tally:
             ] += 1
         for ex in result["excluded"]:
             self.excluded[ex["why"]] += 1
+        if result["status"] == "stopped":
+            return  # counted above as a stopped check, not item by item
         for nc in result["not_checked"]:
             if nc["why"] != "not_allowed_for_position":
                 self.not_checked[nc["why"]] += 1

@@ -1,0 +1,99 @@
+"""The screen and demo commands, run as a user runs them (a subprocess, a fresh data dir)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.worlds import WorldBuilder
+
+CASES = Path(__file__).parent.parent / "fixtures" / "cases"
+KEYS = {
+    "candidate",
+    "position",
+    "status",
+    "light",
+    "reasons",
+    "excluded",
+    "not_checked",
+    "policy",
+    "ruleset",
+}
+
+
+def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "FAIRSCREEN_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
+    env.pop("FAIRSCREEN_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "fairscreen", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_screen_json_prints_one_documented_object_per_candidate(tmp_path: Path) -> None:
+    w = WorldBuilder()
+    c = w.candidate("security_guard", name="石磊")
+    w.court_case("criminal", "theft", [w.party(c)])
+    w.candidate("general_office", consent=False)
+    path = w.write(tmp_path / "w.jsonl")
+    run = _run(tmp_path, "screen", "--world", str(path), "--json", "--no-progress")
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [set(line) for line in lines] == [KEYS, KEYS]
+    assert (
+        lines[0]["light"] == "red"
+        and lines[0]["reasons"][0]["legal_basis"] == "保安服務管理條例 第17條"
+    )
+    assert lines[1]["status"] == "stopped" and lines[1]["light"] is None
+    assert (tmp_path / "data" / "fairscreen.db").exists()
+    assert "石磊" not in (tmp_path / "data" / "fairscreen.db").read_bytes().decode(
+        "utf-8", "replace"
+    )
+
+
+def test_the_three_cases_from_the_command_line(tmp_path: Path) -> None:
+    for case in ("luo", "zhang", "wang"):
+        run = _run(
+            tmp_path, "screen", "--world", str(CASES / f"{case}.jsonl"), "--json", "--no-progress"
+        )
+        assert run.returncode == 0, run.stderr
+        assert json.loads(run.stdout)["light"] == "green", case
+
+
+def test_a_bad_world_names_the_place_and_writes_nothing(tmp_path: Path) -> None:
+    lines = (CASES / "luo.jsonl").read_text(encoding="utf-8").splitlines()
+    lines[5] = lines[5].replace('"applies_to": "P-FOOD-ADMIN"', '"applies_to": "P-NOWHERE"')
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = _run(tmp_path, "screen", "--world", str(bad), "--json")
+    assert run.returncode == 2
+    assert "line 6: $.applies_to: 'P-NOWHERE' is not the id of any position" in run.stderr
+    assert run.stdout == ""
+    assert not (tmp_path / "data" / "fairscreen.db").exists()
+
+
+def test_demo_screens_a_generated_world_and_writes_the_summary(tmp_path: Path) -> None:
+    run = _run(tmp_path, "demo", "--candidates", "120", "--out", "out")
+    assert run.returncode == 0, run.stderr
+    assert "綠燈 green" in run.stdout and "Top reasons" in run.stdout
+    html = (tmp_path / "out" / "summary.html").read_text(encoding="utf-8")
+    assert "screening summary" in html and "120 candidates" in html
+    world = (tmp_path / "out" / "world.jsonl").read_text(encoding="utf-8")
+    first_name = json.loads(
+        next(line for line in world.splitlines() if '"type":"candidate"' in line.replace(" ", ""))
+    )["name"]
+    assert first_name not in html, "the summary holds counts only"
+
+
+def test_help_of_every_command(tmp_path: Path) -> None:
+    for args in (["--help"], ["screen", "--help"], ["demo", "--help"], ["world", "--help"]):
+        run = _run(tmp_path, *args)
+        assert run.returncode == 0 and "Usage" in run.stdout, args
