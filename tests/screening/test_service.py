@@ -213,3 +213,27 @@ def test_a_failed_batch_leaves_no_row_and_no_entry(
     assert _count(db, m.Candidate) == 0 and _count(db, m.Report) == 0
     with db.sessions() as s:
         assert log.read_state(s).size == 0
+
+
+def test_candidates_get_receipts_for_their_consent_and_report(
+    db: Database, vault: Vault, tmp_path: Path
+) -> None:
+    from fairscreen.kit.errors import InputError
+    from fairscreen.kit.settings import Settings
+    from fairscreen.ledger import checkpoints, receipts
+    from fairscreen.screening.service import receipt_index
+
+    settings = Settings(data_dir=tmp_path / "data")
+    signer = checkpoints.load_signer(settings)
+    with _world().load(tmp_path) as store:
+        list(screen_world(store, db.sessions, vault, signer=signer))
+    with db.sessions() as s:
+        assert checkpoints.latest(s) is not None, "a checkpoint was published after the batch"
+        for event, kind in (("consent", "consent.signed"), ("report", "report.issued")):
+            receipt = receipts.build_receipt(s, receipt_index(s, "C1", event))
+            checked = receipts.verify_receipt(receipt, checkpoints.verifier_key(settings))
+            assert json.loads(checked.entry)["type"] == kind
+        with pytest.raises(InputError, match="has no report"):
+            receipt_index(s, "C2", "report")  # revoked: stopped, no report
+        with pytest.raises(InputError, match="no candidate"):
+            receipt_index(s, "C-NOBODY", "consent")

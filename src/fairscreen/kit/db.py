@@ -12,10 +12,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import orjson
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -118,6 +118,11 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL", echo: bool = Fals
 def _json_dumps(value: Any) -> str:
     """JSON columns through orjson: the same bytes everywhere, several times faster."""
     return orjson.dumps(value).decode()
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a mapped class, for bulk statements (typed, unlike ``__table__``)."""
+    return cast(Table, model.__table__)
 
 
 def is_sqlite(engine: Engine) -> bool:

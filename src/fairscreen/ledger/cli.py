@@ -199,14 +199,35 @@ def _write(path: Path, data: bytes) -> None:
 
 @receipt_app.command("get")
 def receipt_get(
-    index: Annotated[int, typer.Option("--index", min=0, help="the entry's index in the log")],
     out: Annotated[Path, typer.Option("--out", help="where to write the receipt (JSON)")],
+    index: Annotated[
+        int | None, typer.Option("--index", min=0, help="the entry's index in the log")
+    ] = None,
+    candidate: Annotated[
+        str | None,
+        typer.Option(
+            "--candidate", help="a candidate's reference: the receipt of their consent or report"
+        ),
+    ] = None,
+    event: Annotated[
+        str, typer.Option("--event", help="with --candidate: consent (signed) or report (issued)")
+    ] = "report",
 ) -> None:
-    """Write the receipt for entry INDEX: the entry, its leaf hash, a signed checkpoint covering
-    it and the inclusion proof. Publishes a checkpoint first if none covers the entry yet."""
+    """Write the receipt for entry INDEX (or for a candidate's consent or latest report): the
+    entry, its leaf hash, a signed checkpoint covering it and the inclusion proof. Publishes a
+    checkpoint first if none covers the entry yet."""
+    from fairscreen.screening.service import receipt_index
+
+    if (index is None) == (candidate is None):
+        raise _fail("give --index or --candidate (one of them)")
+    if event not in ("consent", "report"):
+        raise _fail(f"--event: expected consent or report, got {event!r}")
     _, sessions = open_database()
     try:
         with sessions() as session:
+            if candidate is not None:
+                index = receipt_index(session, candidate, event)
+            assert index is not None
             latest = checkpoints.latest(session)
             size = log.read_state(session).size
         if index >= size:

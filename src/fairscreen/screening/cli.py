@@ -14,7 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from fairscreen.kit.db import make_engine, session_factory, upgrade
 from fairscreen.kit.errors import FairscreenError
-from fairscreen.kit.settings import get_settings
+from fairscreen.kit.settings import Settings, get_settings
+from fairscreen.ledger.checkpoints import load_signer
 from fairscreen.screening.summary import Tally
 from fairscreen.vault import Vault
 from fairscreen.vault.keys import LocalKeyFile
@@ -53,6 +54,7 @@ def _run(
     json_lines: bool,
     show_progress: bool,
     batch: int,
+    settings: Settings,
 ) -> tuple[Tally, float]:
     from fairscreen.screening.run import prepare, screen_world  # heavy: the whole pipeline
 
@@ -67,7 +69,9 @@ def _run(
     started = time.perf_counter()
     with _progress(err, disable=not show_progress) as progress:
         task = progress.add_task("screening", total=total, rate="")
-        results = screen_world(world, sessions, vault, setup=setup, batch_size=batch)
+        results = screen_world(
+            world, sessions, vault, setup=setup, batch_size=batch, signer=load_signer(settings)
+        )
         for done, result in enumerate(results, start=1):
             tally.add(result, categories.get(result["position"]))
             if json_lines:
@@ -112,6 +116,7 @@ def screen(
                     json_lines=json_lines,
                     show_progress=progress,
                     batch=batch,
+                    settings=settings,
                 )
             finally:
                 vault.close()
@@ -159,6 +164,7 @@ def demo(
                 json_lines=False,
                 show_progress=True,
                 batch=500,
+                settings=Settings(data_dir=out_dir.resolve(), database_url=database_url),
             )
     except FairscreenError as exc:
         err.print(f"[red]error[/red] {exc}", markup=True, highlight=False)

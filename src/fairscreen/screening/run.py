@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import transaction
+from fairscreen.ledger import checkpoints
+from fairscreen.ledger.note import Signer
 from fairscreen.pipeline import Application, Screening, screen
 from fairscreen.policy.pack import PolicyPack, default_pack_for
 from fairscreen.rating.engine import RuleSet, default_ruleset_for
@@ -56,8 +58,12 @@ def screen_world(
     at: datetime | None = None,
     batch_size: int = BATCH,
     on_batch: Callable[[list[Screening]], None] | None = None,
+    signer: Signer | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Screen every candidate of ``world``; yield each result once its batch is committed."""
+    """Screen every candidate of ``world``; yield each result once its batch is committed.
+
+    With a ``signer``, a checkpoint covering the batch is signed after each commit, so every
+    consent and report is on a published checkpoint (and a receipt can be made) right away."""
     setup = setup or prepare(world)
     at = at or utcnow()
     positions = {p.id: p for p in world.positions()}
@@ -87,6 +93,8 @@ def screen_world(
         demographics = world.demographics_for([c.id for c in batch])
         with transaction(sessions) as session:
             recorder.write(session, screenings, now=at, demographics=demographics)
+        if signer is not None:
+            checkpoints.publish(sessions, signer)
         if on_batch is not None:
             on_batch(screenings)
         for screening in screenings:

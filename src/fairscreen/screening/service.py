@@ -22,7 +22,7 @@ from fairscreen.candidates.models import Candidate, CandidateDemographics
 from fairscreen.consent.models import Consent, ConsentRevocation
 from fairscreen.kit.canonical import canonical_json
 from fairscreen.kit.commitment import commit, new_salt
-from fairscreen.kit.db import Base, Committed
+from fairscreen.kit.db import Base, Committed, table_of
 from fairscreen.kit.ids import new_id
 from fairscreen.ledger import log as ledger_log
 from fairscreen.ledger.entry import Event, EventType
@@ -76,7 +76,7 @@ def import_organisations(
                 }
             )
     if new_orgs:
-        session.execute(insert(Organisation.__table__), new_orgs)
+        session.execute(insert(table_of(Organisation)), new_orgs)
     position_ids: dict[str, str] = {}
     new_positions = []
     existing = {
@@ -102,7 +102,7 @@ def import_organisations(
             )
         position_ids[pos.id] = pid
     if new_positions:
-        session.execute(insert(Position.__table__), new_positions)
+        session.execute(insert(table_of(Position)), new_positions)
     return Directory(known, position_ids)
 
 
@@ -182,7 +182,7 @@ class Recorder:
             found[ref] = (cid, self.vault.sealer(key_id, version, wrapped))
         if found:
             session.execute(
-                update(Candidate.__table__)
+                update(table_of(Candidate))
                 .where(
                     Candidate.id.in_([cid for cid, _ in found.values()]),
                     Candidate.retain_until < retain,
@@ -292,7 +292,7 @@ class Recorder:
         for table in _INSERT_ORDER:
             rows = batch.rows.get(table)
             if rows:
-                session.execute(insert(table.__table__), rows)  # type: ignore[attr-defined]
+                session.execute(insert(table_of(table)), rows)
         return first
 
     def _screening(
@@ -527,3 +527,30 @@ class Recorder:
             ),
             index_into=report,
         )
+
+
+def receipt_index(session: Session, candidate_ref: str, event: str) -> int:
+    """The ledger index of a candidate's consent (``consent``) or latest report (``report``):
+    the entries a candidate gets a receipt for."""
+    from fairscreen.kit.errors import InputError
+
+    cid = session.scalar(select(Candidate.id).where(Candidate.external_ref == candidate_ref))
+    if cid is None:
+        raise InputError("--candidate", f"no candidate {candidate_ref!r}")
+    if event == "consent":
+        query = (
+            select(Consent.ledger_index)
+            .where(Consent.candidate_id == cid)
+            .order_by(Consent.signed_at.desc())
+        )
+    else:
+        query = (
+            select(Report.ledger_index)
+            .join(CheckRequest, CheckRequest.id == Report.request_id)
+            .where(CheckRequest.candidate_id == cid)
+            .order_by(Report.issued_at.desc())
+        )
+    index = session.scalars(query.limit(1)).first()
+    if index is None:
+        raise InputError("--candidate", f"candidate {candidate_ref!r} has no {event} on the ledger")
+    return index
