@@ -34,10 +34,23 @@ class Database:
     sessions: sessionmaker[Session]
 
 
+def _schema_digest() -> str:
+    """Changes whenever a migration does, so a long-lived server never serves a stale template."""
+    import hashlib
+    from importlib import resources
+
+    digest = hashlib.sha256()
+    versions = resources.files("fairscreen") / "migrations" / "versions"
+    for path in sorted(versions.iterdir(), key=lambda p: p.name):
+        if path.name.endswith(".py"):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 def _pg_template(worker: str) -> str:
     """A database migrated once per test worker, cloned (fast) for each test."""
     assert PG_URL is not None
-    name = f"fs_template_{worker}"
+    name = f"fs_template_{worker}_{_schema_digest()}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         exists = conn.execute(
