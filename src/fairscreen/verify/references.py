@@ -23,10 +23,11 @@ one Simplified-Chinese lexicon covers Traditional and Simplified text. See docs/
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -82,17 +83,25 @@ _NFKC_NEEDED = re.compile(
 )
 
 
+_LOOSE_SPACE = re.compile(r"[^\S\n ]| {2}")
+_SPACES = re.compile(r"[^\S\n]+")
+
+
 def normalise(text: str) -> str:
     """The form both the text and the lexicon are matched in.
 
     NFKC (full-width letters, compatibility ideographs), Traditional to Simplified (OpenCC t2s),
-    case-folding; the typographic apostrophe read as ``'`` and ``-`` as a space. Lengths may
-    change; nothing here relies on offsets into the original text."""
+    case-folding; the typographic apostrophe read as ``'``, ``-`` as a space, and every run of
+    whitespace other than a line break as one space. Lengths may change; nothing here relies on
+    offsets into the original text."""
     if _NFKC_NEEDED.search(text):
         text = unicodedata.normalize("NFKC", text)
     if not text.isascii():
         text = _T2S.convert(text)
-    return text.casefold().replace("\u2019", "'").replace("-", " ")
+    text = text.casefold().replace("\u2019", "'").replace("-", " ")
+    if _LOOSE_SPACE.search(text):
+        text = _SPACES.sub(" ", text)
+    return text
 
 
 # --- the compiled lexicon --------------------------------------------------------------------
@@ -196,21 +205,23 @@ class _Anchoring:
 
 class _AnchorPicker:
     """Derives anchor sets from a term in the lexicon's regex dialect (non-capturing groups,
-    look-arounds, classes, quantifiers; a space stands for whitespace and never belongs to an
-    anchor). Adjacent literal pieces are joined ("病" + "(?:了|倒)" -> {"病了", "病倒"});
-    among the mandatory pieces the best set wins: none of it on the ``avoid`` list, then the
-    longest shortest member, then the longest on average, then the fewest members."""
+    look-arounds, classes, quantifiers; a space is one space, as the normaliser leaves it).
+    Adjacent literal pieces are joined ("病" + "(?:了|倒)" -> {"病了", "病倒"}), an optional
+    literal piece doubles the set ("违反(?:了)?安全" -> {"违反安全", "违反了安全"}), a class
+    that only lists characters is a literal piece; among the mandatory pieces the best set wins:
+    none of it on the ``avoid`` list, then the longest shortest member, then the fewest
+    members, then the longest on average."""
 
     def __init__(self, avoid: Iterable[str]) -> None:
         self.avoid = frozenset(avoid)
 
-    def score(self, anchors: frozenset[str], index: int) -> tuple[bool, int, float, int, int]:
+    def score(self, anchors: frozenset[str], index: int) -> tuple[bool, int, int, float, int]:
         lengths = [len(a) for a in anchors]
         return (
-            not (anchors & self.avoid),
+            not any(all(word in self.avoid for word in a.split()) for a in anchors),
             min(lengths),
-            sum(lengths) / len(lengths),
             -len(lengths),
+            sum(lengths) / len(lengths),
             index,
         )
 
@@ -244,7 +255,7 @@ class _AnchorPicker:
 
         def close() -> None:
             nonlocal chain
-            if chain is not None and chain != frozenset([""]):
+            if chain is not None and "" not in chain:
                 mandatory.append(chain)
             chain = None
 
@@ -254,6 +265,8 @@ class _AnchorPicker:
             if zero_width:
                 continue  # an assertion consumes nothing: adjacency holds
             strings = piece if piece is not None else (group.exact if group else None)
+            if strings is not None and quantified == "?":  # optional: present or not
+                strings, quantified = strings | {""}, ""
             if strings is not None and not quantified:
                 joined = {a + b for a in (chain or {""}) for b in strings}
                 if len(joined) <= _MAX_PRODUCT:
@@ -289,7 +302,11 @@ class _AnchorPicker:
                 return None, None, False, i + (6 if nxt == "u" else 2)
             return frozenset([nxt]), None, False, i + 2
         if ch == "[":
-            return None, None, False, _class_end(p, i)
+            end = _class_end(p, i)
+            members = p[i + 1 : end - 1]
+            if members and not any(c in members for c in "^-\\"):  # just a list: [男女]
+                return frozenset(members), None, False, end
+            return None, None, False, end
         if ch == "(":
             for opener, zero_width in (
                 ("(?:", False),
@@ -306,15 +323,16 @@ class _AnchorPicker:
             raise ValueError(f"unsupported group at {i}")
         if ch in "^$":
             return None, None, True, i + 1
-        if ch in ". ":
+        if ch == ".":
             return None, None, False, i + 1
         return frozenset([ch]), None, False, i + 1
 
     @staticmethod
-    def _quantifier(p: str, i: int) -> tuple[int, bool, int]:
-        """(minimum repetitions, quantified?, next index)."""
+    def _quantifier(p: str, i: int) -> tuple[int, str, int]:
+        """(minimum repetitions, the quantifier or "", next index)."""
         if i >= len(p) or p[i] not in "?*+{":
-            return 1, False, i
+            return 1, "", i
+        start = i
         if p[i] == "{":
             close_brace = p.index("}", i)
             at_least = int(p[i + 1 : close_brace].split(",")[0] or 0)
@@ -324,7 +342,7 @@ class _AnchorPicker:
             i += 1
         if i < len(p) and p[i] == "?":  # lazy
             i += 1
-        return at_least, True, i
+        return at_least, p[start:i], i
 
 
 def _trie_regex(words: Iterable[str]) -> str:
@@ -350,7 +368,35 @@ def _trie_regex(words: Iterable[str]) -> str:
 
 # --- the compiled lexicon --------------------------------------------------------------------
 
-TermKind = Literal["forbidden", "private_life", "misconduct", "hearsay", "refutation", "victim"]
+TermKind = Literal["forbidden", "private_life", "misconduct", "hearsay"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    """One term: a body searched at full speed, and zero-width checks on where a match may
+    start (the ASCII word boundary, the misconduct guards). A regex that begins with a
+    look-behind makes `re` attempt every position; checking candidate starts afterwards keeps
+    `re`'s first-character quick scan for the body. The checks depend on the start position
+    only, so this finds exactly what ``regex``, the same term as one pattern, finds."""
+
+    body: re.Pattern[str]
+    start: re.Pattern[str] | None
+    regex: str
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        start, search = self.start, self.body.search
+        while (m := search(text, pos, endpos)) is not None:
+            if start is None or start.match(text, m.start()):
+                return m
+            pos = m.start() + 1
+        return None
+
+    def finditer(
+        self, text: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> Iterator[re.Match[str]]:
+        while (m := self.search(text, pos, endpos)) is not None:
+            yield m
+            pos = max(m.end(), m.start() + 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,7 +404,7 @@ class _Term:
     kind: TermKind
     category: str | None
     rank: int  # among categories of one kind: lower wins
-    pattern: re.Pattern[str]
+    pattern: _Pattern
     anchors: frozenset[str]  # every match contains one of these
     source: str  # the term as written in the lexicon, for error messages and tests
 
@@ -369,8 +415,8 @@ class _Matcher:
     stretch of text: anchors first, then only the patterns whose anchors occur there."""
 
     anchors: re.Pattern[str]
-    by_anchor: Mapping[str, frozenset[re.Pattern[str]]]  # anchor (and its prefixes)
-    always: frozenset[re.Pattern[str]]  # terms with no literal part (a punctuation class)
+    by_anchor: Mapping[str, frozenset[_Pattern]]  # anchor (and its prefixes)
+    always: frozenset[_Pattern]  # terms with no literal part (a punctuation class)
 
     def spans(self, text: str, pos: int, endpos: int) -> list[tuple[int, int]]:
         patterns = set(self.always)
@@ -390,12 +436,16 @@ class _Lexicon:
     ascii_anchors: re.Pattern[str]
     by_ascii_anchor: Mapping[str, tuple[int, ...]]
     # Other anchors (Chinese) by their first two characters, or alone when one character long:
-    # a set intersection with the text's character pairs finds them faster than any regex.
-    by_pair: Mapping[str, tuple[str, ...]]
+    # a set intersection with the text's character pairs finds the pairs present faster than
+    # any regex; each pair's anchors form a small trie tried where the pair occurs.
     pairs: frozenset[str]
     pair_starts: re.Pattern[str]  # the pair at every position where an anchor pair can begin
+    pair_tries: Mapping[str, re.Pattern[str]]
     singles: re.Pattern[str]  # the one-character anchors, as a character class
-    by_other_anchor: Mapping[str, tuple[int, ...]]
+    by_other_anchor: Mapping[str, tuple[int, ...]]  # anchor (and its prefixes) -> terms
+    # Tried only on sentences that name an act:
+    refutations: _Matcher  # anywhere in the sentence, they clear every act
+    victims: _Matcher  # an act inside one was suffered, not done
     negation: _Matcher  # cues and deflectors: before an act, in its clause
     blockers: _Matcher
     window: int
@@ -425,9 +475,11 @@ class _Builder:
         except KeyError:
             raise LexiconError(f"{where}: unknown macro {{{name}}}") from None
 
-    def regex(self, raw: str, where: str, guard: tuple[str, str] = ("", "")) -> tuple[str, str]:
-        """One term as (regex, expanded form): checked, and kept from starting or ending inside
-        an ASCII word. A leading ``~`` drops the start boundary (``~n't`` in "didn't")."""
+    def pattern(
+        self, raw: str, where: str, guard: tuple[str, str] = ("", "")
+    ) -> tuple[_Pattern, str]:
+        """One term as (pattern, expanded form): checked, and kept from starting or ending
+        inside an ASCII word. A leading ``~`` drops the start boundary (``~n't`` in "didn't")."""
         if raw != raw.casefold():
             raise LexiconError(f"{where}: {raw!r} is not lower case")
         open_start = raw.startswith("~")
@@ -439,15 +491,16 @@ class _Builder:
             raise LexiconError(f"{where}: {raw!r} is not a valid pattern: {exc}") from None
         if compiled.groups:
             raise LexiconError(f"{where}: {raw!r} has a capturing group; use (?:...)")
-        start = "" if open_start else _WORD_START
-        return f"{guard[0]}{start}(?:{body}){_WORD_END}{guard[1]}", expanded
+        start = guard[0] + ("" if open_start else _WORD_START)
+        tail = f"(?:{body}){_WORD_END}{guard[1]}"
+        compiled_start = re.compile(start) if start else None
+        return _Pattern(re.compile(tail), compiled_start, start + tail), expanded
 
     def matcher(self, terms: Iterable[str], where: str, picker: _AnchorPicker) -> _Matcher:
-        anchored: dict[str, set[re.Pattern[str]]] = {}
-        always: set[re.Pattern[str]] = set()
+        anchored: dict[str, set[_Pattern]] = {}
+        always: set[_Pattern] = set()
         for raw in terms:
-            regex, expanded = self.regex(raw, where)
-            pattern = re.compile(regex)
+            pattern, expanded = self.pattern(raw, where)
             anchors = picker.of(expanded)
             if anchors is None:
                 always.add(pattern)
@@ -507,26 +560,13 @@ def compile_lexicon(data: Mapping[str, Any]) -> _Lexicon:
             ("misconduct", category, rank, _terms(data, *path), act_guard, ".".join(path))
         )
     groups.append(("hearsay", None, 0, _terms(data, "hearsay", "terms"), ("", ""), "hearsay"))
-    groups.append(
-        (
-            "refutation",
-            None,
-            0,
-            _terms(data, "negation", "refutations"),
-            ("", ""),
-            "negation.refutations",
-        )
-    )
-    groups.append(
-        ("victim", None, 0, _terms(data, "negation", "victims"), ("", ""), "negation.victims")
-    )
 
     picker = _AnchorPicker(data.get("anchors", {}).get("avoid", ()))
     terms: list[_Term] = []
     anchored: dict[str, list[int]] = {}
     for kind, label, rank, raws, guard, where in groups:
         for raw in raws:
-            regex, expanded = b.regex(raw, where, guard)
+            pattern, expanded = b.pattern(raw, where, guard)
             try:
                 anchors = picker.of(expanded)
             except ValueError as exc:
@@ -535,7 +575,7 @@ def compile_lexicon(data: Mapping[str, Any]) -> _Lexicon:
                 raise LexiconError(f"{where}: {raw!r} has no literal part to anchor it")
             for anchor in anchors:
                 anchored.setdefault(anchor, []).append(len(terms))
-            terms.append(_Term(kind, label, rank, re.compile(regex), anchors, raw))
+            terms.append(_Term(kind, label, rank, pattern, anchors, raw))
 
     ascii = [a for a in anchored if a.isascii()]
     other = [a for a in anchored if not a.isascii()]
@@ -543,19 +583,21 @@ def compile_lexicon(data: Mapping[str, Any]) -> _Lexicon:
     for anchor in other:
         if len(anchor) > 1:
             by_pair.setdefault(anchor[:2], []).append(anchor)
+
+    def with_prefixes(anchor: str) -> tuple[int, ...]:
+        """The terms of an anchor and of every anchor that is a prefix of it (a trie reports
+        the longest anchor at a position; the shorter ones there are its prefixes)."""
+        found = {t for n in range(1, len(anchor) + 1) for t in anchored.get(anchor[:n], ())}
+        return tuple(sorted(found))
+
     cues = _terms(data, "negation", "cues") + _terms(data, "negation", "deflectors")
     return _Lexicon(
         version=str(data["lexicon"]["version"]),
         terms=tuple(terms),
         ascii_anchors=re.compile(_trie_regex(ascii) or "(?!)"),
-        by_ascii_anchor={
-            anchor: tuple(
-                sorted({t for n in range(1, len(anchor) + 1) for t in anchored.get(anchor[:n], ())})
-            )
-            for anchor in ascii
-        },
-        by_pair={pair: tuple(anchors) for pair, anchors in by_pair.items()},
+        by_ascii_anchor={anchor: with_prefixes(anchor) for anchor in ascii},
         pairs=frozenset(by_pair),
+        pair_tries={pair: re.compile(_trie_regex(anchors)) for pair, anchors in by_pair.items()},
         pair_starts=re.compile(
             "(?=([" + "".join(sorted({re.escape(pair[0]) for pair in by_pair})) + "].))"
             if by_pair
@@ -566,7 +608,11 @@ def compile_lexicon(data: Mapping[str, Any]) -> _Lexicon:
             if any(len(a) == 1 for a in other)
             else "(?!)"
         ),
-        by_other_anchor={anchor: tuple(anchored[anchor]) for anchor in other},
+        by_other_anchor={anchor: with_prefixes(anchor) for anchor in other},
+        refutations=b.matcher(
+            _terms(data, "negation", "refutations"), "negation.refutations", picker
+        ),
+        victims=b.matcher(_terms(data, "negation", "victims"), "negation.victims", picker),
         negation=b.matcher(cues, "negation", picker),
         blockers=b.matcher(_terms(data, "negation", "blockers"), "negation.blockers", picker),
         window=int(data["negation"]["window"]),
@@ -623,18 +669,18 @@ def screen_reference(text: str, language: str) -> list[Remark]:
             woken.setdefault(bisect_right(starts, pos) - 1, set()).update(by_ascii[hit.group()])
             pos += 1
     if not norm.isascii():
-        found = [
-            a
-            for pair in lex.pairs.intersection(lex.pair_starts.findall(norm))
-            for a in lex.by_pair[pair]
-        ]
-        found.extend(m.group() for m in lex.singles.finditer(norm))
-        for anchor in found:
-            anchored_terms = lex.by_other_anchor[anchor]
-            pos = norm.find(anchor)
+        by_other = lex.by_other_anchor
+        for pair in lex.pairs.intersection(lex.pair_starts.findall(norm)):
+            match, pos = lex.pair_tries[pair].match, norm.find(pair)
             while pos >= 0:
-                woken.setdefault(bisect_right(starts, pos) - 1, set()).update(anchored_terms)
-                pos = norm.find(anchor, pos + 1)
+                if (hit := match(norm, pos)) is not None:
+                    woken.setdefault(bisect_right(starts, pos) - 1, set()).update(
+                        by_other[hit.group()]
+                    )
+                pos = norm.find(pair, pos + 1)
+        for hit in lex.singles.finditer(norm):
+            pos = hit.start()
+            woken.setdefault(bisect_right(starts, pos) - 1, set()).update(by_other[hit.group()])
 
     remarks = []
     for i in range(len(sentences)):
@@ -673,11 +719,9 @@ def _classify(lex: _Lexicon, norm: str, begin: int, end: int, index: int, ids: l
     ]
     if not acts:
         return Remark(index, "neutral", None, hearsay)
-    if any(t.pattern.search(norm, begin, end) for t in terms if t.kind == "refutation"):
+    if lex.refutations.spans(norm, begin, end):
         return Remark(index, "neutral", None, hearsay)
-    suffered = [
-        m.span() for t in terms if t.kind == "victim" for m in t.pattern.finditer(norm, begin, end)
-    ]
+    suffered = lex.victims.spans(norm, begin, end)
     held: tuple[int, str] | None = None
     for start, rank, category in acts:
         if any(a <= start < b for a, b in suffered) or _denied(lex, norm, begin, start):
