@@ -5,7 +5,14 @@ from fairscreen.consent.models import Consent, ConsentRevocation
 from fairscreen.ledger.models import LedgerBundle, LedgerCheckpoint, LedgerState, LedgerTile
 from fairscreen.organisations.models import Organisation, Position
 from fairscreen.rating.models import Report
-from fairscreen.retention.models import DestroyedSubject, DestructionCertificate
+from fairscreen.retention.models import (
+    DeletionRequest,
+    DeletionRequestCandidate,
+    DeletionResolution,
+    DestroyedSubject,
+    DestructionCertificate,
+    LegalHold,
+)
 from fairscreen.screening.models import CheckRequest
 from fairscreen.sources.models import SourceQuery
 from fairscreen.vault.models import DataKey
@@ -18,6 +25,9 @@ __all__ = [
     "Consent",
     "ConsentRevocation",
     "DataKey",
+    "DeletionRequest",
+    "DeletionRequestCandidate",
+    "DeletionResolution",
     "DestroyedSubject",
     "DestructionCertificate",
     "Finding",
@@ -25,6 +35,7 @@ __all__ = [
     "LedgerCheckpoint",
     "LedgerState",
     "LedgerTile",
+    "LegalHold",
     "Organisation",
     "Position",
     "Report",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, LargeBinary, String
+from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairscreen.kit.db import Base, UTCDateTime
@@ -13,6 +13,8 @@ class Candidate(Base):
     candidate's data key; the ID number can be found only through its keyed blind index."""
 
     __tablename__ = "candidates"
+    # The retention sweep's query: live candidates whose retention has ended.
+    __table_args__ = (Index("ix_candidates_erased_at", "erased_at", "retain_until"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     external_ref: Mapped[str] = mapped_column(String(64), unique=True)
@@ -31,6 +33,9 @@ class Candidate(Base):
     # of the candidate's check requests under its consent and the policy pack.
     retain_until: Mapped[date] = mapped_column(Date, index=True)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The candidate's ledger pseudonym (``Sealer.subject_ref``), kept so that erasure can list it
+    # in ``destroyed_subjects`` without unwrapping the data key; nulled when the data is destroyed.
+    subject_ref: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class CandidateDemographics(Base):
