@@ -1,0 +1,228 @@
+"""``fairscreen retention sweep``: destroy every candidate whose retention has ended.
+
+A candidate is expired when ``retain_until < today`` (``retain_until`` is the last day their
+data may be kept), they are not yet erased, and no legal hold on them is active. The sweep takes
+them in batches, oldest retention first; each batch is one transaction that selects the batch,
+destroys it and certifies it (``fairscreen.retention.destroy``). So:
+
+- it is idempotent: an erased candidate is never selected again, and a sweep that finds nothing
+  writes nothing (no certificate, no ledger entry);
+- it is resumable: a crash loses at most the batch in flight, which rolls back whole (every
+  candidate of it still opens, none is half-destroyed) and is taken again by the next sweep;
+- it runs beside the server: on PostgreSQL the batch's candidate rows are locked ``FOR UPDATE
+  SKIP LOCKED`` (a deletion request or a legal hold being placed on one of them waits or is
+  skipped, never interleaved); on SQLite every transaction holds the write lock from its start.
+
+On SQLite the sweep ends with ``PRAGMA wal_checkpoint(TRUNCATE)``: the zeroed pages reach the
+main file and the write-ahead log, which still holds the earlier page images with the
+ciphertexts, is cut to nothing (docs/retention.md, "What stays on disk").
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import cast
+
+from sqlalchemy import Connection, Engine, Table, and_, exists, func, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from fairscreen.candidates.models import Candidate
+from fairscreen.kit.clock import utcnow
+from fairscreen.policy.pack import PolicyPack, load_pack
+from fairscreen.retention.destroy import (
+    BATCH,
+    RETENTION_EXPIRED,
+    Certificate,
+    VaultSource,
+    destroy_batch,
+    prepare_connection,
+)
+from fairscreen.retention.models import LegalHold
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH = 20_000  # about half a second of the write lock on SQLite
+MAX_BATCH = 100_000
+SQLITE_SWEEP_PRAGMAS = (("cache_size", -65536), ("wal_autocheckpoint", 16384))
+_CANDIDATES = cast(Table, Candidate.__table__)
+_HOLDS = cast(Table, LegalHold.__table__)
+
+
+@dataclass
+class SweepResult:
+    today: date
+    destroyed: int = 0
+    certificates: list[Certificate] = field(default_factory=list)
+    unlinked: int = 0
+    seconds: float = 0.0
+    # SQLite only: "truncated" when the WAL was checkpointed and cut to zero bytes, "busy" when a
+    # reader kept it from completing (the next sweep or checkpoint finishes it).
+    wal_checkpoint: str | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.destroyed / self.seconds if self.seconds > 0 else 0.0
+
+
+def sweep_rule(pack: PolicyPack, today: date) -> str:
+    """The rule a sweep's certificates cite: the pack, and the day retention was measured on."""
+    return f"{pack.ref} retention ended: retain_until < {today.isoformat()}"
+
+
+def select_expired(session: Session, today: date, limit: int) -> None:
+    """Put up to ``limit`` expired candidates (oldest retention first) into the batch table."""
+    active_hold = exists().where(
+        and_(_HOLDS.c.candidate_id == _CANDIDATES.c.id, _HOLDS.c.lifted_at.is_(None))
+    )
+    expired = (
+        select(_CANDIDATES.c.id, _CANDIDATES.c.data_key_id, _CANDIDATES.c.subject_ref)
+        .where(
+            _CANDIDATES.c.erased_at.is_(None),
+            _CANDIDATES.c.retain_until < today,
+            ~active_hold,
+        )
+        .order_by(_CANDIDATES.c.retain_until)
+        .limit(limit)
+        .with_for_update(of=_CANDIDATES, skip_locked=True)
+    )
+    session.execute(insert(BATCH).from_select(["candidate_id", "data_key_id", "subject"], expired))
+
+
+def count_expired(sessions: sessionmaker[Session], today: date) -> int:
+    """How many candidates a sweep on ``today`` would destroy (held ones excluded)."""
+    active_hold = exists().where(
+        and_(_HOLDS.c.candidate_id == _CANDIDATES.c.id, _HOLDS.c.lifted_at.is_(None))
+    )
+    with sessions() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(_CANDIDATES)
+                .where(
+                    _CANDIDATES.c.erased_at.is_(None),
+                    _CANDIDATES.c.retain_until < today,
+                    ~active_hold,
+                )
+            )
+            or 0
+        )
+
+
+def _engine(sessions: sessionmaker[Session]) -> Engine:
+    engine = sessions.kw.get("bind")
+    if not isinstance(engine, Engine):
+        raise TypeError("the sweep needs a sessionmaker bound to an Engine")
+    return engine
+
+
+@contextmanager
+def _sweep_connection(engine: Engine) -> Iterator[Connection]:
+    """One connection for the whole sweep. On SQLite it gets a larger page cache and checkpoints
+    the WAL every 64 MiB instead of every 4 MiB (a sweep rewrites many pages more than once,
+    and each checkpoint copies and syncs them); both settings are put back afterwards, since
+    the connection returns to the pool."""
+    with engine.connect() as conn:
+        cursor = None
+        saved: list[tuple[str, int]] = []
+        if engine.dialect.name == "sqlite":
+            # On the DB-API connection: SQLAlchemy would open a transaction around a statement.
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            for pragma, value in SQLITE_SWEEP_PRAGMAS:
+                cursor.execute(f"PRAGMA {pragma}")
+                row = cursor.fetchone()
+                if row is not None:
+                    saved.append((pragma, int(row[0])))
+                cursor.execute(f"PRAGMA {pragma}={value}")
+        try:
+            yield conn
+        finally:
+            if cursor is not None:
+                for pragma, previous in saved:
+                    cursor.execute(f"PRAGMA {pragma}={previous}")
+                cursor.close()
+
+
+def sweep(
+    sessions: sessionmaker[Session],
+    *,
+    today: date | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    pack: PolicyPack | None = None,
+    vault: VaultSource = None,
+    clock: Callable[[], datetime] = utcnow,
+    progress: Callable[[int], None] | None = None,
+    checkpoint: bool = True,
+) -> SweepResult:
+    """Destroy every expired candidate, a committed and certified batch at a time.
+
+    ``today`` defaults to the current UTC date. ``vault`` is needed only for candidates whose
+    row does not store its ledger pseudonym (rows written before it was stored): their data key
+    is unwrapped once to compute it. ``progress`` is called with the running total after every
+    batch. ``seconds`` in the result covers everything, the final WAL checkpoint included."""
+    if not 1 <= batch_size <= MAX_BATCH:
+        raise ValueError(f"batch: between 1 and {MAX_BATCH}, got {batch_size}")
+    today = today or clock().date()
+    pack = pack or load_pack()
+    rule = sweep_rule(pack, today)
+    result = SweepResult(today)
+    engine = _engine(sessions)
+    started = time.perf_counter()
+    with _sweep_connection(engine) as conn:
+        while True:
+            with Session(bind=conn, expire_on_commit=False) as session, session.begin():
+                prepare_connection(session)
+                select_expired(session, today, batch_size)
+                certificate = destroy_batch(
+                    session,
+                    reason=RETENTION_EXPIRED,
+                    rule=rule,
+                    now=clock(),
+                    policy=pack.ref,
+                    vault=vault,
+                )
+            if certificate is None:
+                break
+            result.certificates.append(certificate)
+            result.destroyed += certificate.subjects
+            result.unlinked += certificate.unlinked
+            if progress is not None:
+                progress(result.destroyed)
+            if certificate.subjects < batch_size:
+                break
+        if checkpoint and result.destroyed:
+            result.wal_checkpoint = wal_checkpoint(conn)
+    result.seconds = time.perf_counter() - started
+    if result.destroyed:
+        log.info(
+            "retention sweep %s: %d candidate(s) destroyed in %d batch(es)",
+            today.isoformat(),
+            result.destroyed,
+            len(result.certificates),
+        )
+    return result
+
+
+def wal_checkpoint(bind: Engine | Connection) -> str | None:
+    """SQLite: copy the WAL into the main file and truncate it to zero bytes. Returns
+    "truncated", or "busy" if a reader kept the checkpoint from completing; None elsewhere."""
+    if bind.dialect.name != "sqlite":
+        return None
+    with ExitStack() as stack:
+        conn = bind if isinstance(bind, Connection) else stack.enter_context(bind.connect())
+        # On the DB-API connection itself: a checkpoint cannot run inside the transaction that
+        # SQLAlchemy would begin around it.
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    busy = bool(row and row[0])
+    if busy:
+        log.warning("retention: WAL checkpoint incomplete (a reader is open); it runs again later")
+    return "busy" if busy else "truncated"

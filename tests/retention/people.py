@@ -1,0 +1,232 @@
+"""A screened world for the retention tests, and what is known about each person before erasure.
+
+``screen_people`` screens a small world with one person of interest (a finance candidate with a
+criminal record, a credit delinquency, a hearsay reference, sealed demographics) and a few
+others, and returns a ``Person`` for everyone: the clear values the candidate gave (name, ID
+number, the texts of their findings), and the exact bytes fairscreen stored for them (every
+ciphertext, the wrapped data key, the clear-text finding references), so that a test can look
+for each of them afterwards.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import select, update
+
+import fairscreen.models as m
+from fairscreen.kit.db import transaction
+from fairscreen.ledger import log
+from fairscreen.screening.run import screen_world
+from fairscreen.vault import Vault
+from fairscreen.vault.core import SealError
+from fairscreen.vault.keys import KeyProviderError
+from tests.conftest import Database
+from tests.worlds import WorldBuilder
+
+TODAY = date(2026, 11, 29)
+EXPIRED = date(2026, 11, 1)  # retain_until of a candidate whose retention has ended
+
+_SEALED = (
+    ("candidates", "name_ct"),
+    ("candidates", "id_document_ct"),
+    ("candidates", "birth_date_ct"),
+    ("candidates", "claims_ct"),
+)
+
+
+@dataclass
+class Person:
+    ref: str  # external reference in the world
+    candidate_id: str
+    name: str
+    id_number: str
+    subject: str  # ledger pseudonym
+    texts: list[str] = field(default_factory=list)  # finding details and source texts, in clear
+    refs: list[str] = field(default_factory=list)  # finding references (stored in clear)
+    ciphertexts: list[bytes] = field(default_factory=list)
+    wrapped_key: bytes = b""
+    ledger_indexes: list[int] = field(default_factory=list)
+
+    def plaintexts(self) -> list[str]:
+        return [self.name, self.id_number, *self.texts]
+
+
+@dataclass
+class Screened:
+    people: dict[str, Person]  # by external reference
+    ledger_size: int
+
+    @property
+    def target(self) -> Person:
+        return self.people["C1"]
+
+
+def build_world(tag: str, others: int = 3) -> WorldBuilder:
+    w = WorldBuilder()
+    a = w.candidate("finance_accounting", name="歐陽靜怡", birth=date(1986, 3, 14))
+    w.record(
+        "criminal_certificate",
+        a,
+        id=f"CC-{tag}",
+        issued="2026-10-01",
+        result="record",
+        offences=[{"cause": "fraud", "convicted": "2023-02-01"}],
+    )
+    w.record(
+        "credit_report",
+        a,
+        id=f"CR-{tag}",
+        as_of="2026-10-01",
+        serious_delinquencies=2,
+        last_delinquency="2025-01-01",
+    )
+    w.reference(a, "她做事認真細緻。不過她生活作風存在問題。", referee="前同事李某")
+    w.lines.append(
+        {
+            "type": "demographics",
+            "candidate": a["id"],
+            "sex": "female",
+            "birth_year": 1986,
+            "ethnicity": "Han",
+        }
+    )
+    names = ["司馬光明", "Emily Chen", "諸葛亮亮", "上官婉兒", "張偉強", "李秀蘭"]
+    for i in range(others):
+        b = w.candidate(
+            "finance_accounting", name=names[i % len(names)], birth=date(1990, 1, 2 + i)
+        )
+        w.record(
+            "criminal_certificate",
+            b,
+            id=f"CC-{tag}-other{i}",
+            issued="2026-10-01",
+            result="record",
+            offences=[{"cause": "fraud", "convicted": "2022-02-01"}],
+        )
+    return w
+
+
+def new_tag() -> str:
+    return uuid.uuid4().hex[:12].upper()
+
+
+def screen_people(
+    db: Database, vault: Vault, tmp_path: Path, *, others: int = 3, tag: str | None = None
+) -> Screened:
+    tag = tag or new_tag()
+    world = build_world(tag, others)
+    with world.load(tmp_path, f"world-{tag}.jsonl") as store:
+        list(screen_world(store, db.sessions, vault))
+    source_texts = {
+        line["candidate"]: line["text"] for line in world.lines if line["type"] == "reference"
+    }
+    people: dict[str, Person] = {}
+    with db.sessions() as s:
+        candidates = s.scalars(select(m.Candidate)).all()
+        for c in candidates:
+            people[c.external_ref] = snapshot(s, vault, c.id)
+        for p in people.values():
+            if p.ref in source_texts:
+                p.texts.append(source_texts[p.ref])
+        size = log.read_state(s).size
+        for index, entry in enumerate(log.read_entries(s, 0, size)):
+            subject = orjson.loads(entry).get("subject")
+            for p in people.values():
+                if subject == p.subject:
+                    p.ledger_indexes.append(index)
+    return Screened(people, size)
+
+
+def snapshot(session: Any, vault: Vault, candidate_id: str) -> Person:
+    """Everything fairscreen stored for one live candidate, opened with the vault."""
+    c = session.get(m.Candidate, candidate_id)
+    key = session.get(m.DataKey, c.data_key_id)
+    sealer = vault.sealer(key.id, key.kek_version, key.wrapped)
+    document = orjson.loads(sealer.open("candidates", "id_document_ct", c.id, c.id_document_ct))
+    person = Person(
+        ref=c.external_ref,
+        candidate_id=c.id,
+        name=sealer.open("candidates", "name_ct", c.id, c.name_ct).decode(),
+        id_number=document["number"],
+        subject=sealer.subject_ref(c.id),
+        wrapped_key=bytes(key.wrapped),
+    )
+    person.ciphertexts += [bytes(getattr(c, column)) for _, column in _SEALED]
+    demo = session.get(m.CandidateDemographics, c.id)
+    if demo is not None:
+        person.ciphertexts.append(bytes(demo.demographics_ct))
+    findings = session.scalars(
+        select(m.Finding)
+        .join(m.CheckRequest, m.CheckRequest.id == m.Finding.request_id)
+        .where(m.CheckRequest.candidate_id == c.id)
+    ).all()
+    for f in findings:
+        person.refs.append(f.ref.split(":", 1)[1].split("#", 1)[0])
+        if f.detail_ct is not None:
+            person.ciphertexts.append(bytes(f.detail_ct))
+            detail = sealer.open("findings", "detail_ct", f.id, f.detail_ct).decode()
+            person.texts.append(detail)
+    return person
+
+
+def opens(db: Database, vault: Vault, candidate_id: str) -> str:
+    """``"all"`` if every sealed value of the candidate opens, ``"none"`` if none is left to
+    open (the key and ciphertexts are gone), ``"partial"`` otherwise (which must never be)."""
+    with db.sessions() as s:
+        c = s.get(m.Candidate, candidate_id)
+        assert c is not None
+        values = [(t, col, c.id, getattr(c, col)) for t, col in _SEALED]
+        demo = s.get(m.CandidateDemographics, c.id)
+        if demo is not None:
+            values.append(("candidate_demographics", "demographics_ct", c.id, demo.demographics_ct))
+        for f in s.scalars(
+            select(m.Finding)
+            .join(m.CheckRequest, m.CheckRequest.id == m.Finding.request_id)
+            .where(m.CheckRequest.candidate_id == c.id)
+        ):
+            if f.detail_ct is not None:
+                values.append(("findings", "detail_ct", f.id, f.detail_ct))
+        key = s.get(m.DataKey, c.data_key_id) if c.data_key_id else None
+        opened = 0
+        present = sum(1 for *_, v in values if v is not None)
+        if key is not None:
+            try:
+                sealer = vault.sealer(key.id, key.kek_version, key.wrapped)
+            except KeyProviderError:
+                sealer = None
+            for table, column, row_id, value in values:
+                if value is None or sealer is None:
+                    continue
+                try:
+                    sealer.open(table, column, row_id, value)
+                    opened += 1
+                except SealError:
+                    pass
+        has_index = c.id_number_index is not None
+    if key is not None and opened == present == len(values) and has_index and c.erased_at is None:
+        return "all"
+    if key is None and present == 0 and not has_index and c.erased_at is not None:
+        return "none"
+    return "partial"
+
+
+def expire(db: Database, *refs: str, on: date = EXPIRED) -> None:
+    """End the retention of the candidates with these external references."""
+    with transaction(db.sessions) as s:
+        s.execute(
+            update(m.Candidate).where(m.Candidate.external_ref.in_(refs)).values(retain_until=on)
+        )
+
+
+def store_subjects(db: Database, vault: Vault) -> None:
+    """Fill ``candidates.subject_ref`` as the screening service is to do at screening time."""
+    with transaction(db.sessions) as s:
+        for c in s.scalars(select(m.Candidate).where(m.Candidate.erased_at.is_(None))):
+            key = s.get(m.DataKey, c.data_key_id)
+            c.subject_ref = vault.sealer(key.id, key.kek_version, key.wrapped).subject_ref(c.id)
