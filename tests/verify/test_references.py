@@ -40,12 +40,7 @@ from fairscreen.verify.references import (
 )
 
 HERE = Path(__file__).parent
-CORPUS_FILES = (
-    "references_corpus.tsv",
-    "references_holdout.tsv",
-    "references_holdout2.tsv",
-    "references_variants.tsv",
-)
+CORPUS_FILES = tuple(sorted(p.name for p in HERE.glob("references_*.tsv")))
 KINDS = ("forbidden", "private_life", "misconduct", "neutral")
 FORBIDDEN = {c.value for c in ForbiddenCategory} - {ForbiddenCategory.PRIVATE_LIFE.value}
 TRADITIONAL = {name: opencc.OpenCC(name) for name in ("s2t", "s2tw", "s2twp", "s2hk")}
