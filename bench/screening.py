@@ -144,11 +144,17 @@ def run(sizes: list[int], seed: int, workdir: Path) -> dict[str, Any]:
     first = rows_out[0]
     for row in rows_out:
         # linear cost: time per candidate relative to the smallest size (1.0 = perfectly linear)
-        row["per_candidate_time_vs_smallest"] = (row["screen_seconds"] / row["n"]) / (first["screen_seconds"] / first["n"])
+        row["per_candidate_time_vs_smallest"] = (row["screen_seconds"] / row["n"]) / (
+            first["screen_seconds"] / first["n"]
+        )
         row["peak_rss_vs_smallest"] = row["peak_rss_mb"] / first["peak_rss_mb"]
     return {
         "benchmark": "screening",
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
         "seed": seed,
         "results": rows_out,
     }
@@ -171,12 +177,23 @@ def table(report: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated candidate counts")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", default="1000,10000,100000", help="comma-separated candidate counts"
+    )
     parser.add_argument("--quick", action="store_true", help="1k and 5k only")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--workdir", type=Path, default=None, help="where worlds and databases go (default: a temp dir)")
-    parser.add_argument("--child-screen", nargs=3, metavar=("WORLD", "DB", "KEYS"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="where worlds and databases go (default: a temp dir)",
+    )
+    parser.add_argument(
+        "--child-screen", nargs=3, metavar=("WORLD", "DB", "KEYS"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--child-baseline", nargs=2, metavar=("DB", "ROWS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_screen:

@@ -225,6 +225,8 @@ class Recorder:
                     "created_at": now,
                     "retain_until": retain,
                     "erased_at": None,
+                    # kept so erasure can list the pseudonym without unwrapping the key
+                    "subject_ref": key.sealer.subject_ref(cid),
                 },
             )
             found[cand.id] = (cid, key.sealer)
