@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,7 @@ class Person:
     refs: list[str] = field(default_factory=list)  # finding references (stored in clear)
     ciphertexts: list[bytes] = field(default_factory=list)
     wrapped_key: bytes = b""
+    blind_index: bytes = b""  # the keyed index of the ID number
     ledger_indexes: list[int] = field(default_factory=list)
 
     def plaintexts(self) -> list[str]:
@@ -86,7 +87,8 @@ def build_world(tag: str, others: int = 3) -> WorldBuilder:
         serious_delinquencies=2,
         last_delinquency="2025-01-01",
     )
-    w.reference(a, "她做事認真細緻。不過她生活作風存在問題。", referee="前同事李某")
+    hearsay = w.reference(a, "她做事認真細緻。不過她生活作風存在問題。", referee="前同事李某")
+    hearsay["id"] = f"REF-{tag}"
     w.lines.append(
         {
             "type": "demographics",
@@ -99,12 +101,14 @@ def build_world(tag: str, others: int = 3) -> WorldBuilder:
     names = ["司馬光明", "Emily Chen", "諸葛亮亮", "上官婉兒", "張偉強", "李秀蘭"]
     for i in range(others):
         b = w.candidate(
-            "finance_accounting", name=names[i % len(names)], birth=date(1990, 1, 2 + i)
+            "finance_accounting",
+            name=names[i % len(names)],
+            birth=date(1990, 1, 2) + timedelta(days=37 * i),
         )
         w.record(
             "criminal_certificate",
             b,
-            id=f"CC-{tag}-other{i}",
+            id=f"OTHER{i}-{tag}",
             issued="2026-10-01",
             result="record",
             offences=[{"cause": "fraud", "convicted": "2022-02-01"}],
@@ -156,6 +160,7 @@ def snapshot(session: Any, vault: Vault, candidate_id: str) -> Person:
         id_number=document["number"],
         subject=sealer.subject_ref(c.id),
         wrapped_key=bytes(key.wrapped),
+        blind_index=bytes(c.id_number_index),
     )
     person.ciphertexts += [bytes(getattr(c, column)) for _, column in _SEALED]
     demo = session.get(m.CandidateDemographics, c.id)

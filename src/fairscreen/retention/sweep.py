@@ -29,6 +29,7 @@ from datetime import date, datetime
 from typing import cast
 
 from sqlalchemy import Connection, Engine, Table, and_, exists, func, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.candidates.models import Candidate
@@ -226,3 +227,46 @@ def wal_checkpoint(bind: Engine | Connection) -> str | None:
     if busy:
         log.warning("retention: WAL checkpoint incomplete (a reader is open); it runs again later")
     return "busy" if busy else "truncated"
+
+
+# The tables a destruction rewrites or deletes from: where dead tuples of destroyed data lie.
+COMPACT_TABLES = (
+    "candidates",
+    "consents",
+    "findings",
+    "reports",
+    "candidate_demographics",
+    "data_keys",
+    "legal_holds",
+    "deletion_request_candidates",
+)
+
+
+@dataclass
+class CompactResult:
+    tables: list[str]
+    checkpoint: str  # SQLite: "truncated" | "busy"; PostgreSQL: "done" | why it was not run
+
+
+def compact(engine: Engine) -> CompactResult:
+    """Make the files stop holding the old row versions of destroyed data.
+
+    SQLite: nothing to rewrite (the sweep's secure delete already zeroed what it freed); the
+    WAL is checkpointed and truncated. PostgreSQL: ``VACUUM (FULL)`` rewrites the tables the
+    sweep touches into new files (plain VACUUM marks dead tuples free but leaves their bytes in
+    the pages), then ``CHECKPOINT`` lets the server unlink the old files. It does not reach the
+    WAL segments already written, archived WAL or backups: docs/retention.md says what does
+    (rotating the KEK and retiring the old version)."""
+    if engine.dialect.name == "sqlite":
+        return CompactResult([], wal_checkpoint(engine) or "truncated")
+    done: list[str] = []
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in COMPACT_TABLES:
+            conn.exec_driver_sql(f'VACUUM (FULL, ANALYZE) "{table}"')
+            done.append(table)
+        try:
+            conn.exec_driver_sql("CHECKPOINT")
+            state = "done"
+        except DBAPIError as exc:  # needs superuser or pg_checkpoint; the server checkpoints anyway
+            state = f"not run ({type(exc).__name__}): the next automatic checkpoint unlinks the old files"
+    return CompactResult(done, state)

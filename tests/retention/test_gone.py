@@ -1,0 +1,187 @@
+"""Proof that it is gone: after erasure, the raw database files hold nothing of the person.
+
+fairscreen never stores a name, an ID number or a finding's detail in clear, so finding none of
+them proves little by itself. What these tests show besides:
+
+- before erasure, the scanner finds the person's stored bytes (every ciphertext, the wrapped
+  data key, the clear-text finding references) in the files, and the vault opens all of it;
+- after the sweep, none of those bytes is anywhere in the SQLite main file or its WAL (secure
+  delete zeroed what was freed, the checkpoint moved it into the main file and cut the WAL),
+  nothing is left to open, and another person's bytes are still found (the scan works);
+- the ledger still verifies, and the person's pseudonym leads nowhere.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+
+import fairscreen.models as m
+from fairscreen.ledger.verify import verify_log
+from fairscreen.retention.sweep import compact, sweep
+from fairscreen.vault import Vault, rotation
+from fairscreen.vault.keys import KeyProviderError
+from tests.conftest import Database
+from tests.retention.people import TODAY, Person, expire, opens, screen_people, store_subjects
+from tests.retention.scan import Needle, byte_needles, scan, sqlite_files, text_needles
+
+
+def plaintext_needles(p: Person) -> list[Needle]:
+    return (
+        text_needles("name", [p.name])
+        + text_needles("id number", [p.id_number])
+        + text_needles("finding text", p.texts)
+    )
+
+
+def stored_needles(p: Person) -> list[Needle]:
+    """The bytes fairscreen stored for the person: ciphertexts, wrapped key, the blind index of
+    their ID number, their finding references."""
+    return (
+        byte_needles("ciphertext", p.ciphertexts)
+        + byte_needles("wrapped data key", [p.wrapped_key])
+        + byte_needles("blind index", [p.blind_index], prefix=32)
+        + text_needles("finding reference", p.refs)
+    )
+
+
+def _labels(hits: list[object]) -> list[str]:
+    return sorted({f"{h.needle} in {Path(h.path).name}" for h in hits})  # type: ignore[attr-defined]
+
+
+def test_an_erased_candidate_leaves_no_trace_in_the_sqlite_files(
+    sqlite_db: Database, vault: Vault, tmp_path: Path
+) -> None:
+    world = screen_people(sqlite_db, vault, tmp_path)
+    store_subjects(sqlite_db, vault)
+    target, other = world.target, world.people["C2"]
+    database = Path(make_url(sqlite_db.url).database or "")
+    files = sqlite_files(database)
+    assert target.refs and target.texts and len(target.ciphertexts) >= 6
+
+    # Before: never in clear, but every stored byte of theirs is there and opens.
+    assert scan(files, plaintext_needles(target)) == []
+    found = {h.needle for h in scan(files, stored_needles(target))}
+    stored_as = {n.label for n in stored_needles(target) if "utf-16" not in n.label}
+    assert found == stored_as, "the scan finds what is stored, as it is stored"
+    assert opens(sqlite_db, vault, target.candidate_id) == "all"
+
+    expire(sqlite_db, target.ref)
+    result = sweep(sqlite_db.sessions, today=TODAY, vault=vault)
+    assert result.destroyed == 1 and result.wal_checkpoint == "truncated"
+    assert Path(f"{database}-wal").stat().st_size == 0
+
+    # After: nothing of theirs, in any encoding, anywhere in the files; nothing left to open.
+    assert _labels(scan(files, plaintext_needles(target) + stored_needles(target))) == []
+    assert opens(sqlite_db, vault, target.candidate_id) == "none"
+    # The scan still finds the same kinds of bytes of someone who was not erased.
+    assert scan(files, stored_needles(other)), "positive control"
+    assert opens(sqlite_db, vault, other.candidate_id) == "all"
+
+    # The ledger verifies; their pseudonym is only in the log and the destroyed-subjects list,
+    # and nothing can recompute it (the data key is gone) or find them by ID number.
+    report = verify_log(sqlite_db.sessions)
+    assert report.ok and report.records_destroyed >= len(target.ciphertexts) - 5
+    with sqlite_db.sessions() as s:
+        assert s.get(m.DestroyedSubject, target.subject) is not None
+        assert (
+            s.scalars(select(m.Candidate).where(m.Candidate.subject_ref == target.subject)).all()
+            == []
+        )
+        index = vault.blind_index("cn_resident_id", target.id_number)
+        assert (
+            s.scalars(select(m.Candidate).where(m.Candidate.id_number_index == index)).all() == []
+        )
+
+
+PG_DATA = os.environ.get("FAIRSCREEN_TEST_PG_DATA")
+PG_BIN = os.environ.get("FAIRSCREEN_TEST_PG_BIN")
+
+
+def _hex_needles(needles: list[Needle]) -> list[Needle]:
+    """pg_dump writes bytea as ``\\x`` and lowercase hex."""
+    return [Needle(f"{n.label} (hex)", n.data.hex().encode()) for n in needles]
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+def test_an_erased_candidate_in_postgresql_dump_and_data_directory(
+    db: Database, vault: Vault, tmp_path: Path
+) -> None:
+    if not PG_DATA or not PG_BIN:
+        pytest.skip(
+            "the PostgreSQL file scan needs the server's data directory and binaries: run it "
+            "under scripts/test (FAIRSCREEN_TEST_PG_DATA and FAIRSCREEN_TEST_PG_BIN are not set)"
+        )
+    data_dir, pg_dump = Path(PG_DATA), Path(PG_BIN) / "pg_dump"
+    if not os.access(data_dir / "base", os.R_OK | os.X_OK):
+        pytest.skip(f"{data_dir} is not readable by this user (the scan reads it as root)")
+    world = screen_people(db, vault, tmp_path)
+    store_subjects(db, vault)
+    target, other = world.target, world.people["C2"]
+    with db.engine.connect() as conn:
+        oid = conn.execute(
+            text("SELECT oid FROM pg_database WHERE datname = current_database()")
+        ).scalar_one()
+        conn.execute(text("CHECKPOINT"))
+    database_files = [data_dir / "base" / str(oid)]
+    wal = [data_dir / "pg_wal"]
+    everything = [data_dir]
+
+    # Before: stored as ciphertext only; the bytes are in the table files and they open.
+    assert scan(everything, plaintext_needles(target)) == []
+    found = {h.needle for h in scan(database_files, stored_needles(target))}
+    assert {n.label for n in byte_needles("ciphertext", target.ciphertexts)} <= found
+    assert opens(db, vault, target.candidate_id) == "all"
+
+    expire(db, target.ref)
+    assert sweep(db.sessions, today=TODAY, vault=vault).destroyed == 1
+    assert opens(db, vault, target.candidate_id) == "none"
+
+    # pg_dump: the logical copy a backup would take holds nothing of theirs, in clear or hex.
+    dump = tmp_path / "dump.sql"
+    url = make_url(db.url).set(drivername="postgresql").render_as_string(hide_password=False)
+    subprocess.run([str(pg_dump), "--dbname", url, "--file", str(dump)], check=True)
+    theirs = plaintext_needles(target) + stored_needles(target)
+    assert _labels(scan([dump], theirs + _hex_needles(stored_needles(target)))) == []
+    assert scan([dump], _hex_needles(byte_needles("ciphertext", other.ciphertexts))), (
+        "positive control: pg_dump writes the others' ciphertexts"
+    )
+
+    # The data directory, all of it (every database, the WAL, the global files): their name, ID
+    # number and finding texts were never written in clear, in any encoding.
+    assert _labels(scan(everything, plaintext_needles(target))) == []
+
+    # Dead tuples: right after the sweep their old row versions are still in the table files;
+    # VACUUM (FULL) rewrites the tables and CHECKPOINT unlinks the old files.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("CHECKPOINT"))
+        dead = len(scan(database_files, stored_needles(target)))
+        conn.execute(text("VACUUM"))
+        conn.execute(text("CHECKPOINT"))
+        vacuumed = len(scan(database_files, stored_needles(target)))
+    print(
+        f"\ntheir stored byte strings in the table files: {dead} after the sweep, {vacuumed} after VACUUM"
+    )
+    result = compact(db.engine)
+    assert result.checkpoint == "done"
+    assert _labels(scan(database_files, stored_needles(target))) == [], (
+        f"still in the table files after VACUUM (FULL) (before it: {vacuumed} hits)"
+    )
+    assert scan(database_files, stored_needles(other)), "positive control"
+
+    # The WAL still holds the row versions written at screening time, the wrapped data key
+    # among them: that is what rotating the KEK and retiring the old version is for. After it,
+    # the wrapped key found in the WAL no longer unwraps, so none of the ciphertexts there opens.
+    in_wal = {h.needle for h in scan(wal, stored_needles(target))}
+    old_version = vault.provider.current_version()
+    rotation.rotate(db.sessions, vault.provider, new_version=True)
+    rotation.retire(db.sessions, old_version, [vault.provider])
+    with pytest.raises(KeyProviderError):
+        vault.sealer("wal-copy", old_version, target.wrapped_key)
+    assert opens(db, vault, other.candidate_id) == "all", "the living still open"
+    print(f"in pg_wal after erasure (unreadable once {old_version} is retired): {sorted(in_wal)}")
