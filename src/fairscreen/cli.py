@@ -7,6 +7,7 @@ import logging
 import typer
 
 from fairscreen.ledger.cli import ledger_app, receipt_app, witness
+from fairscreen.retention.cli import deletion_app, retention_app
 from fairscreen.screening.cli import demo, screen
 from fairscreen.vault.cli import app as keys_app
 from fairscreen.web.cli import serve
@@ -27,6 +28,8 @@ app.add_typer(receipt_app, name="receipt")
 app.command()(serve)
 app.command()(witness)
 app.add_typer(keys_app, name="keys")
+app.add_typer(retention_app, name="retention")
+app.add_typer(deletion_app, name="deletion")
 
 
 def main() -> None:

@@ -62,15 +62,27 @@ class Person:
 class Screened:
     people: dict[str, Person]  # by external reference
     ledger_size: int
+    target_ref: str = "C1"
 
     @property
     def target(self) -> Person:
-        return self.people["C1"]
+        return self.people[self.target_ref]
 
 
-def build_world(tag: str, others: int = 3) -> WorldBuilder:
+def _renamed(line: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """Give a candidate line (and its consent) references of their own, so that a second world
+    screened into the same database adds candidates instead of finding the first ones."""
+    line["id"] = prefix + line["id"]
+    if line.get("consent"):
+        line["consent"]["id"] = prefix + line["consent"]["id"]
+    return line
+
+
+def build_world(tag: str, others: int = 3, prefix: str = "") -> WorldBuilder:
     w = WorldBuilder()
-    a = w.candidate("finance_accounting", name="歐陽靜怡", birth=date(1986, 3, 14))
+    a = _renamed(
+        w.candidate("finance_accounting", name="歐陽靜怡", birth=date(1986, 3, 14)), prefix
+    )
     w.record(
         "criminal_certificate",
         a,
@@ -100,10 +112,13 @@ def build_world(tag: str, others: int = 3) -> WorldBuilder:
     )
     names = ["司馬光明", "Emily Chen", "諸葛亮亮", "上官婉兒", "張偉強", "李秀蘭"]
     for i in range(others):
-        b = w.candidate(
-            "finance_accounting",
-            name=names[i % len(names)],
-            birth=date(1990, 1, 2) + timedelta(days=37 * i),
+        b = _renamed(
+            w.candidate(
+                "finance_accounting",
+                name=names[i % len(names)],
+                birth=date(1990, 1, 2) + timedelta(days=37 * i),
+            ),
+            prefix,
         )
         w.record(
             "criminal_certificate",
@@ -121,10 +136,16 @@ def new_tag() -> str:
 
 
 def screen_people(
-    db: Database, vault: Vault, tmp_path: Path, *, others: int = 3, tag: str | None = None
+    db: Database,
+    vault: Vault,
+    tmp_path: Path,
+    *,
+    others: int = 3,
+    tag: str | None = None,
+    prefix: str = "",
 ) -> Screened:
     tag = tag or new_tag()
-    world = build_world(tag, others)
+    world = build_world(tag, others, prefix)
     with world.load(tmp_path, f"world-{tag}.jsonl") as store:
         list(screen_world(store, db.sessions, vault))
     source_texts = {
@@ -144,7 +165,7 @@ def screen_people(
             for p in people.values():
                 if subject == p.subject:
                     p.ledger_indexes.append(index)
-    return Screened(people, size)
+    return Screened(people, size, f"{prefix}C1")
 
 
 def snapshot(session: Any, vault: Vault, candidate_id: str) -> Person:
@@ -229,9 +250,8 @@ def expire(db: Database, *refs: str, on: date = EXPIRED) -> None:
         )
 
 
-def store_subjects(db: Database, vault: Vault) -> None:
-    """Fill ``candidates.subject_ref`` as the screening service is to do at screening time."""
+def forget_subjects(db: Database) -> None:
+    """Empty ``candidates.subject_ref``, as in rows written before the screening service stored
+    the pseudonym: the sweep must then compute it from the data key."""
     with transaction(db.sessions) as s:
-        for c in s.scalars(select(m.Candidate).where(m.Candidate.erased_at.is_(None))):
-            key = s.get(m.DataKey, c.data_key_id)
-            c.subject_ref = vault.sealer(key.id, key.kek_version, key.wrapped).subject_ref(c.id)
+        s.execute(update(m.Candidate).values(subject_ref=None))

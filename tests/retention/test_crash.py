@@ -19,7 +19,7 @@ from fairscreen.ledger.verify import verify_log
 from fairscreen.retention.sweep import sweep
 from fairscreen.vault import Vault
 from tests.conftest import Database
-from tests.retention.people import TODAY, expire, opens, screen_people, store_subjects
+from tests.retention.people import TODAY, expire, opens, screen_people
 
 ROOT = Path(__file__).resolve().parents[2]
 BATCH = 2
@@ -69,7 +69,6 @@ def test_kill_9_in_the_middle_of_a_sweep(
     db: Database, vault: Vault, tmp_path: Path, statement: str
 ) -> None:
     world = screen_people(db, vault, tmp_path, others=5)
-    store_subjects(db, vault)
     expire(db, *world.people)
     db.engine.dispose()  # the worker must not wait for a connection this process holds
 

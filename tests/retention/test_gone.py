@@ -27,7 +27,7 @@ from fairscreen.retention.sweep import compact, sweep
 from fairscreen.vault import Vault, rotation
 from fairscreen.vault.keys import KeyProviderError
 from tests.conftest import Database
-from tests.retention.people import TODAY, Person, expire, opens, screen_people, store_subjects
+from tests.retention.people import TODAY, Person, expire, opens, screen_people
 from tests.retention.scan import Needle, byte_needles, scan, sqlite_files, text_needles
 
 
@@ -58,7 +58,6 @@ def test_an_erased_candidate_leaves_no_trace_in_the_sqlite_files(
     sqlite_db: Database, vault: Vault, tmp_path: Path
 ) -> None:
     world = screen_people(sqlite_db, vault, tmp_path)
-    store_subjects(sqlite_db, vault)
     target, other = world.target, world.people["C2"]
     database = Path(make_url(sqlite_db.url).database or "")
     files = sqlite_files(database)
@@ -121,7 +120,6 @@ def test_an_erased_candidate_in_postgresql_dump_and_data_directory(
     if not os.access(data_dir / "base", os.R_OK | os.X_OK):
         pytest.skip(f"{data_dir} is not readable by this user (the scan reads it as root)")
     world = screen_people(db, vault, tmp_path)
-    store_subjects(db, vault)
     target, other = world.target, world.people["C2"]
     with db.engine.connect() as conn:
         oid = conn.execute(

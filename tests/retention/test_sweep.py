@@ -26,7 +26,7 @@ from fairscreen.retention.destroy import (
 from fairscreen.retention.sweep import count_expired, sweep
 from fairscreen.vault import Vault
 from tests.conftest import Database
-from tests.retention.people import TODAY, expire, opens, screen_people, store_subjects
+from tests.retention.people import TODAY, expire, forget_subjects, opens, screen_people
 
 
 def _count(db: Database, model: type[Base], **where: object) -> int:
@@ -48,7 +48,6 @@ def test_the_sweep_destroys_expired_candidates_and_certifies_it(
     db: Database, vault: Vault, tmp_path: Path
 ) -> None:
     world = screen_people(db, vault, tmp_path)
-    store_subjects(db, vault)
     gone, kept = world.people["C1"], world.people["C2"]
     others = [p for p in world.people.values() if p.ref not in ("C1", "C2")]
     expire(db, "C1", "C2")
@@ -172,6 +171,7 @@ def test_without_a_stored_pseudonym_the_sweep_computes_it_from_the_data_key(
     db: Database, vault: Vault, tmp_path: Path
 ) -> None:
     world = screen_people(db, vault, tmp_path, others=1)
+    forget_subjects(db)
     expire(db, "C1")
     result = sweep(db.sessions, today=TODAY, vault=lambda: vault)
     assert result.unlinked == 0
@@ -184,6 +184,7 @@ def test_a_pseudonym_that_cannot_be_computed_is_reported(
     db: Database, vault: Vault, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     screen_people(db, vault, tmp_path, others=1)
+    forget_subjects(db)
     expire(db, "C1")
     with caplog.at_level(logging.WARNING, logger="fairscreen.retention"):
         result = sweep(db.sessions, today=TODAY, vault=None)

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from fairscreen.kit.db import open_database
 from fairscreen.ledger.checkpoints import Publisher
 from fairscreen.ledger.routes import router as ledger_router
+from fairscreen.retention.routes import router as retention_router
+from fairscreen.retention.scheduler import install as install_retention_sweep
 
 
 def create_app(
@@ -38,4 +40,6 @@ def create_app(
     )
     app.state.sessions = sessions
     app.include_router(ledger_router, prefix="/ledger")
+    app.include_router(retention_router, prefix="/retention")
+    install_retention_sweep(app, sessions)  # FAIRSCREEN_RETENTION_SWEEP_INTERVAL (0: off)
     return app

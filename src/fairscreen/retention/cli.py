@@ -1,0 +1,385 @@
+"""``fairscreen retention ...`` (the sweep, certificates) and ``fairscreen deletion ...`` (the
+right to deletion: requests, identity verification, processing, legal holds)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from fairscreen.kit.clock import utcnow
+from fairscreen.kit.db import open_database, transaction
+from fairscreen.kit.errors import FairscreenError, InputError
+from fairscreen.policy.pack import load_pack
+from fairscreen.retention import deletion
+from fairscreen.retention.lazy import LazyVault
+from fairscreen.retention.models import DestructionCertificate
+
+T = TypeVar("T")
+
+retention_app = typer.Typer(
+    help="Expiry destruction: the retention sweep and its destruction certificates.",
+    no_args_is_help=True,
+)
+deletion_app = typer.Typer(
+    help="The right to deletion: requests, identity checks, processing, legal holds.",
+    no_args_is_help=True,
+)
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"[red]error[/red] {message}", markup=True)
+    raise typer.Exit(code)
+
+
+def _run(fn: Callable[[], T]) -> T:
+    """Run ``fn``; a fairscreen error becomes a message and an exit status (2: bad input)."""
+    try:
+        return fn()
+    except InputError as exc:
+        _fail(str(exc), 2)
+    except FairscreenError as exc:
+        _fail(str(exc))
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"not a date (YYYY-MM-DD): {value!r}", param_hint=option) from None
+
+
+@contextmanager
+def _vault() -> Iterator[LazyVault]:
+    vault = LazyVault()
+    try:
+        yield vault
+    finally:
+        vault.close()
+
+
+def _sessions() -> sessionmaker[Session]:
+    return _run(lambda: open_database()[1])
+
+
+# -- fairscreen retention ----------------------------------------------------------------------
+
+
+@retention_app.command("sweep")
+def sweep_command(
+    today: Annotated[
+        str | None,
+        typer.Option(help="destroy candidates whose retain_until is before this day (YYYY-MM-DD)"),
+    ] = None,
+    batch: Annotated[int, typer.Option(min=1, max=100_000, help="candidates per transaction")] = (
+        20_000
+    ),
+    dry_run: Annotated[bool, typer.Option(help="only count what would be destroyed")] = False,
+) -> None:
+    """Destroy every candidate whose retention has ended (crypto-shredding), certify each batch
+    on the ledger, and on SQLite checkpoint and truncate the write-ahead log.
+
+    Idempotent: a second run destroys and certifies nothing. Resumable: after a crash, run it
+    again. Candidates under an active legal hold are skipped."""
+    from fairscreen.retention.sweep import count_expired, sweep
+
+    day = _day(today, "--today") or utcnow().date()
+    sessions = _sessions()
+    if dry_run:
+        n = count_expired(sessions, day)
+        out.print(
+            f"{n:,} candidate(s) with retain_until before {day.isoformat()} would be destroyed"
+        )
+        return
+    with _vault() as vault:
+        result = _run(lambda: sweep(sessions, today=day, batch_size=batch, vault=vault))
+    if not result.destroyed:
+        out.print(f"nothing to destroy: no candidate with retain_until before {day.isoformat()}")
+        return
+    table = Table("certificate", "subjects", "ledger index", title="destruction certificates")
+    for cert in result.certificates:
+        table.add_row(cert.id, f"{cert.subjects:,}", str(cert.ledger_index))
+    out.print(table)
+    out.print(
+        f"destroyed {result.destroyed:,} candidate(s) in {len(result.certificates)} batch(es), "
+        f"{result.seconds:.2f} s ({result.rate:,.0f}/s)"
+    )
+    if result.unlinked:
+        err.print(
+            f"[yellow]warning[/yellow] {result.unlinked} candidate(s) had no stored pseudonym "
+            "and a data key that did not open: `fairscreen ledger verify` will report their "
+            "records as missing",
+            markup=True,
+        )
+    if result.wal_checkpoint == "busy":
+        err.print(
+            "[yellow]warning[/yellow] the SQLite WAL could not be truncated (a reader is open); "
+            "old page images stay in it until the next checkpoint",
+            markup=True,
+        )
+
+
+@retention_app.command("compact")
+def compact_command() -> None:
+    """Rewrite the files so that old row versions of destroyed data are gone from them.
+
+    SQLite: checkpoint and truncate the WAL (the sweep already does; secure delete zeroed the
+    rest). PostgreSQL: VACUUM (FULL) the tables the sweep writes (takes an exclusive lock on
+    each, table by table: run it in a maintenance window), then CHECKPOINT. Old WAL segments,
+    archived WAL and backups are not reached: rotate the KEK and retire the old version
+    (`fairscreen keys rotate`, `fairscreen keys retire`), see docs/retention.md."""
+    from fairscreen.retention.sweep import compact
+
+    engine, _ = _run(lambda: open_database())
+    result = _run(lambda: compact(engine))
+    if result.tables:
+        out.print(f"rewritten: {', '.join(result.tables)}")
+    out.print(f"checkpoint: {result.checkpoint}")
+
+
+@retention_app.command("certificates")
+def certificates_command(
+    limit: Annotated[int, typer.Option(min=1, help="newest first, at most this many")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines")] = False,
+) -> None:
+    """List destruction certificates: reason, rule, time, number of subjects."""
+    sessions = _sessions()
+    with sessions() as session:
+        rows = session.scalars(
+            select(DestructionCertificate)
+            .order_by(DestructionCertificate.destroyed_at.desc(), DestructionCertificate.id)
+            .limit(limit)
+        ).all()
+    if as_json:
+        for c in rows:
+            typer.echo(
+                json.dumps(
+                    {
+                        "id": c.id,
+                        "reason": c.reason,
+                        "rule": c.rule,
+                        "destroyed_at": c.destroyed_at.isoformat(),
+                        "subjects": c.subjects,
+                        "data_classes": c.data_classes,
+                        "subjects_digest": c.subjects_digest,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        return
+    table = Table("id", "reason", "rule", "destroyed at", "subjects")
+    for c in rows:
+        table.add_row(c.id, c.reason, c.rule, c.destroyed_at.isoformat(), f"{c.subjects:,}")
+    out.print(table)
+
+
+# -- fairscreen deletion -----------------------------------------------------------------------
+
+
+def _request_table(views: list[deletion.RequestView], today: date) -> Table:
+    table = Table("id", "status", "received", "due by", "overdue", "records", "outcome / reason")
+    for v in views:
+        late = v.overdue(today)
+        table.add_row(
+            v.id,
+            v.status,
+            v.received_at.strftime("%Y-%m-%d %H:%M"),
+            v.due_by.isoformat(),
+            "[red]yes[/red]" if late else "no",
+            str(v.candidates),
+            " ".join(x for x in (v.outcome, v.reason or v.certificate_id) if x),
+        )
+    return table
+
+
+def _show(view: deletion.RequestView) -> None:
+    today = utcnow().date()
+    out.print(_request_table([view], today))
+
+
+@deletion_app.command("request")
+def request_command(
+    channel: Annotated[str, typer.Option(help="how the request arrived: cli, api or portal")] = (
+        "cli"
+    ),
+) -> None:
+    """Record a deletion request; prints its id and its deadline (the pack's
+    deletion_request_days). Next: `fairscreen deletion verify ID`."""
+    sessions = _sessions()
+    pack = load_pack()
+
+    def work() -> deletion.RequestView:
+        with transaction(sessions) as session:
+            return deletion.receive(session, now=utcnow(), pack=pack, channel=channel)
+
+    view = _run(work)
+    out.print(f"deletion request {view.id} received, due by {view.due_by.isoformat()}")
+
+
+@deletion_app.command("verify")
+def verify_command(
+    request_id: Annotated[str, typer.Argument(help="the deletion request")],
+    id_number: Annotated[
+        str,
+        typer.Option(
+            prompt="ID number",
+            hide_input=True,
+            help="the requester's ID number (asked for if not given; it is not stored)",
+        ),
+    ],
+    name: Annotated[
+        str,
+        typer.Option(
+            prompt="name", hide_input=True, help="the requester's name (asked for if not given)"
+        ),
+    ],
+    id_kind: Annotated[str, typer.Option(help="the kind of ID document")] = "cn_resident_id",
+) -> None:
+    """Verify the requester's identity: their ID number (looked up through the blind index) and
+    name (compared with the sealed record). Exit 1 if they do not match a record."""
+    sessions = _sessions()
+
+    def work() -> deletion.Verification:
+        with _vault() as vault, transaction(sessions) as session:
+            return deletion.verify(
+                session,
+                vault(),
+                request_id,
+                id_number=id_number,
+                name=name,
+                id_kind=id_kind,
+                now=utcnow(),
+            )
+
+    result = _run(work)
+    if result.verified:
+        out.print(
+            f"identity verified: {result.request.candidates} record(s) will be destroyed "
+            f"(next: `fairscreen deletion process {request_id}`)"
+        )
+        return
+    if result.request.status == deletion.REFUSED:
+        _fail(f"not verified; the request is refused: {result.request.reason}")
+    left = deletion.MAX_FAILED_ATTEMPTS - result.request.failed_attempts
+    _fail(f"not verified: the ID number and name do not match a record ({left} attempt(s) left)")
+
+
+@deletion_app.command("process")
+def process_command(
+    request_id: Annotated[str | None, typer.Argument(help="the deletion request")] = None,
+    all_verified: Annotated[
+        bool, typer.Option("--all", help="process every verified request")
+    ] = False,
+) -> None:
+    """Resolve a verified request: destroy the requester's data and certify it, or refuse it
+    with the legal reason if a legal hold is active."""
+    if (request_id is None) == (not all_verified):
+        raise typer.BadParameter("give a request id or --all, not both", param_hint="REQUEST_ID")
+    sessions = _sessions()
+    pack = load_pack()
+    with _vault() as vault:
+        if all_verified:
+            views = _run(
+                lambda: deletion.process_verified(sessions, now=utcnow(), pack=pack, vault=vault)
+            )
+            if not views:
+                out.print("no verified request is waiting")
+                return
+            out.print(_request_table(views, utcnow().date()))
+            return
+        assert request_id is not None
+
+        def work() -> deletion.RequestView:
+            with transaction(sessions) as session:
+                return deletion.process(session, request_id, now=utcnow(), pack=pack, vault=vault)
+
+        view = _run(work)
+    _show(view)
+    if view.status == deletion.REFUSED:
+        raise typer.Exit(1)
+
+
+@deletion_app.command("list")
+def list_command(
+    overdue: Annotated[bool, typer.Option(help="only open requests past their deadline")] = False,
+    status: Annotated[str | None, typer.Option(help="received, verified, done or refused")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines")] = False,
+) -> None:
+    """List deletion requests by deadline, marking those that are (or were resolved) late."""
+    sessions = _sessions()
+    today = utcnow().date()
+
+    def work() -> list[deletion.RequestView]:
+        with sessions() as session:
+            return deletion.list_requests(session, today=today, overdue=overdue, status=status)
+
+    views = _run(work)
+    if as_json:
+        for v in views:
+            typer.echo(json.dumps(v.as_json(today), ensure_ascii=False))
+        return
+    out.print(_request_table(views, today))
+
+
+@deletion_app.command("hold")
+def hold_command(
+    candidate: Annotated[str, typer.Argument(help="the candidate's id or external reference")],
+    reason: Annotated[
+        str, typer.Option(help="the legal basis and the proceeding's reference (no personal data)")
+    ],
+) -> None:
+    """Place a legal hold: the candidate's data is kept (no sweep, deletion requests refused)
+    until the hold is released."""
+    sessions = _sessions()
+
+    def work() -> deletion.HoldView:
+        with transaction(sessions) as session:
+            return deletion.place_hold(session, candidate, reason=reason, now=utcnow())
+
+    hold = _run(work)
+    out.print(f"legal hold {hold.id} placed on candidate {hold.candidate_id}")
+
+
+@deletion_app.command("release")
+def release_command(hold_id: Annotated[str, typer.Argument(help="the legal hold")]) -> None:
+    """Lift a legal hold; an expired candidate is then destroyed by the next sweep."""
+    sessions = _sessions()
+
+    def work() -> deletion.HoldView:
+        with transaction(sessions) as session:
+            return deletion.release_hold(session, hold_id, now=utcnow())
+
+    hold = _run(work)
+    out.print(f"legal hold {hold.id} lifted")
+
+
+@deletion_app.command("holds")
+def holds_command(
+    active: Annotated[bool, typer.Option(help="only holds not yet lifted")] = False,
+) -> None:
+    """List legal holds."""
+    sessions = _sessions()
+    with sessions() as session:
+        holds = deletion.list_holds(session, active_only=active)
+    table = Table("id", "candidate", "reason", "placed", "lifted")
+    for h in holds:
+        table.add_row(
+            h.id,
+            h.candidate_id,
+            h.reason,
+            h.placed_at.strftime("%Y-%m-%d %H:%M"),
+            h.lifted_at.strftime("%Y-%m-%d %H:%M") if h.lifted_at else "",
+        )
+    out.print(table)

@@ -1,0 +1,180 @@
+"""The retention sweep on a schedule, inside ``fairscreen serve``.
+
+A daemon thread wakes every ``FAIRSCREEN_RETENTION_SWEEP_INTERVAL`` seconds (default 3600; 0
+turns it off), resolves the deletion requests whose requester's identity is verified, then runs
+the sweep. Each run is what ``fairscreen deletion process --all`` and ``fairscreen retention
+sweep`` do by hand: idempotent, so a run that overlaps a manual one, or a server restarted in
+the middle of one, does no harm. A failed run is logged (no personal data: ids and counts) and
+retried at the next interval.
+
+``install(app, sessions)`` starts the thread with the app's lifespan and stops it with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.orm import Session, sessionmaker
+
+from fairscreen.kit.clock import utcnow
+from fairscreen.policy.pack import PolicyPack, load_pack
+from fairscreen.retention import deletion
+from fairscreen.retention.lazy import LazyVault
+from fairscreen.retention.sweep import DEFAULT_BATCH, SweepResult, sweep
+from fairscreen.vault import Vault
+
+log = logging.getLogger(__name__)
+
+
+class RetentionSettings(BaseSettings):
+    """``FAIRSCREEN_RETENTION_SWEEP_INTERVAL`` (seconds, 0: no scheduled sweep),
+    ``FAIRSCREEN_RETENTION_FIRST_SWEEP_AFTER`` (seconds after start-up),
+    ``FAIRSCREEN_RETENTION_SWEEP_BATCH`` (candidates per transaction)."""
+
+    model_config = SettingsConfigDict(env_prefix="FAIRSCREEN_RETENTION_", extra="ignore")
+
+    sweep_interval: float = 3600.0
+    first_sweep_after: float = 30.0
+    sweep_batch: int = DEFAULT_BATCH
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """What one scheduled run did."""
+
+    at: datetime
+    sweep: SweepResult | None
+    requests: int  # deletion requests resolved
+    error: str | None
+
+
+class RetentionScheduler:
+    """Runs deletion processing and the sweep every ``interval`` seconds on a daemon thread."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        interval: float,
+        first_after: float | None = None,
+        batch_size: int = DEFAULT_BATCH,
+        pack: PolicyPack | None = None,
+        vault: Callable[[], Vault] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        if interval <= 0:
+            raise ValueError(f"interval: a positive number of seconds, got {interval}")
+        self.sessions = sessions
+        self.interval = interval
+        self.first_after = interval if first_after is None else max(0.0, first_after)
+        self.batch_size = batch_size
+        self.pack = pack or load_pack()
+        # Opened on first need only (rows without a stored pseudonym), closed by ``stop``.
+        self._lazy: LazyVault | None = None
+        if vault is None:
+            self._lazy = vault = LazyVault()
+        self.vault: Callable[[], Vault] = vault
+        self.clock = clock
+        self.runs: list[Run] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # one run at a time (run_once may also be called directly)
+
+    def __repr__(self) -> str:
+        return f"RetentionScheduler(interval={self.interval})"
+
+    @property
+    def last(self) -> Run | None:
+        return self.runs[-1] if self.runs else None
+
+    def run_once(self) -> Run:
+        """Resolve verified deletion requests, then sweep; never raises."""
+        with self._lock:
+            now = self.clock()
+            result: SweepResult | None = None
+            resolved = 0
+            error = None
+            try:
+                resolved = len(
+                    deletion.process_verified(
+                        self.sessions, now=now, pack=self.pack, vault=self.vault
+                    )
+                )
+                result = sweep(
+                    self.sessions,
+                    today=now.date(),
+                    batch_size=self.batch_size,
+                    pack=self.pack,
+                    vault=self.vault,
+                    clock=self.clock,
+                )
+            except Exception as exc:  # a scheduler must survive a bad run and try again later
+                error = f"{type(exc).__name__}: {exc}"
+                log.exception("scheduled retention run failed; retrying in %.0f s", self.interval)
+            run = Run(now, result, resolved, error)
+            self.runs = [*self.runs[-99:], run]
+            return run
+
+    def _loop(self) -> None:
+        delay = self.first_after
+        while not self._stop.wait(delay):
+            self.run_once()
+            delay = self.interval
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="retention-sweep", daemon=True)
+        self._thread.start()
+        log.info("retention sweep scheduled every %.0f s", self.interval)
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Stop the thread; a run in progress finishes its batch (each batch commits whole)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if self._lazy is not None:
+            self._lazy.close()
+
+
+def install(
+    app: FastAPI,
+    sessions: sessionmaker[Session],
+    *,
+    settings: RetentionSettings | None = None,
+) -> RetentionScheduler | None:
+    """Run the scheduler for as long as ``app`` runs (wrapping its lifespan); None when the
+    interval setting turns it off. The scheduler is ``app.state.retention_scheduler``."""
+    settings = settings or RetentionSettings()
+    if settings.sweep_interval <= 0:
+        return None
+    scheduler = RetentionScheduler(
+        sessions,
+        interval=settings.sweep_interval,
+        first_after=settings.first_sweep_after,
+        batch_size=settings.sweep_batch,
+    )
+    app.state.retention_scheduler = scheduler
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: FastAPI) -> AsyncIterator[Any]:
+        async with inner(a) as state:
+            scheduler.start()
+            try:
+                yield state
+            finally:
+                scheduler.stop()
+
+    app.router.lifespan_context = lifespan
+    return scheduler

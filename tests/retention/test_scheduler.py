@@ -1,0 +1,115 @@
+"""The sweep on a schedule: a background thread started and stopped with the app."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from datetime import time as dt_time
+from pathlib import Path
+
+import pytest
+
+from fairscreen.kit.db import transaction
+from fairscreen.policy.pack import load_pack
+from fairscreen.retention import deletion
+from fairscreen.retention.scheduler import RetentionScheduler, RetentionSettings, install
+from fairscreen.vault import Vault
+from fairscreen.web.app import create_app
+from tests.conftest import Database
+from tests.retention.people import TODAY, expire, forget_subjects, opens, screen_people
+
+NOW = datetime.combine(TODAY, dt_time(3, 0), tzinfo=UTC)
+
+
+def _now() -> datetime:
+    return NOW
+
+
+def _wait(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError("the scheduler did not run in time")
+
+
+def test_the_scheduler_processes_requests_and_sweeps(
+    db: Database, vault: Vault, tmp_path: Path
+) -> None:
+    world = screen_people(db, vault, tmp_path, others=2)
+    expire(db, "C2")
+    with transaction(db.sessions) as s:
+        request = deletion.receive(s, now=_now(), pack=load_pack(), channel="api")
+        deletion.verify(
+            s,
+            vault,
+            request.id,
+            id_number=world.target.id_number,
+            name=world.target.name,
+            now=_now(),
+        )
+    scheduler = RetentionScheduler(
+        db.sessions, interval=0.05, first_after=0, vault=lambda: vault, clock=_now
+    )
+    scheduler.start()
+    try:
+        _wait(lambda: len(scheduler.runs) >= 2)
+    finally:
+        scheduler.stop()
+    first = scheduler.runs[0]
+    assert first.error is None and first.requests == 1
+    assert first.sweep is not None and first.sweep.destroyed == 1
+    assert all(run.sweep and run.sweep.destroyed == 0 for run in scheduler.runs[1:])
+    assert opens(db, vault, world.target.candidate_id) == "none"
+    assert opens(db, vault, world.people["C2"].candidate_id) == "none"
+    assert opens(db, vault, world.people["C3"].candidate_id) == "all"
+
+
+def test_a_failed_run_is_logged_and_the_next_one_tries_again(
+    db: Database, vault: Vault, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    screen_people(db, vault, tmp_path, others=0)
+    forget_subjects(db)  # so that the sweep needs the vault, which fails
+    expire(db, "C1")
+
+    calls = []
+
+    def flaky() -> Vault:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the HSM is unreachable")
+        return vault
+
+    scheduler = RetentionScheduler(db.sessions, interval=3600, vault=flaky, clock=_now)
+    failed = scheduler.run_once()
+    assert failed.error == "RuntimeError: the HSM is unreachable" and failed.sweep is None
+    assert "scheduled retention run failed" in caplog.text
+    again = scheduler.run_once()
+    assert again.error is None and again.sweep is not None and again.sweep.destroyed == 1
+
+
+def test_the_app_starts_and_stops_the_scheduler(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAIRSCREEN_RETENTION_SWEEP_INTERVAL", "3600")
+    monkeypatch.setenv("FAIRSCREEN_RETENTION_FIRST_SWEEP_AFTER", "3600")
+    app = create_app(db.sessions)
+    scheduler = app.state.retention_scheduler
+    assert isinstance(scheduler, RetentionScheduler) and scheduler.interval == 3600
+
+    async def serve() -> bool:
+        async with app.router.lifespan_context(app):
+            return scheduler._thread is not None and scheduler._thread.is_alive()
+
+    assert asyncio.run(serve()) is True
+    assert scheduler._thread is None  # stopped with the app
+
+    off = install(
+        create_app(db.sessions), db.sessions, settings=RetentionSettings(sweep_interval=0)
+    )
+    assert off is None
+    with pytest.raises(ValueError, match="interval"):
+        RetentionScheduler(db.sessions, interval=0)
