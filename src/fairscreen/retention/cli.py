@@ -33,8 +33,8 @@ deletion_app = typer.Typer(
     help="The right to deletion: requests, identity checks, processing, legal holds.",
     no_args_is_help=True,
 )
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -108,7 +108,10 @@ def sweep_command(
     if not result.destroyed:
         out.print(f"nothing to destroy: no candidate with retain_until before {day.isoformat()}")
         return
-    table = Table("certificate", "subjects", "ledger index", title="destruction certificates")
+    table = Table(title="destruction certificates")
+    table.add_column("certificate", no_wrap=True)
+    table.add_column("subjects")
+    table.add_column("ledger index")
     for cert in result.certificates:
         table.add_row(cert.id, f"{cert.subjects:,}", str(cert.ledger_index))
     out.print(table)
@@ -179,7 +182,10 @@ def certificates_command(
                 )
             )
         return
-    table = Table("id", "reason", "rule", "destroyed at", "subjects")
+    table = Table()
+    table.add_column("id", no_wrap=True)
+    for name in ("reason", "rule", "destroyed at", "subjects"):
+        table.add_column(name)
     for c in rows:
         table.add_row(c.id, c.reason, c.rule, c.destroyed_at.isoformat(), f"{c.subjects:,}")
     out.print(table)
@@ -189,7 +195,10 @@ def certificates_command(
 
 
 def _request_table(views: list[deletion.RequestView], today: date) -> Table:
-    table = Table("id", "status", "received", "due by", "overdue", "records", "outcome / reason")
+    table = Table()
+    table.add_column("id", no_wrap=True)
+    for name in ("status", "received", "due by", "overdue", "records", "outcome / reason"):
+        table.add_column(name)
     for v in views:
         late = v.overdue(today)
         table.add_row(
@@ -373,7 +382,11 @@ def holds_command(
     sessions = _sessions()
     with sessions() as session:
         holds = deletion.list_holds(session, active_only=active)
-    table = Table("id", "candidate", "reason", "placed", "lifted")
+    table = Table()
+    table.add_column("id", no_wrap=True)
+    table.add_column("candidate", no_wrap=True)
+    for name in ("reason", "placed", "lifted"):
+        table.add_column(name)
     for h in holds:
         table.add_row(
             h.id,
