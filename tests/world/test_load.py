@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fairscreen.world import model
-from fairscreen.world.load import WorldError, load_world
+from fairscreen.world.load import WorldError, court_key, load_world
 
 CASES = Path(__file__).parent.parent / "fixtures" / "cases"
 
@@ -32,8 +32,10 @@ def test_the_case_worlds_load(tmp_path: Path) -> None:
         (luo,) = world.candidates()
         assert luo.name == "羅思琪"
         # the court register is searched by name or number: the Luo suit comes back by either
-        assert world.by_name_or_number("罗思琪", "000", ("court_case",))
-        assert world.by_name_or_number("nobody", luo.id_document.number, ("court_case",))
+        wanted = (court_key("civil", "defendant"),)
+        assert world.by_name_or_number("罗思琪", "000", wanted)
+        assert world.by_name_or_number("nobody", luo.id_document.number, wanted)
+        assert not world.by_name_or_number("罗思琪", "000", (court_key("civil", "plaintiff"),))
 
 
 def _broken(tmp_path: Path, mutate: object) -> WorldError:

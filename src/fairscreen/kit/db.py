@@ -7,15 +7,26 @@ package (``fairscreen/migrations``); ``upgrade`` brings any database to the head
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
 import orjson
-from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import (
+    DateTime,
+    Dialect,
+    Engine,
+    MetaData,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    insert,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -55,8 +66,8 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
+        if value is None or value.tzinfo is UTC:
+            return value
         if value.tzinfo is None:
             raise ValueError("naive datetime given where an aware one is required")
         return value.astimezone(UTC)
@@ -123,6 +134,57 @@ def _json_dumps(value: Any) -> str:
 def table_of(model: type[Base]) -> Table:
     """The Core table of a mapped class, for bulk statements (typed, unlike ``__table__``)."""
     return cast(Table, model.__table__)
+
+
+@dataclass(frozen=True)
+class _BulkInsert:
+    sql: str
+    columns: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    positional: bool
+
+
+_BULK: dict[tuple[str, str, tuple[str, ...]], _BulkInsert] = {}
+
+
+def _bulk_plan(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _BulkInsert:
+    key = (dialect.name, table.name, columns)
+    plan = _BULK.get(key)
+    if plan is None:
+        stmt = insert(table).values(
+            {name: bindparam(name, type_=table.c[name].type) for name in columns}
+        )
+        compiled = stmt.compile(dialect=dialect)
+        order = tuple(compiled.positiontup or ()) if compiled.positional else columns
+        plan = _BulkInsert(
+            sql=str(compiled),
+            columns=order,
+            processors=tuple(table.c[name].type.bind_processor(dialect) for name in order),
+            positional=bool(compiled.positional),
+        )
+        _BULK[key] = plan
+    return plan
+
+
+def bulk_insert(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``model``'s table in the session's
+    transaction, straight through the driver's ``executemany``.
+
+    Each value goes through the column type's own bind processor, exactly as
+    ``session.execute(insert(table), rows)`` would, but without SQLAlchemy's per-row statement
+    machinery, which cost a quarter of a screening's time."""
+    if not rows:
+        return
+    table = table_of(model)
+    connection = session.connection()
+    plan = _bulk_plan(connection.dialect, table, tuple(rows[0]))
+    pairs = list(zip(plan.columns, plan.processors, strict=True))
+    params: list[Any]
+    if plan.positional:
+        params = [tuple(p(row[c]) if p else row[c] for c, p in pairs) for row in rows]
+    else:
+        params = [{c: p(row[c]) if p else row[c] for c, p in pairs} for row in rows]
+    connection.exec_driver_sql(plan.sql, params)
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -7,6 +7,7 @@ every item of the vocabulary, either its lookback window or why it is not checke
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from fairscreen.consent.rules import consent_covers
 from fairscreen.policy.pack import PolicyPack
@@ -28,7 +29,16 @@ class Scope:
         }
 
     def not_checked_json(self) -> list[dict[str, str]]:
-        return [{"item": str(item), "why": str(why)} for item, why in self.not_checked]
+        """What the report and the stored request say was not checked (a fresh list each call)."""
+        return [dict(entry) for entry in _not_checked_json(self.not_checked)]
+
+
+@lru_cache(maxsize=4096)
+def _not_checked_json(
+    not_checked: tuple[tuple[Item, NotCheckedReason], ...],
+) -> tuple[dict[str, str], ...]:
+    # few distinct scopes exist (category x consent pattern): build each one's JSON once
+    return tuple({"item": str(item), "why": str(why)} for item, why in not_checked)
 
 
 def fix_scope(

@@ -22,7 +22,7 @@ from fairscreen.candidates.models import Candidate, CandidateDemographics
 from fairscreen.consent.models import Consent, ConsentRevocation
 from fairscreen.kit.canonical import canonical_json
 from fairscreen.kit.commitment import commit, new_salt
-from fairscreen.kit.db import Base, Committed, table_of
+from fairscreen.kit.db import Base, Committed, bulk_insert, table_of
 from fairscreen.kit.ids import new_id
 from fairscreen.ledger import log as ledger_log
 from fairscreen.ledger.entry import Event, EventType
@@ -292,9 +292,7 @@ class Recorder:
         for row, position in batch.indexed:
             row["ledger_index"] = first + position
         for table in _INSERT_ORDER:
-            rows = batch.rows.get(table)
-            if rows:
-                session.execute(insert(table_of(table)), rows)
+            bulk_insert(session, table, batch.rows.get(table, []))
         return first
 
     def _screening(

@@ -30,7 +30,7 @@ from fairscreen.sources.base import (
     TrafficRecords,
 )
 from fairscreen.world import model
-from fairscreen.world.load import WorldStore
+from fairscreen.world.load import WorldStore, court_key
 
 
 class _ByNumber:
@@ -124,7 +124,8 @@ class WorldCourtRecords(CourtRecords):
         if case_kind is None:
             return []
         out = []
-        for body in self.store.by_name_or_number(subject.name, subject.id_number, ("court_case",)):
+        wanted = (court_key(case_kind, "defendant"),)
+        for body in self.store.by_name_or_number(subject.name, subject.id_number, wanted):
             case = model.RECORD.validate_json(body)
             assert isinstance(case, model.CourtCase)
             if case.kind != case_kind:

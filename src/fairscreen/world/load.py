@@ -105,7 +105,10 @@ CREATE INDEX ix_by_name ON by_name (name, type);
 CREATE INDEX ix_by_candidate ON by_candidate (candidate, type);
 """
 
-_PERSON_KEYED = model.EXTERNAL_TYPES - {"court_case", "reference"}
+
+def court_key(kind: str, role: str) -> str:
+    """The index type of a court case party: ``court_case:<kind>:<role>``."""
+    return f"court_case:{kind}:{role}"
 
 
 @dataclass(frozen=True)
@@ -291,10 +294,13 @@ class _Loader:
                 self.ref(line, "$.candidate", rec.candidate, "candidate")
                 self.queue("by_candidate", (rec.candidate, kind, rowid))
             elif kind == "court_case":
+                # indexed by kind and role too, so a court search for defendants in criminal
+                # cases reads only those (a common name is a party to thousands of cases)
                 for party in rec.parties:
-                    self.queue("by_name", (name_key(party.name), kind, rowid))
+                    key = court_key(rec.kind, party.role)
+                    self.queue("by_name", (name_key(party.name), key, rowid))
                     if party.id_number:
-                        self.queue("by_number", (party.id_number, kind, rowid))
+                        self.queue("by_number", (party.id_number, key, rowid))
             else:
                 subject = rec.subject
                 self.queue("by_name", (name_key(subject.name), kind, rowid))

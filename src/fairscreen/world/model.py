@@ -124,9 +124,10 @@ class Consent(_Record):
 
     @model_validator(mode="after")
     def _consistent(self) -> Consent:
-        if len(set(self.items)) != len(self.items):
+        items = {str(i) for i in self.items}  # plain strings hash in C, enum members do not
+        if len(items) != len(self.items):
             raise ValueError("items: an item is listed twice")
-        extra = set(self.separate_items) - set(self.items)
+        extra = {str(i) for i in self.separate_items} - items
         if extra:
             raise ValueError(f"separate_items: {sorted(extra)} not among items")
         if self.revoked_at is not None and self.revoked_at < self.signed_at:
