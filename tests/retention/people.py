@@ -255,3 +255,13 @@ def forget_subjects(db: Database) -> None:
     the pseudonym: the sweep must then compute it from the data key."""
     with transaction(db.sessions) as s:
         s.execute(update(m.Candidate).values(subject_ref=None))
+
+
+def assert_references_whole(db: Database) -> None:
+    """Every foreign key resolves (the SQLite sweep runs without per-row checks, by design), and
+    the connections the sweep used enforce them again."""
+    if db.backend != "sqlite":
+        return  # PostgreSQL enforced them all along
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -19,7 +19,7 @@ from fairscreen.ledger.verify import verify_log
 from fairscreen.retention.sweep import sweep
 from fairscreen.vault import Vault
 from tests.conftest import Database
-from tests.retention.people import TODAY, expire, opens, screen_people
+from tests.retention.people import TODAY, assert_references_whole, expire, opens, screen_people
 
 ROOT = Path(__file__).resolve().parents[2]
 BATCH = 2
@@ -113,3 +113,4 @@ def test_kill_9_in_the_middle_of_a_sweep(
         assert s.scalar(select(func.count()).select_from(m.DestroyedSubject)) == len(world.people)
     report = verify_log(db.sessions)
     assert report.ok, report.problems[:3]
+    assert_references_whole(db)

@@ -26,7 +26,14 @@ from fairscreen.retention.destroy import (
 from fairscreen.retention.sweep import count_expired, sweep
 from fairscreen.vault import Vault
 from tests.conftest import Database
-from tests.retention.people import TODAY, expire, forget_subjects, opens, screen_people
+from tests.retention.people import (
+    TODAY,
+    assert_references_whole,
+    expire,
+    forget_subjects,
+    opens,
+    screen_people,
+)
 
 
 def _count(db: Database, model: type[Base], **where: object) -> int:
@@ -114,6 +121,7 @@ def test_the_sweep_destroys_expired_candidates_and_certifies_it(
     report = verify_log(db.sessions)
     assert report.ok, report.problems[:3]
     assert report.records_destroyed > 0
+    assert_references_whole(db)
 
 
 def test_a_second_sweep_destroys_and_certifies_nothing(
@@ -140,6 +148,7 @@ def test_batches_each_get_a_certificate(db: Database, vault: Vault, tmp_path: Pa
     assert _count(db, m.DestroyedSubject) == 5
     assert _count(db, m.DataKey) == 0
     assert verify_log(db.sessions).ok
+    assert_references_whole(db)
 
 
 def test_retention_ends_after_retain_until(db: Database, vault: Vault, tmp_path: Path) -> None:
