@@ -16,7 +16,6 @@ from sqlalchemy import (
     BigInteger,
     Date,
     ForeignKey,
-    Index,
     Integer,
     LargeBinary,
     String,
@@ -25,7 +24,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairscreen.kit.db import Base, Committed, UTCDateTime
-from fairscreen.screening.models import CheckRequest
 
 
 class DestroyedSubject(Base):
@@ -145,10 +143,3 @@ class DeletionResolution(Base, Committed):
     resolved_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ledger_index: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     commitment_salt: Mapped[bytes] = mapped_column(LargeBinary(16))
-
-
-# Destroying a candidate deletes their consents; check_requests.consent_id refers to consents
-# (ON DELETE SET NULL), and without an index every deleted consent makes the database scan
-# check_requests for referrers (SQLite's foreign-key actions and PostgreSQL's RI triggers both
-# do). Declared here, where the need is; it belongs with CheckRequest (same name, same index).
-Index("ix_check_requests_consent_id", CheckRequest.__table__.c.consent_id)

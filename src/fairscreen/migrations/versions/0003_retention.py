@@ -1,5 +1,5 @@
 """retention: legal holds, deletion requests and resolutions, richer certificates, the stored
-ledger pseudonym, and the indexes the retention sweep needs
+ledger pseudonym, and the index the retention sweep selects with
 
 Revision ID: 0003_retention
 Revises: 0002_ledger
@@ -22,10 +22,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("subject_ref", sa.String(length=32), nullable=True))
         batch_op.create_index(
             batch_op.f("ix_candidates_erased_at"), ["erased_at", "retain_until"], unique=False
-        )
-    with op.batch_alter_table("check_requests", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_check_requests_consent_id"), ["consent_id"], unique=False
         )
     with op.batch_alter_table("destruction_certificates", schema=None) as batch_op:
         batch_op.add_column(
@@ -144,8 +140,6 @@ def downgrade() -> None:
     with op.batch_alter_table("destruction_certificates", schema=None) as batch_op:
         batch_op.drop_column("subjects_digest")
         batch_op.drop_column("data_classes")
-    with op.batch_alter_table("check_requests", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_check_requests_consent_id"))
     with op.batch_alter_table("candidates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_candidates_erased_at"))
         batch_op.drop_column("subject_ref")
