@@ -11,6 +11,7 @@ from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -88,8 +89,11 @@ def sweep_command(
     ),
     dry_run: Annotated[bool, typer.Option(help="only count what would be destroyed")] = False,
 ) -> None:
-    """Destroy every candidate whose retention has ended (crypto-shredding), certify each batch
-    on the ledger, and on SQLite checkpoint and truncate the write-ahead log.
+    """Destroy every candidate whose retention has ended, and certify it on the ledger.
+
+    Crypto-shredding: each candidate's data key, ciphertexts and blind index go, in batches of
+    one transaction each, each batch with a destruction certificate and a ledger entry. On
+    SQLite the write-ahead log is then checkpointed and truncated.
 
     Idempotent: a second run destroys and certifies nothing. Resumable: after a crash, run it
     again. Candidates under an active legal hold are skipped."""
@@ -182,40 +186,33 @@ def certificates_command(
                 )
             )
         return
-    table = Table()
-    table.add_column("id", no_wrap=True)
-    for name in ("reason", "rule", "destroyed at", "subjects"):
-        table.add_column(name)
     for c in rows:
-        table.add_row(c.id, c.reason, c.rule, c.destroyed_at.isoformat(), f"{c.subjects:,}")
-    out.print(table)
+        out.print(
+            f"{c.id}  {c.destroyed_at:%Y-%m-%d %H:%M:%S}  {c.reason:<17}  "
+            f"{c.subjects:>7,} subject(s)  {c.rule}",
+            markup=False,
+        )
 
 
 # -- fairscreen deletion -----------------------------------------------------------------------
 
 
-def _request_table(views: list[deletion.RequestView], today: date) -> Table:
-    table = Table()
-    table.add_column("id", no_wrap=True)
-    for name in ("status", "received", "due by", "overdue", "records", "outcome / reason"):
-        table.add_column(name)
+def _print_requests(views: list[deletion.RequestView], today: date) -> None:
+    """One line per request: id, status, deadline (OVERDUE when missed), then what happened."""
     for v in views:
-        late = v.overdue(today)
-        table.add_row(
-            v.id,
-            v.status,
-            v.received_at.strftime("%Y-%m-%d %H:%M"),
-            v.due_by.isoformat(),
-            "[red]yes[/red]" if late else "no",
-            str(v.candidates),
-            " ".join(x for x in (v.outcome, v.reason or v.certificate_id) if x),
+        late = "  [red]OVERDUE[/red]" if v.overdue(today) else ""
+        what = []
+        if v.status == deletion.VERIFIED:
+            what.append(f"{v.candidates} record(s) to destroy")
+        if v.certificate_id:
+            what.append(f"certificate {v.certificate_id}")
+        if v.reason:
+            what.append(escape(v.reason))
+        out.print(
+            f"{v.id}  {v.status:<8}  received {v.received_at:%Y-%m-%d}  "
+            f"due {v.due_by.isoformat()}{late}" + ("  " + "; ".join(what) if what else ""),
+            markup=True,
         )
-    return table
-
-
-def _show(view: deletion.RequestView) -> None:
-    today = utcnow().date()
-    out.print(_request_table([view], today))
 
 
 @deletion_app.command("request")
@@ -224,8 +221,10 @@ def request_command(
         "cli"
     ),
 ) -> None:
-    """Record a deletion request; prints its id and its deadline (the pack's
-    deletion_request_days). Next: `fairscreen deletion verify ID`."""
+    """Record a deletion request; prints its id and its deadline.
+
+    The deadline is the pack's deletion_request_days after today. Next: `fairscreen deletion
+    verify ID`."""
     sessions = _sessions()
     pack = load_pack()
 
@@ -256,8 +255,10 @@ def verify_command(
     ],
     id_kind: Annotated[str, typer.Option(help="the kind of ID document")] = "cn_resident_id",
 ) -> None:
-    """Verify the requester's identity: their ID number (looked up through the blind index) and
-    name (compared with the sealed record). Exit 1 if they do not match a record."""
+    """Verify the requester's identity by their ID number and name (never stored).
+
+    The ID number is looked up through the blind index and the name compared with the sealed
+    record. Exit 1 if they do not match a record."""
     sessions = _sessions()
 
     def work() -> deletion.Verification:
@@ -292,8 +293,9 @@ def process_command(
         bool, typer.Option("--all", help="process every verified request")
     ] = False,
 ) -> None:
-    """Resolve a verified request: destroy the requester's data and certify it, or refuse it
-    with the legal reason if a legal hold is active."""
+    """Resolve a verified request: destroy and certify, or refuse for a legal hold.
+
+    Exit 1 when the request is refused (the reason is printed)."""
     if (request_id is None) == (not all_verified):
         raise typer.BadParameter("give a request id or --all, not both", param_hint="REQUEST_ID")
     sessions = _sessions()
@@ -306,7 +308,7 @@ def process_command(
             if not views:
                 out.print("no verified request is waiting")
                 return
-            out.print(_request_table(views, utcnow().date()))
+            _print_requests(views, utcnow().date())
             return
         assert request_id is not None
 
@@ -315,7 +317,7 @@ def process_command(
                 return deletion.process(session, request_id, now=utcnow(), pack=pack, vault=vault)
 
         view = _run(work)
-    _show(view)
+    _print_requests([view], utcnow().date())
     if view.status == deletion.REFUSED:
         raise typer.Exit(1)
 
@@ -339,7 +341,7 @@ def list_command(
         for v in views:
             typer.echo(json.dumps(v.as_json(today), ensure_ascii=False))
         return
-    out.print(_request_table(views, today))
+    _print_requests(views, today)
 
 
 @deletion_app.command("hold")
@@ -349,8 +351,10 @@ def hold_command(
         str, typer.Option(help="the legal basis and the proceeding's reference (no personal data)")
     ],
 ) -> None:
-    """Place a legal hold: the candidate's data is kept (no sweep, deletion requests refused)
-    until the hold is released."""
+    """Place a legal hold: the candidate's data is kept until the hold is released.
+
+    While it is active the sweep skips the candidate and deletion requests are refused with its
+    reason."""
     sessions = _sessions()
 
     def work() -> deletion.HoldView:
@@ -382,17 +386,10 @@ def holds_command(
     sessions = _sessions()
     with sessions() as session:
         holds = deletion.list_holds(session, active_only=active)
-    table = Table()
-    table.add_column("id", no_wrap=True)
-    table.add_column("candidate", no_wrap=True)
-    for name in ("reason", "placed", "lifted"):
-        table.add_column(name)
     for h in holds:
-        table.add_row(
-            h.id,
-            h.candidate_id,
-            h.reason,
-            h.placed_at.strftime("%Y-%m-%d %H:%M"),
-            h.lifted_at.strftime("%Y-%m-%d %H:%M") if h.lifted_at else "",
+        state = f"lifted {h.lifted_at:%Y-%m-%d %H:%M}" if h.lifted_at else "ACTIVE"
+        out.print(
+            f"{h.id}  candidate {h.candidate_id}  placed {h.placed_at:%Y-%m-%d %H:%M}  "
+            f"{state}  {h.reason}",
+            markup=False,
         )
-    out.print(table)
