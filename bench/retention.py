@@ -210,6 +210,7 @@ def timed_sweep(db: Path, keys: Path) -> dict[str, Any]:
     engine = make_engine(_sqlite(db), sqlite_synchronous="FULL")
     sessions = session_factory(engine)
     vault = Vault(LocalKeyFile(keys))
+    os.sync()  # the setup's writes reach the disk now, not during the timed sweep
     result = sweep(sessions, today=TODAY, vault=vault)
     with sessions() as s:
         live = int(
