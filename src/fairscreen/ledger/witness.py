@@ -37,6 +37,7 @@ from typing import Any
 import httpx
 
 from fairscreen.kit.errors import FairscreenError
+from fairscreen.kit.files import atomic_write
 from fairscreen.ledger import merkle, tiles
 from fairscreen.ledger.log import nodes_from_tile_hashes
 from fairscreen.ledger.merkle import NodeKey
@@ -130,24 +131,7 @@ def load_state(path: Path) -> dict[str, Any]:
 
 def save_state(path: Path, doc: dict[str, Any]) -> None:
     """Write ``doc`` so that a crash leaves either the old or the new file, never a mix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    data = json.dumps(doc, indent=2, sort_keys=True).encode()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    atomic_write(path, json.dumps(doc, indent=2, sort_keys=True).encode())
 
 
 def load_or_create_key(path: Path, name: str) -> Signer:

@@ -13,7 +13,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.clock import utcnow
@@ -22,7 +21,7 @@ from fairscreen.kit.errors import FairscreenError, InputError
 from fairscreen.policy.pack import load_pack
 from fairscreen.retention import deletion
 from fairscreen.retention.lazy import LazyVault
-from fairscreen.retention.models import DestructionCertificate
+from fairscreen.retention.sweep import recent_certificates
 
 T = TypeVar("T")
 
@@ -164,32 +163,15 @@ def certificates_command(
     """List destruction certificates: reason, rule, time, number of subjects."""
     sessions = _sessions()
     with sessions() as session:
-        rows = session.scalars(
-            select(DestructionCertificate)
-            .order_by(DestructionCertificate.destroyed_at.desc(), DestructionCertificate.id)
-            .limit(limit)
-        ).all()
+        rows = recent_certificates(session, limit)
     if as_json:
-        for c in rows:
-            typer.echo(
-                json.dumps(
-                    {
-                        "id": c.id,
-                        "reason": c.reason,
-                        "rule": c.rule,
-                        "destroyed_at": c.destroyed_at.isoformat(),
-                        "subjects": c.subjects,
-                        "data_classes": c.data_classes,
-                        "subjects_digest": c.subjects_digest,
-                    },
-                    ensure_ascii=False,
-                )
-            )
+        for row in rows:
+            typer.echo(json.dumps(row, ensure_ascii=False))
         return
-    for c in rows:
+    for row in rows:
         out.print(
-            f"{c.id}  {c.destroyed_at:%Y-%m-%d %H:%M:%S}  {c.reason:<17}  "
-            f"{c.subjects:>7,} subject(s)  {c.rule}",
+            f"{row['id']}  {str(row['destroyed_at'])[:19].replace('T', ' ')}  {row['reason']!s:<17}  "
+            f"{row['subjects']:>7,} subject(s)  {row['rule']}",
             markup=False,
         )
 

@@ -25,14 +25,13 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
-from sqlalchemy import select
 
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.errors import FairscreenError, InputError
 from fairscreen.policy.pack import load_pack
 from fairscreen.retention import deletion
 from fairscreen.retention.lazy import LazyVault
-from fairscreen.retention.models import DestructionCertificate
+from fairscreen.retention.sweep import recent_certificates
 from fairscreen.vault import Vault
 from fairscreen.web.deps import SessionDep
 
@@ -199,20 +198,4 @@ def release_hold(hold_id: str, session: SessionDep) -> dict[str, Any]:
 def list_certificates(
     session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(DestructionCertificate)
-        .order_by(DestructionCertificate.destroyed_at.desc(), DestructionCertificate.id)
-        .limit(limit)
-    ).all()
-    return [
-        {
-            "id": c.id,
-            "reason": c.reason,
-            "rule": c.rule,
-            "destroyed_at": c.destroyed_at.isoformat(),
-            "subjects": c.subjects,
-            "data_classes": c.data_classes,
-            "subjects_digest": c.subjects_digest,
-        }
-        for c in rows
-    ]
+    return recent_certificates(session, limit)

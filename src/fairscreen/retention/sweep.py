@@ -43,7 +43,7 @@ from fairscreen.retention.destroy import (
     destroy_batch,
     prepare_connection,
 )
-from fairscreen.retention.models import LegalHold
+from fairscreen.retention.models import DestructionCertificate, LegalHold
 
 log = logging.getLogger(__name__)
 
@@ -279,3 +279,24 @@ def compact(engine: Engine) -> CompactResult:
         except DBAPIError as exc:  # needs superuser or pg_checkpoint; the server checkpoints anyway
             state = f"not run ({type(exc).__name__}): the next automatic checkpoint unlinks the old files"
     return CompactResult(done, state)
+
+
+def recent_certificates(session: Session, limit: int) -> list[dict[str, object]]:
+    """The newest destruction certificates, as the CLI and the API show them (no personal data)."""
+    rows = session.scalars(
+        select(DestructionCertificate)
+        .order_by(DestructionCertificate.destroyed_at.desc(), DestructionCertificate.id)
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "id": c.id,
+            "reason": c.reason,
+            "rule": c.rule,
+            "destroyed_at": c.destroyed_at.isoformat(),
+            "subjects": c.subjects,
+            "data_classes": c.data_classes,
+            "subjects_digest": c.subjects_digest,
+        }
+        for c in rows
+    ]

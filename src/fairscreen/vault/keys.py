@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.keywrap import (
 )
 
 from fairscreen.kit.errors import FairscreenError
+from fairscreen.kit.files import atomic_write, fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +166,7 @@ class LocalKeyFile:
                 return  # another process created it first; load theirs
         finally:
             tmp.unlink(missing_ok=True)
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)
         log.info("created key file %s with KEK version local-1", self.path)
 
     @contextlib.contextmanager
@@ -189,15 +190,7 @@ class LocalKeyFile:
             },
             "index_secret": _b64(self._index_secret),
         }
-        data = json.dumps(doc, indent=2).encode()
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(self.path)
-        _fsync_dir(self.path.parent)
+        atomic_write(self.path, json.dumps(doc, indent=2).encode())
         self._load()
 
     def _load(self) -> None:
@@ -343,11 +336,3 @@ def _number(version: str) -> int:
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

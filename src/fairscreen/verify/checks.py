@@ -19,7 +19,7 @@ from fairscreen.kit.names import name_key
 from fairscreen.policy.pack import CategoryPolicy, PolicyPack
 from fairscreen.policy.vocabulary import ExclusionReason, FindingCode, Item, SourceKind
 from fairscreen.sources.base import SourceRecord, Subject
-from fairscreen.verify.findings import Finding, Match, excluded, match_identity
+from fairscreen.verify.findings import Finding, Match, excluded, match_identity, unmatched
 from fairscreen.world import model
 
 # Months of slack between a claimed employment period and the social-insurance record.
@@ -66,28 +66,8 @@ def _person_records(
         match = match_identity(ctx.subject, subject.name, subject.id_number, subject.birth_date)
         if match is Match.STRONG:
             own.append(rec)
-        elif match is Match.NAME_ONLY:
-            dropped.append(
-                excluded(
-                    rec.ref,
-                    item,
-                    rec.source,
-                    rec.authoritative,
-                    ExclusionReason.NAME_ONLY_MATCH,
-                    match,
-                )
-            )
-        elif match is Match.CONFLICT:
-            dropped.append(
-                excluded(
-                    rec.ref,
-                    item,
-                    rec.source,
-                    rec.authoritative,
-                    ExclusionReason.IDENTITY_CONFLICT,
-                    match,
-                )
-            )
+        elif (left := unmatched(rec.ref, item, rec.source, rec.authoritative, match)) is not None:
+            dropped.append(left)
     return own, dropped
 
 
@@ -401,12 +381,9 @@ def verify_criminal(ctx: Context, records: Records) -> list[Finding]:
         if match is Match.OTHER_PERSON or party is None or party.role != "defendant":
             continue
         if match is not Match.STRONG:
-            reason = (
-                ExclusionReason.NAME_ONLY_MATCH
-                if match is Match.NAME_ONLY
-                else ExclusionReason.IDENTITY_CONFLICT
+            out.extend(
+                filter(None, [unmatched(rec.ref, Item.CRIMINAL_RECORD, rec.source, True, match)])
             )
-            out.append(excluded(rec.ref, Item.CRIMINAL_RECORD, rec.source, True, reason, match))
             continue
         cls = _criminal_class(ctx, case.cause)
         detail = {
@@ -473,12 +450,9 @@ def verify_civil(ctx: Context, records: Records) -> list[Finding]:
         if party.role != "defendant":
             continue  # litigation as plaintiff (or as third party) is never collected
         if match is not Match.STRONG:
-            reason = (
-                ExclusionReason.NAME_ONLY_MATCH
-                if match is Match.NAME_ONLY
-                else ExclusionReason.IDENTITY_CONFLICT
+            out.extend(
+                filter(None, [unmatched(rec.ref, Item.CIVIL_LITIGATION, rec.source, True, match)])
             )
-            out.append(excluded(rec.ref, Item.CIVIL_LITIGATION, rec.source, True, reason, match))
             continue
         cause = ctx.pack.cause_class("civil", case.cause)
         if cause is not None and cause.forbidden is not None:

@@ -91,3 +91,18 @@ def excluded(
 ) -> Finding:
     """A record that is dropped and whose content is not kept."""
     return Finding(ref, item, source, authoritative, exclusion=reason, match=match)
+
+
+_WEAK = {
+    Match.NAME_ONLY: ExclusionReason.NAME_ONLY_MATCH,
+    Match.CONFLICT: ExclusionReason.IDENTITY_CONFLICT,
+}
+
+
+def unmatched(
+    ref: str, item: Item, source: SourceKind, authoritative: bool, match: Match
+) -> Finding | None:
+    """What a record that is not a strong match leaves behind: an exclusion for a name-only
+    match or an identity conflict (content not kept), nothing at all for another person."""
+    reason = _WEAK.get(match)
+    return None if reason is None else excluded(ref, item, source, authoritative, reason, match)
