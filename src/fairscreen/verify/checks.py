@@ -381,9 +381,9 @@ def verify_criminal(ctx: Context, records: Records) -> list[Finding]:
         if match is Match.OTHER_PERSON or party is None or party.role != "defendant":
             continue
         if match is not Match.STRONG:
-            out.extend(
-                filter(None, [unmatched(rec.ref, Item.CRIMINAL_RECORD, rec.source, True, match)])
-            )
+            left = unmatched(rec.ref, Item.CRIMINAL_RECORD, rec.source, True, match)
+            if left is not None:
+                out.append(left)
             continue
         cls = _criminal_class(ctx, case.cause)
         detail = {
@@ -450,9 +450,9 @@ def verify_civil(ctx: Context, records: Records) -> list[Finding]:
         if party.role != "defendant":
             continue  # litigation as plaintiff (or as third party) is never collected
         if match is not Match.STRONG:
-            out.extend(
-                filter(None, [unmatched(rec.ref, Item.CIVIL_LITIGATION, rec.source, True, match)])
-            )
+            left = unmatched(rec.ref, Item.CIVIL_LITIGATION, rec.source, True, match)
+            if left is not None:
+                out.append(left)
             continue
         cause = ctx.pack.cause_class("civil", case.cause)
         if cause is not None and cause.forbidden is not None:
