@@ -18,10 +18,12 @@ def serve(
     ] = 0.5,
     publish: Annotated[bool, typer.Option(help="run the background checkpoint publisher")] = True,
 ) -> None:
-    """Serve the web app: the ledger's C2SP tlog-tiles endpoints and JSON proofs under /ledger.
+    """Serve the web app: the ledger's C2SP tlog-tiles endpoints and JSON proofs under /ledger,
+    deletion requests, legal holds and destruction certificates under /retention.
 
     With the publisher on (the default), a checkpoint is signed whenever the log has grown, at
-    least once a second while entries arrive."""
+    least once a second while entries arrive; the retention sweep runs on its schedule
+    (FAIRSCREEN_RETENTION_SWEEP_INTERVAL seconds, 0 to turn it off)."""
     import uvicorn
 
     from fairscreen.kit.db import open_database
