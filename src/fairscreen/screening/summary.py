@@ -74,11 +74,11 @@ class Tally:
 
     def reasons_table(self, top: int = 10) -> Table:
         table = Table(title="Top reasons")
-        table.add_column("rule")
-        table.add_column("reason code")
-        table.add_column("light")
-        table.add_column("legal basis")
-        table.add_column("candidates", justify="right")
+        table.add_column("rule", no_wrap=True)
+        table.add_column("reason code", overflow="fold")
+        table.add_column("light", no_wrap=True)
+        table.add_column("legal basis", overflow="fold")
+        table.add_column("candidates", justify="right", no_wrap=True)
         for (rule, code, light, basis), n in self.reasons.most_common(top):
             table.add_row(rule, code, f"[{LIGHT_STYLES[light]}]{light}[/]", basis, f"{n:,}")
         return table
