@@ -324,6 +324,26 @@ def test_remarks_are_immutable_values() -> None:
         # opinions are not acts
         ("He is not a team player", "neutral", None),
         ("He was dishonest in my view", "neutral", None),
+        # who the words are about: an injury the candidate caused is not the candidate's health
+        ("他推搡同事，导致对方受伤就医", "misconduct", "violence"),
+        ("He punched a coworker, who was taken to hospital", "misconduct", "violence"),
+        ("他和同事受伤住院了", "forbidden", "health_condition"),
+        ("After the fight he himself needed medical treatment", "forbidden", "health_condition"),
+        # the candidate sued is not the candidate suing
+        ("他泄露了客户资料，公司为此发了律师函", "misconduct", "confidentiality"),
+        (
+            "He leaked client files and the company took legal action against him",
+            "misconduct",
+            "confidentiality",
+        ),
+        ("他向原公司提出索赔，公司为此发了律师函", "forbidden", "litigation_as_plaintiff"),
+        ("He took legal action against the company", "forbidden", "litigation_as_plaintiff"),
+        # "outside work" about the referee's contact is not the candidate's private life
+        ("We did not interact much outside of work matters", "neutral", None),
+        ("我们工作之外接触不多", "neutral", None),
+        ("Outside work hours she volunteers at an animal shelter", "private_life", None),
+        ("I didn't see him outside work, but I heard he gambles", "private_life", None),
+        ("I never saw him sober outside work", "private_life", None),
     ],
 )
 def test_documented_choices(text: str, kind: str, category: str | None) -> None:
@@ -375,6 +395,11 @@ def test_lexicon_is_versioned_package_data() -> None:
     ("mutate", "message"),
     [
         (lambda d: d["private_life"]["terms"].append("(unclosed"), "private_life"),
+        (
+            lambda d: d["forbidden"]["health_condition"]["unless"].append("(unclosed"),
+            "forbidden.health_condition.unless",
+        ),
+        (lambda d: d["private_life"]["unless"].append("{nosuchmacro}"), "private_life.unless"),
         (lambda d: d["hearsay"]["terms"].append("(captured)"), "capturing group"),
         (lambda d: d["hearsay"]["terms"].append("[a-z]+"), "no literal part"),
         (lambda d: d["hearsay"]["terms"].append("Upper"), "not lower case"),

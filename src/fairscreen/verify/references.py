@@ -15,6 +15,11 @@ kinds, with this precedence (a sentence is never cut in half):
 
 ``hearsay`` flags second-hand phrasing (听说, 据说, "I heard", rumour...) on any sentence.
 
+Who the words are about is read from structure where the lexicon says so: a forbidden or
+private-life match inside one of its category's ``unless`` spans does not count ("导致对方受伤
+就医" is the victim's injury, "the company took legal action against him" the candidate sued,
+"we did not interact much outside of work" the referee's contact).
+
 The vocabulary is data (``lexicon.toml``, versioned), compiled once into one alternation per
 kind. Text and vocabulary pass through the same normaliser (NFKC, OpenCC t2s, case-folding), so
 one Simplified-Chinese lexicon covers Traditional and Simplified text. See docs/references.md.
@@ -443,6 +448,10 @@ class _Lexicon:
     pair_tries: Mapping[str, re.Pattern[str]]
     singles: re.Pattern[str]  # the one-character anchors, as a character class
     by_other_anchor: Mapping[str, tuple[int, ...]]  # anchor (and its prefixes) -> terms
+    # Spans in which a forbidden category's words (by category) or private life's (None) are
+    # about someone other than the candidate, or about no one's private life. Tried only on a
+    # sentence where a term of that category matched, so they have no anchors (see _found).
+    unless: Mapping[str | None, tuple[_Pattern, ...]]
     # Tried only on sentences that name an act:
     refutations: _Matcher  # anywhere in the sentence, they clear every act
     victims: _Matcher  # an act inside one was suffered, not done
@@ -548,12 +557,22 @@ def compile_lexicon(data: Mapping[str, Any]) -> _Lexicon:
     act_guard = (str(misconduct.get("guard_before", "")), str(misconduct.get("guard_after", "")))
 
     groups: list[tuple[TermKind, str | None, int, list[str], tuple[str, str], str]] = []
+    unless: dict[str | None, tuple[_Pattern, ...]] = {}
     for rank, name in enumerate(forbidden_order):  # private life is its own kind of remark
         path = ("forbidden", name, "terms")
         groups.append(("forbidden", name, rank, _terms(data, *path), ("", ""), ".".join(path)))
+        if "unless" in data["forbidden"][name]:
+            path = ("forbidden", name, "unless")
+            where = ".".join(path)
+            unless[name] = tuple(b.pattern(raw, where)[0] for raw in _terms(data, *path))
     groups.append(
         ("private_life", None, 0, _terms(data, "private_life", "terms"), ("", ""), "private_life")
     )
+    if "unless" in data["private_life"]:
+        where = "private_life.unless"
+        unless[None] = tuple(
+            b.pattern(raw, where)[0] for raw in _terms(data, "private_life", "unless")
+        )
     for rank, category in enumerate(priority):
         path = ("misconduct", category, "terms")
         groups.append(
@@ -609,6 +628,7 @@ def compile_lexicon(data: Mapping[str, Any]) -> _Lexicon:
             else "(?!)"
         ),
         by_other_anchor={anchor: with_prefixes(anchor) for anchor in other},
+        unless=unless,
         refutations=b.matcher(
             _terms(data, "negation", "refutations"), "negation.refutations", picker
         ),
@@ -698,17 +718,19 @@ def _classify(lex: _Lexicon, norm: str, begin: int, end: int, index: int, ids: l
     terms = [lex.terms[t] for t in ids]
     hearsay = any(t.pattern.search(norm, begin, end) for t in terms if t.kind == "hearsay")
 
+    unless = lex.unless
     forbidden: _Term | None = None
     for t in terms:
         if (
             t.kind == "forbidden"
             and (forbidden is None or t.rank < forbidden.rank)
-            and t.pattern.search(norm, begin, end)
+            and _found(t.pattern, unless.get(t.category, ()), norm, begin, end)
         ):
             forbidden = t
     if forbidden is not None:
         return Remark(index, "forbidden", forbidden.category, hearsay)
-    if any(t.pattern.search(norm, begin, end) for t in terms if t.kind == "private_life"):
+    private = unless.get(None, ())
+    if any(_found(t.pattern, private, norm, begin, end) for t in terms if t.kind == "private_life"):
         return Remark(index, "private_life", None, hearsay)
 
     acts = [
@@ -731,6 +753,25 @@ def _classify(lex: _Lexicon, norm: str, begin: int, end: int, index: int, ids: l
     if held is None:
         return Remark(index, "neutral", None, hearsay)
     return Remark(index, "misconduct", held[1], hearsay)
+
+
+def _found(term: _Pattern, unless: tuple[_Pattern, ...], norm: str, begin: int, end: int) -> bool:
+    """Does ``term`` match in ``norm[begin:end]`` outside every span of its category's
+    ``unless`` patterns? Those spans say who the words are about: "导致对方受伤就医" (an injury
+    the candidate caused, not the candidate's health), "the company took legal action against
+    him" (the candidate sued, not suing), "we did not interact much outside of work" (the
+    referee's contact, not the candidate's private life). A match counts unless one span holds
+    all of it; every start position is tried, so a match that reaches out of a span is found.
+    The spans are computed only once the term has matched."""
+    m = term.search(norm, begin, end)
+    if m is None or not unless:
+        return m is not None
+    spans = [s.span() for u in unless for s in u.finditer(norm, begin, end)]
+    while m is not None:
+        if not any(a <= m.start() and m.end() <= b for a, b in spans):
+            return True
+        m = term.search(norm, m.start() + 1, end)
+    return False
 
 
 def _denied(lex: _Lexicon, norm: str, sentence_start: int, act: int) -> bool:
