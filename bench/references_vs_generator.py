@@ -139,6 +139,7 @@ def truth_references(truth: Path) -> Iterator[dict[str, Any]]:
 
 def compare(world: Path, truth: Path, keep_wrong: int = 5000) -> Comparison:
     """Screen every reference of ``world`` and compare with the labels in ``truth``."""
+    screen_reference("warm up", "en")  # the lexicon compiles once per process, not per world
     texts = read_references(world)
     result = Comparison()
     for ref in truth_references(truth):
