@@ -33,10 +33,10 @@ import tomllib
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, Protocol
 
 import opencc
 
@@ -170,6 +170,68 @@ def _spaces_outside_classes(pattern: str) -> str:
 # "stolen"); an edge that is not an ASCII letter or digit (听说 in "听说He...") is unconstrained.
 _WORD_START = "(?:(?<![a-z0-9])|(?![a-z0-9]))"
 _WORD_END = "(?:(?![a-z0-9])|(?<![a-z0-9]))"
+_ASCII_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _leads_outside_words(pattern: str) -> bool:
+    """True when every match of ``pattern`` (the lexicon's regex dialect) provably begins with
+    a character that is not an ASCII letter or digit, as for nearly every Chinese term: the
+    word-start check can never fail for it and is skipped. Conservative: anything the check
+    does not understand (classes with ranges or escapes, ``.``, ``\\w``) counts as "may begin
+    inside a word"."""
+    state, _ = _lead_alternation(pattern, 0)
+    return state == "outside"
+
+
+def _lead_alternation(p: str, i: int) -> tuple[str, int]:
+    """("outside" | "inside" | "empty", end): how every alternative from ``i`` can begin;
+    "empty" when some alternative may consume nothing (the continuation decides)."""
+    states: list[str] = []
+    while True:
+        state, i = _lead_sequence(p, i)
+        states.append(state)
+        if i < len(p) and p[i] == "|":
+            i += 1
+            continue
+        break
+    if "inside" in states:
+        return "inside", i
+    return ("empty" if "empty" in states else "outside"), i
+
+
+def _lead_sequence(p: str, i: int) -> tuple[str, int]:
+    state = "empty"  # until an atom that must consume a character decides
+    while i < len(p) and p[i] not in "|)":
+        ch, atom = p[i], "inside"
+        if ch == "(":
+            zero_width = p.startswith(("(?=", "(?!", "(?<=", "(?<!"), i)
+            opener = 4 if p.startswith(("(?<=", "(?<!"), i) else 3
+            inner, i = _lead_alternation(p, i + opener)
+            i += 1  # ")"
+            atom = "zero" if zero_width else inner
+        elif ch == "[":
+            end = _class_end(p, i)
+            members = p[i + 1 : end - 1]
+            ok = bool(members) and not any(c in members for c in "^-\\")
+            atom = "outside" if ok and not (set(members) & _ASCII_WORD_CHARS) else "inside"
+            i = end
+        elif ch == "\\":
+            nxt = p[i + 1]
+            atom = "inside" if nxt.isalnum() else "outside"
+            i += 6 if nxt == "u" else 2
+        elif ch in "^$":
+            atom, i = "zero", i + 1
+        else:
+            atom = "inside" if ch == "." or ch in _ASCII_WORD_CHARS else "outside"
+            i += 1
+        at_least, _, i = _AnchorPicker._quantifier(p, i)
+        if state != "empty" or atom == "zero":
+            continue
+        if atom == "inside":
+            state = "inside"
+        elif atom == "outside" and at_least >= 1:
+            state = "outside"
+    return state, i
 
 
 class LexiconError(ValueError):
@@ -234,7 +296,11 @@ class _AnchorPicker:
         found, end = self._alternation(pattern, 0)
         if end != len(pattern):
             raise ValueError(f"unbalanced parenthesis at {end}")
-        return found.best
+        if found.best is None:
+            return None
+        # A piece after a gap can begin with a space ("{person} by the collar"); the trie of
+        # ASCII anchors would be entered at every space of a text. The rest is an anchor too.
+        return frozenset(a.lstrip(" ") if a.strip(" ") else a for a in found.best)
 
     def _alternation(self, p: str, i: int) -> tuple[_Anchoring, int]:
         options: list[_Anchoring] = []
@@ -376,22 +442,36 @@ def _trie_regex(words: Iterable[str]) -> str:
 TermKind = Literal["forbidden", "private_life", "misconduct", "hearsay"]
 
 
+class _Search(Protocol):
+    def __call__(self, text: str, pos: int = ..., endpos: int = ..., /) -> re.Match[str] | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class _Pattern:
     """One term: a body searched at full speed, and zero-width checks on where a match may
     start (the ASCII word boundary, the misconduct guards). A regex that begins with a
     look-behind makes `re` attempt every position; checking candidate starts afterwards keeps
     `re`'s first-character quick scan for the body. The checks depend on the start position
-    only, so this finds exactly what ``regex``, the same term as one pattern, finds."""
+    only, so this finds exactly what ``regex``, the same term as one pattern, finds. Without
+    start checks, ``search`` is the compiled body's own method (no Python frame per call)."""
 
     body: re.Pattern[str]
     start: re.Pattern[str] | None
     regex: str
+    search: _Search = field(init=False, repr=False, compare=False)
 
-    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "search", self.body.search if self.start is None else self._checked_search
+        )
+
+    def _checked_search(
+        self, text: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> re.Match[str] | None:
         start, search = self.start, self.body.search
+        assert start is not None
         while (m := search(text, pos, endpos)) is not None:
-            if start is None or start.match(text, m.start()):
+            if start.match(text, m.start()):
                 return m
             pos = m.start() + 1
         return None
@@ -500,7 +580,7 @@ class _Builder:
             raise LexiconError(f"{where}: {raw!r} is not a valid pattern: {exc}") from None
         if compiled.groups:
             raise LexiconError(f"{where}: {raw!r} has a capturing group; use (?:...)")
-        start = guard[0] + ("" if open_start else _WORD_START)
+        start = guard[0] + ("" if open_start or _leads_outside_words(body) else _WORD_START)
         tail = f"(?:{body}){_WORD_END}{guard[1]}"
         compiled_start = re.compile(start) if start else None
         return _Pattern(re.compile(tail), compiled_start, start + tail), expanded
@@ -736,7 +816,7 @@ def _classify(lex: _Lexicon, norm: str, begin: int, end: int, index: int, ids: l
     acts = [
         (m.start(), t.rank, t.category or "")
         for t in terms
-        if t.kind == "misconduct"
+        if t.kind == "misconduct" and t.pattern.body.search(norm, begin, end)  # cheap refusal
         for m in t.pattern.finditer(norm, begin, end)
     ]
     if not acts:
@@ -744,15 +824,17 @@ def _classify(lex: _Lexicon, norm: str, begin: int, end: int, index: int, ids: l
     if lex.refutations.spans(norm, begin, end):
         return Remark(index, "neutral", None, hearsay)
     suffered = lex.victims.spans(norm, begin, end)
-    held: tuple[int, str] | None = None
-    for start, rank, category in acts:
-        if any(a <= start < b for a, b in suffered) or _denied(lex, norm, begin, start):
-            continue
-        if held is None or rank < held[0]:
-            held = (rank, category)
-    if held is None:
-        return Remark(index, "neutral", None, hearsay)
-    return Remark(index, "misconduct", held[1], hearsay)
+    # The act that names the remark is the highest-priority one that stands: try them in
+    # priority order and stop at the first; each start position is checked once.
+    denied: dict[int, bool] = {}
+    for start, _, category in sorted(acts, key=lambda act: act[1]):
+        if start not in denied:
+            denied[start] = any(a <= start < b for a, b in suffered) or _denied(
+                lex, norm, begin, start
+            )
+        if not denied[start]:
+            return Remark(index, "misconduct", category, hearsay)
+    return Remark(index, "neutral", None, hearsay)
 
 
 def _found(term: _Pattern, unless: tuple[_Pattern, ...], norm: str, begin: int, end: int) -> bool:
