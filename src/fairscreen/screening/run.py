@@ -26,6 +26,7 @@ from fairscreen.screening.service import Recorder, import_organisations
 from fairscreen.sources.base import SourceSet
 from fairscreen.sources.world import world_sources
 from fairscreen.vault import Vault
+from fairscreen.verify.references import lexicon_version
 from fairscreen.world.load import WorldStore
 
 BATCH = 500
@@ -37,6 +38,7 @@ class RunSetup:
     ruleset: RuleSet
     sources: SourceSet
     as_of: date
+    lexicon: str  # the reference-screening vocabulary's version, compiled here, before any timing
 
 
 def prepare(
@@ -46,7 +48,7 @@ def prepare(
     ruleset = ruleset or default_ruleset_for(pack)
     sources = world_sources(world)
     sources.check_covers(pack)
-    return RunSetup(pack, ruleset, sources, world.header.as_of)
+    return RunSetup(pack, ruleset, sources, world.header.as_of, lexicon_version())
 
 
 def screen_world(
