@@ -97,3 +97,51 @@ def test_help_of_every_command(tmp_path: Path) -> None:
     for args in (["--help"], ["screen", "--help"], ["demo", "--help"], ["world", "--help"]):
         run = _run(tmp_path, *args)
         assert run.returncode == 0 and "Usage" in run.stdout, args
+
+
+def test_screen_with_a_custom_rule_set_and_a_bad_one(tmp_path: Path) -> None:
+    from importlib import resources
+
+    rules = (resources.files("fairscreen.rating") / "rulesets" / "cn-2026.1.toml").read_text(
+        encoding="utf-8"
+    )
+    # the organisation decides fraud convictions for accountants need assessment, not a bar
+    strict = rules.replace('subtypes = ["corruption", "fraud"]\n', 'subtypes = ["corruption"]\n', 1)
+    assert strict != rules
+    (tmp_path / "rules.toml").write_text(
+        strict.replace('version = "2026.1"', 'version = "2026.1-local"'), encoding="utf-8"
+    )
+    w = WorldBuilder()
+    c = w.candidate("finance_accounting")
+    w.court_case("criminal", "fraud", [w.party(c)])
+    path = w.write(tmp_path / "w.jsonl")
+    shipped = _run(tmp_path, "screen", "--world", str(path), "--json", "--no-progress")
+    local = _run(
+        tmp_path,
+        "screen",
+        "--world",
+        str(path),
+        "--json",
+        "--no-progress",
+        "--rules",
+        str(tmp_path / "rules.toml"),
+    )
+    assert json.loads(shipped.stdout)["light"] == "red"
+    result = json.loads(local.stdout)
+    assert result["light"] == "yellow" and result["ruleset"] == "cn-rules@2026.1-local"
+
+    (tmp_path / "bad.toml").write_text(
+        rules.replace('legal_basis = "MPL-62"', 'legal_basis = "NOWHERE"'), encoding="utf-8"
+    )
+    (tmp_path / "data2").mkdir()
+    bad = _run(
+        tmp_path / "data2",
+        "screen",
+        "--world",
+        str(path),
+        "--json",
+        "--rules",
+        str(tmp_path / "bad.toml"),
+    )
+    assert bad.returncode == 2 and "rules[0] (CN-CHILD-01).legal_basis" in bad.stderr
+    assert not (tmp_path / "data2" / "data" / "fairscreen.db").exists(), "nothing written"

@@ -187,10 +187,6 @@ def bulk_insert(session: Session, model: type[Base], rows: Sequence[Mapping[str,
     connection.exec_driver_sql(plan.sql, params)
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

@@ -16,6 +16,8 @@ from fairscreen.kit.db import make_engine, session_factory, upgrade
 from fairscreen.kit.errors import FairscreenError
 from fairscreen.kit.settings import Settings, get_settings
 from fairscreen.ledger.checkpoints import load_signer
+from fairscreen.policy.pack import PolicyPack, default_pack_for, load_pack_file
+from fairscreen.rating.engine import load_ruleset_file
 from fairscreen.screening.summary import Tally
 from fairscreen.vault import Vault
 from fairscreen.vault.keys import LocalKeyFile
@@ -55,13 +57,18 @@ def _run(
     show_progress: bool,
     batch: int,
     settings: Settings,
+    pack: PolicyPack | None = None,
+    rules_file: Path | None = None,
 ) -> tuple[Tally, float]:
     from fairscreen.screening.run import prepare, screen_world  # heavy: the whole pipeline
 
+    # Policy first: a bad rule file stops the run before the database is touched.
+    pack = pack or default_pack_for(world.header.jurisdiction)
+    ruleset = load_ruleset_file(rules_file, pack) if rules_file is not None else None
+    setup = prepare(world, pack=pack, ruleset=ruleset)
     engine = make_engine(database_url, sqlite_synchronous=get_settings().sqlite_synchronous)
     upgrade(engine)
     sessions = session_factory(engine)
-    setup = prepare(world)
     categories = {p.id: p.category for p in world.positions()}
     tally = Tally()
     total = world.candidate_count()
@@ -98,6 +105,16 @@ def screen(
     ] = None,
     batch: Annotated[int, typer.Option(min=1, max=10_000, help="candidates per transaction")] = 500,
     progress: Annotated[bool, typer.Option(help="show a progress bar on stderr")] = True,
+    pack: Annotated[
+        Path | None,
+        typer.Option(
+            help="a policy pack file (default: the one shipped for the world's jurisdiction)"
+        ),
+    ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option(help="a rule set file (default: the one shipped for the policy pack)"),
+    ] = None,
 ) -> None:
     """Screen every candidate in a world file against the position they applied for.
 
@@ -106,7 +123,8 @@ def screen(
     """
     settings = get_settings()
     try:
-        with load_world(world) as store:
+        policy = load_pack_file(pack) if pack is not None else None
+        with load_world(world, pack=policy) as store:
             vault = _vault()
             try:
                 tally, seconds = _run(
@@ -117,6 +135,8 @@ def screen(
                     show_progress=progress,
                     batch=batch,
                     settings=settings,
+                    pack=policy,
+                    rules_file=rules,
                 )
             finally:
                 vault.close()

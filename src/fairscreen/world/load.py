@@ -184,10 +184,6 @@ class WorldStore:
                 last = seq
                 yield model.Candidate.model_validate_json(body)
 
-    def demographics(self) -> Iterator[model.Demographics]:
-        for (body,) in self.db.execute("SELECT body FROM demographics"):
-            yield model.Demographics.model_validate_json(body)
-
     def demographics_for(self, candidates: list[str]) -> dict[str, model.Demographics]:
         marks = ",".join("?" * len(candidates))
         rows = self.db.execute(
