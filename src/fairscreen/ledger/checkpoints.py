@@ -22,13 +22,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.clock import utcnow
-from fairscreen.kit.db import transaction
+from fairscreen.kit.db import table_of, transaction
 from fairscreen.kit.settings import Settings, get_settings
 from fairscreen.ledger import log, merkle, proofs
 from fairscreen.ledger.log import LedgerError
@@ -36,7 +35,7 @@ from fairscreen.ledger.models import LedgerCheckpoint
 from fairscreen.ledger.note import Checkpoint, NoteError, Signer, Verifier, sign_note
 
 KEY_FILE = "ledger-signing.key"
-CHECKPOINTS = cast(Table, LedgerCheckpoint.__table__)
+CHECKPOINTS = table_of(LedgerCheckpoint)
 
 logger = logging.getLogger(__name__)
 

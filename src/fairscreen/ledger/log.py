@@ -20,20 +20,21 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fairscreen.kit.db import table_of
 from fairscreen.kit.errors import FairscreenError
 from fairscreen.ledger import merkle, tiles
 from fairscreen.ledger.merkle import HASH_SIZE, NodeKey
 from fairscreen.ledger.models import STATE_ID, LedgerBundle, LedgerState, LedgerTile
 from fairscreen.ledger.tiles import TILE_HEIGHT, TILE_WIDTH
 
-STATE = cast(Table, LedgerState.__table__)
-TILES = cast(Table, LedgerTile.__table__)
-BUNDLES = cast(Table, LedgerBundle.__table__)
+STATE = table_of(LedgerState)
+TILES = table_of(LedgerTile)
+BUNDLES = table_of(LedgerBundle)
 
 
 class LedgerError(FairscreenError):

@@ -28,14 +28,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.candidates.models import Candidate
 from fairscreen.kit.commitment import commit, new_salt
-from fairscreen.kit.db import transaction
+from fairscreen.kit.db import table_of, transaction
 from fairscreen.kit.errors import InputError
 from fairscreen.kit.ids import new_id
 from fairscreen.kit.names import name_key
@@ -69,12 +69,12 @@ MAX_FAILED_ATTEMPTS = 5
 REASON_LEGAL_HOLD = "legal_hold"
 REASON_IDENTITY = "identity_not_verified"
 
-_CANDIDATES = cast(Table, Candidate.__table__)
-_REQUESTS = cast(Table, DeletionRequest.__table__)
-_LINKS = cast(Table, DeletionRequestCandidate.__table__)
-_RESOLUTIONS = cast(Table, DeletionResolution.__table__)
-_HOLDS = cast(Table, LegalHold.__table__)
-_DATA_KEYS = cast(Table, DataKey.__table__)
+_CANDIDATES = table_of(Candidate)
+_REQUESTS = table_of(DeletionRequest)
+_LINKS = table_of(DeletionRequestCandidate)
+_RESOLUTIONS = table_of(DeletionResolution)
+_HOLDS = table_of(LegalHold)
+_DATA_KEYS = table_of(DataKey)
 _ID_KIND = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 

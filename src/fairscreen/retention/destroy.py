@@ -38,7 +38,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -59,6 +59,7 @@ from sqlalchemy.orm import Session
 from fairscreen.candidates.models import Candidate, CandidateDemographics
 from fairscreen.consent.models import Consent
 from fairscreen.kit.commitment import commit, new_salt
+from fairscreen.kit.db import table_of
 from fairscreen.kit.errors import FairscreenError
 from fairscreen.kit.ids import new_id
 from fairscreen.ledger import log as ledger_log
@@ -118,13 +119,13 @@ KEPT_TABLES: tuple[str, ...] = (
     "source_queries",
 )
 
-_CANDIDATES = cast(Table, Candidate.__table__)
-_DATA_KEYS = cast(Table, DataKey.__table__)
-_REQUESTS = cast(Table, CheckRequest.__table__)
-_CONSENTS = cast(Table, Consent.__table__)
-_HOLDS = cast(Table, LegalHold.__table__)
-_CERTIFICATES = cast(Table, DestructionCertificate.__table__)
-_DESTROYED = cast(Table, DestroyedSubject.__table__)
+_CANDIDATES = table_of(Candidate)
+_DATA_KEYS = table_of(DataKey)
+_REQUESTS = table_of(CheckRequest)
+_CONSENTS = table_of(Consent)
+_HOLDS = table_of(LegalHold)
+_CERTIFICATES = table_of(DestructionCertificate)
+_DESTROYED = table_of(DestroyedSubject)
 
 # The batch being destroyed, per connection (SQLite: the temp schema; PostgreSQL: a temporary
 # table emptied at every commit). It holds ids and pseudonyms, no personal data.
@@ -263,16 +264,16 @@ def destroy_batch(
     in_batch = select(BATCH.c.candidate_id)
     requests = select(_REQUESTS.c.id).where(_REQUESTS.c.candidate_id.in_(in_batch))
     for table, where in (
-        (Finding.__table__, Finding.request_id.in_(requests)),
-        (Report.__table__, Report.request_id.in_(requests)),
-        (CandidateDemographics.__table__, CandidateDemographics.candidate_id.in_(in_batch)),
+        (table_of(Finding), Finding.request_id.in_(requests)),
+        (table_of(Report), Report.request_id.in_(requests)),
+        (table_of(CandidateDemographics), CandidateDemographics.candidate_id.in_(in_batch)),
         (_HOLDS, and_(_HOLDS.c.candidate_id.in_(in_batch), _HOLDS.c.lifted_at.is_not(None))),
         (
-            DeletionRequestCandidate.__table__,
+            table_of(DeletionRequestCandidate),
             DeletionRequestCandidate.candidate_id.in_(in_batch),
         ),
     ):
-        session.execute(delete(cast(Table, table)).where(where))
+        session.execute(delete(table).where(where))
     session.execute(
         update(_CANDIDATES)
         .where(_CANDIDATES.c.id.in_(in_batch))

@@ -26,14 +26,14 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import cast
 
-from sqlalchemy import Connection, Engine, Table, and_, exists, func, insert, select
+from sqlalchemy import Connection, Engine, and_, exists, func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.candidates.models import Candidate
 from fairscreen.kit.clock import utcnow
+from fairscreen.kit.db import table_of
 from fairscreen.policy.pack import PolicyPack, load_pack
 from fairscreen.retention.destroy import (
     BATCH,
@@ -60,8 +60,8 @@ SQLITE_SWEEP_PRAGMAS = (
     ("wal_autocheckpoint", 16384),
     ("foreign_keys", 0),
 )
-_CANDIDATES = cast(Table, Candidate.__table__)
-_HOLDS = cast(Table, LegalHold.__table__)
+_CANDIDATES = table_of(Candidate)
+_HOLDS = table_of(LegalHold)
 
 
 @dataclass

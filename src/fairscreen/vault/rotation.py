@@ -18,11 +18,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, cast
+from typing import Protocol
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from fairscreen.kit.db import table_of
 from fairscreen.kit.errors import FairscreenError
 from fairscreen.vault.keys import KeyProvider, KeyProviderError
 from fairscreen.vault.models import DataKey
@@ -30,7 +31,7 @@ from fairscreen.vault.models import DataKey
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 500
-_DATA_KEYS = cast(Table, DataKey.__table__)
+_DATA_KEYS = table_of(DataKey)
 _KEEP_FAILURES = 20
 
 
