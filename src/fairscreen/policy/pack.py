@@ -113,7 +113,8 @@ class PolicyPack:
         return table.get(cause)
 
 
-def _require(table: dict[str, Any], key: str, where: str, kind: type | tuple[type, ...]) -> Any:
+def require(table: dict[str, Any], key: str, where: str, kind: type | tuple[type, ...]) -> Any:
+    """``table[key]`` checked for presence and type; errors name ``where.key`` (policy files)."""
     if key not in table:
         raise PolicyError(f"{where}.{key}: missing")
     value = table[key]
@@ -163,36 +164,36 @@ def parse_pack(text: str, *, origin: str = "<pack>") -> PolicyPack:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{origin}: {exc}") from None
-    head = _require(data, "pack", origin, dict)
+    head = require(data, "pack", origin, dict)
     where = f"{origin}: pack"
     periods = Periods(
-        **{name: _require(head, name, where, int) for name in Periods.__dataclass_fields__}
+        **{name: require(head, name, where, int) for name in Periods.__dataclass_fields__}
     )
     legal_bases: dict[str, LegalBasis] = {}
-    for key, spec in _require(data, "legal_bases", origin, dict).items():
+    for key, spec in require(data, "legal_bases", origin, dict).items():
         at = f"{origin}: legal_bases.{key}"
         if not isinstance(spec, dict):
             raise PolicyError(f"{at}: expected {{ citation = ..., summary = ... }}")
         legal_bases[key] = LegalBasis(
-            key, _require(spec, "citation", at, str), _require(spec, "summary", at, str)
+            key, require(spec, "citation", at, str), require(spec, "summary", at, str)
         )
 
     items: dict[Item, ItemPolicy] = {}
-    for name, spec in _require(data, "items", origin, dict).items():
+    for name, spec in require(data, "items", origin, dict).items():
         at = f"{origin}: items.{name}"
         item = _item(name, at)
         sources = []
-        for i, src in enumerate(_require(spec, "sources", at, list)):
+        for i, src in enumerate(require(spec, "sources", at, list)):
             try:
                 sources.append(SourceKind(src))
             except ValueError:
                 raise PolicyError(f"{at}.sources[{i}]: unknown source kind {src!r}") from None
-        basis = _require(spec, "legal_basis", at, str)
+        basis = require(spec, "legal_basis", at, str)
         if basis not in legal_bases:
             raise PolicyError(f"{at}.legal_basis: {basis!r} is not in [legal_bases]")
         items[item] = ItemPolicy(
             item=item,
-            title=_require(spec, "title", at, str),
+            title=require(spec, "title", at, str),
             sources=tuple(sources),
             separate_consent=bool(spec.get("separate_consent", False)),
             legal_basis=basis,
@@ -205,10 +206,10 @@ def parse_pack(text: str, *, origin: str = "<pack>") -> PolicyPack:
         raise PolicyError(f"{origin}: items: no policy for {sorted(missing)}")
 
     categories: dict[str, CategoryPolicy] = {}
-    for name, spec in _require(data, "categories", origin, dict).items():
+    for name, spec in require(data, "categories", origin, dict).items():
         at = f"{origin}: categories.{name}"
         allowed = frozenset(
-            _item(v, f"{at}.items[{i}]") for i, v in enumerate(_require(spec, "items", at, list))
+            _item(v, f"{at}.items[{i}]") for i, v in enumerate(require(spec, "items", at, list))
         )
         overrides: dict[Item, int | None] = {}
         for key, value in spec.get("lookback_years", {}).items():
@@ -223,12 +224,12 @@ def parse_pack(text: str, *, origin: str = "<pack>") -> PolicyPack:
         if fitness is not None and Item.HEALTH_FITNESS not in allowed:
             raise PolicyError(f"{at}.fitness_certificate: needs health_fitness in items")
         categories[name] = CategoryPolicy(
-            name, _require(spec, "title", at, str), allowed, overrides, licences, fitness
+            name, require(spec, "title", at, str), allowed, overrides, licences, fitness
         )
 
-    forbidden_spec = _require(data, "forbidden", origin, dict)
+    forbidden_spec = require(data, "forbidden", origin, dict)
     forbidden = set()
-    for i, name in enumerate(_require(forbidden_spec, "categories", f"{origin}: forbidden", list)):
+    for i, name in enumerate(require(forbidden_spec, "categories", f"{origin}: forbidden", list)):
         try:
             forbidden.add(ForbiddenCategory(name))
         except ValueError:
@@ -237,11 +238,11 @@ def parse_pack(text: str, *, origin: str = "<pack>") -> PolicyPack:
             ) from None
     court = data.get("court", {})
     return PolicyPack(
-        id=_require(head, "id", where, str),
-        version=_require(head, "version", where, str),
-        jurisdiction=_require(head, "jurisdiction", where, str),
-        title=_require(head, "title", where, str),
-        purpose=_require(head, "purpose", where, str),
+        id=require(head, "id", where, str),
+        version=require(head, "version", where, str),
+        jurisdiction=require(head, "jurisdiction", where, str),
+        title=require(head, "title", where, str),
+        purpose=require(head, "purpose", where, str),
         digest=hashlib.sha256(text.encode()).hexdigest(),
         periods=periods,
         legal_bases=legal_bases,

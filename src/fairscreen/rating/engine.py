@@ -16,10 +16,9 @@ from enum import StrEnum
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from fairscreen.kit.errors import PolicyError
-from fairscreen.policy.pack import PolicyPack
+from fairscreen.policy.pack import PolicyPack, require
 from fairscreen.policy.vocabulary import FindingCode, Item
 
 
@@ -146,15 +145,6 @@ class RuleSet:
         return Rating(light, reasons, tuple(not_relevant), self.ref)
 
 
-def _field(spec: dict[str, Any], key: str, where: str, kind: type) -> Any:
-    if key not in spec:
-        raise PolicyError(f"{where}.{key}: missing")
-    value = spec[key]
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise PolicyError(f"{where}.{key}: expected {kind.__name__}, got {value!r}")
-    return value
-
-
 _RULE_KEYS = {
     "id",
     "light",
@@ -175,33 +165,33 @@ def parse_ruleset(text: str, pack: PolicyPack, *, origin: str = "<rules>") -> Ru
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{origin}: {exc}") from None
-    head = _field(data, "ruleset", origin, dict)
+    head = require(data, "ruleset", origin, dict)
     where = f"{origin}: ruleset"
-    if _field(head, "pack", where, str) != pack.id:
+    if require(head, "pack", where, str) != pack.id:
         raise PolicyError(f"{where}.pack: rule set is for pack {head['pack']!r}, not {pack.id!r}")
     rules: list[Rule] = []
     seen: set[str] = set()
-    for i, spec in enumerate(_field(data, "rules", origin, list)):
+    for i, spec in enumerate(require(data, "rules", origin, list)):
         at = f"{origin}: rules[{i}]"
         unknown = set(spec) - _RULE_KEYS
         if unknown:
             raise PolicyError(f"{at}: unknown key(s) {sorted(unknown)}")
-        rule_id = _field(spec, "id", at, str)
+        rule_id = require(spec, "id", at, str)
         at = f"{origin}: rules[{i}] ({rule_id})"
         if rule_id in seen:
             raise PolicyError(f"{at}.id: duplicate rule id")
         seen.add(rule_id)
         try:
-            light = Light(_field(spec, "light", at, str))
-            item = Item(_field(spec, "item", at, str))
-            finding = FindingCode(_field(spec, "finding", at, str))
+            light = Light(require(spec, "light", at, str))
+            item = Item(require(spec, "item", at, str))
+            finding = FindingCode(require(spec, "finding", at, str))
         except ValueError as exc:
             raise PolicyError(f"{at}: {exc}") from None
         if light is Light.GREEN:
             raise PolicyError(
                 f"{at}.light: a rule cannot give green (green is the absence of reasons)"
             )
-        basis = _field(spec, "legal_basis", at, str)
+        basis = require(spec, "legal_basis", at, str)
         if basis not in pack.legal_bases:
             raise PolicyError(
                 f"{at}.legal_basis: {basis!r} is not a legal basis of pack {pack.ref}"
@@ -218,23 +208,23 @@ def parse_ruleset(text: str, pack: PolicyPack, *, origin: str = "<rules>") -> Ru
             Rule(
                 id=rule_id,
                 light=light,
-                code=_field(spec, "code", at, str),
+                code=require(spec, "code", at, str),
                 legal_basis=basis,
                 item=item,
                 finding=finding,
                 categories=frozenset(categories) if categories is not None else None,
                 subtypes=frozenset(spec["subtypes"]) if "subtypes" in spec else None,
-                within_years=_field(spec, "within_years", at, int)
+                within_years=require(spec, "within_years", at, int)
                 if "within_years" in spec
                 else None,
-                min_count=_field(spec, "min_count", at, int) if "min_count" in spec else None,
+                min_count=require(spec, "min_count", at, int) if "min_count" in spec else None,
             )
         )
     return RuleSet(
-        id=_field(head, "id", where, str),
-        version=_field(head, "version", where, str),
+        id=require(head, "id", where, str),
+        version=require(head, "version", where, str),
         pack=pack.id,
-        title=_field(head, "title", where, str),
+        title=require(head, "title", where, str),
         digest=hashlib.sha256(text.encode()).hexdigest(),
         rules=tuple(rules),
         citations={key: basis.citation for key, basis in pack.legal_bases.items()},
