@@ -74,7 +74,7 @@ def test_a_bad_world_names_the_place_and_writes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
     run = _run(tmp_path, "screen", "--world", str(bad), "--json")
-    assert run.returncode == 2
+    assert run.returncode == 1, "the same exit status as `world validate` (README)"
     assert "line 6: $.applies_to: 'P-NOWHERE' is not the id of any position" in run.stderr
     assert run.stdout == ""
     assert not (tmp_path / "data" / "fairscreen.db").exists()
@@ -143,5 +143,5 @@ def test_screen_with_a_custom_rule_set_and_a_bad_one(tmp_path: Path) -> None:
         "--rules",
         str(tmp_path / "bad.toml"),
     )
-    assert bad.returncode == 2 and "rules[0] (CN-CHILD-01).legal_basis" in bad.stderr
+    assert bad.returncode == 1 and "rules[0] (CN-CHILD-01).legal_basis" in bad.stderr
     assert not (tmp_path / "data2" / "data" / "fairscreen.db").exists(), "nothing written"

@@ -28,8 +28,11 @@ from sqlalchemy import (
     insert,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from fairscreen.kit.errors import ConfigError
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -80,14 +83,46 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+URL_HELP = (
+    "set FAIRSCREEN_DATABASE_URL (or --database) to sqlite:///PATH or "
+    "postgresql+psycopg://USER@HOST:PORT/DATABASE, or unset it for the SQLite file in "
+    "FAIRSCREEN_DATA_DIR"
+)
+
+
+def _shown(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(url)
+
+
 def make_engine(url: str, *, sqlite_synchronous: str = "FULL", echo: bool = False) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and transactions that
-    take the write lock when they begin (``BEGIN IMMEDIATE``), so writers queue instead of failing."""
+    take the write lock when they begin (``BEGIN IMMEDIATE``), so writers queue instead of failing.
+
+    A URL that does not parse, names no installed driver, or is a SQLite file whose folder cannot
+    be created is a ``ConfigError`` naming the setting."""
+    try:
+        return _make_engine(url, sqlite_synchronous=sqlite_synchronous, echo=echo)
+    except (ArgumentError, ImportError) as exc:
+        raise ConfigError(f"database URL {_shown(url)}: {exc} ({URL_HELP})") from None
+
+
+def _make_engine(url: str, *, sqlite_synchronous: str, echo: bool) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(
+                    f"database {_shown(url)}: cannot create its folder {folder}: "
+                    f"{exc.strerror} (set FAIRSCREEN_DATA_DIR, or FAIRSCREEN_DATABASE_URL, to a "
+                    "place you can write)"
+                ) from None
         engine = create_engine(
             url,
             echo=echo,
@@ -97,7 +132,9 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL", echo: bool = Fals
         )
         synchronous = sqlite_synchronous.upper()
         if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
-            raise ValueError(f"FAIRSCREEN_SQLITE_SYNCHRONOUS: unknown value {sqlite_synchronous!r}")
+            raise ConfigError(
+                f"FAIRSCREEN_SQLITE_SYNCHRONOUS={sqlite_synchronous!r}: expected OFF, NORMAL, FULL or EXTRA"
+            )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -208,10 +245,25 @@ def _alembic_config(engine: Engine) -> Any:
     return config
 
 
+def check_reachable(engine: Engine) -> None:
+    """Connect once; a database that does not answer is a ``ConfigError`` naming the setting."""
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as exc:
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        raise ConfigError(
+            f"database {engine.url.render_as_string(hide_password=True)}: cannot connect: "
+            f"{detail} (check that the server is running, or {URL_HELP})"
+        ) from None
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision`` with the packaged Alembic migrations."""
+    """Bring the database to ``revision`` with the packaged Alembic migrations (after checking
+    that it answers at all)."""
     from alembic import command
 
+    check_reachable(engine)
     command.upgrade(_alembic_config(engine), revision)
 
 
@@ -233,4 +285,6 @@ def open_database(
     )
     if migrate:
         upgrade(engine)
+    else:
+        check_reachable(engine)
     return engine, session_factory(engine)

@@ -4,10 +4,10 @@ right to deletion: requests, identity verification, processing, legal holds)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -17,13 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import open_database, transaction
-from fairscreen.kit.errors import FairscreenError, InputError
+from fairscreen.kit.errors import FairscreenError
 from fairscreen.policy.pack import load_pack
 from fairscreen.retention import deletion
 from fairscreen.retention.lazy import LazyVault
 from fairscreen.retention.sweep import recent_certificates
-
-T = TypeVar("T")
 
 retention_app = typer.Typer(
     help="Expiry destruction: the retention sweep and its destruction certificates.",
@@ -35,21 +33,6 @@ deletion_app = typer.Typer(
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
-
-
-def _fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[red]error[/red] {message}", markup=True)
-    raise typer.Exit(code)
-
-
-def _run(fn: Callable[[], T]) -> T:
-    """Run ``fn``; a fairscreen error becomes a message and an exit status (2: bad input)."""
-    try:
-        return fn()
-    except InputError as exc:
-        _fail(str(exc), 2)
-    except FairscreenError as exc:
-        _fail(str(exc))
 
 
 def _day(value: str | None, option: str) -> date | None:
@@ -71,7 +54,7 @@ def _vault() -> Iterator[LazyVault]:
 
 
 def _sessions() -> sessionmaker[Session]:
-    return _run(lambda: open_database()[1])
+    return open_database()[1]
 
 
 # -- fairscreen retention ----------------------------------------------------------------------
@@ -107,7 +90,7 @@ def sweep_command(
         )
         return
     with _vault() as vault:
-        result = _run(lambda: sweep(sessions, today=day, batch_size=batch, vault=vault))
+        result = sweep(sessions, today=day, batch_size=batch, vault=vault)
     if not result.destroyed:
         out.print(f"nothing to destroy: no candidate with retain_until before {day.isoformat()}")
         return
@@ -148,8 +131,8 @@ def compact_command() -> None:
     (`fairscreen keys rotate`, `fairscreen keys retire`), see docs/retention.md."""
     from fairscreen.retention.sweep import compact
 
-    engine, _ = _run(lambda: open_database())
-    result = _run(lambda: compact(engine))
+    engine, _ = open_database()
+    result = compact(engine)
     if result.tables:
         out.print(f"rewritten: {', '.join(result.tables)}")
     out.print(f"checkpoint: {result.checkpoint}")
@@ -210,11 +193,8 @@ def request_command(
     sessions = _sessions()
     pack = load_pack()
 
-    def work() -> deletion.RequestView:
-        with transaction(sessions) as session:
-            return deletion.receive(session, now=utcnow(), pack=pack, channel=channel)
-
-    view = _run(work)
+    with transaction(sessions) as session:
+        view = deletion.receive(session, now=utcnow(), pack=pack, channel=channel)
     out.print(f"deletion request {view.id} received, due by {view.due_by.isoformat()}")
 
 
@@ -243,19 +223,16 @@ def verify_command(
     record. Exit 1 if they do not match a record."""
     sessions = _sessions()
 
-    def work() -> deletion.Verification:
-        with _vault() as vault, transaction(sessions) as session:
-            return deletion.verify(
-                session,
-                vault(),
-                request_id,
-                id_number=id_number,
-                name=name,
-                id_kind=id_kind,
-                now=utcnow(),
-            )
-
-    result = _run(work)
+    with _vault() as vault, transaction(sessions) as session:
+        result = deletion.verify(
+            session,
+            vault(),
+            request_id,
+            id_number=id_number,
+            name=name,
+            id_kind=id_kind,
+            now=utcnow(),
+        )
     if result.verified:
         out.print(
             f"identity verified: {result.request.candidates} record(s) will be destroyed "
@@ -263,9 +240,11 @@ def verify_command(
         )
         return
     if result.request.status == deletion.REFUSED:
-        _fail(f"not verified; the request is refused: {result.request.reason}")
+        raise FairscreenError(f"not verified; the request is refused: {result.request.reason}")
     left = deletion.MAX_FAILED_ATTEMPTS - result.request.failed_attempts
-    _fail(f"not verified: the ID number and name do not match a record ({left} attempt(s) left)")
+    raise FairscreenError(
+        f"not verified: the ID number and name do not match a record ({left} attempt(s) left)"
+    )
 
 
 @deletion_app.command("process")
@@ -284,9 +263,7 @@ def process_command(
     pack = load_pack()
     with _vault() as vault:
         if all_verified:
-            views = _run(
-                lambda: deletion.process_verified(sessions, now=utcnow(), pack=pack, vault=vault)
-            )
+            views = deletion.process_verified(sessions, now=utcnow(), pack=pack, vault=vault)
             if not views:
                 out.print("no verified request is waiting")
                 return
@@ -294,11 +271,8 @@ def process_command(
             return
         assert request_id is not None
 
-        def work() -> deletion.RequestView:
-            with transaction(sessions) as session:
-                return deletion.process(session, request_id, now=utcnow(), pack=pack, vault=vault)
-
-        view = _run(work)
+        with transaction(sessions) as session:
+            view = deletion.process(session, request_id, now=utcnow(), pack=pack, vault=vault)
     _print_requests([view], utcnow().date())
     if view.status == deletion.REFUSED:
         raise typer.Exit(1)
@@ -314,11 +288,8 @@ def list_command(
     sessions = _sessions()
     today = utcnow().date()
 
-    def work() -> list[deletion.RequestView]:
-        with sessions() as session:
-            return deletion.list_requests(session, today=today, overdue=overdue, status=status)
-
-    views = _run(work)
+    with sessions() as session:
+        views = deletion.list_requests(session, today=today, overdue=overdue, status=status)
     if as_json:
         for v in views:
             typer.echo(json.dumps(v.as_json(today), ensure_ascii=False))
@@ -339,11 +310,8 @@ def hold_command(
     reason."""
     sessions = _sessions()
 
-    def work() -> deletion.HoldView:
-        with transaction(sessions) as session:
-            return deletion.place_hold(session, candidate, reason=reason, now=utcnow())
-
-    hold = _run(work)
+    with transaction(sessions) as session:
+        hold = deletion.place_hold(session, candidate, reason=reason, now=utcnow())
     out.print(f"legal hold {hold.id} placed on candidate {hold.candidate_id}")
 
 
@@ -352,11 +320,8 @@ def release_command(hold_id: Annotated[str, typer.Argument(help="the legal hold"
     """Lift a legal hold; an expired candidate is then destroyed by the next sweep."""
     sessions = _sessions()
 
-    def work() -> deletion.HoldView:
-        with transaction(sessions) as session:
-            return deletion.release_hold(session, hold_id, now=utcnow())
-
-    hold = _run(work)
+    with transaction(sessions) as session:
+        hold = deletion.release_hold(session, hold_id, now=utcnow())
     out.print(f"legal hold {hold.id} lifted")
 
 
