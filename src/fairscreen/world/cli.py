@@ -98,12 +98,16 @@ def generate(
         console=err,
         disable=not progress,
     )
-    with bar:
-        task = bar.add_task("generating", total=candidates)
+    task = bar.add_task("generating", total=candidates)
 
-        def advance(done: int) -> None:
-            bar.update(task, completed=done)
+    def advance(done: int) -> None:
+        # the bar starts with the first candidate, once the files are open: a file that cannot
+        # be written leaves one error line, not a bar stuck at 0
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=done)
 
+    try:
         if out is None:
             try:
                 stats = _to_stdout(candidates, seed, day, truth, advance)
@@ -115,6 +119,8 @@ def generate(
             stats = generate_world(
                 out, candidates=candidates, seed=seed, as_of=day, truth=truth, progress=advance
             )
+    finally:
+        bar.stop()
     where = str(out) if out is not None else "stdout"
     err.print(
         f"{where}: {stats.candidates:,} candidates, {stats.organisations} organisations, "

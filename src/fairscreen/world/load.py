@@ -10,6 +10,7 @@ first problems, each naming the line and the JSON path.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import tempfile
@@ -56,6 +57,13 @@ def json_path(loc: Iterable[int | str]) -> str:
     return out
 
 
+_DATES = {
+    "date_type": 'a date as a string "YYYY-MM-DD"',
+    "date_parsing": 'a date as a string "YYYY-MM-DD"',
+    "date_from_datetime_parsing": 'a date as a string "YYYY-MM-DD"',
+    "datetime_type": 'a date and time as an ISO 8601 string with its offset, "YYYY-MM-DDTHH:MM:SS+08:00"',
+    "datetime_parsing": 'a date and time as an ISO 8601 string with its offset, "YYYY-MM-DDTHH:MM:SS+08:00"',
+}
 _NAMED = re.compile(r"^Value error, ([A-Za-z_][\w.]*): (.*)$", re.DOTALL)
 
 
@@ -71,6 +79,9 @@ def _describe(exc: ValidationError, raw: Any) -> list[str]:
         if loc and tag is not None and loc[0] == tag:
             loc = loc[1:]
         msg = err["msg"]
+        if err["type"] in _DATES:
+            # strict: a number is not read as a Unix timestamp, nor a date as a time
+            msg = f"expected {_DATES[err['type']]}, got {err['input']!r}"
         if err["type"] == "value_error" and (named := _NAMED.match(msg)):
             loc.extend(named.group(1).split("."))
             msg = named.group(2)
@@ -455,8 +466,7 @@ def _read(path: Path, loader: _Loader) -> model.Header | None:
                     continue
                 for text in _describe(exc, data):
                     loader.problem(number, text)
-                if isinstance(data.get("id"), str) and isinstance(data.get("type"), str):
-                    loader.queue("ghosts", (data["id"], data["type"]))
+                _ghost(data, loader)
                 continue
             if rec.type == "world":
                 loader.problem(number, "$.type: a second world header")
@@ -476,6 +486,9 @@ def _parse(raw: bytes, number: int, line: bytes, start: int, loader: _Loader) ->
     except UnicodeDecodeError as exc:
         error = not_utf8(loader.source, number, exc.start + 1, line[exc.start], start + exc.start)
         loader.problem(number, error.message)
+        # still define its id, so that lines referring to it are not reported too
+        with contextlib.suppress(orjson.JSONDecodeError):
+            _ghost(orjson.loads(line.decode("utf-8", "replace")), loader)
         return None
     try:
         data = orjson.loads(raw)
@@ -486,6 +499,17 @@ def _parse(raw: bytes, number: int, line: bytes, start: int, loader: _Loader) ->
         loader.problem(number, "$: expected a JSON object")
         return None
     return data
+
+
+def _ghost(data: Any, loader: _Loader) -> None:
+    """A line that failed validation still defines its id ("ghosts"), so that one bad line is
+    reported once and not again at every line that refers to it."""
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("id"), str)
+        and isinstance(data.get("type"), str)
+    ):
+        loader.queue("ghosts", (data["id"], data["type"]))
 
 
 def _pack_mismatch(pack: PolicyPack | None, header: model.Header) -> str | None:
