@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import insert, select, text
 
-from fairscreen.kit.db import bulk_insert, table_of, transaction
+from fairscreen.kit.db import bulk_insert, make_engine, open_database, table_of, transaction
+from fairscreen.kit.errors import ConfigError
 from fairscreen.organisations.models import Organisation, Position
 from fairscreen.rating.models import Report
 from fairscreen.screening.models import CheckRequest
@@ -101,3 +104,29 @@ def test_bulk_insert_writes_what_sqlalchemy_writes(db: Database) -> None:
         assert r1.scope_fixed_at == r2.scope_fixed_at == request["scope_fixed_at"]
         assert r1.scope == r2.scope and r1.not_checked == r2.not_checked
         assert s.scalar(select(Report.ledger_index).where(Report.id == "b")) == 7
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("notaurl", "database URL 'notaurl': Could not parse"),
+        ("nosuchdialect://x/y", "database URL nosuchdialect://x/y: Can't load plugin"),
+        ("sqlite:////proc/forbidden/fairscreen.db", "cannot create its folder /proc/forbidden"),
+    ],
+)
+def test_a_bad_database_url_names_the_setting(url: str, words: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        make_engine(url)
+    assert words in str(info.value) and "FAIRSCREEN_DATABASE_URL" in str(info.value)
+
+
+def test_an_unreachable_database_names_the_setting() -> None:
+    with socket.socket() as sock:  # a port nobody listens on: bound, never listening
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        url = f"postgresql+psycopg://nobody:secret@127.0.0.1:{port}/x"
+        with pytest.raises(ConfigError) as info:
+            open_database(url)
+    message = str(info.value)
+    assert message.startswith(f"database postgresql+psycopg://nobody:***@127.0.0.1:{port}/x:")
+    assert "secret" not in message and "FAIRSCREEN_DATABASE_URL" in message
