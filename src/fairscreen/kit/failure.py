@@ -33,7 +33,7 @@ _FIXES = {
     errno.EPERM: "operation not permitted (choose a path you may use)",
     errno.EROFS: "read-only file system (choose a writable place)",
     errno.ENOSPC: "no space left on the device (free some space or choose another place)",
-    errno.EEXIST: "exists already (choose another name)",
+    errno.EEXIST: "exists already, where a new file or folder is needed (choose another path)",
     errno.ENAMETOOLONG: "the name is too long (choose a shorter path)",
 }
 
