@@ -57,6 +57,9 @@ app = typer.Typer(
     name="fairscreen",
     cls=_Root,
     help="Background screening that is lawful by construction, with a regulator-verifiable ledger.",
+    epilog="Exit status: 0 ok, 1 invalid input or refused, 2 usage, 3 witness alarm, "
+    "4 configuration or environment, 5 log unreachable, 70 internal error (README, "
+    '"Exit status"); FAIRSCREEN_DEBUG=1 shows the traceback of an error.',
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -72,10 +75,7 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    """Background screening that is lawful by construction, with a regulator-verifiable ledger.
-
-    Exit status: 0 ok, 1 invalid input or refused, 2 usage, 3 witness alarm, 4 configuration or
-    environment, 5 log unreachable, 70 internal error (see the README)."""
+    """The root of the command: its only option is --version."""
 
 
 app.command()(demo)
