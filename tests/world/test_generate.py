@@ -25,10 +25,11 @@ from typer.testing import CliRunner
 from fairscreen.cli import app
 from fairscreen.kit.cnid import check_cn_resident_id
 from fairscreen.kit.names import name_key
+from fairscreen.kit.sentences import split_sentences
 from fairscreen.policy.pack import load_pack
 from fairscreen.world import generate as gen
 from fairscreen.world import phrases, synth_names
-from fairscreen.world.generate import FORCED, RATES, generate_world, split_sentences, write_world
+from fairscreen.world.generate import FORCED, RATES, generate_world, write_world
 from fairscreen.world.load import load_world
 
 PACK = load_pack("cn-2026.1")
@@ -245,13 +246,17 @@ def test_truth_file_matches_the_world(world200: World) -> None:
             assert ref["language"] == ref_truth["language"]
             sentences = split_sentences(ref["text"])
             assert len(sentences) == len(ref_truth["sentences"]), (ref["text"], ref_truth)
+            # every sentence ends with exactly one mark and holds no other: the pieces and their
+            # marks give back the whole text
+            ends = _SENTENCE_END.findall(ref["text"])
             joiner = " " if ref["language"] == "en" else ""
-            assert joiner.join(sentences) == ref["text"]
-            for text in sentences:
-                assert re.search(r"[。！？.!?]$", text), text
+            assert joiner.join(s + e for s, e in zip(sentences, ends, strict=True)) == ref["text"]
             for label in ref_truth["sentences"]:
                 assert isinstance(label["hearsay"], bool)
                 assert _valid_label(label["label"]), label
+
+
+_SENTENCE_END = re.compile(r"[。！？]|[.!?](?= |$)")
 
 
 def _valid_label(label: str) -> bool:
@@ -662,7 +667,8 @@ def test_every_template_fills_and_is_one_sentence() -> None:
             for text, hearsay, _ in options:
                 for sex in ("female", "male"):
                     filled = text.format_map(phrases.slots(rng, _about(sex), language))
-                    assert split_sentences(filled) == [filled], (language, kind, filled)
+                    assert filled[-1] in "。！？.!?", (language, kind, filled)
+                    assert split_sentences(filled) == [filled[:-1]], (language, kind, filled)
                     assert isinstance(hearsay, bool)
     for category in ("misconduct", "forbidden"):
         values = phrases.MISCONDUCT if category == "misconduct" else phrases.FORBIDDEN
@@ -679,17 +685,6 @@ def test_the_wang_remark_exists_in_all_three_languages() -> None:
     assert any("生活作风存在问题" in t for t in hans)
     assert any("生活作風存在問題" in t for t in hant)
     assert len(english) >= 3
-
-
-def test_split_rule() -> None:
-    assert split_sentences("他很好。她也好！真的吗？") == ["他很好。", "她也好！", "真的吗？"]
-    assert split_sentences("He is fine. She is too! Really? Yes.") == [
-        "He is fine.",
-        "She is too!",
-        "Really?",
-        "Yes.",
-    ]
-    assert split_sentences("Worked at Foo Co.,Ltd.工作。") == ["Worked at Foo Co.,Ltd.工作。"]
 
 
 def test_names_keep_their_key_in_both_scripts() -> None:

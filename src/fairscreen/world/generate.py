@@ -32,7 +32,6 @@ import bisect
 import itertools
 import os
 import random
-import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -69,21 +68,6 @@ GUARANTEE_WINDOW = 200  # every hard case is planted at least once among the fir
 CST = timezone(timedelta(hours=8))
 
 T = TypeVar("T")
-
-
-# --- sentences ----------------------------------------------------------------------------------
-
-SENTENCE_SPLIT = re.compile(r"(?<=[。！？])|(?<=[.!?]) ")
-
-
-def split_sentences(text: str) -> list[str]:
-    """The sentence split the truth labels align with.
-
-    A sentence ends after 。, ！ or ？ (the mark stays with the sentence), or after ., ! or ?
-    followed by a space (the mark stays, the space is dropped). Empty pieces are dropped. Every
-    reference the generator writes splits into exactly its labelled sentences.
-    """
-    return [piece for piece in SENTENCE_SPLIT.split(text) if piece]
 
 
 # --- rates --------------------------------------------------------------------------------------
@@ -2092,6 +2076,9 @@ def write_world(
                     "as_of": world.as_of,
                     "candidates": candidates,
                     "generator": GENERATOR,
+                    # where sentences end in generated text, which is where
+                    # fairscreen.kit.sentences.split_sentences cuts it (that split also drops the
+                    # marks, and cuts some texts the generator never writes); kept byte for byte
                     "sentence_split": "after 。！？, and after . ! ? followed by a space (the space dropped); empty pieces dropped",
                 },
                 option=_DUMP,

@@ -4,7 +4,7 @@ These lists are the generator's answer key: whoever writes the reference classif
 read them (it would learn the templates instead of the language). Each template is one
 sentence; the generator fills its slots, labels it with its kind, and joins the sentences of a
 reference (no separator in Chinese, one space in English). Every filled sentence ends with exactly
-one terminator and contains no other, so ``generate.split_sentences`` gives back exactly the
+one terminator and contains no other, so ``fairscreen.kit.sentences.split_sentences`` gives back exactly the
 labelled sentences.
 
 Kinds: ``opening:<relationship>``, ``positive``, ``neutral``, ``closing_positive``,
