@@ -48,8 +48,8 @@ class Directory:
 
 def import_organisations(
     session: Session,
-    organisations: Iterable[model.Organisation],
-    positions: Iterable[model.Position],
+    organisations: Iterable[model.OrganisationRecord],
+    positions: Iterable[model.PositionRecord],
     now: datetime,
 ) -> Directory:
     """Create (or find) the organisations and positions of a world by their references."""
@@ -143,7 +143,7 @@ _INSERT_ORDER: tuple[type[Base], ...] = (
 )
 
 
-def consent_digest(consent: model.Consent) -> str:
+def consent_digest(consent: model.ConsentRecord) -> str:
     """SHA-256 of the consent document as signed (canonical JSON of its fields)."""
     return hashlib.sha256(canonical_json(consent.model_dump(mode="json"))).hexdigest()
 
