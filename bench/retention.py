@@ -68,9 +68,9 @@ def build(workdir: Path, n: int, seed: int) -> tuple[Path, Path, dict[str, Any]]
     from fairscreen.pipeline import Screening
     from fairscreen.screening.run import prepare, screen_world
     from fairscreen.screening.service import Recorder, import_organisations
+    from fairscreen.synth import generate_world
     from fairscreen.vault import Vault
     from fairscreen.vault.keys import LocalKeyFile
-    from fairscreen.world.generate import generate_world
     from fairscreen.world.load import load_world
 
     for stale in workdir.glob("*.db*"):

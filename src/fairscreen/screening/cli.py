@@ -163,7 +163,7 @@ def demo(
     Everything goes into --out (a fresh SQLite database, the world file, the key file and
     summary.html); your configured database is not touched.
     """
-    from fairscreen.world.generate import generate_world
+    from fairscreen.synth import generate_world
 
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in ("fairscreen.db", "fairscreen.db-wal", "fairscreen.db-shm"):
