@@ -181,6 +181,15 @@ def draw_plan(ctx: Context, rng: random.Random, index: int) -> Plan:
         if rng.random() < rate:
             plan.tags.add(tag)
 
+    def one_of(*table: tuple[str, float]) -> None:
+        """At most one tag of ``table``, each at its rate, from a single draw."""
+        roll = rng.random()
+        for tag, rate in table:
+            if roll < rate:
+                plan.tags.add(tag)
+                return
+            roll -= rate
+
     maybe("identity_missing", r.identity_missing)
     if "identity_missing" not in plan.tags:
         maybe("identity_conflict", r.identity_conflict)
@@ -207,53 +216,33 @@ def draw_plan(ctx: Context, rng: random.Random, index: int) -> Plan:
         maybe("debtor_removed", r.debtor_removed)
     maybe("credit_delinquency", r.credit_delinquency)
     if category == "driver":
-        roll = rng.random()
-        for tag, rate in (
+        one_of(
             ("driving:no_licence", r.no_driving_licence),
             ("driving:drunk_driving", r.drunk_driving),
             ("driving:serious_violation", r.serious_violation),
             ("driving:licence_suspended", r.driving_licence_suspended),
             ("driving:licence_revoked", r.driving_licence_revoked),
-        ):
-            if roll < rate:
-                plan.tags.add(tag)
-                break
-            roll -= rate
+        )
     if ctx.pack.categories[category].fitness_certificate:
-        roll = rng.random()
-        for tag, rate in (
+        one_of(
             ("fitness:missing", r.fitness_missing),
             ("fitness:unfit", r.fitness_unfit),
             ("fitness:expired", r.fitness_expired),
-        ):
-            if roll < rate:
-                plan.tags.add(tag)
-                break
-            roll -= rate
+        )
     if ctx.pack.categories[category].required_licences:
-        roll = rng.random()
-        for tag, rate in (
+        one_of(
             ("licence:missing", r.licence_missing),
             ("licence:expired", r.licence_expired if category == "healthcare" else 0.0),
             ("licence:revoked", r.licence_revoked),
             ("licence:suspended", r.licence_suspended),
             ("licence:not_found", r.licence_not_found),
-        ):
-            if roll < rate:
-                plan.tags.add(tag)
-                break
-            roll -= rate
+        )
     elif category in OPTIONAL_LICENCES:
-        roll = rng.random()
-        for tag, rate in (
+        one_of(
             ("licence:expired", r.licence_expired),
             ("licence:revoked", r.licence_revoked),
             ("licence:not_found", r.licence_not_found),
-        ):
-            if roll < rate:
-                plan.tags.add(tag)
-                break
-            roll -= rate
+        )
     maybe("uncorroborated_reference", r.uncorroborated_reference)
     maybe("corroborated_reference", r.corroborated_reference)
     maybe("private_life_remark", r.private_life_remark)
@@ -261,18 +250,13 @@ def draw_plan(ctx: Context, rng: random.Random, index: int) -> Plan:
         plan.tags.add(f"forbidden_remark:{rng.choice(phrases.FORBIDDEN)}")
         if rng.random() < 0.2:
             plan.tags.add(f"forbidden_remark:{rng.choice(phrases.FORBIDDEN)}")
-    roll = rng.random()
     has_sensitive = bool(items & ctx.sensitive)
-    for tag, rate in (
+    one_of(
         ("consent_refused", r.consent_refused),
         ("consent_revoked", r.consent_revoked),
         ("separate_consent_missing", r.separate_consent_missing if has_sensitive else 0.0),
         ("consent_item_declined", r.consent_item_declined),
-    ):
-        if roll < rate:
-            plan.tags.add(tag)
-            break
-        roll -= rate
+    )
     if forced:
         force(plan, forced[0])
     return plan
