@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from fairscreen.ledger.cli import ledger_app, receipt_app, witness
+from fairscreen.ledger.cli import LedgerContext, ledger_app, receipt_app, witness
 from fairscreen.retention.cli import deletion_app, retention_app
 from fairscreen.screening.cli import demo, screen
 from fairscreen.vault.cli import app as keys_app
@@ -20,6 +20,17 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    """Background screening that is lawful by construction, with a regulator-verifiable ledger."""
+    from fairscreen.models import LEDGER_RECORDS
+    from fairscreen.screening.service import candidate_receipt_index
+
+    ctx.obj = LedgerContext(records=LEDGER_RECORDS, receipt_index=candidate_receipt_index)
+
+
 app.command()(demo)
 app.command()(screen)
 app.add_typer(world_app, name="world")

@@ -20,8 +20,8 @@ from fairscreen.kit.db import open_database, transaction
 from fairscreen.kit.errors import FairscreenError, InputError
 from fairscreen.policy.pack import load_pack
 from fairscreen.retention import deletion
-from fairscreen.retention.lazy import LazyVault
 from fairscreen.retention.sweep import recent_certificates
+from fairscreen.vault.lazy import LazyVault
 
 T = TypeVar("T")
 
@@ -90,8 +90,8 @@ def sweep_command(
 ) -> None:
     """Destroy every candidate whose retention has ended, and certify it on the ledger.
 
-    Crypto-shredding: each candidate's data key, ciphertexts and blind index go, in batches of
-    one transaction each, each batch with a destruction certificate and a ledger entry. On
+    Every row of each candidate goes, their data key last (crypto-shredding for every copy of
+    the database), in batches of one transaction each, each batch with a destruction certificate and a ledger entry. On
     SQLite the write-ahead log is then checkpointed and truncated.
 
     Idempotent: a second run destroys and certifies nothing. Resumable: after a crash, run it
@@ -106,8 +106,7 @@ def sweep_command(
             f"{n:,} candidate(s) with retain_until before {day.isoformat()} would be destroyed"
         )
         return
-    with _vault() as vault:
-        result = _run(lambda: sweep(sessions, today=day, batch_size=batch, vault=vault))
+    result = _run(lambda: sweep(sessions, today=day, batch_size=batch))
     if not result.destroyed:
         out.print(f"nothing to destroy: no candidate with retain_until before {day.isoformat()}")
         return
@@ -122,13 +121,6 @@ def sweep_command(
         f"destroyed {result.destroyed:,} candidate(s) in {len(result.certificates)} batch(es), "
         f"{result.seconds:.2f} s ({result.rate:,.0f}/s)"
     )
-    if result.unlinked:
-        err.print(
-            f"[yellow]warning[/yellow] {result.unlinked} candidate(s) had no stored pseudonym "
-            "and a data key that did not open: `fairscreen ledger verify` will report their "
-            "records as missing",
-            markup=True,
-        )
     if result.wal_checkpoint == "busy":
         err.print(
             "[yellow]warning[/yellow] the SQLite WAL could not be truncated (a reader is open); "
@@ -282,23 +274,20 @@ def process_command(
         raise typer.BadParameter("give a request id or --all, not both", param_hint="REQUEST_ID")
     sessions = _sessions()
     pack = load_pack()
-    with _vault() as vault:
-        if all_verified:
-            views = _run(
-                lambda: deletion.process_verified(sessions, now=utcnow(), pack=pack, vault=vault)
-            )
-            if not views:
-                out.print("no verified request is waiting")
-                return
-            _print_requests(views, utcnow().date())
+    if all_verified:
+        views = _run(lambda: deletion.process_verified(sessions, now=utcnow(), pack=pack))
+        if not views:
+            out.print("no verified request is waiting")
             return
-        assert request_id is not None
+        _print_requests(views, utcnow().date())
+        return
+    assert request_id is not None
 
-        def work() -> deletion.RequestView:
-            with transaction(sessions) as session:
-                return deletion.process(session, request_id, now=utcnow(), pack=pack, vault=vault)
+    def work() -> deletion.RequestView:
+        with transaction(sessions) as session:
+            return deletion.process(session, request_id, now=utcnow(), pack=pack)
 
-        view = _run(work)
+    view = _run(work)
     _print_requests([view], utcnow().date())
     if view.status == deletion.REFUSED:
         raise typer.Exit(1)
@@ -328,7 +317,9 @@ def list_command(
 
 @deletion_app.command("hold")
 def hold_command(
-    candidate: Annotated[str, typer.Argument(help="the candidate's id or external reference")],
+    candidate: Annotated[
+        str, typer.Argument(help="the candidate's id or the client's reference for them")
+    ],
     reason: Annotated[
         str, typer.Option(help="the legal basis and the proceeding's reference (no personal data)")
     ],
@@ -340,8 +331,8 @@ def hold_command(
     sessions = _sessions()
 
     def work() -> deletion.HoldView:
-        with transaction(sessions) as session:
-            return deletion.place_hold(session, candidate, reason=reason, now=utcnow())
+        with _vault() as vault, transaction(sessions) as session:
+            return deletion.place_hold(session, vault(), candidate, reason=reason, now=utcnow())
 
     hold = _run(work)
     out.print(f"legal hold {hold.id} placed on candidate {hold.candidate_id}")
