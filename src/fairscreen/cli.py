@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from fairscreen.kit import failure
-from fairscreen.ledger.cli import ledger_app, receipt_app, witness
+from fairscreen.ledger.cli import LedgerContext, ledger_app, receipt_app, witness
 from fairscreen.retention.cli import deletion_app, retention_app
 from fairscreen.screening.cli import demo, screen
 from fairscreen.vault.cli import app as keys_app
@@ -68,6 +68,7 @@ app = typer.Typer(
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     _version: Annotated[
         bool,
         typer.Option(
@@ -75,7 +76,12 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    """The root of the command: its only option is --version."""
+    """The root of the command: its only option is --version. It hands the ledger's commands
+    what they must not import themselves (the committed tables, the candidate-receipt lookup)."""
+    from fairscreen.models import LEDGER_RECORDS
+    from fairscreen.screening.service import candidate_receipt_index
+
+    ctx.obj = LedgerContext(records=LEDGER_RECORDS, receipt_index=candidate_receipt_index)
 
 
 app.command()(demo)

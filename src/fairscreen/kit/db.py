@@ -17,6 +17,7 @@ from typing import Any, ClassVar, cast
 
 import orjson
 from sqlalchemy import (
+    BigInteger,
     DateTime,
     Dialect,
     Engine,
@@ -29,10 +30,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.types import LargeBinary, TypeDecorator
 
-from fairscreen.kit.errors import ConfigError
+from fairscreen.kit.errors import ConfigError, FairscreenError
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -43,15 +44,29 @@ NAMING = {
 }
 
 
+class SchemaError(FairscreenError):
+    """A database whose schema or contents the packaged migrations cannot bring to head."""
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
 class Committed:
-    """A table whose rows the ledger commits to: ``__committed__`` names the columns covered and
-    every row keeps its own ``commitment_salt`` (see ``fairscreen.kit.commitment``)."""
+    """A table whose rows the ledger commits to.
+
+    ``__committed__`` names the columns the commitment covers and ``__events__`` the ledger event
+    types that may commit to a row of the table. Every row keeps its own ``commitment_salt`` (see
+    ``fairscreen.kit.commitment``) and the index of the entry that commits to it
+    (``ledger_index``): ``fairscreen.ledger.record`` fills both, and the ledger's verifier checks
+    each row against the entry at its index, so neither column can be changed unseen. Rows are
+    never updated in their committed columns: a change is a new row with its own entry."""
 
     __committed__: ClassVar[tuple[str, ...]] = ()
+    __events__: ClassVar[tuple[str, ...]] = ()
+
+    commitment_salt: Mapped[bytes] = mapped_column(LargeBinary(16))
+    ledger_index: Mapped[int] = mapped_column(BigInteger, unique=True)
 
     def committed_fields(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__committed__}
@@ -60,6 +75,24 @@ class Committed:
     def committed_fields_of(cls, row: Mapping[str, Any]) -> dict[str, Any]:
         """The same fields from a row given as a mapping (bulk inserts build rows as dicts)."""
         return {name: row[name] for name in cls.__committed__}
+
+
+class Sealed(TypeDecorator[bytes]):
+    """A ciphertext under a candidate's data key (``fairscreen.vault.Sealer``). Stored as plain
+    bytes; the type marks the column, so that whatever must treat personal data specially (the
+    planner statistics on PostgreSQL, the erasure scans) finds every such column."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+
+class BlindIndex(TypeDecorator[bytes]):
+    """A keyed index of a personal value (``fairscreen.vault.Vault.blind_index``): equal values
+    give equal bytes, and nobody without the index secret can test a guess. Rebuilt when the
+    secret rotates."""
+
+    impl = LargeBinary
+    cache_ok = True
 
 
 class UTCDateTime(TypeDecorator[datetime]):

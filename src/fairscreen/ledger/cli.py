@@ -7,12 +7,15 @@ import base64
 import json
 import logging
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
 from rich.console import Console
+from sqlalchemy.orm import Session
 
 from fairscreen.kit.db import open_database, transaction
 from fairscreen.kit.text import read_text
@@ -20,7 +23,7 @@ from fairscreen.ledger import checkpoints, log, receipts, tiles
 from fairscreen.ledger.log import LedgerError
 from fairscreen.ledger.note import NoteError, Verifier
 from fairscreen.ledger.receipts import ReceiptError
-from fairscreen.ledger.verify import default_workers, verify_log
+from fairscreen.ledger.verify import Records, default_workers, verify_log
 
 ledger_app = typer.Typer(
     help="The evidence ledger: signed checkpoints, full verification, the log's public key.",
@@ -31,6 +34,23 @@ receipt_app = typer.Typer(
     no_args_is_help=True,
 )
 err = Console(stderr=True, highlight=False)
+
+
+@dataclass(frozen=True)
+class LedgerContext:
+    """What the application that mounts these commands hands them (``typer.Context.obj``): the
+    ledger knows nothing of what its entries mean, so the committed tables for ``verify`` and
+    the lookup of a candidate's entry for ``receipt get`` come from above."""
+
+    records: Records
+    receipt_index: Callable[[Session, str, str], int]  # (session, candidate ref, event) -> index
+
+
+def _context(ctx: typer.Context) -> LedgerContext:
+    found = ctx.find_object(LedgerContext)
+    if found is None:
+        raise RuntimeError("the ledger commands need a LedgerContext as typer.Context.obj")
+    return found
 
 
 def _verifier(text: str | None) -> Verifier | None:
@@ -78,6 +98,7 @@ def checkpoint_command() -> None:
 
 @ledger_app.command("verify")
 def verify_command(
+    ctx: typer.Context,
     key: Annotated[
         str | None,
         typer.Option(
@@ -121,7 +142,7 @@ def verify_command(
         report = verify_log(
             sessions,
             verifier,
-            check_records=records,
+            records=_context(ctx).records if records else None,
             workers=workers or default_workers(),
             progress=progress,
         )
@@ -192,6 +213,7 @@ def _write(path: Path, data: bytes) -> None:
 
 @receipt_app.command("get")
 def receipt_get(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="where to write the receipt (JSON)")],
     index: Annotated[
         int | None, typer.Option("--index", min=0, help="the entry's index in the log")
@@ -209,8 +231,6 @@ def receipt_get(
     """Write the receipt for entry INDEX (or for a candidate's consent or latest report): the
     entry, its leaf hash, a signed checkpoint covering it and the inclusion proof. Publishes a
     checkpoint first if none covers the entry yet."""
-    from fairscreen.screening.service import receipt_index
-
     if (index is None) == (candidate is None):
         raise typer.BadParameter("give --index or --candidate (one of them)")
     if event not in ("consent", "report"):
@@ -218,7 +238,7 @@ def receipt_get(
     _, sessions = open_database()
     with sessions() as session:
         if candidate is not None:
-            index = receipt_index(session, candidate, event)
+            index = _context(ctx).receipt_index(session, candidate, event)
         assert index is not None
         latest = checkpoints.latest(session)
         size = log.read_state(session).size

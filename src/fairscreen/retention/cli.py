@@ -20,8 +20,8 @@ from fairscreen.kit.db import open_database, transaction
 from fairscreen.kit.errors import FairscreenError
 from fairscreen.policy.pack import load_pack
 from fairscreen.retention import deletion
-from fairscreen.retention.lazy import LazyVault
 from fairscreen.retention.sweep import recent_certificates
+from fairscreen.vault.lazy import LazyVault
 
 retention_app = typer.Typer(
     help="Expiry destruction: the retention sweep and its destruction certificates.",
@@ -73,8 +73,8 @@ def sweep_command(
 ) -> None:
     """Destroy every candidate whose retention has ended, and certify it on the ledger.
 
-    Crypto-shredding: each candidate's data key, ciphertexts and blind index go, in batches of
-    one transaction each, each batch with a destruction certificate and a ledger entry. On
+    Every row of each candidate goes, their data key last (crypto-shredding for every copy of
+    the database), in batches of one transaction each, each batch with a destruction certificate and a ledger entry. On
     SQLite the write-ahead log is then checkpointed and truncated.
 
     Idempotent: a second run destroys and certifies nothing. Resumable: after a crash, run it
@@ -89,8 +89,7 @@ def sweep_command(
             f"{n:,} candidate(s) with retain_until before {day.isoformat()} would be destroyed"
         )
         return
-    with _vault() as vault:
-        result = sweep(sessions, today=day, batch_size=batch, vault=vault)
+    result = sweep(sessions, today=day, batch_size=batch)
     if not result.destroyed:
         out.print(f"nothing to destroy: no candidate with retain_until before {day.isoformat()}")
         return
@@ -105,13 +104,6 @@ def sweep_command(
         f"destroyed {result.destroyed:,} candidate(s) in {len(result.certificates)} batch(es), "
         f"{result.seconds:.2f} s ({result.rate:,.0f}/s)"
     )
-    if result.unlinked:
-        err.print(
-            f"[yellow]warning[/yellow] {result.unlinked} candidate(s) had no stored pseudonym "
-            "and a data key that did not open: `fairscreen ledger verify` will report their "
-            "records as missing",
-            markup=True,
-        )
     if result.wal_checkpoint == "busy":
         err.print(
             "[yellow]warning[/yellow] the SQLite WAL could not be truncated (a reader is open); "
@@ -261,18 +253,17 @@ def process_command(
         raise typer.BadParameter("give a request id or --all, not both", param_hint="REQUEST_ID")
     sessions = _sessions()
     pack = load_pack()
-    with _vault() as vault:
-        if all_verified:
-            views = deletion.process_verified(sessions, now=utcnow(), pack=pack, vault=vault)
-            if not views:
-                out.print("no verified request is waiting")
-                return
-            _print_requests(views, utcnow().date())
+    if all_verified:
+        views = deletion.process_verified(sessions, now=utcnow(), pack=pack)
+        if not views:
+            out.print("no verified request is waiting")
             return
-        assert request_id is not None
+        _print_requests(views, utcnow().date())
+        return
+    assert request_id is not None
 
-        with transaction(sessions) as session:
-            view = deletion.process(session, request_id, now=utcnow(), pack=pack, vault=vault)
+    with transaction(sessions) as session:
+        view = deletion.process(session, request_id, now=utcnow(), pack=pack)
     _print_requests([view], utcnow().date())
     if view.status == deletion.REFUSED:
         raise typer.Exit(1)
@@ -299,7 +290,9 @@ def list_command(
 
 @deletion_app.command("hold")
 def hold_command(
-    candidate: Annotated[str, typer.Argument(help="the candidate's id or external reference")],
+    candidate: Annotated[
+        str, typer.Argument(help="the candidate's id or the client's reference for them")
+    ],
     reason: Annotated[
         str, typer.Option(help="the legal basis and the proceeding's reference (no personal data)")
     ],
@@ -310,8 +303,8 @@ def hold_command(
     reason."""
     sessions = _sessions()
 
-    with transaction(sessions) as session:
-        hold = deletion.place_hold(session, candidate, reason=reason, now=utcnow())
+    with _vault() as vault, transaction(sessions) as session:
+        hold = deletion.place_hold(session, vault(), candidate, reason=reason, now=utcnow())
     out.print(f"legal hold {hold.id} placed on candidate {hold.candidate_id}")
 
 

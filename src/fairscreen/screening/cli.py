@@ -228,7 +228,7 @@ def demo(
     database, data directory and keys are not touched. A folder that already holds a fairscreen
     database, world or key is refused (an earlier demo's only with --replace)."""
     from fairscreen.screening.run import prepare
-    from fairscreen.world.generate import generate_world
+    from fairscreen.synth import generate_world
 
     _clear_demo_folder(out_dir, replace=replace)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import date
 
-    from fairscreen.world.generate import GenerateStats
+    from fairscreen.synth import GenerateStats
 
 app = typer.Typer(help="Make and check sandbox world files.", no_args_is_help=True)
 err = Console(stderr=True)
@@ -87,7 +87,7 @@ def generate(
 
     All people and organisations are fictional; ID numbers are in division 99xxxx.
     """
-    from fairscreen.world.generate import generate_world  # heavy: the phrase tables
+    from fairscreen.synth import generate_world  # heavy: the phrase tables
 
     day = as_of.date() if as_of is not None else None
     bar = Progress(
@@ -137,7 +137,7 @@ def _to_stdout(
     truth: Path | None,
     advance: Callable[[int], None],
 ) -> GenerateStats:
-    from fairscreen.world.generate import write_world
+    from fairscreen.synth import write_world
 
     out = sys.stdout.buffer
     if truth is None:

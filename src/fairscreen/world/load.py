@@ -176,18 +176,18 @@ class WorldStore:
             count("records"),
         )
 
-    def organisations(self) -> list[model.Organisation]:
+    def organisations(self) -> list[model.OrganisationRecord]:
         rows = self.db.execute("SELECT body FROM organisations ORDER BY id")
-        return [model.Organisation.model_validate_json(body) for (body,) in rows]
+        return [model.OrganisationRecord.model_validate_json(body) for (body,) in rows]
 
-    def positions(self) -> list[model.Position]:
+    def positions(self) -> list[model.PositionRecord]:
         rows = self.db.execute("SELECT body FROM positions ORDER BY id")
-        return [model.Position.model_validate_json(body) for (body,) in rows]
+        return [model.PositionRecord.model_validate_json(body) for (body,) in rows]
 
     def candidate_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM candidates").fetchone()[0])
 
-    def candidates(self, batch: int = 1000) -> Iterator[model.Candidate]:
+    def candidates(self, batch: int = 1000) -> Iterator[model.CandidateRecord]:
         """Every candidate in file order, streamed."""
         last = -1
         while True:
@@ -198,7 +198,7 @@ class WorldStore:
                 return
             for seq, body in rows:
                 last = seq
-                yield model.Candidate.model_validate_json(body)
+                yield model.CandidateRecord.model_validate_json(body)
 
     def demographics_for(self, candidates: list[str]) -> dict[str, model.Demographics]:
         marks = ",".join("?" * len(candidates))
