@@ -54,6 +54,9 @@ KNOWN_FALSE_EXCLUSIONS = {
 }
 
 
+_SENTENCE_END = re.compile(r"[。！？!?.]+$")
+
+
 @dataclass(frozen=True)
 class Case:
     source: str  # file:line, and the Traditional conversion when it is one
@@ -70,6 +73,7 @@ def _parse(path: Path) -> list[Case]:
         if not line.strip() or line.startswith("#"):
             continue
         language, label, text = line.split("\t")
+        text = _SENTENCE_END.sub("", text.strip())  # the blind batches keep their full stops
         hearsay = label.endswith("+h")
         kind, _, category = label.removesuffix("+h").partition(":")
         where = f"{path.name}:{number}"
@@ -542,6 +546,8 @@ def test_traditional_and_its_simplified_conversion_classify_the_same(
     text: str, conversion: str
 ) -> None:
     traditional = TRADITIONAL[conversion].convert(text)
+    # Written Cantonese 係 ("is") is read as 是; t2s would make it 系, so its conversion differs.
+    assume("係" not in traditional)
     assert screen_reference(traditional, "zh-Hant") == screen_reference(
         T2S.convert(traditional), "zh-Hans"
     )
@@ -552,6 +558,7 @@ def test_traditional_and_its_simplified_conversion_classify_the_same(
 def test_random_chinese_and_its_conversions_classify_the_same(text: str) -> None:
     traditional = TRADITIONAL["s2t"].convert(text)
     assume(T2S.convert(traditional) == T2S.convert(T2S.convert(traditional)))
+    assume("係" not in traditional)  # written Cantonese "is", read as 是 (t2s makes it 系)
     assert screen_reference(traditional, "zh-Hant") == screen_reference(
         T2S.convert(traditional), "zh-Hans"
     )

@@ -9,7 +9,8 @@ kinds, with this precedence (a sentence is never cut in half):
 2. ``private_life``: lifestyle, relationships, morals, conduct outside work: the 生活作风 remark
    of the Wang case. Excluded: it cannot be verified and is not job-related.
 3. ``misconduct``: a concrete, verifiable, job-related act (dishonesty, violence, safety,
-   confidentiality, harassment) that the sentence does not deny. It still needs a second
+   confidentiality, harassment, attendance) or a disciplinary measure received at work
+   (discipline) that the sentence does not deny. It still needs a second
    independent source before it is rated; that is the verifier's job, not this module's.
 4. ``neutral``: everything else, opinions included ("not a team player" is not an act).
 
@@ -46,7 +47,15 @@ from fairscreen.policy.vocabulary import ForbiddenCategory
 
 Kind = Literal["neutral", "misconduct", "private_life", "forbidden"]
 Language = Literal["zh-Hant", "zh-Hans", "en"]
-MISCONDUCT_CATEGORIES: Final = ("dishonesty", "violence", "safety", "confidentiality", "harassment")
+MISCONDUCT_CATEGORIES: Final = (
+    "dishonesty",
+    "violence",
+    "safety",
+    "confidentiality",
+    "harassment",
+    "attendance",
+    "discipline",
+)
 LANGUAGES: Final = ("zh-Hant", "zh-Hans", "en")
 
 
@@ -54,8 +63,8 @@ LANGUAGES: Final = ("zh-Hant", "zh-Hans", "en")
 class Remark:
     index: int  # sentence index in the text, from 0, in order
     kind: Kind
-    # for misconduct: dishonesty | violence | safety | confidentiality | harassment;
-    # for forbidden: a ForbiddenCategory value; else None
+    # for misconduct: dishonesty | violence | safety | confidentiality | harassment |
+    # attendance | discipline; for forbidden: a ForbiddenCategory value; else None
     category: str | None
     hearsay: bool  # second-hand phrasing ("I heard", 聽說, 据说, rumour...)
 
@@ -83,17 +92,64 @@ _LOOSE_SPACE = re.compile(r"[^\S\n ]| {2}")
 _SPACES = re.compile(r"[^\S\n]+")
 
 
+# Written Cantonese (Hong Kong references) uses its own function words where Mandarin, which
+# the lexicon is written in, has others; they are read as their Mandarin counterparts so that
+# one term covers both: 咗 了 (perfective), 嘅 的, 佢 他 (he or she), 唔 不, 冇 没, 喺 在, 嚟 来,
+# 俾/畀 被 (the passive; also "give", harmless here), 攞/拎 拿, 搵 找, 睇 看, 啲 些, 嘢 东西,
+# 哋 们; and 係 是 (before t2s, which would make it 系), except in 關係/聯係/維係/干係/幹係.
+# The same table reads full-width delimiters as NFKC does (see below).
+_CANTONESE: Final = str.maketrans(
+    {
+        "咗": "了",
+        "嘅": "的",
+        "佢": "他",
+        "唔": "不",
+        "冇": "没",
+        "喺": "在",
+        "嚟": "来",
+        "俾": "被",
+        "畀": "被",
+        "攞": "拿",
+        "拎": "拿",
+        "搵": "找",
+        "睇": "看",
+        "啲": "些",
+        "嘢": "东西",
+        "哋": "们",
+        # Full-width delimiters as NFKC reads them. Text made only of CJK and these skips the
+        # NFKC pass, while every term goes through it: without this, a gap in a Chinese term
+        # ("[^,，...]", written with both widths but NFKC'd to ",") would cross "，".
+        "，": ",",
+        "；": ";",
+        "：": ":",
+        "！": "!",
+        "？": "?",
+        "（": "(",
+        "）": ")",
+    }
+)
+_CANTONESE_IS: Final = re.compile("(?<![關联聯維干幹])係")
+
+
+def _mandarin(text: str) -> str:
+    """Traditional to Simplified, and written Cantonese function words read as Mandarin."""
+    if "係" in text:
+        text = _CANTONESE_IS.sub("是", text)
+    return _T2S.convert(text).translate(_CANTONESE)
+
+
 def normalise(text: str) -> str:
     """The form both the text and the lexicon are matched in.
 
     NFKC (full-width letters, compatibility ideographs), Traditional to Simplified (OpenCC t2s),
+    written Cantonese function words read as Mandarin (佢 他, 咗 了, 唔 不, 俾 被...),
     case-folding; the typographic apostrophe read as ``'``, ``-`` as a space, and every run of
     whitespace other than a line break as one space. Lengths may change; nothing here relies on
     offsets into the original text."""
     if _NFKC_NEEDED.search(text):
         text = unicodedata.normalize("NFKC", text)
     if not text.isascii():
-        text = _T2S.convert(text)
+        text = _mandarin(text)
     text = text.casefold().replace("\u2019", "'").replace("-", " ")
     if _LOOSE_SPACE.search(text):
         text = _SPACES.sub(" ", text)
@@ -546,7 +602,7 @@ class _Builder:
             term = expanded
         term = _VERB.sub(lambda m: _inflections(m.group(1), self.irregular), term)
         if not term.isascii():
-            term = _T2S.convert(unicodedata.normalize("NFKC", term))
+            term = _mandarin(unicodedata.normalize("NFKC", term))
         return term
 
     def _macro(self, name: str, where: str) -> str:
