@@ -60,7 +60,9 @@ def read_batch(path: Path) -> list[Line]:
         where = f"{path}:{number}"
         parts = raw.split("\t")
         if len(parts) != 3:
-            raise BatchError(f"{where}: want language<TAB>label<TAB>sentence, got {len(parts)} fields")
+            raise BatchError(
+                f"{where}: want language<TAB>label<TAB>sentence, got {len(parts)} fields"
+            )
         language, label, text = parts
         if language not in LANGUAGE:
             raise BatchError(f"{where}: language {language!r} is not one of {sorted(LANGUAGE)}")
