@@ -139,8 +139,8 @@ def _mandarin(text: str) -> str:
     if "係" in text:
         text = _CANTONESE_IS.sub("是", text)
     text = _T2S.convert(text)
-    if _CANTONESE_CHARS.search(text):
-        text = text.translate(_CANTONESE)
+    for ch in set(_CANTONESE_CHARS.findall(text)):  # str.translate is slow on CJK text
+        text = text.replace(ch, _CANTONESE[ord(ch)])
     for wide, narrow in _FULL_WIDTH:
         if wide in text:
             text = text.replace(wide, narrow)
