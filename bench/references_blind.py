@@ -180,8 +180,8 @@ def render(s: Score, show: int = 0) -> str:
     out.append("| truth \\ screened | n | " + " | ".join(KINDS) + " |")
     out.append("|---|---:|" + "---:|" * len(KINDS))
     for t in KINDS:
-        cells = " | ".join(str(s.confusion[(t, k)]) for k in KINDS)
-        out.append(f"| {t} | {s.truth(t)} | {cells} |")
+        row = " | ".join(str(s.confusion[(t, k)]) for k in KINDS)
+        out.append(f"| {t} | {s.truth(t)} | {row} |")
     out.append("")
     out.append("| kind | precision | recall |")
     out.append("|---|---:|---:|")
