@@ -152,7 +152,7 @@ def insert_consents(session: Session, positions: list[int]) -> Records:
 class AsgiClient:
     """A synchronous face on httpx's ASGI transport: real requests into the real app, in process."""
 
-    def __init__(self, app: Any, base_url: str = "http://log.test") -> None:
+    def __init__(self, app: Any, base_url: str = "http://localhost") -> None:
         self.app = app
         self.base_url = base_url
 

@@ -62,7 +62,7 @@ def rewrite_history(sessions: sessionmaker[Session], entries: list[bytes], signe
 class Harness:
     def __init__(self, db: Database, signer: Signer, tmp: Path, origin: str = ORIGIN) -> None:
         self.db = db
-        self.app = create_app(db.sessions)
+        self.app = create_app(db.sessions, allowed_hosts=["agency.test"])
         self.cosigner = Signer.generate("witness.test/w1", ALG_COSIGNATURE_V1)
         self.state = tmp / "witness" / "state.json"
         self.configs = [LogConfig(origin, signer.verifier)]

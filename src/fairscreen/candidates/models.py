@@ -30,6 +30,11 @@ class Candidate(Base):
     # The day after which the candidate's data is destroyed (step 6): the latest retention of any
     # of the candidate's check requests under its consent and the policy pack.
     retain_until: Mapped[date] = mapped_column(Date, index=True)
+    # The candidate's own account, once they accepted an invitation (None for candidates who
+    # came in a world file or whose client did not invite them).
+    account_id: Mapped[str | None] = mapped_column(
+        ForeignKey("candidate_accounts.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     # The candidate's ledger pseudonym (``Sealer.subject_ref``), kept so that erasure can list it
     # in ``destroyed_subjects`` without unwrapping the data key.
     subject_ref: Mapped[str] = mapped_column(String(32))

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     pkcs11_module: Path = Path("/usr/lib/softhsm/libsofthsm2.so")
     pkcs11_token: str | None = None
     pkcs11_pin: SecretStr | None = None
+    # The Host names the web server answers to (comma-separated); any other Host header is
+    # refused, so DNS rebinding cannot reach the API from a browser. `serve` adds its --host.
+    allowed_hosts: str = "localhost,127.0.0.1,::1,[::1]"
+
+    def host_names(self) -> list[str]:
+        return [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.candidates.models import Candidate
 from fairscreen.candidates.service import client_ref_index
+from fairscreen.kit import errors
 from fairscreen.kit.db import table_of, transaction
 from fairscreen.kit.errors import InputError
 from fairscreen.kit.ids import new_id
@@ -77,11 +78,11 @@ _DATA_KEYS = table_of(DataKey)
 _ID_KIND = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
-class NotFoundError(RetentionError):
+class NotFoundError(RetentionError, errors.NotFoundError):
     """No such deletion request, legal hold or candidate."""
 
 
-class WrongStateError(RetentionError):
+class WrongStateError(RetentionError, errors.ConflictError):
     """The request or hold is not in a state that allows the operation."""
 
 
@@ -541,8 +542,42 @@ def release_hold(session: Session, hold_id: str, *, now: datetime) -> HoldView:
     return HoldView(row.id, row.candidate_id, row.reason, row.placed_at, now)
 
 
-def list_holds(session: Session, *, active_only: bool = False) -> list[HoldView]:
+def candidate_organisations(session: Session, candidate_id: str) -> set[str]:
+    """The employers and agencies of a candidate's checks: who may act on their legal holds."""
+    from fairscreen.screening.models import CheckRequest
+
+    rows = session.execute(
+        select(CheckRequest.employer_id, CheckRequest.agency_id).where(
+            CheckRequest.candidate_id == candidate_id
+        )
+    )
+    return {org for row in rows for org in row if org}
+
+
+def hold_candidate(session: Session, hold_id: str) -> str:
+    found = session.scalar(select(_HOLDS.c.candidate_id).where(_HOLDS.c.id == hold_id))
+    if found is None:
+        raise NotFoundError(f"legal hold {hold_id!r}: no such hold")
+    return str(found)
+
+
+def list_holds(
+    session: Session, *, active_only: bool = False, organisation_id: str | None = None
+) -> list[HoldView]:
+    """Holds by when they were placed; with ``organisation_id``, only those on candidates with a
+    check of that organisation (as employer or agency)."""
     stmt = select(_HOLDS).order_by(_HOLDS.c.placed_at, _HOLDS.c.id)
     if active_only:
         stmt = stmt.where(_HOLDS.c.lifted_at.is_(None))
+    if organisation_id is not None:
+        from fairscreen.screening.models import CheckRequest
+
+        stmt = stmt.where(
+            _HOLDS.c.candidate_id.in_(
+                select(CheckRequest.candidate_id).where(
+                    (CheckRequest.employer_id == organisation_id)
+                    | (CheckRequest.agency_id == organisation_id)
+                )
+            )
+        )
     return [_hold_view(row) for row in session.execute(stmt)]

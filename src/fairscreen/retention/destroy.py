@@ -51,6 +51,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from fairscreen.accounts.models import AccessLog
 from fairscreen.candidates.models import Candidate, CandidateDemographics
 from fairscreen.consent.models import Consent, ConsentRevocation
 from fairscreen.kit.db import table_of
@@ -91,6 +92,7 @@ DATA_CLASSES: tuple[str, ...] = (
     "screening.reports",
     "retention.lifted_legal_holds",
     "retention.deletion_request_links",
+    "accounts.access_log",
 )
 
 # Every table that refers (by foreign key) to a candidate or to a row that refers to one, in
@@ -98,6 +100,7 @@ DATA_CLASSES: tuple[str, ...] = (
 # that hangs off a candidate and is not listed, so a new one gets deleted with the person
 # before it can keep anything of theirs past erasure.
 DELETED_TABLES: tuple[str, ...] = (
+    "access_log",
     "reports",
     "source_queries",
     "consent_revocations",
@@ -220,6 +223,7 @@ def destroy_batch(
     requests = select(_REQUESTS.c.id).where(_REQUESTS.c.candidate_id.in_(in_batch))
     consents = select(_CONSENTS.c.id).where(_CONSENTS.c.candidate_id.in_(in_batch))
     for table, where in (
+        (table_of(AccessLog), AccessLog.candidate_id.in_(in_batch)),
         (table_of(Report), Report.request_id.in_(requests)),
         (table_of(SourceQuery), SourceQuery.request_id.in_(requests)),
         (table_of(ConsentRevocation), ConsentRevocation.consent_id.in_(consents)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from fairscreen.vault import Vault
 
@@ -38,3 +39,20 @@ class LazyVault:
             if self._vault is not None:
                 self._vault.close()
                 self._vault = None
+
+
+_app_lock = threading.Lock()
+
+
+def app_vault(request: Any) -> Vault:
+    """The web application's vault: ``app.state.vault`` when the app was given one (tests),
+    else opened on first use and kept on the app (``fairscreen serve``)."""
+    state = request.app.state
+    given = getattr(state, "vault", None)
+    if isinstance(given, Vault):
+        return given
+    with _app_lock:
+        lazy = getattr(state, "lazy_vault", None)
+        if not isinstance(lazy, LazyVault):
+            lazy = state.lazy_vault = LazyVault()
+    return lazy()

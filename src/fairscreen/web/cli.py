@@ -50,9 +50,10 @@ def serve(
     ] = 0.5,
     publish: Annotated[bool, typer.Option(help="run the background checkpoint publisher")] = True,
 ) -> None:
-    """Serve the web app: the ledger's C2SP tlog-tiles endpoints and JSON proofs under /ledger,
-    deletion requests, legal holds and destruction certificates under /retention, and the API
-    documentation under /docs and /redoc (served by the app itself, no CDN).
+    """Serve the web app: the JSON API under /api/v1 (signed-in staff and candidates, API
+    tokens; docs/api.md), the ledger's C2SP tlog-tiles endpoints and JSON proofs under /ledger,
+    and the API documentation under /docs and /redoc (served by the app itself, no CDN).
+    Answers only to the Host names of FAIRSCREEN_ALLOWED_HOSTS and --host.
 
     Prints the URL it listens on once the port is open. With the publisher on (the default), a
     checkpoint is signed whenever the log has grown, at least once a second while entries
@@ -66,7 +67,12 @@ def serve(
 
     _, sessions = open_database()
     publisher = Publisher(sessions, load_signer(), interval=publish_interval) if publish else None
-    app = create_app(sessions, publisher=publisher)
+    from fairscreen.kit.settings import get_settings
+
+    hosts = get_settings().host_names()
+    if host not in ("0.0.0.0", "::", ""):  # noqa: S104 (compared, not bound)
+        hosts.append(host)
+    app = create_app(sessions, publisher=publisher, allowed_hosts=hosts)
     sock = _listen(host, port)
     url = _url(sock)
     err.print(f"fairscreen serving on {url} (API docs: {url}/docs; Ctrl-C to stop)")
