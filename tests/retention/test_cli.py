@@ -80,17 +80,26 @@ def test_a_deletion_request_from_the_command_line(
     assert match is not None
     rid = match.group(1)
 
+    # never from the command line (every user sees it in ps): refused, and no attempt used up
+    argv = runner.invoke(
+        app, ["deletion", "verify", rid, "--id-number", target.id_number, "--name", target.name]
+    )
+    assert argv.exit_code == 2 and "--id-number" in argv.output and "(ps)" in argv.output
+    assert "--stdin" in argv.output
+    no_tty = runner.invoke(app, ["deletion", "verify", rid], input="x\ny\n")
+    assert no_tty.exit_code == 2 and "--stdin" in no_tty.output  # nowhere to prompt
+    short = runner.invoke(app, ["deletion", "verify", rid, "--stdin"], input="only-one\n")
+    assert short.exit_code == 2 and "two lines" in short.output
     wrong = runner.invoke(
-        app, ["deletion", "verify", rid, "--id-number", target.id_number, "--name", "別人"]
+        app, ["deletion", "verify", rid, "--stdin"], input=f"{target.id_number}\n別人\n"
     )
     assert wrong.exit_code == 1 and "4 attempt(s) left" in wrong.output
-    # asked for when not given, without echoing it
     right = runner.invoke(
-        app, ["deletion", "verify", rid], input=f"{target.id_number}\n{target.name}\n"
+        app, ["deletion", "verify", rid, "--stdin"], input=f"{target.id_number}\n{target.name}\n"
     )
     assert right.exit_code == 0, right.output
     assert "identity verified: 1 record(s)" in right.output
-    for output in (wrong.output, right.output):
+    for output in (argv.output, wrong.output, right.output):
         assert target.id_number not in output and target.name not in output
 
     listed = runner.invoke(app, ["deletion", "list", "--json"])
@@ -117,18 +126,12 @@ def test_holds_from_the_command_line(setup: tuple[Database, Vault, Screened]) ->
     assert hold is not None
     rid = re.search(r"request ([0-9a-f]{32})", runner.invoke(app, ["deletion", "request"]).output)
     assert rid is not None
-    runner.invoke(
+    verified = runner.invoke(
         app,
-        [
-            "deletion",
-            "verify",
-            rid.group(1),
-            "--id-number",
-            world.target.id_number,
-            "--name",
-            world.target.name,
-        ],
+        ["deletion", "verify", rid.group(1), "--stdin"],
+        input=f"{world.target.id_number}\n{world.target.name}\n",
     )
+    assert verified.exit_code == 0, verified.output
     processed = runner.invoke(app, ["deletion", "process", "--all"])
     assert processed.exit_code == 0, processed.output
     refused = json.loads(runner.invoke(app, ["deletion", "list", "--json"]).output)

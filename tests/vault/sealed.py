@@ -8,10 +8,14 @@ from datetime import UTC, date, datetime
 from sqlalchemy import insert, select
 
 from fairscreen.candidates.models import Candidate
+from fairscreen.kit.canonical import canonical_json
 from fairscreen.kit.ids import new_id
 from fairscreen.vault.core import Vault
 from fairscreen.vault.models import DataKey
 from tests.conftest import Database
+
+
+KIND = "cn_resident_id"
 
 
 @dataclass(frozen=True)
@@ -35,14 +39,16 @@ def make_candidates(db: Database, vault: Vault, count: int, *, start: int = 0) -
         name = f"測試者{i:05d}"
         id_number = f"99010119900101{i % 10000:04d}"
         name_ct = key.sealer.seal("candidates", "name_ct", cid, name.encode())
-        doc_ct = key.sealer.seal("candidates", "id_document_ct", cid, id_number.encode())
+        document = canonical_json({"kind": KIND, "number": id_number})
+        doc_ct = key.sealer.seal("candidates", "id_document_ct", cid, document)
         key_rows.append(key.row)
         cand_rows.append(
             {
                 "id": cid,
                 "external_ref": f"cand-{i:06d}",
                 "data_key_id": key.row["id"],
-                "id_number_index": vault.blind_index("cn-resident-id", id_number),
+                "id_number_index": vault.blind_index(KIND, id_number),
+                "blind_index_version": vault.index_version(),
                 "name_ct": name_ct,
                 "id_document_ct": doc_ct,
                 "created_at": now,
@@ -90,6 +96,7 @@ def assert_all_open(db: Database, vault: Vault, sealed: list[Sealed]) -> None:
         assert (name_ct, doc_ct) == (s.name_ct, s.id_document_ct)  # never rewritten
         sealer = vault.sealer(key_id, version, wrapped)
         assert sealer.open("candidates", "name_ct", cid, name_ct).decode() == s.name
-        assert sealer.open("candidates", "id_document_ct", cid, doc_ct).decode() == s.id_number
+        document = sealer.open("candidates", "id_document_ct", cid, doc_ct)
+        assert document == canonical_json({"kind": KIND, "number": s.id_number})
         assert sealer.subject_ref(cid) == s.subject
-        assert index == vault.blind_index("cn-resident-id", s.id_number)
+        assert index == vault.blind_index(KIND, s.id_number)

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String
+import orjson
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairscreen.kit.db import Base, UTCDateTime
+from fairscreen.vault.blind import BlindIndexed, register
 
 
 class Candidate(Base):
@@ -24,6 +27,9 @@ class Candidate(Base):
     id_number_index: Mapped[bytes | None] = mapped_column(
         LargeBinary(32), index=True, nullable=True
     )
+    # The index secret version ``id_number_index`` is under (``fairscreen keys rotate --index``
+    # moves it to the next one; see fairscreen.vault.blind).
+    blind_index_version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     name_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     id_document_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     birth_date_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
@@ -36,6 +42,23 @@ class Candidate(Base):
     # The candidate's ledger pseudonym (``Sealer.subject_ref``), kept so that erasure can list it
     # in ``destroyed_subjects`` without unwrapping the data key; nulled when the data is destroyed.
     subject_ref: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+def _id_number(opened: Mapping[str, bytes]) -> tuple[str, str] | None:
+    """The ID document's kind and number, from the sealed ``id_document_ct`` (canonical JSON)."""
+    document = orjson.loads(opened["id_document_ct"])
+    return str(document["kind"]), str(document["number"])
+
+
+register(
+    BlindIndexed(
+        Candidate,
+        version_column="blind_index_version",
+        data_key_column="data_key_id",
+        sealed=("id_document_ct",),
+        columns={"id_number_index": _id_number},
+    )
+)
 
 
 class CandidateDemographics(Base):

@@ -31,6 +31,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from fairscreen.kit.errors import FairscreenError
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -80,13 +82,33 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def make_engine(url: str, *, sqlite_synchronous: str = "FULL", echo: bool = False) -> Engine:
+class DatabaseError(FairscreenError):
+    """A database that is not there, or not at the schema this version needs."""
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (``None`` for another database or an in-memory one)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def make_engine(
+    url: str, *, sqlite_synchronous: str = "FULL", echo: bool = False, readonly: bool = False
+) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and transactions that
-    take the write lock when they begin (``BEGIN IMMEDIATE``), so writers queue instead of failing."""
+    take the write lock when they begin (``BEGIN IMMEDIATE``), so writers queue instead of failing.
+
+    A ``readonly`` engine cannot write at all (SQLite ``query_only``, PostgreSQL read-only
+    transactions), creates no directory, and its SQLite transactions take no write lock."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database and database != ":memory:":
+        if database and database != ":memory:" and not readonly:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
@@ -102,8 +124,12 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL", echo: bool = Fals
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA synchronous={synchronous}")
+            if readonly:
+                # The file says it is in WAL mode; setting it again would be a write.
+                cursor.execute("PRAGMA query_only=ON")
+            else:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
@@ -114,16 +140,27 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL", echo: bool = Fals
         def _sqlite_begin(conn: Any) -> None:
             # Take the write lock up front: a transaction that reads and then writes (the ledger
             # reading its tree size, then appending) must not see another writer in between.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A read-only engine never writes, so it takes no lock and blocks no writer.
+            conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
         pool_pre_ping=True,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
     )
+    if readonly:
+
+        @event.listens_for(engine, "connect")
+        def _pg_read_only(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SET default_transaction_read_only = on")
+            cursor.close()
+            dbapi_connection.commit()
+
+    return engine
 
 
 def _json_dumps(value: Any) -> str:
@@ -198,7 +235,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-def _alembic_config(engine: Engine) -> Any:
+def _alembic_config(engine: Engine | None) -> Any:
     from alembic.config import Config
 
     config = Config()
@@ -221,16 +258,58 @@ def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(_alembic_config(engine), revision)
 
 
+def head_revision() -> str:
+    """The newest migration this version of fairscreen ships."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at (``None`` for an empty one)."""
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
 def open_database(
-    url: str | None = None, *, migrate: bool = True
+    url: str | None = None, *, migrate: bool = True, readonly: bool = False
 ) -> tuple[Engine, sessionmaker[Session]]:
-    """The configured database, migrated to head unless ``migrate`` is false."""
+    """The configured database, migrated to head unless ``migrate`` is false.
+
+    ``readonly`` is for commands that only read: the database must already exist (a missing
+    SQLite file is an error, not a new empty database), must be at this version's schema (it
+    is never migrated), and the engine cannot write (see ``make_engine``). Nothing on disk is
+    created or changed."""
     from fairscreen.kit.settings import get_settings
 
     settings = get_settings()
-    engine = make_engine(
-        url or settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
-    )
-    if migrate:
-        upgrade(engine)
+    url = url or settings.resolved_database_url()
+    if not readonly:
+        engine = make_engine(url, sqlite_synchronous=settings.sqlite_synchronous)
+        if migrate:
+            upgrade(engine)
+        return engine, session_factory(engine)
+    path = sqlite_file(url)
+    if path is not None and not path.is_file():
+        raise DatabaseError(
+            f"{path}: no database there, so nothing to read (check FAIRSCREEN_DATA_DIR and "
+            "FAIRSCREEN_DATABASE_URL; `fairscreen screen` or `fairscreen demo` creates one)"
+        )
+    engine = make_engine(url, readonly=True)
+    try:
+        at, head = current_revision(engine), head_revision()
+    except BaseException:
+        engine.dispose()
+        raise
+    if at != head:
+        engine.dispose()
+        where = path if path is not None else make_url(url).render_as_string(hide_password=True)
+        raise DatabaseError(
+            f"{where}: the database is at schema revision {at or '(none)'}, this version of "
+            f"fairscreen reads {head}; back it up, then run `fairscreen db upgrade`"
+        )
     return engine, session_factory(engine)

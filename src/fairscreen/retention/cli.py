@@ -4,6 +4,7 @@ right to deletion: requests, identity verification, processing, legal holds)."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -62,8 +63,8 @@ def _day(value: str | None, option: str) -> date | None:
 
 
 @contextmanager
-def _vault() -> Iterator[LazyVault]:
-    vault = LazyVault()
+def _vault(sessions: sessionmaker[Session]) -> Iterator[LazyVault]:
+    vault = LazyVault(sessions)
     try:
         yield vault
     finally:
@@ -74,6 +75,11 @@ def _sessions() -> sessionmaker[Session]:
     return _run(lambda: open_database()[1])
 
 
+def _read_only() -> sessionmaker[Session]:
+    """The database for a command that only reads: it must exist and is never written."""
+    return _run(lambda: open_database(readonly=True)[1])
+
+
 # -- fairscreen retention ----------------------------------------------------------------------
 
 
@@ -81,7 +87,10 @@ def _sessions() -> sessionmaker[Session]:
 def sweep_command(
     today: Annotated[
         str | None,
-        typer.Option(help="destroy candidates whose retain_until is before this day (YYYY-MM-DD)"),
+        typer.Option(
+            help="destroy candidates whose retain_until is before this day (YYYY-MM-DD); "
+            "not later than today's date (UTC)"
+        ),
     ] = None,
     batch: Annotated[int, typer.Option(min=1, max=100_000, help="candidates per transaction")] = (
         20_000
@@ -95,18 +104,21 @@ def sweep_command(
     SQLite the write-ahead log is then checkpointed and truncated.
 
     Idempotent: a second run destroys and certifies nothing. Resumable: after a crash, run it
-    again. Candidates under an active legal hold are skipped."""
-    from fairscreen.retention.sweep import count_expired, sweep
+    again. Candidates under an active legal hold are skipped. --today may name a past day (a
+    sweep as of then destroys less), never a day that has not come: the certificate would call
+    an early destruction lawful."""
+    from fairscreen.retention.sweep import check_day, count_expired, sweep
 
     day = _day(today, "--today") or utcnow().date()
-    sessions = _sessions()
+    _run(lambda: check_day(day, "--today"))
     if dry_run:
-        n = count_expired(sessions, day)
+        n = count_expired(_read_only(), day)
         out.print(
             f"{n:,} candidate(s) with retain_until before {day.isoformat()} would be destroyed"
         )
         return
-    with _vault() as vault:
+    sessions = _sessions()
+    with _vault(sessions) as vault:
         result = _run(lambda: sweep(sessions, today=day, batch_size=batch, vault=vault))
     if not result.destroyed:
         out.print(f"nothing to destroy: no candidate with retain_until before {day.isoformat()}")
@@ -161,7 +173,7 @@ def certificates_command(
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines")] = False,
 ) -> None:
     """List destruction certificates: reason, rule, time, number of subjects."""
-    sessions = _sessions()
+    sessions = _read_only()
     with sessions() as session:
         rows = recent_certificates(session, limit)
     if as_json:
@@ -218,39 +230,74 @@ def request_command(
     out.print(f"deletion request {view.id} received, due by {view.due_by.isoformat()}")
 
 
+def _identity(from_stdin: bool) -> tuple[str, str]:
+    """The requester's ID number and name: from a prompt that does not echo, or with
+    ``--stdin`` from standard input (the ID number on the first line, the name on the second).
+    Never from the command line, where every user of the machine sees them (``ps``) and the
+    shell keeps them in its history."""
+    if from_stdin:
+        lines = sys.stdin.read().splitlines()
+        if len(lines) < 2 or not lines[0].strip() or not lines[1].strip():
+            raise InputError("standard input", "expected two lines: the ID number, then the name")
+        if any(line.strip() for line in lines[2:]):
+            raise InputError("standard input", "expected two lines only (ID number, name)")
+        return lines[0].strip(), lines[1].strip()
+    if not sys.stdin.isatty():
+        raise InputError(
+            "standard input",
+            "not a terminal, so there is nowhere to ask; pass --stdin and give the ID number "
+            "and the name on two lines",
+        )
+    return (
+        typer.prompt("ID number", hide_input=True).strip(),
+        typer.prompt("name", hide_input=True).strip(),
+    )
+
+
+def _refuse_secret_option(value: str | None, option: str) -> None:
+    if value is not None:
+        _fail(
+            f"{option}: not accepted on the command line, where every user of this machine can "
+            "read it (ps) and the shell keeps it in its history; run without it to be asked "
+            "(input hidden), or pass --stdin and give the ID number and the name on two lines",
+            2,
+        )
+
+
 @deletion_app.command("verify")
 def verify_command(
     request_id: Annotated[str, typer.Argument(help="the deletion request")],
-    id_number: Annotated[
-        str,
+    from_stdin: Annotated[
+        bool,
         typer.Option(
-            prompt="ID number",
-            hide_input=True,
-            help="the requester's ID number (asked for if not given; it is not stored)",
+            "--stdin",
+            help="read the ID number and the name from standard input, one per line "
+            "(default: ask for them, without echo)",
         ),
-    ],
-    name: Annotated[
-        str,
-        typer.Option(
-            prompt="name", hide_input=True, help="the requester's name (asked for if not given)"
-        ),
-    ],
+    ] = False,
     id_kind: Annotated[str, typer.Option(help="the kind of ID document")] = "cn_resident_id",
+    id_number: Annotated[str | None, typer.Option("--id-number", hidden=True)] = None,
+    name: Annotated[str | None, typer.Option("--name", hidden=True)] = None,
 ) -> None:
     """Verify the requester's identity by their ID number and name (never stored).
 
-    The ID number is looked up through the blind index and the name compared with the sealed
-    record. Exit 1 if they do not match a record."""
+    Both are asked for without echo, or read from standard input with --stdin (ID number on the
+    first line, name on the second); never taken from the command line. The ID number is
+    looked up through the blind index and the name compared with the sealed record. Exit 1 if
+    they do not match a record."""
+    _refuse_secret_option(id_number, "--id-number")
+    _refuse_secret_option(name, "--name")
+    given_number, given_name = _run(lambda: _identity(from_stdin))
     sessions = _sessions()
 
     def work() -> deletion.Verification:
-        with _vault() as vault, transaction(sessions) as session:
+        with _vault(sessions) as vault, transaction(sessions) as session:
             return deletion.verify(
                 session,
                 vault(),
                 request_id,
-                id_number=id_number,
-                name=name,
+                id_number=given_number,
+                name=given_name,
                 id_kind=id_kind,
                 now=utcnow(),
             )
@@ -282,7 +329,7 @@ def process_command(
         raise typer.BadParameter("give a request id or --all, not both", param_hint="REQUEST_ID")
     sessions = _sessions()
     pack = load_pack()
-    with _vault() as vault:
+    with _vault(sessions) as vault:
         if all_verified:
             views = _run(
                 lambda: deletion.process_verified(sessions, now=utcnow(), pack=pack, vault=vault)
@@ -311,7 +358,7 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines")] = False,
 ) -> None:
     """List deletion requests by deadline, marking those that are (or were resolved) late."""
-    sessions = _sessions()
+    sessions = _read_only()
     today = utcnow().date()
 
     def work() -> list[deletion.RequestView]:
@@ -365,7 +412,7 @@ def holds_command(
     active: Annotated[bool, typer.Option(help="only holds not yet lifted")] = False,
 ) -> None:
     """List legal holds."""
-    sessions = _sessions()
+    sessions = _read_only()
     with sessions() as session:
         holds = deletion.list_holds(session, active_only=active)
     for h in holds:

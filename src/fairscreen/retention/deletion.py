@@ -285,7 +285,8 @@ def _matching_candidates(
     session: Session, vault: Vault, id_kind: str, id_number: str, name: str
 ) -> list[str]:
     """Live candidates whose blind-indexed ID number and sealed name both match."""
-    index = vault.blind_index(id_kind, id_number)
+    # Under every index secret in use: during a rotation a row is under the old or the new one.
+    indexes = vault.lookup_indexes(id_kind, id_number)
     rows = session.execute(
         select(
             _CANDIDATES.c.id,
@@ -295,7 +296,7 @@ def _matching_candidates(
             _DATA_KEYS.c.wrapped,
         )
         .join(_DATA_KEYS, _DATA_KEYS.c.id == _CANDIDATES.c.data_key_id)
-        .where(_CANDIDATES.c.id_number_index == index, _CANDIDATES.c.erased_at.is_(None))
+        .where(_CANDIDATES.c.id_number_index.in_(indexes), _CANDIDATES.c.erased_at.is_(None))
         .order_by(_CANDIDATES.c.id)
     ).all()
     wanted = name_key(name)

@@ -72,7 +72,7 @@ def app_vault(request: Request) -> Vault:
     with _vault_lock:
         lazy = getattr(state, "retention_vault", None)
         if not isinstance(lazy, LazyVault):
-            lazy = state.retention_vault = LazyVault()
+            lazy = state.retention_vault = LazyVault(state.sessions)
     return lazy()
 
 

@@ -80,7 +80,7 @@ class RetentionScheduler:
         # Opened on first need only (rows without a stored pseudonym), closed by ``stop``.
         self._lazy: LazyVault | None = None
         if vault is None:
-            self._lazy = vault = LazyVault()
+            self._lazy = vault = LazyVault(sessions)
         self.vault: Callable[[], Vault] = vault
         self.clock = clock
         self.runs: list[Run] = []

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fairscreen.candidates.models import Candidate
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import table_of
+from fairscreen.kit.errors import InputError
 from fairscreen.policy.pack import PolicyPack, load_pack
 from fairscreen.retention.destroy import (
     BATCH,
@@ -78,6 +79,28 @@ class SweepResult:
     @property
     def rate(self) -> float:
         return self.destroyed / self.seconds if self.seconds > 0 else 0.0
+
+
+class FutureDayError(InputError):
+    """A sweep asked to act as of a day that has not come yet."""
+
+
+def check_day(today: date, where: str = "today", clock: Callable[[], datetime] = utcnow) -> None:
+    """Refuse a sweep day later than the clock's date (UTC).
+
+    A sweep destroys whoever's ``retain_until`` is before ``today`` and certifies on the ledger
+    that their retention had ended; a day in the future would destroy people early and the
+    ledger would count it as lawful. An earlier day is fine (it destroys less). Tests that need
+    another "now" freeze the clock in-process (``fairscreen.kit.clock.frozen``); nothing a
+    running fairscreen reads (no option, no environment variable) can move it."""
+    real = clock().date()
+    if today > real:
+        raise FutureDayError(
+            where,
+            f"{today.isoformat()} is later than today's date ({real.isoformat()}, UTC); a sweep "
+            "may not run ahead of the calendar (it would destroy people before their retention "
+            "ends and certify that as lawful)",
+        )
 
 
 def sweep_rule(pack: PolicyPack, today: date) -> str:
@@ -177,6 +200,7 @@ def sweep(
     if not 1 <= batch_size <= MAX_BATCH:
         raise ValueError(f"batch: between 1 and {MAX_BATCH}, got {batch_size}")
     today = today or clock().date()
+    check_day(today, clock=clock)
     pack = pack or load_pack()
     rule = sweep_rule(pack, today)
     result = SweepResult(today)

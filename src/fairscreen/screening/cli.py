@@ -5,34 +5,31 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.db import make_engine, session_factory, upgrade
 from fairscreen.kit.errors import FairscreenError
 from fairscreen.kit.settings import Settings, get_settings
-from fairscreen.ledger.checkpoints import load_signer
+from fairscreen.ledger.note import Signer
+from fairscreen.ledger.signing import load_signer
 from fairscreen.policy.pack import PolicyPack, default_pack_for, load_pack_file
 from fairscreen.rating.engine import load_ruleset_file
 from fairscreen.screening.summary import Tally
 from fairscreen.vault import Vault
-from fairscreen.vault.keys import LocalKeyFile
-from fairscreen.vault.providers import open_vault
+from fairscreen.vault.providers import CREATE, open_vault
 from fairscreen.world.load import WorldStore, load_world
+
+if TYPE_CHECKING:
+    from fairscreen.screening.run import RunSetup
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
-
-
-def _vault(key_file: Path | None = None) -> Vault:
-    """The configured vault (key file or HSM), or the demo's own key file."""
-    if key_file is not None:
-        return Vault(LocalKeyFile(key_file))
-    return open_vault(get_settings())
 
 
 def _progress(console: Console, *, disable: bool) -> Progress:
@@ -51,7 +48,6 @@ def _progress(console: Console, *, disable: bool) -> Progress:
 def _run(
     world: WorldStore,
     database_url: str,
-    vault: Vault,
     *,
     json_lines: bool,
     show_progress: bool,
@@ -60,15 +56,40 @@ def _run(
     pack: PolicyPack | None = None,
     rules_file: Path | None = None,
 ) -> tuple[Tally, float]:
-    from fairscreen.screening.run import prepare, screen_world  # heavy: the whole pipeline
+    from fairscreen.screening.run import prepare  # heavy: the whole pipeline
 
     # Policy first: a bad rule file stops the run before the database is touched.
     pack = pack or default_pack_for(world.header.jurisdiction)
     ruleset = load_ruleset_file(rules_file, pack) if rules_file is not None else None
     setup = prepare(world, pack=pack, ruleset=ruleset)
     engine = make_engine(database_url, sqlite_synchronous=get_settings().sqlite_synchronous)
-    upgrade(engine)
-    sessions = session_factory(engine)
+    try:
+        upgrade(engine)
+        sessions = session_factory(engine)
+        # The first screening into an empty database makes the keys (and records them); into a
+        # database that depends on keys, a missing or different key stops it here.
+        vault = open_vault(settings, sessions, mode=CREATE)
+        try:
+            signer = load_signer(settings, sessions=sessions, create=True)
+            return _screen(world, sessions, vault, signer, setup, json_lines, show_progress, batch)
+        finally:
+            vault.close()
+    finally:
+        engine.dispose()
+
+
+def _screen(
+    world: WorldStore,
+    sessions: sessionmaker[Session],
+    vault: Vault,
+    signer: Signer,
+    setup: RunSetup,
+    json_lines: bool,
+    show_progress: bool,
+    batch: int,
+) -> tuple[Tally, float]:
+    from fairscreen.screening.run import screen_world
+
     categories = {p.id: p.category for p in world.positions()}
     tally = Tally()
     total = world.candidate_count()
@@ -76,9 +97,7 @@ def _run(
     started = time.perf_counter()
     with _progress(err, disable=not show_progress) as progress:
         task = progress.add_task("screening", total=total, rate="")
-        results = screen_world(
-            world, sessions, vault, setup=setup, batch_size=batch, signer=load_signer(settings)
-        )
+        results = screen_world(world, sessions, vault, setup=setup, batch_size=batch, signer=signer)
         for done, result in enumerate(results, start=1):
             tally.add(result, categories.get(result["position"]))
             if json_lines:
@@ -89,7 +108,6 @@ def _run(
                     task, completed=done, rate=f"{done / elapsed:,.0f}/s" if elapsed else ""
                 )
     sys.stdout.flush()
-    engine.dispose()
     return tally, time.perf_counter() - started
 
 
@@ -125,21 +143,16 @@ def screen(
     try:
         policy = load_pack_file(pack) if pack is not None else None
         with load_world(world, pack=policy) as store:
-            vault = _vault()
-            try:
-                tally, seconds = _run(
-                    store,
-                    database or settings.resolved_database_url(),
-                    vault,
-                    json_lines=json_lines,
-                    show_progress=progress,
-                    batch=batch,
-                    settings=settings,
-                    pack=policy,
-                    rules_file=rules,
-                )
-            finally:
-                vault.close()
+            tally, seconds = _run(
+                store,
+                database or settings.resolved_database_url(),
+                json_lines=json_lines,
+                show_progress=progress,
+                batch=batch,
+                settings=settings,
+                pack=policy,
+                rules_file=rules,
+            )
     except FairscreenError as exc:
         err.print(f"[red]error[/red] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
@@ -180,11 +193,13 @@ def demo(
             tally, seconds = _run(
                 store,
                 database_url,
-                _vault(out_dir / "kek.json"),
                 json_lines=False,
                 show_progress=True,
                 batch=500,
-                settings=Settings(data_dir=out_dir.resolve(), database_url=database_url),
+                # The demo's own keys, next to its database, whatever the environment says.
+                settings=Settings(
+                    data_dir=out_dir.resolve(), database_url=database_url, key_provider="local"
+                ),
             )
     except FairscreenError as exc:
         err.print(f"[red]error[/red] {exc}", markup=True, highlight=False)

@@ -197,15 +197,17 @@ class Recorder:
             batch.add(DataKey, key.row)
             cid = new_id()
             seal = key.sealer.seal
+            index_version, id_number_index = self.vault.versioned_blind_index(
+                cand.id_document.kind, cand.id_document.number
+            )
             batch.add(
                 Candidate,
                 {
                     "id": cid,
                     "external_ref": cand.id,
                     "data_key_id": key.sealer.data_key_id,
-                    "id_number_index": self.vault.blind_index(
-                        cand.id_document.kind, cand.id_document.number
-                    ),
+                    "id_number_index": id_number_index,
+                    "blind_index_version": index_version,
                     "name_ct": seal("candidates", "name_ct", cid, cand.name.encode()),
                     "id_document_ct": seal(
                         "candidates",

@@ -27,17 +27,21 @@ def serve(
     import uvicorn
 
     from fairscreen.kit.db import open_database
-    from fairscreen.ledger.checkpoints import Publisher, load_signer
+    from fairscreen.ledger.checkpoints import Publisher
+    from fairscreen.ledger.signing import load_signer
     from fairscreen.web.app import create_app
 
-    _, sessions = open_database()
     publisher = None
-    if publish:
-        try:
-            publisher = Publisher(sessions, load_signer(), interval=publish_interval)
-        except FairscreenError as exc:
-            typer.echo(f"error {exc}", err=True)
-            raise typer.Exit(1) from None
+    try:
+        _, sessions = open_database()
+        if publish:
+            # A database that never signed a checkpoint may get its first signing key here; one
+            # whose checkpoints were signed must find that key, or the server does not start.
+            signer = load_signer(sessions=sessions, create=True)
+            publisher = Publisher(sessions, signer, interval=publish_interval)
+    except FairscreenError as exc:
+        typer.echo(f"error {exc}", err=True)
+        raise typer.Exit(1) from None
     uvicorn.run(
         create_app(sessions, publisher=publisher), host=host, port=port, log_level="warning"
     )
