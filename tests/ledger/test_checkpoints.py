@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
 
-from fairscreen.kit.settings import Settings
 from fairscreen.ledger import checkpoints, log
 from fairscreen.ledger.log import STATE, TILES, LedgerError
 from fairscreen.ledger.models import LedgerCheckpoint
 from fairscreen.ledger.note import Signer, open_checkpoint
 from tests.conftest import Database
-from tests.ledger.conftest import ORIGIN, plain_entries
+from tests.ledger.conftest import plain_entries
 
 
 def test_publish_signs_the_current_tree(db: Database, signer: Signer) -> None:

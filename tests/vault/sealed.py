@@ -14,7 +14,6 @@ from fairscreen.vault.core import Vault
 from fairscreen.vault.models import DataKey
 from tests.conftest import Database
 
-
 KIND = "cn_resident_id"
 
 
