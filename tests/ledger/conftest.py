@@ -23,6 +23,7 @@ from fairscreen.kit.settings import get_settings
 from fairscreen.ledger.entry import Event, EventType
 from fairscreen.ledger.note import Signer
 from fairscreen.organisations.models import Organisation
+from tests.vault.conftest import hsm, softhsm_conf  # noqa: F401  (SoftHSM2 tokens, for test_signing)
 
 ORIGIN = "test.fairscreen.invalid/ledger"
 T0 = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)

@@ -29,7 +29,7 @@ from fairscreen.vault.models import KeyBinding
 from fairscreen.vault.pkcs11 import SIGNING_LABEL
 from tests.conftest import Database
 from tests.ledger.conftest import ORIGIN, plain_entries
-from tests.vault.conftest import PIN, Hsm, hsm, softhsm_conf  # noqa: F401  (fixtures)
+from tests.vault.conftest import PIN, Hsm
 
 
 def _settings(data: Path, **extra: object) -> Settings:
