@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from fairscreen.kit.db_cli import db_app
 from fairscreen.ledger.cli import ledger_app, receipt_app, witness
 from fairscreen.retention.cli import deletion_app, retention_app
 from fairscreen.screening.cli import demo, screen
@@ -30,6 +31,7 @@ app.command()(witness)
 app.add_typer(keys_app, name="keys")
 app.add_typer(retention_app, name="retention")
 app.add_typer(deletion_app, name="deletion")
+app.add_typer(db_app, name="db")
 
 
 def main() -> None:
