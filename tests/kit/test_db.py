@@ -1,12 +1,29 @@
-"""The database layer: bulk inserts store exactly what SQLAlchemy's own inserts store."""
+"""The database layer: bulk inserts store exactly what SQLAlchemy's own inserts store; commands
+that only read open the database so that they cannot create, migrate or write it."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
-from sqlalchemy import insert, select, text
+import pytest
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import DBAPIError
+from typer.testing import CliRunner
 
-from fairscreen.kit.db import bulk_insert, table_of, transaction
+from fairscreen.cli import app
+from fairscreen.kit.db import (
+    DatabaseError,
+    bulk_insert,
+    current_revision,
+    head_revision,
+    make_engine,
+    open_database,
+    table_of,
+    transaction,
+    upgrade,
+)
+from fairscreen.kit.settings import get_settings
 from fairscreen.organisations.models import Organisation, Position
 from fairscreen.rating.models import Report
 from fairscreen.screening.models import CheckRequest
@@ -101,3 +118,56 @@ def test_bulk_insert_writes_what_sqlalchemy_writes(db: Database) -> None:
         assert r1.scope_fixed_at == r2.scope_fixed_at == request["scope_fixed_at"]
         assert r1.scope == r2.scope and r1.not_checked == r2.not_checked
         assert s.scalar(select(Report.ledger_index).where(Report.id == "b")) == 7
+
+
+# -- opening for commands that only read ---------------------------------------------------------
+
+
+def test_a_read_only_open_of_a_missing_database_creates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "not-yet" / "fairscreen.db"
+    with pytest.raises(DatabaseError, match=f"{path}: no database there"):
+        open_database(f"sqlite:///{path}", readonly=True)
+    assert not path.parent.exists()
+
+
+def test_a_read_only_engine_cannot_write(db: Database) -> None:
+    engine, sessions = open_database(db.url, readonly=True)
+    try:
+        with sessions() as session:
+            assert session.scalar(select(func.count()).select_from(Organisation)) == 0
+        with pytest.raises(DBAPIError), sessions() as session, session.begin():
+            session.execute(insert(Organisation).values(_org(1)))
+    finally:
+        engine.dispose()
+    with db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Organisation)) == 0
+
+
+def test_an_older_schema_is_not_migrated_by_a_reader_but_by_db_upgrade(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "old.db"
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    upgrade(engine, "0003_retention")  # a database made by the previous version
+    engine.dispose()
+    before = path.read_bytes()
+    with pytest.raises(DatabaseError) as caught:
+        open_database(url, readonly=True)
+    assert "0003_retention" in str(caught.value) and head_revision() in str(caught.value)
+    assert "fairscreen db upgrade" in str(caught.value)
+    assert path.read_bytes() == before
+
+    monkeypatch.setenv("FAIRSCREEN_DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        assert runner.invoke(app, ["db", "revision"]).exit_code == 1
+        upgraded = runner.invoke(app, ["db", "upgrade"])
+        assert upgraded.exit_code == 0 and head_revision() in upgraded.output
+        assert runner.invoke(app, ["db", "revision"]).exit_code == 0
+    finally:
+        get_settings.cache_clear()
+    engine, _ = open_database(url, readonly=True)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
