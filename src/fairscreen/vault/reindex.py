@@ -49,7 +49,7 @@ from fairscreen.vault.models import DataKey
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BATCH = 1000
+DEFAULT_BATCH = 500
 _KEEP_FAILURES = 20
 _DATA_KEYS = table_of(DataKey)
 
