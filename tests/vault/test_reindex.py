@@ -29,7 +29,7 @@ from fairscreen.vault.models import KeyBinding
 from fairscreen.vault.pkcs11 import INDEX_LABEL, Pkcs11Provider
 from fairscreen.vault.providers import CREATE, open_vault
 from tests.conftest import Database
-from tests.vault.conftest import PIN, KeySetup
+from tests.vault.conftest import PIN, Hsm, KeySetup
 from tests.vault.sealed import KIND, Sealed, assert_all_open, make_candidates
 
 
@@ -351,10 +351,9 @@ def test_keys_status_shows_the_secrets_and_their_indexes(
 
 
 def test_a_pkcs11_index_secret_rotation_never_exports_a_secret(
-    db: Database, keys: KeySetup
+    db: Database, hsm: Hsm, tmp_path: Path
 ) -> None:
-    if keys.hsm is None:
-        pytest.skip("about the token")
+    keys = KeySetup("pkcs11", tmp_path / "data", hsm)
     vault = _open(db, keys)
     make_candidates(db, vault, 3)
     reindex.rotate_index(db.sessions, vault)
@@ -363,3 +362,4 @@ def test_a_pkcs11_index_secret_rotation_never_exports_a_secret(
     assert isinstance(provider, Pkcs11Provider)
     secret = provider._indexes[2]
     assert not secret[Attribute.EXTRACTABLE] and secret[Attribute.SENSITIVE]
+    assert secret[Attribute.NEVER_EXTRACTABLE]  # made on the token, never imported

@@ -6,6 +6,7 @@ older version is brought to this version's schema here, on purpose, after a back
 from __future__ import annotations
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from fairscreen.kit.errors import FairscreenError
 
@@ -21,13 +22,20 @@ def revision_command() -> None:
     url = get_settings().resolved_database_url()
     path = sqlite_file(url)
     if path is not None and not path.is_file():
-        typer.echo(f"{path}: no database there", err=True)
+        typer.echo(f"error {path}: no database there", err=True)
         raise typer.Exit(1)
-    engine = make_engine(url, readonly=True)
     try:
-        at = current_revision(engine)
-    finally:
-        engine.dispose()
+        engine = make_engine(url, readonly=True)
+        try:
+            at = current_revision(engine)
+        finally:
+            engine.dispose()
+    except SQLAlchemyError as exc:
+        typer.echo(
+            f"error FAIRSCREEN_DATABASE_URL: cannot read the database ({exc.__class__.__name__})",
+            err=True,
+        )
+        raise typer.Exit(1) from None
     head = head_revision()
     typer.echo(f"database {at or '(empty)'}; this version {head}")
     if at != head:
@@ -47,5 +55,11 @@ def upgrade_command() -> None:
         engine.dispose()
     except FairscreenError as exc:
         typer.echo(f"error {exc}", err=True)
+        raise typer.Exit(1) from None
+    except SQLAlchemyError as exc:
+        typer.echo(
+            f"error FAIRSCREEN_DATABASE_URL: cannot upgrade the database ({exc.__class__.__name__})",
+            err=True,
+        )
         raise typer.Exit(1) from None
     typer.echo(f"database at {at} (this version: {head_revision()})")

@@ -109,8 +109,8 @@ def publish(
     session = target
     signer = signer or load_signer()
     head = log.lock_state(session)  # serialises with appenders and other publishers
-    check_key(session, signer.verifier, "refusing to sign")  # a different key would fork the log
-    record_key(session, signer)
+    if not check_key(session, signer.verifier, "refusing to sign"):  # another key would fork
+        record_key(session, signer)
     last = latest(session)
     if last is not None:
         if last.size > head.size:

@@ -94,32 +94,33 @@ def signing_dependents(session: Session, origin: str) -> SigningDependents:
     )
 
 
-def check_key(session: Session, verifier: Verifier, where: str) -> None:
+def check_key(session: Session, verifier: Verifier, where: str) -> bool:
     """Refuse ``verifier`` unless it is the key recorded for its origin, or, where none is
-    recorded yet, the key that signed the latest checkpoint."""
-    deps = signing_dependents(session, verifier.name)
-    if deps.binding is not None:
-        if deps.binding.fingerprint != verifier.text():
-            raise WrongSigningKeyError(
-                f"{where}: this signing key ({verifier.text()}) is not the one the database "
-                f"{deps.database} signs its checkpoints with ({deps.binding.fingerprint}); "
-                f"signing with it would fork the log. Put the original back from backup "
-                f"({RESTORE_DOC})"
-            )
-        return
+    recorded yet, the key that signed the latest checkpoint. True if it is already recorded."""
+    binding = session.get(KeyBinding, (bindings.SIGNING, verifier.name))
+    if binding is not None and binding.retired_at is None:
+        if binding.fingerprint == verifier.text():
+            return True
+        raise WrongSigningKeyError(
+            f"{where}: this signing key ({verifier.text()}) is not the one the database "
+            f"{bindings.database_name(session)} signs its checkpoints with "
+            f"({binding.fingerprint}); signing with it would fork the log. Put the original "
+            f"back from backup ({RESTORE_DOC})"
+        )
     note = session.scalar(
         select(LedgerCheckpoint.note).order_by(LedgerCheckpoint.size.desc()).limit(1)
     )
     if note is None:
-        return
+        return False
     try:
         open_checkpoint(note, verifier)
     except NoteError:
         raise WrongSigningKeyError(
             f"{where}: this signing key ({verifier.text()}) did not sign the checkpoints in "
-            f"{deps.database}; signing with it would fork the log. Put the original back from "
-            f"backup ({RESTORE_DOC})"
+            f"{bindings.database_name(session)}; signing with it would fork the log. Put the "
+            f"original back from backup ({RESTORE_DOC})"
         ) from None
+    return False
 
 
 def record_key(session: Session, signer: Signer) -> None:
@@ -262,8 +263,8 @@ def load_signer(
         signer = found
     if sessions is not None:
         with transaction(sessions) as session:
-            check_key(session, signer.verifier, _where(settings))
-            record_key(session, signer)
+            if not check_key(session, signer.verifier, _where(settings)):
+                record_key(session, signer)
     return signer
 
 

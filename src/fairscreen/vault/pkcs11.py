@@ -266,7 +266,7 @@ class Pkcs11Provider:
         or create the first one; and check that imported secrets match what the token holds."""
         session = self._session_or_fail()
         if not self._indexes:
-            if imported:
+            if imported and create:
                 for number, secret in sorted(imported.items()):
                     session.create_object(
                         {
