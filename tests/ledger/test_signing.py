@@ -103,7 +103,7 @@ def test_a_missing_key_is_never_remade_once_checkpoints_depend_on_it(
         load_signer(settings, sessions=db.sessions, create=True)
     message = str(caught.value)
     assert str(checkpoints.key_path(settings)) in message
-    assert "1 signed checkpoints over 100 ledger entries" in message
+    assert "1 signed checkpoint over 100 ledger entries" in message
     assert "Restore it from backup" in message and "docs/ledger.md" in message
     assert "--key" in message  # verifying still works with the public key alone
     assert not checkpoints.key_path(settings).exists()
@@ -273,5 +273,5 @@ def test_a_token_without_the_key_the_checkpoints_need_is_an_error(
     _signed_log(db, signer)
     with pytest.raises(MissingSigningKeyError) as caught:
         load_signer(_hsm_settings(tmp_path / "d", hsm), sessions=db.sessions, create=True)
-    assert hsm.token in str(caught.value) and "1 signed checkpoints" in str(caught.value)
+    assert hsm.token in str(caught.value) and "1 signed checkpoint over" in str(caught.value)
     assert _token_objects(hsm) == {}

@@ -74,7 +74,8 @@ class SigningDependents:
         needs = []
         if self.checkpoints:
             needs.append(
-                f"{self.checkpoints:,} signed checkpoints over {self.entries:,} ledger entries "
+                f"{bindings.counted(self.checkpoints, 'signed checkpoint')} over "
+                f"{bindings.counted(self.entries, 'ledger entry', 'ledger entries')} "
                 "(witnesses and receipt holders have its public key)"
             )
         if self.binding is not None and not self.checkpoints:

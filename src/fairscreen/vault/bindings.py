@@ -49,6 +49,11 @@ class KeyMismatchError(KeyProviderError):
     """A key is there, but it is not the one the database was made with."""
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """``1 data key``, ``3 data keys``; ``many`` for an irregular plural."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
 def index_name(version: int) -> str:
     return f"index-{version}"
 
@@ -83,11 +88,15 @@ class Dependents:
         needs = []
         versions = sorted({v for (p, v), n in self.data_keys.items() if p == provider and n})
         if versions:
-            needs.append(f"{self.data_keys_of(provider):,} data keys under {', '.join(versions)}")
+            needs.append(
+                f"{counted(self.data_keys_of(provider), 'data key')} under {', '.join(versions)}"
+            )
         indexed = sum(self.indexed.values()) if index else 0
         if indexed:
             secrets = ", ".join(str(v) for v in sorted(self.indexed))
-            needs.append(f"{indexed:,} blind indexes under index secret {secrets}")
+            needs.append(
+                f"{counted(indexed, 'blind index', 'blind indexes')} under index secret {secrets}"
+            )
         recorded = [b.name for b in self.live(KEK) if b.holder == provider]
         if index:
             recorded += [b.name for b in self.live(INDEX)]
