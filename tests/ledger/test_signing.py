@@ -20,7 +20,6 @@ from fairscreen.ledger.models import LedgerCheckpoint
 from fairscreen.ledger.note import Signer, open_checkpoint
 from fairscreen.ledger.signing import (
     MissingSigningKeyError,
-    TokenSigningKey,
     WrongSigningKeyError,
     load_signer,
     load_verifier,
@@ -179,9 +178,7 @@ def signers() -> Iterator[list[Signer]]:
     made: list[Signer] = []
     yield made
     for signer in reversed(made):
-        key = signer._key
-        assert isinstance(key, TokenSigningKey)
-        key.provider.close()
+        signer.close()
 
 
 def _token_objects(token: Hsm) -> dict[ObjectClass, dict[Attribute, object]]:

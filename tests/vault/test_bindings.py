@@ -189,3 +189,43 @@ def test_a_key_file_restored_from_before_a_rotation_is_missing_a_version(
     shutil.copy2(old, key_file_path(settings))  # the wrong (too old) backup
     with pytest.raises(bindings.MissingKeyError, match="KEK version local-2 is missing"):
         open_vault(settings, db.sessions, mode=READ)
+
+
+def test_keys_init_makes_the_keys_of_an_empty_database_once(
+    db: Database, keys: KeySetup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from fairscreen.cli import app
+    from fairscreen.kit.settings import get_settings
+
+    for name in [k for k in os.environ if k.startswith("FAIRSCREEN_")]:
+        monkeypatch.delenv(name)
+    for name, value in {**keys.env(), "FAIRSCREEN_DATABASE_URL": db.url}.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        made = runner.invoke(app, ["keys", "init"])
+        assert made.exit_code == 0, made.output
+        assert "index secret 1" in made.output and "ledger signing key" in made.output
+        recorded = _recorded(db)
+        assert {kind for kind, _ in recorded} == {"kek", "index", "signing"}
+        again = runner.invoke(app, ["keys", "init"])  # checks, replaces nothing
+        assert again.exit_code == 0 and "checked" in again.output
+        assert _recorded(db) == recorded
+        if keys.hsm is None:
+            assert sorted(p.name for p in keys.data_dir.iterdir() if p.suffix != ".lock") == [
+                "kek.json",
+                "ledger-signing.key",
+            ]
+            vault = open_vault(keys.settings(), db.sessions)
+            make_candidates(db, vault, 1)
+            key_file_path(keys.settings()).unlink()
+            refused = runner.invoke(app, ["keys", "init"])
+            assert refused.exit_code == 1 and "the key file is missing" in refused.output
+            assert not key_file_path(keys.settings()).exists()
+        else:
+            assert sorted(p.name for p in keys.data_dir.iterdir()) == []  # all on the token
+    finally:
+        get_settings.cache_clear()

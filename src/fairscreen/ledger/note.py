@@ -148,6 +148,12 @@ class Signer:
     def __repr__(self) -> str:  # never show the key
         return f"Signer({self.name!r}, alg={self.alg:#04x}, id={self.verifier.id:08x})"
 
+    def close(self) -> None:
+        """Release what holds the key (a token session); nothing for a key in memory."""
+        close = getattr(self._key, "close", None)
+        if callable(close):
+            close()
+
     @classmethod
     def generate(cls, name: str, alg: int = ALG_ED25519) -> Signer:
         return cls(name, Ed25519PrivateKey.generate(), alg)

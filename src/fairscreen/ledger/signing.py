@@ -194,6 +194,9 @@ class TokenSigningKey:
     def public_key(self) -> Ed25519PublicKey:
         return self._public
 
+    def close(self) -> None:
+        self.provider.close()
+
 
 def _token(settings: Settings) -> Pkcs11Provider:
     from fairscreen.vault.keys import KeyProviderError

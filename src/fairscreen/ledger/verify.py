@@ -367,7 +367,7 @@ def _worker_init(url: str, inherited: Engine | None, check_records: bool) -> Non
     global _worker_read, _worker_tables
     if inherited is not None:
         inherited.dispose(close=False)  # the parent's pooled connections stay the parent's
-    _worker_read = _Reader(session_factory(make_engine(url)))
+    _worker_read = _Reader(session_factory(make_engine(url, readonly=True)))  # reads only
     _worker_tables = _committed_tables() if check_records else None
 
 

@@ -99,19 +99,23 @@ def init() -> None:
         except FairscreenError as exc:
             raise _fail(str(exc)) from None
         provider = vault.provider
-        made = settings.key_provider == "local" and not had_key_file
+
+        def state(existed: bool) -> str:
+            if settings.key_provider != "local":
+                return "ready on the token:"
+            return "checked" if existed else "created"
+
         out.print(
-            f"{'created' if made else 'checked'} {provider.describe()}: KEK "
-            f"{provider.current_version()}, index secret {provider.current_index_version()}",
+            f"{state(had_key_file)} {provider.describe()}: KEK {provider.current_version()}, "
+            f"index secret {provider.current_index_version()}",
             highlight=False,
         )
-        made = settings.key_provider == "local" and not had_signing_key
+        where = "" if signer.holder == "pkcs11" else f" {key_path(settings)}"
         out.print(
-            f"{'created' if made else 'checked'} the ledger signing key "
-            f"({'token' if signer.holder == 'pkcs11' else key_path(settings)}): "
-            f"{signer.verifier.text()}",
+            f"{state(had_signing_key)} the ledger signing key{where}: {signer.verifier.text()}",
             highlight=False,
         )
+        signer.close()
 
 
 @app.command()
