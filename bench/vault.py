@@ -204,20 +204,27 @@ def make_indexed_candidates(vault: Any, count: int, workdir: Path, name: str) ->
         for i in range(start, min(count, start + 10_000)):
             made = vault.new_data_key(now)
             cid = new_id()
+            seal = made.sealer.seal
             number = f"99010119900101{i:06d}"[-18:]
+            ref = f"C{i}"
             document = canonical_json({"kind": "cn_resident_id", "number": number})
-            version, index = vault.versioned_blind_index("cn_resident_id", number)
+            version = vault.index_version()
             keys.append(made.row)
             people.append(
                 {
                     "id": cid,
-                    "external_ref": f"C{i}",
                     "data_key_id": made.row["id"],
-                    "id_number_index": index,
-                    "blind_index_version": version,
-                    "id_document_ct": made.sealer.seal(
-                        "candidates", "id_document_ct", cid, document
+                    "external_ref_index": vault.blind_index(
+                        "client_ref", ref, canonical=False, version=version
                     ),
+                    "external_ref_ct": seal("candidates", "external_ref_ct", cid, ref.encode()),
+                    "id_number_index": vault.blind_index("cn_resident_id", number, version=version),
+                    "blind_index_version": version,
+                    "name_ct": seal("candidates", "name_ct", cid, "測試者".encode()),
+                    "id_document_ct": seal("candidates", "id_document_ct", cid, document),
+                    "birth_date_ct": seal("candidates", "birth_date_ct", cid, b"1990-01-01"),
+                    "claims_ct": seal("candidates", "claims_ct", cid, b"{}"),
+                    "subject_ref": made.sealer.subject_ref(cid),
                     "created_at": now,
                     "retain_until": now.date(),
                 }
@@ -248,13 +255,20 @@ def reindex_rates(vault: Any, count: int, batch: int, workdir: Path) -> dict[str
     rewrite = (
         update(candidates)
         .where(candidates.c.id == bindparam("r_id"))
-        .values(id_number_index=bindparam("r_index"), blind_index_version=bindparam("r_version"))
+        .values(
+            id_number_index=bindparam("r_index"),
+            external_ref_index=bindparam("r_ref"),
+            blind_index_version=bindparam("r_version"),
+        )
     )
     while True:
         with sessions() as session:
             rows = session.execute(
                 select(
-                    candidates.c.id, candidates.c.id_number_index, candidates.c.blind_index_version
+                    candidates.c.id,
+                    candidates.c.id_number_index,
+                    candidates.c.external_ref_index,
+                    candidates.c.blind_index_version,
                 )
                 .where(candidates.c.id > after)
                 .order_by(candidates.c.id)
@@ -267,7 +281,12 @@ def reindex_rates(vault: Any, count: int, batch: int, workdir: Path) -> dict[str
             session.execute(
                 rewrite,
                 [
-                    {"r_id": r.id, "r_index": r.id_number_index, "r_version": r.blind_index_version}
+                    {
+                        "r_id": r.id,
+                        "r_index": r.id_number_index,
+                        "r_ref": r.external_ref_index,
+                        "r_version": r.blind_index_version,
+                    }
                     for r in rows
                 ],
             )
@@ -279,6 +298,7 @@ def reindex_rates(vault: Any, count: int, batch: int, workdir: Path) -> dict[str
             select(
                 candidates.c.id,
                 candidates.c.id_document_ct,
+                candidates.c.external_ref_ct,
                 DataKey.id,
                 DataKey.kek_version,
                 DataKey.wrapped,
@@ -289,10 +309,12 @@ def reindex_rates(vault: Any, count: int, batch: int, workdir: Path) -> dict[str
     import orjson
 
     started = time.perf_counter()
-    for cid, document, key_id, version, wrapped in sample:
+    for cid, document, ref, key_id, version, wrapped in sample:
         sealer = vault.sealer(key_id, version, wrapped)
         doc = orjson.loads(sealer.open("candidates", "id_document_ct", cid, document))
         vault.blind_index(doc["kind"], doc["number"], version=1)
+        client_ref = sealer.open("candidates", "external_ref_ct", cid, ref).decode()
+        vault.blind_index("client_ref", client_ref, canonical=False, version=1)
     crypto = len(sample) / (time.perf_counter() - started)
 
     started = time.perf_counter()

@@ -47,7 +47,7 @@ def test_every_command_has_help() -> None:
 
 def test_key_checkpoint_status_verify(cli_db: Database, settings_env: Path) -> None:
     missing = runner.invoke(app, ["ledger", "key"])
-    assert missing.exit_code == 1 and "ledger key --init" in missing.output
+    assert missing.exit_code == 4 and "ledger key --init" in missing.output
     assert not settings_env.exists()  # showing the key never makes one
     key = runner.invoke(app, ["ledger", "key", "--init"])
     assert key.exit_code == 0 and key.output.startswith(ORIGIN + "+")
@@ -83,7 +83,7 @@ def test_export_is_what_the_server_serves(cli_db: Database, tmp_path: Path) -> N
         log.append(session, plain_entries(70_000))
     assert runner.invoke(app, ["ledger", "checkpoint"]).exit_code == 0
     out = tmp_path / "static"
-    result = runner.invoke(app, ["ledger", "export", str(out)])
+    result = runner.invoke(app, ["ledger", "export", "--out", str(out)])
     assert result.exit_code == 0, result.output
     client = AsgiClient(create_app(cli_db.sessions))
     files = sorted(p for p in out.rglob("*") if p.is_file())

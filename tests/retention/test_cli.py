@@ -61,7 +61,7 @@ def test_every_command_has_help() -> None:
 
 def test_sweep_from_the_command_line(setup: tuple[Database, Vault, Screened]) -> None:
     db, vault, world = setup
-    expire(db, "C1")
+    expire(db, vault, *world.refs("C1"))
     dry = runner.invoke(app, ["retention", "sweep", "--today", "2026-11-29", "--dry-run"])
     assert dry.exit_code == 0 and "1 candidate(s)" in dry.output
     assert opens(db, vault, world.target.candidate_id) == "all"
@@ -99,9 +99,9 @@ def test_a_deletion_request_from_the_command_line(
     assert argv.exit_code == 2 and "--id-number" in argv.output and "(ps)" in argv.output
     assert "--stdin" in argv.output
     no_tty = runner.invoke(app, ["deletion", "verify", rid], input="x\ny\n")
-    assert no_tty.exit_code == 2 and "--stdin" in no_tty.output  # nowhere to prompt
+    assert no_tty.exit_code == 1 and "--stdin" in no_tty.output  # nowhere to prompt
     short = runner.invoke(app, ["deletion", "verify", rid, "--stdin"], input="only-one\n")
-    assert short.exit_code == 2 and "two lines" in short.output
+    assert short.exit_code == 1 and "two lines" in short.output
     wrong = runner.invoke(
         app, ["deletion", "verify", rid, "--stdin"], input=f"{target.id_number}\n別人\n"
     )
@@ -156,7 +156,7 @@ def test_holds_from_the_command_line(setup: tuple[Database, Vault, Screened]) ->
     missing = runner.invoke(app, ["deletion", "release", hold.group(1)])
     assert missing.exit_code == 1 and "already lifted" in missing.output
     empty = runner.invoke(app, ["deletion", "hold", world.target.ref, "--reason", " "])
-    assert empty.exit_code == 2 and "reason" in empty.output
+    assert empty.exit_code == 1 and "reason" in empty.output  # invalid input (README)
 
 
 # -- the clock ---------------------------------------------------------------------------------
@@ -180,10 +180,11 @@ def test_a_sweep_ahead_of_the_real_date_is_refused(
     """The real refusal, in a real process: nothing there can move the clock."""
     db, vault, world = setup
     tomorrow = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
-    expire(db, "C1", on=datetime.now(UTC).date())  # retention ends today: not expired yet
+    # retention ends today: not expired yet
+    expire(db, vault, *world.refs("C1"), on=datetime.now(UTC).date())
     for args in (["retention", "sweep", "--today", tomorrow], [*SWEEP_DRY, tomorrow]):
         refused = _fairscreen(*args)
-        assert refused.returncode == 2, refused.stderr
+        assert refused.returncode == 1, refused.stderr  # invalid input (README, "Exit status")
         assert "--today" in refused.stderr and tomorrow in refused.stderr
         assert "later than today's date" in refused.stderr and "Traceback" not in refused.stderr
     assert opens(db, vault, world.target.candidate_id) == "all"  # nobody destroyed early
@@ -200,7 +201,7 @@ def test_tests_move_the_clock_in_their_own_process_only(
     or an environment variable a deployment could set."""
     db, vault, world = setup
     later = datetime.now(UTC) + timedelta(days=400)
-    expire(db, "C1", on=later.date() - timedelta(days=1))
+    expire(db, vault, *world.refs("C1"), on=later.date() - timedelta(days=1))
     with clock.frozen(later):
         swept = runner.invoke(app, ["retention", "sweep", "--today", later.date().isoformat()])
     assert swept.exit_code == 0, swept.output

@@ -26,6 +26,7 @@ class Sealed:
     name_ct: bytes
     id_document_ct: bytes
     subject: str
+    ref: str = ""  # the client's reference (blind-indexed too)
 
 
 def make_candidates(db: Database, vault: Vault, count: int, *, start: int = 0) -> list[Sealed]:
@@ -36,27 +37,43 @@ def make_candidates(db: Database, vault: Vault, count: int, *, start: int = 0) -
         key = vault.new_data_key(now)
         cid = new_id()
         name = f"測試者{i:05d}"
+        ref = f"cand-{i:06d}"
+        version = vault.index_version()
         id_number = f"99010119900101{i % 10000:04d}"
         name_ct = key.sealer.seal("candidates", "name_ct", cid, name.encode())
         document = canonical_json({"kind": KIND, "number": id_number})
         doc_ct = key.sealer.seal("candidates", "id_document_ct", cid, document)
         key_rows.append(key.row)
+        seal = key.sealer.seal
         cand_rows.append(
             {
                 "id": cid,
-                "external_ref": f"cand-{i:06d}",
                 "data_key_id": key.row["id"],
-                "id_number_index": vault.blind_index(KIND, id_number),
-                "blind_index_version": vault.index_version(),
+                "external_ref_index": vault.blind_index(
+                    "client_ref", ref, canonical=False, version=version
+                ),
+                "external_ref_ct": seal("candidates", "external_ref_ct", cid, ref.encode()),
+                "id_number_index": vault.blind_index(KIND, id_number, version=version),
+                "blind_index_version": version,
                 "name_ct": name_ct,
                 "id_document_ct": doc_ct,
+                "birth_date_ct": seal("candidates", "birth_date_ct", cid, b"1990-01-01"),
+                "claims_ct": seal("candidates", "claims_ct", cid, b"{}"),
+                "subject_ref": key.sealer.subject_ref(cid),
                 "created_at": now,
                 "retain_until": date(2027, 12, 31),
             }
         )
         made.append(
             Sealed(
-                cid, key.row["id"], name, id_number, name_ct, doc_ct, key.sealer.subject_ref(cid)
+                cid,
+                key.row["id"],
+                name,
+                id_number,
+                name_ct,
+                doc_ct,
+                key.sealer.subject_ref(cid),
+                ref,
             )
         )
     with db.sessions() as session, session.begin():

@@ -15,11 +15,11 @@ from pathlib import Path
 import pkcs11
 import pytest
 from pkcs11 import Attribute, KeyType, ObjectClass
-from sqlalchemy import LargeBinary, select, text, update
+from sqlalchemy import select, text, update
 
 import fairscreen.models  # noqa: F401  (every table and blind-index registration)
 from fairscreen.candidates.models import Candidate
-from fairscreen.kit.db import Base
+from fairscreen.kit.db import Base, BlindIndex
 from fairscreen.retention.deletion import _matching_candidates
 from fairscreen.vault import reindex
 from fairscreen.vault.blind import VERSION_COLUMN, registered
@@ -121,14 +121,17 @@ def _open(db: Database, keys: KeySetup) -> Vault:
 
 def test_every_blind_index_column_is_registered_for_rebuilding() -> None:
     specs = {spec.name: spec for spec in registered()}
+    marked = 0
     for table in Base.metadata.tables.values():
         for column in table.c:
-            if column.name.endswith("_index") and isinstance(column.type, LargeBinary):
+            if isinstance(column.type, BlindIndex):
+                marked += 1
                 assert table.name in specs, f"{table.name}.{column.name} is not registered"
-                assert column.name in specs[table.name].columns
+                assert column.name in specs[table.name].columns, f"{table.name}.{column.name}"
         if VERSION_COLUMN in table.c:
             assert table.name in specs
-    assert specs["candidates"].columns.keys() == {"id_number_index"}
+    assert marked == 2
+    assert specs["candidates"].columns.keys() == {"external_ref_index", "id_number_index"}
 
 
 def test_a_blind_indexed_table_nobody_registered_stops_the_rotation(

@@ -4,50 +4,54 @@ from collections.abc import Mapping
 from datetime import date, datetime
 
 import orjson
-from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, text
+from sqlalchemy import Date, ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fairscreen.kit.db import Base, UTCDateTime
-from fairscreen.vault.blind import BlindIndexed, register
+from fairscreen.kit.db import Base, BlindIndex, Sealed, UTCDateTime
+from fairscreen.vault.blind import BlindIndexed, IndexedValue, register
+
+CLIENT_REF = "client_ref"  # the blind index's kind for a client's reference
 
 
 class Candidate(Base):
-    """A candidate. Name, ID number, birth date and claims are AES-GCM ciphertexts under the
-    candidate's data key; the ID number can be found only through its keyed blind index."""
+    """A candidate. Every value that says who they are is sealed under the candidate's data key:
+    the client's reference for them, name, ID document, birth date and claims. The client's
+    reference and the ID number can be looked up only through their keyed blind indexes.
+
+    Erasure deletes the row (``fairscreen.retention.destroy``)."""
 
     __tablename__ = "candidates"
-    # The retention sweep's query: live candidates whose retention has ended.
-    __table_args__ = (Index("ix_candidates_erased_at", "erased_at", "retain_until"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    external_ref: Mapped[str] = mapped_column(String(64), unique=True)
-    data_key_id: Mapped[str | None] = mapped_column(
-        ForeignKey("data_keys.id", ondelete="SET NULL"), index=True, nullable=True
-    )
-    id_number_index: Mapped[bytes | None] = mapped_column(
-        LargeBinary(32), index=True, nullable=True
-    )
-    # The index secret version ``id_number_index`` is under (``fairscreen keys rotate --index``
-    # moves it to the next one; see fairscreen.vault.blind).
+    data_key_id: Mapped[str] = mapped_column(ForeignKey("data_keys.id"), index=True)
+    external_ref_index: Mapped[bytes] = mapped_column(BlindIndex(32), unique=True)
+    external_ref_ct: Mapped[bytes] = mapped_column(Sealed)
+    id_number_index: Mapped[bytes] = mapped_column(BlindIndex(32), index=True)
+    name_ct: Mapped[bytes] = mapped_column(Sealed)
+    id_document_ct: Mapped[bytes] = mapped_column(Sealed)
+    birth_date_ct: Mapped[bytes] = mapped_column(Sealed)
+    claims_ct: Mapped[bytes] = mapped_column(Sealed)
+    # The index secret both blind indexes of the row are under (``fairscreen keys rotate
+    # --index`` moves a row to the next one in one statement; see fairscreen.vault.blind).
     blind_index_version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
-    name_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    id_document_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    birth_date_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    claims_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The day after which the candidate's data is destroyed (step 6): the latest retention of any
     # of the candidate's check requests under its consent and the policy pack.
     retain_until: Mapped[date] = mapped_column(Date, index=True)
-    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # The candidate's ledger pseudonym (``Sealer.subject_ref``), kept so that erasure can list it
-    # in ``destroyed_subjects`` without unwrapping the data key; nulled when the data is destroyed.
-    subject_ref: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # in ``destroyed_subjects`` without unwrapping the data key.
+    subject_ref: Mapped[str] = mapped_column(String(32))
 
 
-def _id_number(opened: Mapping[str, bytes]) -> tuple[str, str] | None:
+def _client_ref(opened: Mapping[str, bytes]) -> IndexedValue:
+    """The client's reference, from the sealed ``external_ref_ct``, indexed exactly as given."""
+    return IndexedValue(CLIENT_REF, opened["external_ref_ct"].decode(), canonical=False)
+
+
+def _id_number(opened: Mapping[str, bytes]) -> IndexedValue:
     """The ID document's kind and number, from the sealed ``id_document_ct`` (canonical JSON)."""
     document = orjson.loads(opened["id_document_ct"])
-    return str(document["kind"]), str(document["number"])
+    return IndexedValue(str(document["kind"]), str(document["number"]))
 
 
 register(
@@ -55,8 +59,8 @@ register(
         Candidate,
         version_column="blind_index_version",
         data_key_column="data_key_id",
-        sealed=("id_document_ct",),
-        columns={"id_number_index": _id_number},
+        sealed=("external_ref_ct", "id_document_ct"),
+        columns={"external_ref_index": _client_ref, "id_number_index": _id_number},
     )
 )
 
@@ -72,4 +76,4 @@ class CandidateDemographics(Base):
     candidate_id: Mapped[str] = mapped_column(
         ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True
     )
-    demographics_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    demographics_ct: Mapped[bytes] = mapped_column(Sealed)

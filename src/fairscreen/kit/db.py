@@ -17,6 +17,7 @@ from typing import Any, ClassVar, cast
 
 import orjson
 from sqlalchemy import (
+    BigInteger,
     DateTime,
     Dialect,
     Engine,
@@ -28,10 +29,11 @@ from sqlalchemy import (
     insert,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.types import LargeBinary, TypeDecorator
 
-from fairscreen.kit.errors import FairscreenError
+from fairscreen.kit.errors import ConfigError, ExitCode, FairscreenError
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -42,15 +44,29 @@ NAMING = {
 }
 
 
+class SchemaError(FairscreenError):
+    """A database whose schema or contents the packaged migrations cannot bring to head."""
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
 class Committed:
-    """A table whose rows the ledger commits to: ``__committed__`` names the columns covered and
-    every row keeps its own ``commitment_salt`` (see ``fairscreen.kit.commitment``)."""
+    """A table whose rows the ledger commits to.
+
+    ``__committed__`` names the columns the commitment covers and ``__events__`` the ledger event
+    types that may commit to a row of the table. Every row keeps its own ``commitment_salt`` (see
+    ``fairscreen.kit.commitment``) and the index of the entry that commits to it
+    (``ledger_index``): ``fairscreen.ledger.record`` fills both, and the ledger's verifier checks
+    each row against the entry at its index, so neither column can be changed unseen. Rows are
+    never updated in their committed columns: a change is a new row with its own entry."""
 
     __committed__: ClassVar[tuple[str, ...]] = ()
+    __events__: ClassVar[tuple[str, ...]] = ()
+
+    commitment_salt: Mapped[bytes] = mapped_column(LargeBinary(16))
+    ledger_index: Mapped[int] = mapped_column(BigInteger, unique=True)
 
     def committed_fields(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__committed__}
@@ -59,6 +75,24 @@ class Committed:
     def committed_fields_of(cls, row: Mapping[str, Any]) -> dict[str, Any]:
         """The same fields from a row given as a mapping (bulk inserts build rows as dicts)."""
         return {name: row[name] for name in cls.__committed__}
+
+
+class Sealed(TypeDecorator[bytes]):
+    """A ciphertext under a candidate's data key (``fairscreen.vault.Sealer``). Stored as plain
+    bytes; the type marks the column, so that whatever must treat personal data specially (the
+    planner statistics on PostgreSQL, the erasure scans) finds every such column."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+
+class BlindIndex(TypeDecorator[bytes]):
+    """A keyed index of a personal value (``fairscreen.vault.Vault.blind_index``): equal values
+    give equal bytes, and nobody without the index secret can test a guess. Rebuilt when the
+    secret rotates."""
+
+    impl = LargeBinary
+    cache_ok = True
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -82,13 +116,32 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+URL_HELP = (
+    "set FAIRSCREEN_DATABASE_URL (or --database) to sqlite:///PATH or "
+    "postgresql+psycopg://USER@HOST:PORT/DATABASE, or unset it for the SQLite file in "
+    "FAIRSCREEN_DATA_DIR"
+)
+
+
+def _shown(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(url)
+
+
 class DatabaseError(FairscreenError):
     """A database that is not there, or not at the schema this version needs."""
+
+    exit_code: ClassVar[ExitCode] = ExitCode.CONFIG
 
 
 def sqlite_file(url: str) -> Path | None:
     """The file of a SQLite URL (``None`` for another database or an in-memory one)."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
     if parsed.get_backend_name() != "sqlite":
         return None
     database = parsed.database
@@ -104,12 +157,32 @@ def make_engine(
     take the write lock when they begin (``BEGIN IMMEDIATE``), so writers queue instead of failing.
 
     A ``readonly`` engine cannot write at all (SQLite ``query_only``, PostgreSQL read-only
-    transactions), creates no directory, and its SQLite transactions take no write lock."""
+    transactions), creates no folder, and its SQLite transactions take no write lock.
+
+    A URL that does not parse, names no installed driver, or is a SQLite file whose folder cannot
+    be created is a ``ConfigError`` naming the setting."""
+    try:
+        return _make_engine(
+            url, sqlite_synchronous=sqlite_synchronous, echo=echo, readonly=readonly
+        )
+    except (ArgumentError, ImportError) as exc:
+        raise ConfigError(f"database URL {_shown(url)}: {exc} ({URL_HELP})") from None
+
+
+def _make_engine(url: str, *, sqlite_synchronous: str, echo: bool, readonly: bool) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not readonly:
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(
+                    f"database {_shown(url)}: cannot create its folder {folder}: "
+                    f"{exc.strerror} (set FAIRSCREEN_DATA_DIR, or FAIRSCREEN_DATABASE_URL, to a "
+                    "place you can write)"
+                ) from None
         engine = create_engine(
             url,
             echo=echo,
@@ -119,7 +192,9 @@ def make_engine(
         )
         synchronous = sqlite_synchronous.upper()
         if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
-            raise ValueError(f"FAIRSCREEN_SQLITE_SYNCHRONOUS: unknown value {sqlite_synchronous!r}")
+            raise ConfigError(
+                f"FAIRSCREEN_SQLITE_SYNCHRONOUS={sqlite_synchronous!r}: expected OFF, NORMAL, FULL or EXTRA"
+            )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -245,10 +320,25 @@ def _alembic_config(engine: Engine | None) -> Any:
     return config
 
 
+def check_reachable(engine: Engine) -> None:
+    """Connect once; a database that does not answer is a ``ConfigError`` naming the setting."""
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as exc:
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        raise ConfigError(
+            f"database {engine.url.render_as_string(hide_password=True)}: cannot connect: "
+            f"{detail} (check that the server is running, or {URL_HELP})"
+        ) from None
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision`` with the packaged Alembic migrations."""
+    """Bring the database to ``revision`` with the packaged Alembic migrations (after checking
+    that it answers at all)."""
     from alembic import command
 
+    check_reachable(engine)
     command.upgrade(_alembic_config(engine), revision)
 
 
@@ -292,6 +382,8 @@ def open_database(
         engine = make_engine(url, sqlite_synchronous=settings.sqlite_synchronous)
         if migrate:
             upgrade(engine)
+        else:
+            check_reachable(engine)
         return engine, session_factory(engine)
     path = sqlite_file(url)
     if path is not None and not path.is_file():
@@ -301,13 +393,14 @@ def open_database(
         )
     engine = make_engine(url, readonly=True)
     try:
+        check_reachable(engine)
         at, head = current_revision(engine), head_revision()
     except BaseException:
         engine.dispose()
         raise
     if at != head:
         engine.dispose()
-        where = path if path is not None else make_url(url).render_as_string(hide_password=True)
+        where = path if path is not None else _shown(url)
         raise DatabaseError(
             f"{where}: the database is at schema revision {at or '(none)'}, this version of "
             f"fairscreen reads {head}; back it up, then run `fairscreen db upgrade`"

@@ -7,6 +7,8 @@ import base64
 import json
 import logging
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -16,10 +18,12 @@ from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.db import DatabaseError, open_database
-from fairscreen.kit.errors import FairscreenError
+from fairscreen.kit.text import read_text
 from fairscreen.ledger import checkpoints, log, receipts, tiles
+from fairscreen.ledger.log import LedgerError
 from fairscreen.ledger.note import NoteError, Verifier
-from fairscreen.ledger.verify import default_workers, verify_log
+from fairscreen.ledger.receipts import ReceiptError
+from fairscreen.ledger.verify import Records, default_workers, verify_log
 
 ledger_app = typer.Typer(
     help="The evidence ledger: signed checkpoints, full verification, the log's public key.",
@@ -32,9 +36,21 @@ receipt_app = typer.Typer(
 err = Console(stderr=True, highlight=False)
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error[/red] {message}", markup=True)
-    return typer.Exit(code)
+@dataclass(frozen=True)
+class LedgerContext:
+    """What the application that mounts these commands hands them (``typer.Context.obj``): the
+    ledger knows nothing of what its entries mean, so the committed tables for ``verify`` and
+    the lookup of a candidate's entry for ``receipt get`` come from above."""
+
+    records: Records
+    receipt_index: Callable[[Session, str, str], int]  # (session, candidate ref, event) -> index
+
+
+def _context(ctx: typer.Context) -> LedgerContext:
+    found = ctx.find_object(LedgerContext)
+    if found is None:
+        raise RuntimeError("the ledger commands need a LedgerContext as typer.Context.obj")
+    return found
 
 
 def _verifier(text: str | None) -> Verifier | None:
@@ -43,7 +59,7 @@ def _verifier(text: str | None) -> Verifier | None:
     try:
         return Verifier.parse(text)
     except NoteError as exc:
-        raise _fail(f"--key: {exc}", 2) from None
+        raise typer.BadParameter(str(exc), param_hint="--key") from None
 
 
 @ledger_app.command("key")
@@ -62,23 +78,19 @@ def key_command(
     token with FAIRSCREEN_KEY_PROVIDER=pkcs11; only the public key is printed. Give it to
     witnesses (--log ORIGIN=VKEY) and to anyone who verifies receipts. Without --init nothing
     is created: a missing key is an error that says how to restore it."""
-    try:
-        if init:
-            _, sessions = open_database()
-            typer.echo(checkpoints.load_signer(sessions=sessions, create=True).verifier.text())
-            return
-        typer.echo(checkpoints.load_verifier(sessions=_read_only_or_none()).text())
-    except FairscreenError as exc:
-        raise _fail(str(exc)) from None
+    if init:
+        _, sessions = open_database()
+        signer = checkpoints.load_signer(sessions=sessions, create=True)
+        typer.echo(signer.verifier.text())
+        signer.close()
+        return
+    typer.echo(checkpoints.load_verifier(sessions=_read_only_or_none()).text())
 
 
 def _read_only() -> sessionmaker[Session]:
     """The configured database for a command that only reads: never created, migrated or
     written (see ``kit.db.open_database``)."""
-    try:
-        return open_database(readonly=True)[1]
-    except FairscreenError as exc:
-        raise _fail(str(exc)) from None
+    return open_database(readonly=True)[1]
 
 
 def _read_only_or_none() -> sessionmaker[Session] | None:
@@ -111,21 +123,20 @@ def checkpoint_command() -> None:
     Refuses (exit 1) if the log is not consistent with the last checkpoint it signed, or if
     the signing key is missing or not the one that signed it. The first checkpoint of a log
     that has none makes the signing key (and says so)."""
-    try:
-        _, sessions = open_database()
-        had_key = checkpoints.key_path().exists()
-        signer = checkpoints.load_signer(sessions=sessions, create=True)
-        if signer.holder == "file" and not had_key:
-            err.print(f"created the ledger signing key {checkpoints.key_path()}")
-            err.print(f"its public key: {signer.verifier.text()}")
-        published = checkpoints.publish(sessions, signer)
-    except FairscreenError as exc:
-        raise _fail(str(exc)) from None
+    _, sessions = open_database()
+    had_key = checkpoints.key_path().exists()
+    signer = checkpoints.load_signer(sessions=sessions, create=True)
+    if signer.holder == "file" and not had_key:
+        err.print(f"created the ledger signing key {checkpoints.key_path()}")
+        err.print(f"its public key: {signer.verifier.text()}")
+    published = checkpoints.publish(sessions, signer)
+    signer.close()
     typer.echo(published.note, nl=False)
 
 
 @ledger_app.command("verify")
 def verify_command(
+    ctx: typer.Context,
     key: Annotated[
         str | None,
         typer.Option(
@@ -149,10 +160,7 @@ def verify_command(
     verifier = _verifier(key)
     sessions = _read_only()
     if verifier is None:
-        try:
-            verifier = checkpoints.load_verifier(sessions=sessions)
-        except FairscreenError as exc:
-            raise _fail(str(exc)) from None
+        verifier = checkpoints.load_verifier(sessions=sessions)
     progress = None
     if not quiet and sys.stderr.isatty():
         from rich.progress import Progress
@@ -168,7 +176,7 @@ def verify_command(
         report = verify_log(
             sessions,
             verifier,
-            check_records=records,
+            records=_context(ctx).records if records else None,
             workers=workers or default_workers(),
             progress=progress,
         )
@@ -193,15 +201,20 @@ def verify_command(
 
 @ledger_app.command("export")
 def export_command(
-    directory: Annotated[Path, typer.Argument(help="where to write checkpoint and tile/ files")],
+    directory: Annotated[
+        Path,
+        typer.Option(
+            "--out", file_okay=False, help="folder to write the checkpoint and tile/ files into"
+        ),
+    ],
 ) -> None:
     """Write the log as static files (checkpoint, tile/<L>/<N>, tile/entries/<N>, with partial
-    tiles as .p/<W>) that any web server can serve to witnesses and monitors."""
+    tiles as .p/<W>) under --out, for any web server to serve to witnesses and monitors."""
     sessions = _read_only()
     with sessions() as session:
         latest = checkpoints.latest(session)
         if latest is None:
-            raise _fail("no checkpoint published yet (fairscreen ledger checkpoint)")
+            raise LedgerError("no checkpoint published yet (run `fairscreen ledger checkpoint`)")
         size = latest.size
         written = 0
         for level in range(tiles.tile_count_levels(size)):
@@ -214,7 +227,7 @@ def export_command(
                 if level == 0:
                     bundle = log.read_bundle(session, index)
                     if bundle is None:
-                        raise _fail(f"entry bundle {index} is missing")
+                        raise LedgerError(f"entry bundle {index} is missing")
                     _write(
                         directory / tiles.bundle_path(index, width),
                         tiles.bundle_prefix(bundle[1], width),
@@ -234,6 +247,7 @@ def _write(path: Path, data: bytes) -> None:
 
 @receipt_app.command("get")
 def receipt_get(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="where to write the receipt (JSON)")],
     index: Annotated[
         int | None, typer.Option("--index", min=0, help="the entry's index in the log")
@@ -253,36 +267,31 @@ def receipt_get(
 
     Reads only: if no checkpoint covers the entry yet, it says so (`fairscreen ledger
     checkpoint` signs one; `fairscreen serve` does it within a second)."""
-    from fairscreen.screening.service import receipt_index
-
     if (index is None) == (candidate is None):
-        raise _fail("give --index or --candidate (one of them)")
+        raise typer.BadParameter("give --index or --candidate (one of them)")
     if event not in ("consent", "report"):
-        raise _fail(f"--event: expected consent or report, got {event!r}")
+        raise typer.BadParameter(f"expected consent or report, got {event!r}", param_hint="--event")
     sessions = _read_only()
-    try:
-        with sessions() as session:
-            if candidate is not None:
-                index = receipt_index(session, candidate, event)
-            assert index is not None
-            latest = checkpoints.latest(session)
-            size = log.read_state(session).size
-        if index >= size:
-            raise _fail(f"--index {index}: the log has {size} entries")
-        if latest is None or latest.size <= index:
-            signed = (
-                "no checkpoint is signed yet"
-                if latest is None
-                else (f"the latest checkpoint covers {latest.size} entries")
-            )
-            raise _fail(
-                f"entry {index} is not covered by a signed checkpoint yet ({signed}); "
-                "`fairscreen ledger checkpoint` signs one"
-            )
-        with sessions() as session:
-            receipt = receipts.build_receipt(session, index)
-    except FairscreenError as exc:
-        raise _fail(str(exc)) from None
+    with sessions() as session:
+        if candidate is not None:
+            index = _context(ctx).receipt_index(session, candidate, event)
+        assert index is not None
+        latest = checkpoints.latest(session)
+        size = log.read_state(session).size
+    if index >= size:
+        raise LedgerError(f"--index {index}: no such entry (the log has {size} entries)")
+    if latest is None or latest.size <= index:
+        signed = (
+            "no checkpoint is signed yet"
+            if latest is None
+            else f"the latest checkpoint covers {latest.size} entries"
+        )
+        raise LedgerError(
+            f"entry {index} is not covered by a signed checkpoint yet ({signed}); "
+            "`fairscreen ledger checkpoint` signs one"
+        )
+    with sessions() as session:
+        receipt = receipts.build_receipt(session, index)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(receipt, indent=2) + "\n")
     typer.echo(
@@ -298,13 +307,13 @@ def receipt_verify(
     """Check a receipt offline with nothing but the log's public key: the checkpoint's signature,
     the entry's hash and the inclusion proof. Exit status 0 if valid, 1 if not."""
     try:
-        doc = json.loads(file.read_text())
-    except (OSError, ValueError) as exc:
-        raise _fail(f"{file}: {exc}") from None
+        doc = json.loads(read_text(file))
+    except json.JSONDecodeError as exc:
+        raise ReceiptError(f"{file}: not a receipt: not JSON ({exc})") from None
     try:
         checked = receipts.verify_receipt(doc, key)
-    except FairscreenError as exc:
-        raise _fail(f"{file}: {exc}") from None
+    except ReceiptError as exc:
+        raise ReceiptError(f"{file}: {exc}") from None
     typer.echo(
         f"valid: entry {checked.index} is in {checked.origin} at tree size {checked.tree_size}"
     )
@@ -356,9 +365,9 @@ def witness(
     logging.getLogger("fairscreen.witness").setLevel(logging.INFO)
     try:
         configs = [parse_log_option(text) for text in logs]
-        signer = load_or_create_key(key or state_dir / "witness.key", name)
     except WitnessError as exc:
-        raise _fail(str(exc), 2) from None
+        raise typer.BadParameter(str(exc), param_hint="--log") from None
+    signer = load_or_create_key(key or state_dir / "witness.key", name)
     err.print(f"witness {signer.name}: cosigning as {signer.verifier.text()}", soft_wrap=True)
 
     async def main() -> int:
@@ -368,8 +377,6 @@ def witness(
 
     try:
         code = asyncio.run(main())
-    except WitnessError as exc:
-        raise _fail(str(exc), 2) from None
     except KeyboardInterrupt:
         code = 0
     raise typer.Exit(code)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -21,10 +21,8 @@ from fairscreen.kit.db import open_database, transaction
 from fairscreen.kit.errors import FairscreenError, InputError
 from fairscreen.policy.pack import load_pack
 from fairscreen.retention import deletion
-from fairscreen.retention.lazy import LazyVault
 from fairscreen.retention.sweep import recent_certificates
-
-T = TypeVar("T")
+from fairscreen.vault.lazy import LazyVault
 
 retention_app = typer.Typer(
     help="Expiry destruction: the retention sweep and its destruction certificates.",
@@ -38,21 +36,6 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 
-def _fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[red]error[/red] {message}", markup=True)
-    raise typer.Exit(code)
-
-
-def _run(fn: Callable[[], T]) -> T:
-    """Run ``fn``; a fairscreen error becomes a message and an exit status (2: bad input)."""
-    try:
-        return fn()
-    except InputError as exc:
-        _fail(str(exc), 2)
-    except FairscreenError as exc:
-        _fail(str(exc))
-
-
 def _day(value: str | None, option: str) -> date | None:
     if value is None:
         return None
@@ -64,6 +47,8 @@ def _day(value: str | None, option: str) -> date | None:
 
 @contextmanager
 def _vault(sessions: sessionmaker[Session]) -> Iterator[LazyVault]:
+    """The configured vault for ``sessions``' database, opened on first use: checked against
+    the keys it recorded, and never making one (a missing key file is an error)."""
     vault = LazyVault(sessions)
     try:
         yield vault
@@ -72,12 +57,12 @@ def _vault(sessions: sessionmaker[Session]) -> Iterator[LazyVault]:
 
 
 def _sessions() -> sessionmaker[Session]:
-    return _run(lambda: open_database()[1])
+    return open_database()[1]
 
 
 def _read_only() -> sessionmaker[Session]:
     """The database for a command that only reads: it must exist and is never written."""
-    return _run(lambda: open_database(readonly=True)[1])
+    return open_database(readonly=True)[1]
 
 
 # -- fairscreen retention ----------------------------------------------------------------------
@@ -99,8 +84,8 @@ def sweep_command(
 ) -> None:
     """Destroy every candidate whose retention has ended, and certify it on the ledger.
 
-    Crypto-shredding: each candidate's data key, ciphertexts and blind index go, in batches of
-    one transaction each, each batch with a destruction certificate and a ledger entry. On
+    Every row of each candidate goes, their data key last (crypto-shredding for every copy of
+    the database), in batches of one transaction each, each batch with a destruction certificate and a ledger entry. On
     SQLite the write-ahead log is then checkpointed and truncated.
 
     Idempotent: a second run destroys and certifies nothing. Resumable: after a crash, run it
@@ -110,16 +95,14 @@ def sweep_command(
     from fairscreen.retention.sweep import check_day, count_expired, sweep
 
     day = _day(today, "--today") or utcnow().date()
-    _run(lambda: check_day(day, "--today"))
+    check_day(day, "--today")
     if dry_run:
         n = count_expired(_read_only(), day)
         out.print(
             f"{n:,} candidate(s) with retain_until before {day.isoformat()} would be destroyed"
         )
         return
-    sessions = _sessions()
-    with _vault(sessions) as vault:
-        result = _run(lambda: sweep(sessions, today=day, batch_size=batch, vault=vault))
+    result = sweep(_sessions(), today=day, batch_size=batch)
     if not result.destroyed:
         out.print(f"nothing to destroy: no candidate with retain_until before {day.isoformat()}")
         return
@@ -134,13 +117,6 @@ def sweep_command(
         f"destroyed {result.destroyed:,} candidate(s) in {len(result.certificates)} batch(es), "
         f"{result.seconds:.2f} s ({result.rate:,.0f}/s)"
     )
-    if result.unlinked:
-        err.print(
-            f"[yellow]warning[/yellow] {result.unlinked} candidate(s) had no stored pseudonym "
-            "and a data key that did not open: `fairscreen ledger verify` will report their "
-            "records as missing",
-            markup=True,
-        )
     if result.wal_checkpoint == "busy":
         err.print(
             "[yellow]warning[/yellow] the SQLite WAL could not be truncated (a reader is open); "
@@ -160,8 +136,8 @@ def compact_command() -> None:
     (`fairscreen keys rotate`, `fairscreen keys retire`), see docs/retention.md."""
     from fairscreen.retention.sweep import compact
 
-    engine, _ = _run(lambda: open_database())
-    result = _run(lambda: compact(engine))
+    engine, _ = open_database()
+    result = compact(engine)
     if result.tables:
         out.print(f"rewritten: {', '.join(result.tables)}")
     out.print(f"checkpoint: {result.checkpoint}")
@@ -222,11 +198,8 @@ def request_command(
     sessions = _sessions()
     pack = load_pack()
 
-    def work() -> deletion.RequestView:
-        with transaction(sessions) as session:
-            return deletion.receive(session, now=utcnow(), pack=pack, channel=channel)
-
-    view = _run(work)
+    with transaction(sessions) as session:
+        view = deletion.receive(session, now=utcnow(), pack=pack, channel=channel)
     out.print(f"deletion request {view.id} received, due by {view.due_by.isoformat()}")
 
 
@@ -256,11 +229,11 @@ def _identity(from_stdin: bool) -> tuple[str, str]:
 
 def _refuse_secret_option(value: str | None, option: str) -> None:
     if value is not None:
-        _fail(
-            f"{option}: not accepted on the command line, where every user of this machine can "
-            "read it (ps) and the shell keeps it in its history; run without it to be asked "
-            "(input hidden), or pass --stdin and give the ID number and the name on two lines",
-            2,
+        raise typer.BadParameter(
+            "not accepted on the command line, where every user of this machine can read it "
+            "(ps) and the shell keeps it in its history; run without it to be asked (input "
+            "hidden), or pass --stdin and give the ID number and the name on two lines",
+            param_hint=option,
         )
 
 
@@ -287,22 +260,19 @@ def verify_command(
     they do not match a record."""
     _refuse_secret_option(id_number, "--id-number")
     _refuse_secret_option(name, "--name")
-    given_number, given_name = _run(lambda: _identity(from_stdin))
+    given_number, given_name = _identity(from_stdin)
     sessions = _sessions()
 
-    def work() -> deletion.Verification:
-        with _vault(sessions) as vault, transaction(sessions) as session:
-            return deletion.verify(
-                session,
-                vault(),
-                request_id,
-                id_number=given_number,
-                name=given_name,
-                id_kind=id_kind,
-                now=utcnow(),
-            )
-
-    result = _run(work)
+    with _vault(sessions) as vault, transaction(sessions) as session:
+        result = deletion.verify(
+            session,
+            vault(),
+            request_id,
+            id_number=given_number,
+            name=given_name,
+            id_kind=id_kind,
+            now=utcnow(),
+        )
     if result.verified:
         out.print(
             f"identity verified: {result.request.candidates} record(s) will be destroyed "
@@ -310,9 +280,11 @@ def verify_command(
         )
         return
     if result.request.status == deletion.REFUSED:
-        _fail(f"not verified; the request is refused: {result.request.reason}")
+        raise FairscreenError(f"not verified; the request is refused: {result.request.reason}")
     left = deletion.MAX_FAILED_ATTEMPTS - result.request.failed_attempts
-    _fail(f"not verified: the ID number and name do not match a record ({left} attempt(s) left)")
+    raise FairscreenError(
+        f"not verified: the ID number and name do not match a record ({left} attempt(s) left)"
+    )
 
 
 @deletion_app.command("process")
@@ -329,23 +301,17 @@ def process_command(
         raise typer.BadParameter("give a request id or --all, not both", param_hint="REQUEST_ID")
     sessions = _sessions()
     pack = load_pack()
-    with _vault(sessions) as vault:
-        if all_verified:
-            views = _run(
-                lambda: deletion.process_verified(sessions, now=utcnow(), pack=pack, vault=vault)
-            )
-            if not views:
-                out.print("no verified request is waiting")
-                return
-            _print_requests(views, utcnow().date())
+    if all_verified:
+        views = deletion.process_verified(sessions, now=utcnow(), pack=pack)
+        if not views:
+            out.print("no verified request is waiting")
             return
-        assert request_id is not None
+        _print_requests(views, utcnow().date())
+        return
+    assert request_id is not None
 
-        def work() -> deletion.RequestView:
-            with transaction(sessions) as session:
-                return deletion.process(session, request_id, now=utcnow(), pack=pack, vault=vault)
-
-        view = _run(work)
+    with transaction(sessions) as session:
+        view = deletion.process(session, request_id, now=utcnow(), pack=pack)
     _print_requests([view], utcnow().date())
     if view.status == deletion.REFUSED:
         raise typer.Exit(1)
@@ -361,11 +327,8 @@ def list_command(
     sessions = _read_only()
     today = utcnow().date()
 
-    def work() -> list[deletion.RequestView]:
-        with sessions() as session:
-            return deletion.list_requests(session, today=today, overdue=overdue, status=status)
-
-    views = _run(work)
+    with sessions() as session:
+        views = deletion.list_requests(session, today=today, overdue=overdue, status=status)
     if as_json:
         for v in views:
             typer.echo(json.dumps(v.as_json(today), ensure_ascii=False))
@@ -375,7 +338,9 @@ def list_command(
 
 @deletion_app.command("hold")
 def hold_command(
-    candidate: Annotated[str, typer.Argument(help="the candidate's id or external reference")],
+    candidate: Annotated[
+        str, typer.Argument(help="the candidate's id or the client's reference for them")
+    ],
     reason: Annotated[
         str, typer.Option(help="the legal basis and the proceeding's reference (no personal data)")
     ],
@@ -386,11 +351,8 @@ def hold_command(
     reason."""
     sessions = _sessions()
 
-    def work() -> deletion.HoldView:
-        with transaction(sessions) as session:
-            return deletion.place_hold(session, candidate, reason=reason, now=utcnow())
-
-    hold = _run(work)
+    with _vault(sessions) as vault, transaction(sessions) as session:
+        hold = deletion.place_hold(session, vault(), candidate, reason=reason, now=utcnow())
     out.print(f"legal hold {hold.id} placed on candidate {hold.candidate_id}")
 
 
@@ -399,11 +361,8 @@ def release_command(hold_id: Annotated[str, typer.Argument(help="the legal hold"
     """Lift a legal hold; an expired candidate is then destroyed by the next sweep."""
     sessions = _sessions()
 
-    def work() -> deletion.HoldView:
-        with transaction(sessions) as session:
-            return deletion.release_hold(session, hold_id, now=utcnow())
-
-    hold = _run(work)
+    with transaction(sessions) as session:
+        hold = deletion.release_hold(session, hold_id, now=utcnow())
     out.print(f"legal hold {hold.id} lifted")
 
 

@@ -27,9 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fairscreen.kit.clock import utcnow
 from fairscreen.policy.pack import PolicyPack, load_pack
 from fairscreen.retention import deletion
-from fairscreen.retention.lazy import LazyVault
 from fairscreen.retention.sweep import DEFAULT_BATCH, SweepResult, sweep
-from fairscreen.vault import Vault
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +65,6 @@ class RetentionScheduler:
         first_after: float | None = None,
         batch_size: int = DEFAULT_BATCH,
         pack: PolicyPack | None = None,
-        vault: Callable[[], Vault] | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         if interval <= 0:
@@ -77,11 +74,6 @@ class RetentionScheduler:
         self.first_after = interval if first_after is None else max(0.0, first_after)
         self.batch_size = batch_size
         self.pack = pack or load_pack()
-        # Opened on first need only (rows without a stored pseudonym), closed by ``stop``.
-        self._lazy: LazyVault | None = None
-        if vault is None:
-            self._lazy = vault = LazyVault(sessions)
-        self.vault: Callable[[], Vault] = vault
         self.clock = clock
         self.runs: list[Run] = []
         self._stop = threading.Event()
@@ -103,17 +95,12 @@ class RetentionScheduler:
             resolved = 0
             error = None
             try:
-                resolved = len(
-                    deletion.process_verified(
-                        self.sessions, now=now, pack=self.pack, vault=self.vault
-                    )
-                )
+                resolved = len(deletion.process_verified(self.sessions, now=now, pack=self.pack))
                 result = sweep(
                     self.sessions,
                     today=now.date(),
                     batch_size=self.batch_size,
                     pack=self.pack,
-                    vault=self.vault,
                     clock=self.clock,
                 )
             except Exception as exc:  # a scheduler must survive a bad run and try again later
@@ -143,8 +130,6 @@ class RetentionScheduler:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
-        if self._lazy is not None:
-            self._lazy.close()
 
 
 def install(

@@ -38,9 +38,9 @@ from fairscreen.kit.errors import InputError
 from fairscreen.policy.pack import PolicyPack, load_pack
 from fairscreen.retention.destroy import (
     BATCH,
+    DELETED_TABLES,
     RETENTION_EXPIRED,
     Certificate,
-    VaultSource,
     destroy_batch,
     prepare_connection,
 )
@@ -70,7 +70,6 @@ class SweepResult:
     today: date
     destroyed: int = 0
     certificates: list[Certificate] = field(default_factory=list)
-    unlinked: int = 0
     seconds: float = 0.0
     # SQLite only: "truncated" when the WAL was checkpointed and cut to zero bytes, "busy" when a
     # reader kept it from completing (the next sweep or checkpoint finishes it).
@@ -116,7 +115,6 @@ def select_expired(session: Session, today: date, limit: int) -> None:
     expired = (
         select(_CANDIDATES.c.id, _CANDIDATES.c.data_key_id, _CANDIDATES.c.subject_ref)
         .where(
-            _CANDIDATES.c.erased_at.is_(None),
             _CANDIDATES.c.retain_until < today,
             ~active_hold,
         )
@@ -138,7 +136,6 @@ def count_expired(sessions: sessionmaker[Session], today: date) -> int:
                 select(func.count())
                 .select_from(_CANDIDATES)
                 .where(
-                    _CANDIDATES.c.erased_at.is_(None),
                     _CANDIDATES.c.retain_until < today,
                     ~active_hold,
                 )
@@ -186,16 +183,13 @@ def sweep(
     today: date | None = None,
     batch_size: int = DEFAULT_BATCH,
     pack: PolicyPack | None = None,
-    vault: VaultSource = None,
     clock: Callable[[], datetime] = utcnow,
     progress: Callable[[int], None] | None = None,
     checkpoint: bool = True,
 ) -> SweepResult:
     """Destroy every expired candidate, a committed and certified batch at a time.
 
-    ``today`` defaults to the current UTC date. ``vault`` is needed only for candidates whose
-    row does not store its ledger pseudonym (rows written before it was stored): their data key
-    is unwrapped once to compute it. ``progress`` is called with the running total after every
+    ``today`` defaults to the current UTC date. ``progress`` is called with the running total after every
     batch. ``seconds`` in the result covers everything, the final WAL checkpoint included."""
     if not 1 <= batch_size <= MAX_BATCH:
         raise ValueError(f"batch: between 1 and {MAX_BATCH}, got {batch_size}")
@@ -217,13 +211,11 @@ def sweep(
                     rule=rule,
                     now=clock(),
                     policy=pack.ref,
-                    vault=vault,
                 )
             if certificate is None:
                 break
             result.certificates.append(certificate)
             result.destroyed += certificate.subjects
-            result.unlinked += certificate.unlinked
             if progress is not None:
                 progress(result.destroyed)
             if certificate.subjects < batch_size:
@@ -263,16 +255,7 @@ def wal_checkpoint(bind: Engine | Connection) -> str | None:
 
 
 # The tables a destruction rewrites or deletes from: where dead tuples of destroyed data lie.
-COMPACT_TABLES = (
-    "candidates",
-    "consents",
-    "findings",
-    "reports",
-    "candidate_demographics",
-    "data_keys",
-    "legal_holds",
-    "deletion_request_candidates",
-)
+COMPACT_TABLES = DELETED_TABLES
 
 
 @dataclass

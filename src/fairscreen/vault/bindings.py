@@ -20,12 +20,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from fairscreen.kit.db import sqlite_file, table_of
+from fairscreen.kit.errors import ExitCode
 from fairscreen.vault.blind import registered
 from fairscreen.vault.core import SealError, Vault
 from fairscreen.vault.keys import (
@@ -44,9 +46,13 @@ RESTORE_DOC = "docs/vault.md, 'Restoring keys from backup'"
 class MissingKeyError(KeyProviderError):
     """A key the database depends on is not where the settings say it is."""
 
+    exit_code: ClassVar[ExitCode] = ExitCode.CONFIG
+
 
 class KeyMismatchError(KeyProviderError):
     """A key is there, but it is not the one the database was made with."""
+
+    exit_code: ClassVar[ExitCode] = ExitCode.CONFIG
 
 
 def counted(n: int, one: str, many: str | None = None) -> str:
@@ -242,7 +248,10 @@ def _trial_index(session: Session, vault: Vault, version: int) -> bool | None:
                 continue  # a value that does not read back cannot judge the secret
             if source is None:
                 continue
-            return bytes(getattr(row, column)) == vault.blind_index(*source, version=version)
+            expected = vault.blind_index(
+                source.kind, source.value, canonical=source.canonical, version=version
+            )
+            return bytes(getattr(row, column)) == expected
     return None
 
 

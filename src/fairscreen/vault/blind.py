@@ -14,10 +14,10 @@ next to its model, with what the rebuild needs:
 - the sealed columns to open, and for each blind-index column how to get ``(kind, value)`` back
   out of the opened bytes.
 
-A column added later is rebuilt too as soon as it is registered; ``tests/vault/test_reindex.py``
-checks that every ``*_index`` column of every table is registered. (When ``kit.db`` grows
-marker column types for sealed and blind-indexed columns, this registry can be derived from
-them; the rebuild only reads ``registered()``.)
+A column added later is rebuilt too as soon as it is registered: ``tests/vault/test_reindex.py``
+checks that every column of the marker type ``kit.db.BlindIndex`` is registered, with a
+derivation, and the rotation refuses to start on a database with a blind-indexed table nobody
+registered.
 """
 
 from __future__ import annotations
@@ -29,9 +29,19 @@ from sqlalchemy import Table
 
 from fairscreen.kit.db import Base, table_of
 
-#: Opened sealed values of one row (column name -> plaintext) to the ``(kind, value)`` the blind
-#: index was computed from, or ``None`` if the row has nothing to index.
-Derivation = Callable[[Mapping[str, bytes]], tuple[str, str] | None]
+
+@dataclass(frozen=True)
+class IndexedValue:
+    """What a blind index was computed from: ``Vault.blind_index(kind, value, canonical=…)``."""
+
+    kind: str
+    value: str = field(repr=False)
+    canonical: bool = True
+
+
+#: Opened sealed values of one row (column name -> plaintext) to the value its blind index was
+#: computed from, or ``None`` if the row has nothing to index in that column.
+Derivation = Callable[[Mapping[str, bytes]], IndexedValue | None]
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.errors import FairscreenError
 from fairscreen.kit.settings import get_settings
-from fairscreen.vault import reindex, rotation
+from fairscreen.vault import bindings, reindex, rotation
 from fairscreen.vault.core import Vault
 from fairscreen.vault.providers import CREATE, READ, USE, Mode, check, key_file_path, open_vault
 
@@ -35,35 +35,27 @@ err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
 
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error[/red] {escape(message)}", highlight=False, markup=True)
-    return typer.Exit(1)
-
-
 @contextmanager
 def _opened(
     mode: Mode, *, check_keys: bool = True
 ) -> Iterator[tuple[sessionmaker[Session], Vault]]:
     """The database and the vault over the configured provider (and legacy ones), checked
-    against the keys the database recorded; or a clean error message and exit code 1.
+    against the keys the database recorded, closed after.
 
     ``READ`` opens the database read-only and creates nothing anywhere."""
     import fairscreen.models  # noqa: F401  (every table, and every blind-index registration)
     from fairscreen.kit.db import open_database
 
+    settings = get_settings()
+    engine, sessions = open_database(readonly=mode == READ)
     try:
-        settings = get_settings()
-        engine, sessions = open_database(readonly=mode == READ)
+        vault = open_vault(settings, sessions, mode=mode, check_keys=check_keys)
         try:
-            vault = open_vault(settings, sessions, mode=mode, check_keys=check_keys)
-            try:
-                yield sessions, vault
-            finally:
-                vault.close()
+            yield sessions, vault
         finally:
-            engine.dispose()
-    except FairscreenError as exc:
-        raise _fail(str(exc)) from None
+            vault.close()
+    finally:
+        engine.dispose()
 
 
 class _Bar:
@@ -94,10 +86,7 @@ def init() -> None:
     had_key_file = key_file_path(settings).exists()
     had_signing_key = key_path(settings).exists()
     with _opened(CREATE) as (sessions, vault):
-        try:
-            signer = load_signer(settings, sessions=sessions, create=True)
-        except FairscreenError as exc:
-            raise _fail(str(exc)) from None
+        signer = load_signer(settings, sessions=sessions, create=True)
         provider = vault.provider
 
         def state(existed: bool) -> str:
@@ -144,15 +133,14 @@ def status() -> None:
         for provider in providers:
             out.print(f"{provider.name}: {provider.describe()}", highlight=False)
         problems = check(vault, sessions, get_settings(), mode=READ, raise_fatal=False)
-        try:
-            _signing_status(sessions)
-        except FairscreenError as exc:
-            raise _fail(str(exc)) from None
+        _signing_status(sessions)
+    fatal = [problem for problem in problems if problem.fatal]
     for problem in problems:
-        label = "[red]error[/red]" if problem.fatal else "[yellow]warning[/yellow]"
-        err.print(f"{label} {escape(problem.message)}", highlight=False)
-    if any(problem.fatal for problem in problems):
-        raise typer.Exit(1)
+        if not problem.fatal:
+            err.print(f"[yellow]warning[/yellow] {escape(problem.message)}", highlight=False)
+    for problem in fatal[1:]:
+        err.print(f"[red]error[/red] {escape(problem.message)}", highlight=False)
+    bindings.raise_fatal(fatal[:1])  # the first one leaves through the command's error path
 
 
 def _signing_status(sessions: sessionmaker[Session]) -> None:
@@ -208,17 +196,14 @@ def rotate(
             return
         target = vault.provider
         sources = {p.name: p for p in vault.readers}
-        try:
-            result = rotation.rotate(
-                sessions,
-                target,
-                sources=sources,
-                new_version=True if new_version else None,
-                batch_size=batch_size,
-                progress=_Bar(progress, "rewrapping under"),
-            )
-        except FairscreenError as exc:
-            raise _fail(str(exc)) from None
+        result = rotation.rotate(
+            sessions,
+            target,
+            sources=sources,
+            new_version=True if new_version else None,
+            batch_size=batch_size,
+            progress=_Bar(progress, "rewrapping under"),
+        )
         made = "new KEK version" if result.created else "KEK version"
         out.print(
             f"{made} {result.version}: {result.rewrapped} data keys rewrapped"
@@ -228,12 +213,10 @@ def rotate(
         if result.failed:
             for key_id, why in result.failures:
                 err.print(f"[red]not rewrapped[/red] {key_id}: {escape(why)}", highlight=False)
-            err.print(
-                f"[red]error[/red] {result.failed} data keys could not be rewrapped and are "
-                "still under their old KEK version",
-                highlight=False,
+            raise FairscreenError(
+                f"{result.failed} data keys could not be rewrapped and are still under their "
+                "old KEK version"
             )
-            raise typer.Exit(1)
 
 
 def _rotate_index(
@@ -243,27 +226,22 @@ def _rotate_index(
     batch_size: int,
     new_version: bool,
 ) -> None:
-    try:
-        result = reindex.rotate_index(
-            sessions,
-            vault,
-            new_version=True if new_version else None,
-            batch_size=batch_size,
-            progress=_Bar(progress, "rebuilding blind indexes under index secret"),
-        )
-    except FairscreenError as exc:
-        raise _fail(str(exc)) from None
+    result = reindex.rotate_index(
+        sessions,
+        vault,
+        new_version=True if new_version else None,
+        batch_size=batch_size,
+        progress=_Bar(progress, "rebuilding blind indexes under index secret"),
+    )
     for line in reindex.summary(result):
         out.print(line, highlight=False)
     if result.failed:
         for row, why in result.failures:
             err.print(f"[red]not rebuilt[/red] {row}: {escape(why)}", highlight=False)
-        err.print(
-            f"[red]error[/red] {result.failed} blind indexes could not be rebuilt; the older "
-            "index secret is kept until they are (run `fairscreen keys rotate --index` again)",
-            highlight=False,
+        raise reindex.ReindexError(
+            f"{result.failed} blind indexes could not be rebuilt; the older index secret is "
+            "kept until they are (fix them, then run `fairscreen keys rotate --index` again)"
         )
-        raise typer.Exit(1)
 
 
 @contextmanager
@@ -286,8 +264,5 @@ def retire(
 ) -> None:
     """Destroy a KEK version; refused while any data key is still wrapped under it."""
     with _opened(USE) as (sessions, vault):
-        try:
-            owner = rotation.retire(sessions, version, [vault.provider, *vault.readers])
-        except FairscreenError as exc:
-            raise _fail(str(exc)) from None
+        owner = rotation.retire(sessions, version, [vault.provider, *vault.readers])
         out.print(f"KEK version {version} destroyed ({owner.describe()})", highlight=False)

@@ -96,6 +96,14 @@ class Sealer:
         so destroying the data key makes the pseudonym unlinkable for good."""
         return hmac.digest(self._subject_key, candidate_id.encode(), "sha256")[:16].hex()
 
+    def check_ref(self, request_id: str) -> str:
+        """A check request's pseudonym on the ledger, under the same derived key: the entries of
+        one check can be grouped, and nobody who knows the request's id (the employer, the
+        agency) can find them once the data key is destroyed."""
+        return hmac.digest(self._subject_key, b"check\x00" + request_id.encode(), "sha256")[
+            :16
+        ].hex()
+
 
 @dataclass(frozen=True, slots=True)
 class NewDataKey:
@@ -182,30 +190,39 @@ class Vault:
             key = self._index_keys[version] = self.provider.index_key(version)
         return key
 
-    def blind_index(self, kind: str, value: str, *, version: int | None = None) -> bytes:
+    def blind_index(
+        self, kind: str, value: str, *, canonical: bool = True, version: int | None = None
+    ) -> bytes:
         """A keyed index of ``value`` (e.g. the ID number): equal values give equal indexes, and
         nobody without the index key can test a guess against it. ``kind`` keeps indexes of
-        different things apart; the value is taken in its canonical form. Made under the current
-        index secret unless ``version`` names another; a row stores the version with the index
-        (``versioned_blind_index``)."""
+        different things apart; the value is taken in its canonical form (``canonical_index_value``)
+        unless ``canonical`` is false (identifiers such as a client's reference, where ``A1`` and
+        ``a1`` are different people). Made under the current index secret unless ``version``
+        names another; a row stores the version with its indexes (``index_version``)."""
+        text = canonical_index_value(value) if canonical else value
         key = self._index_key(self.index_version() if version is None else version)
-        return hmac.digest(
-            key,
-            _INDEX_HEAD + _field(kind) + canonical_index_value(value).encode(),
-            hashlib.sha256,
-        )
+        return hmac.digest(key, _INDEX_HEAD + _field(kind) + text.encode(), hashlib.sha256)
 
-    def versioned_blind_index(self, kind: str, value: str) -> tuple[int, bytes]:
+    def versioned_blind_index(
+        self, kind: str, value: str, *, canonical: bool = True
+    ) -> tuple[int, bytes]:
         """``(version, index)`` under the current index secret, for a row to store both."""
         version = self.index_version()
-        return version, self.blind_index(kind, value, version=version)
+        return version, self.blind_index(kind, value, canonical=canonical, version=version)
 
-    def lookup_indexes(self, kind: str, value: str) -> list[bytes]:
-        """The blind index of ``value`` under every index secret still in use, for a lookup
-        (``WHERE column IN (...)``): while a rotation rebuilds the indexes, a row is under the
-        old secret or the new one, and is found either way. The versions are asked of the
-        provider at every lookup, so a rotation elsewhere is seen at once."""
+    def lookup_versions(self) -> list[int]:
+        """The index secrets still in use, asked of the provider now (a rotation elsewhere is
+        seen at once); forgets the keys of secrets retired since."""
         versions = self.provider.index_versions()
         for stale in set(self._index_keys) - set(versions):
             del self._index_keys[stale]
-        return [self.blind_index(kind, value, version=v) for v in versions]
+        return versions
+
+    def lookup_indexes(self, kind: str, value: str, *, canonical: bool = True) -> list[bytes]:
+        """The blind index of ``value`` under every index secret still in use, for a lookup
+        (``WHERE column IN (...)``): while a rotation rebuilds the indexes, a row is under the
+        old secret or the new one, and is found either way."""
+        return [
+            self.blind_index(kind, value, canonical=canonical, version=v)
+            for v in self.lookup_versions()
+        ]

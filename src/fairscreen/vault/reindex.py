@@ -302,7 +302,11 @@ def _recompute(vault: Vault, spec: BlindIndexed, row: Any, version: int) -> dict
         except (KeyError, ValueError, TypeError) as exc:
             raise ReindexError(f"{column}: its value cannot be read back ({exc!r})") from None
         params[f"r_{column}"] = (
-            None if source is None else vault.blind_index(*source, version=version)
+            None
+            if source is None
+            else vault.blind_index(
+                source.kind, source.value, canonical=source.canonical, version=version
+            )
         )
     return params
 

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.db import open_database
@@ -33,7 +34,9 @@ def create_app(
             if publisher is not None:
                 publisher.stop()
 
-    app = FastAPI(
+    # The API docs (/docs: Swagger UI, /redoc: ReDoc) load their scripts from the app itself,
+    # from the files fastapi-offline ships, never from a CDN: they work on an offline machine.
+    app = FastAPIOffline(
         title="fairscreen",
         summary="Background screening with a regulator-verifiable evidence ledger",
         lifespan=lifespan,
