@@ -18,7 +18,8 @@ from pkcs11 import Attribute, KeyType, ObjectClass
 from sqlalchemy import select, text, update
 
 import fairscreen.models  # noqa: F401  (every table and blind-index registration)
-from fairscreen.candidates.models import Candidate
+from fairscreen.candidates.models import CLIENT_REF, Candidate
+from fairscreen.candidates.service import ids_by_ref
 from fairscreen.kit.db import Base, BlindIndex
 from fairscreen.retention.deletion import _matching_candidates
 from fairscreen.vault import reindex
@@ -48,35 +49,50 @@ class Counter:
             raise KeyboardInterrupt  # the operator's Ctrl-C between two batches
 
 
-def _rows(db: Database) -> dict[str, tuple[int, bytes | None]]:
+def _rows(db: Database) -> dict[str, tuple[int, bytes | None, bytes | None]]:
     with db.sessions() as session:
         found = session.execute(
-            select(Candidate.id, Candidate.blind_index_version, Candidate.id_number_index)
+            select(
+                Candidate.id,
+                Candidate.blind_index_version,
+                Candidate.id_number_index,
+                Candidate.external_ref_index,
+            )
         ).all()
-    return {r[0]: (r[1], r[2]) for r in found}
+    return {r[0]: (r[1], r[2], r[3]) for r in found}
 
 
 def assert_each_under_exactly_one_secret(db: Database, vault: Vault, people: list[Sealed]) -> None:
-    """Every row's index is the index of its ID number under the secret the row names, and
-    under no other live secret."""
+    """Both blind indexes of every row are the indexes of its values under the secret the row
+    names, and under no other live secret."""
     live = vault.provider.index_versions()
     rows = _rows(db)
+
+    def under(person: Sealed, v: int) -> tuple[bytes, bytes]:
+        return (
+            vault.blind_index(KIND, person.id_number, version=v),
+            vault.blind_index(CLIENT_REF, person.ref, canonical=False, version=v),
+        )
+
     for person in people:
-        version, index = rows[person.candidate_id]
+        version, number_index, ref_index = rows[person.candidate_id]
         assert version in live
-        assert index == vault.blind_index(KIND, person.id_number, version=version)
-        others = [
-            vault.blind_index(KIND, person.id_number, version=v) for v in live if v != version
-        ]
-        assert index not in others
+        assert (number_index, ref_index) == under(person, version)
+        for other in live:
+            if other != version:
+                assert number_index not in under(person, other)
+                assert ref_index not in under(person, other)
 
 
 def assert_everyone_is_found(db: Database, vault: Vault, people: list[Sealed]) -> None:
-    """The lookup ``fairscreen deletion verify`` makes finds each person, and only them."""
+    """The lookups fairscreen makes find each person, and only them: by ID number and name
+    (``fairscreen deletion verify``) and by the client's reference (screening, holds)."""
     with db.sessions() as session:
         for person in people:
             found = _matching_candidates(session, vault, KIND, person.id_number, person.name)
             assert found == [person.candidate_id], person
+        by_ref = ids_by_ref(session, vault, [p.ref for p in people])
+    assert by_ref == {p.ref: p.candidate_id for p in people}
 
 
 def _token_index_labels(keys: KeySetup) -> list[str]:
@@ -161,7 +177,7 @@ def test_rotation_rebuilds_every_index_and_destroys_the_old_secret(
     assert result.retired == [1] and counter.started == (2, 130, False)
     assert counter.batches == 6
     assert vault.provider.index_versions() == [2]
-    assert {v for v, _ in _rows(db).values()} == {2}
+    assert {v for v, _, _ in _rows(db).values()} == {2}
     assert_each_under_exactly_one_secret(db, vault, people)
     assert_everyone_is_found(db, vault, people)
     assert_all_open(db, vault, people)  # no ciphertext touched
@@ -185,7 +201,7 @@ def test_an_interrupted_rotation_is_finished_by_the_next_run_and_lookups_never_m
     with pytest.raises(KeyboardInterrupt):
         reindex.rotate_index(db.sessions, vault, batch_size=30, progress=Counter(stop_after=2))
 
-    versions = [v for v, _ in _rows(db).values()]
+    versions = [v for v, _, _ in _rows(db).values()]
     assert versions.count(2) == 60 and versions.count(1) == 40
     assert vault.provider.index_versions() == [1, 2]  # both live while rebuilding
     assert_each_under_exactly_one_secret(db, vault, people)
@@ -219,13 +235,14 @@ def test_rows_a_stale_writer_left_under_a_retired_secret_are_rebuilt_by_a_rerun(
 ) -> None:
     vault = Vault(LocalKeyFile(tmp_path / "kek.json"))
     people = make_candidates(db, vault, 5)
-    old_index = vault.blind_index(KIND, people[0].id_number, version=1)
+    old_number = vault.blind_index(KIND, people[0].id_number, version=1)
+    old_ref = vault.blind_index(CLIENT_REF, people[0].ref, canonical=False, version=1)
     reindex.rotate_index(db.sessions, vault)
     with db.sessions.begin() as session:  # written by a process that still had secret 1
         session.execute(
             update(Candidate)
             .where(Candidate.id == people[0].candidate_id)
-            .values(id_number_index=old_index, blind_index_version=1)
+            .values(id_number_index=old_number, external_ref_index=old_ref, blind_index_version=1)
         )
     assert reindex.pending(db.sessions, 2) == 1
     again = reindex.rotate_index(db.sessions, vault)
@@ -293,7 +310,7 @@ def _kill_then_rerun(
         timeout=300,
     )
     assert rerun.returncode == 0, rerun.stderr.decode()
-    assert {v for v, _ in _rows(db).values()} == {2}  # finished, and no secret 3 was made
+    assert {v for v, _, _ in _rows(db).values()} == {2}  # finished, and no secret 3 was made
     assert vault.provider.index_versions() == [2]
     assert_each_under_exactly_one_secret(db, vault, people)
     assert_everyone_is_found(db, vault, people)
