@@ -146,9 +146,9 @@ def build(workdir: Path, n: int, seed: int) -> tuple[Path, Path, dict[str, Any]]
         from fairscreen.ledger import log
 
         stats["ledger_entries"] = log.read_state(s).size
-    from fairscreen.retention.sweep import wal_checkpoint
+    from fairscreen.kit.db import checkpoint
 
-    wal_checkpoint(engine)  # the file is copied next: everything in the main file
+    checkpoint(engine)  # the file is copied next: everything in the main file
     engine.dispose()
     vault.close()
     return db, keys, stats
@@ -188,13 +188,12 @@ def forget_subjects(db: Path) -> None:
     from sqlalchemy import update
 
     from fairscreen.candidates.models import Candidate
-    from fairscreen.kit.db import make_engine, session_factory, transaction
-    from fairscreen.retention.sweep import wal_checkpoint
+    from fairscreen.kit.db import checkpoint, make_engine, session_factory, transaction
 
     engine = make_engine(_sqlite(db), sqlite_synchronous="OFF")
     with transaction(session_factory(engine)) as session:
         session.execute(update(Candidate).values(subject_ref=None))
-    wal_checkpoint(engine)
+    checkpoint(engine)
     engine.dispose()
 
 

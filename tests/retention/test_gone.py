@@ -25,7 +25,8 @@ from sqlalchemy.engine import make_url
 import fairscreen.models as m
 from fairscreen.ledger import log
 from fairscreen.ledger.verify import verify_log
-from fairscreen.retention.sweep import compact, sweep
+from fairscreen.retention.compact import compact
+from fairscreen.retention.sweep import sweep
 from fairscreen.vault import Vault, rotation
 from fairscreen.vault.keys import KeyProviderError
 from tests.conftest import Database

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import table_of, transaction
+from fairscreen.kit.files import private_dir
 from fairscreen.kit.settings import Settings, get_settings
 from fairscreen.ledger import log, merkle, proofs
 from fairscreen.ledger.log import LedgerError
@@ -76,7 +77,8 @@ def _load_signer(path: Path, origin: str, create: bool) -> Signer:
 
 
 def _create_key(path: Path, origin: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.exists():
+        private_dir(path.parent)  # the data directory, created 0700
     signer = Signer.generate(origin)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -20,6 +20,7 @@ from fairscreen.kit.db import open_database, transaction
 from fairscreen.kit.errors import FairscreenError, InputError
 from fairscreen.policy.pack import load_pack
 from fairscreen.retention import deletion
+from fairscreen.retention.erasure import COMPACT_PENDING, WAL_PENDING
 from fairscreen.retention.lazy import LazyVault
 from fairscreen.retention.sweep import recent_certificates
 
@@ -74,6 +75,31 @@ def _sessions() -> sessionmaker[Session]:
     return _run(lambda: open_database()[1])
 
 
+NOT_DURABLE = 3  # exit status: destroyed and certified, but still in the SQLite WAL
+
+
+def _durability(durability: str | None) -> None:
+    """Say what a destruction left on disk when it is not clean; exit 3 while the SQLite WAL
+    still holds it (docs/retention.md, "What stays on disk")."""
+    if durability == WAL_PENDING:
+        err.print(
+            "[yellow]warning[/yellow] destroyed and certified, but the old pages are still in "
+            "the SQLite WAL: a reader kept the checkpoint from completing "
+            "(FAIRSCREEN_SQLITE_CHECKPOINT_WAIT). Run `fairscreen retention compact` once "
+            "readers are done; a running `fairscreen serve` retries it, and checkpoints when "
+            "it stops",
+            markup=True,
+        )
+        raise typer.Exit(NOT_DURABLE)
+    if durability == COMPACT_PENDING:
+        err.print(
+            "note: on PostgreSQL the old row versions stay in the table files until "
+            "`fairscreen retention compact`, and in the WAL until the KEK is rotated and "
+            "retired (docs/retention.md)",
+            markup=False,
+        )
+
+
 # -- fairscreen retention ----------------------------------------------------------------------
 
 
@@ -92,7 +118,9 @@ def sweep_command(
 
     Crypto-shredding: each candidate's data key, ciphertexts and blind index go, in batches of
     one transaction each, each batch with a destruction certificate and a ledger entry. On
-    SQLite the write-ahead log is then checkpointed and truncated.
+    SQLite the write-ahead log is then checkpointed and truncated before anything is printed;
+    exit 3 if a reader kept that from completing (the data is destroyed, not yet out of the
+    WAL).
 
     Idempotent: a second run destroys and certifies nothing. Resumable: after a crash, run it
     again. Candidates under an active legal hold are skipped."""
@@ -129,30 +157,36 @@ def sweep_command(
             "records as missing",
             markup=True,
         )
-    if result.wal_checkpoint == "busy":
-        err.print(
-            "[yellow]warning[/yellow] the SQLite WAL could not be truncated (a reader is open); "
-            "old page images stay in it until the next checkpoint",
-            markup=True,
-        )
+    _durability(result.durability)
 
 
 @retention_app.command("compact")
 def compact_command() -> None:
     """Rewrite the files so that old row versions of destroyed data are gone from them.
 
-    SQLite: checkpoint and truncate the WAL (the sweep already does; secure delete zeroed the
-    rest). PostgreSQL: VACUUM (FULL) the tables the sweep writes (takes an exclusive lock on
-    each, table by table: run it in a maintenance window), then CHECKPOINT. Old WAL segments,
-    archived WAL and backups are not reached: rotate the KEK and retire the old version
-    (`fairscreen keys rotate`, `fairscreen keys retire`), see docs/retention.md."""
-    from fairscreen.retention.sweep import compact
+    SQLite: checkpoint and truncate the WAL (every destruction already does; this finishes one
+    a reader kept from completing). PostgreSQL: statistics target 0 for every sealed and
+    blind-index column and their planner statistics removed, VACUUM (FULL, ANALYZE) of the
+    tables destruction writes (an exclusive lock on each, table by table: run it in a
+    maintenance window), VACUUM (FULL) of pg_statistic (superuser), then CHECKPOINT. Old WAL
+    segments, archived WAL and backups are not reached: rotate the KEK and retire the old
+    version (`fairscreen keys rotate`, `fairscreen keys retire`), see docs/retention.md.
+    Exit 3 when a step could not be done (the output says which and why)."""
+    from fairscreen.retention.compact import compact
 
     engine, _ = _run(lambda: open_database())
     result = _run(lambda: compact(engine))
     if result.tables:
         out.print(f"rewritten: {', '.join(result.tables)}")
+    if result.targets_set:
+        out.print(f"statistics target 0: {', '.join(result.targets_set)}")
+    if result.statistics_cleared:
+        out.print(f"planner statistics removed: {', '.join(result.statistics_cleared)}")
+    if engine.dialect.name != "sqlite":
+        out.print(f"pg_statistic: {result.catalog}")
     out.print(f"checkpoint: {result.checkpoint}")
+    if not result.complete:
+        raise typer.Exit(NOT_DURABLE)
 
 
 @retention_app.command("certificates")
@@ -277,30 +311,32 @@ def process_command(
 ) -> None:
     """Resolve a verified request: destroy and certify, or refuse for a legal hold.
 
-    Exit 1 when the request is refused (the reason is printed)."""
+    It prints the outcome once the destruction is out of the database's files (SQLite: the
+    write-ahead log checkpointed and truncated). Exit 1 when the request is refused (the reason
+    is printed); exit 3 when it is done but a reader kept the checkpoint from completing."""
     if (request_id is None) == (not all_verified):
         raise typer.BadParameter("give a request id or --all, not both", param_hint="REQUEST_ID")
     sessions = _sessions()
     pack = load_pack()
     with _vault() as vault:
         if all_verified:
-            views = _run(
+            processed = _run(
                 lambda: deletion.process_verified(sessions, now=utcnow(), pack=pack, vault=vault)
             )
-            if not views:
+            if not processed.requests:
                 out.print("no verified request is waiting")
                 return
-            _print_requests(views, utcnow().date())
-            return
-        assert request_id is not None
-
-        def work() -> deletion.RequestView:
-            with transaction(sessions) as session:
-                return deletion.process(session, request_id, now=utcnow(), pack=pack, vault=vault)
-
-        view = _run(work)
-    _print_requests([view], utcnow().date())
-    if view.status == deletion.REFUSED:
+        else:
+            assert request_id is not None
+            rid = request_id
+            processed = _run(
+                lambda: deletion.process_request(
+                    sessions, rid, now=utcnow(), pack=pack, vault=vault
+                )
+            )
+    _print_requests(processed.requests, utcnow().date())
+    _durability(processed.durability)
+    if not all_verified and processed.requests[0].status == deletion.REFUSED:
         raise typer.Exit(1)
 
 

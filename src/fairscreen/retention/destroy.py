@@ -28,7 +28,8 @@ reasoning. Either all of this happens or, if the transaction does not commit, no
 
 On SQLite the connection turns on ``PRAGMA secure_delete`` first, so freed cells and pages are
 overwritten with zeros rather than left in the file (docs/retention.md says what that does and
-does not reach).
+does not reach). The session must be an erasure's (``retention.erasure.erasing``), which makes
+the destruction durable before anyone reports it.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ from fairscreen.kit.ids import new_id
 from fairscreen.ledger import log as ledger_log
 from fairscreen.ledger.entry import Event, EventType
 from fairscreen.rating.models import Report
+from fairscreen.retention.erasure import record_destruction
 from fairscreen.retention.models import (
     DeletionRequestCandidate,
     DestroyedSubject,
@@ -240,6 +242,7 @@ def destroy_batch(
     count = int(session.scalar(select(func.count()).select_from(BATCH)) or 0)
     if count == 0:
         return None
+    record_destruction(session, count)  # refuses a session outside ``erasing()``
     if len(rule) > 80:
         raise RetentionError(f"rule: at most 80 characters, got {len(rule)}")
     held = session.scalar(

@@ -7,6 +7,11 @@ sweep`` do by hand: idempotent, so a run that overlaps a manual one, or a server
 the middle of one, does no harm. A failed run is logged (no personal data: ids and counts) and
 retried at the next interval.
 
+Each run returns once what it destroyed is durable (``retention.erasure``). When a checkpoint
+could not complete (a reader was open: ``kit.db.checkpoint_pending``, whichever path destroyed:
+this thread, the API, a CLI command in this process), the thread tries it again every
+``FAIRSCREEN_RETENTION_CHECKPOINT_RETRY`` seconds (10) until it does.
+
 ``install(app, sessions)`` starts the thread with the app's lifespan and stops it with it.
 """
 
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -25,8 +31,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.clock import utcnow
+from fairscreen.kit.db import TRUNCATED, checkpoint, checkpoint_pending, engine_of
 from fairscreen.policy.pack import PolicyPack, load_pack
 from fairscreen.retention import deletion
+from fairscreen.retention.erasure import CLEAN, WAL_PENDING
 from fairscreen.retention.lazy import LazyVault
 from fairscreen.retention.sweep import DEFAULT_BATCH, SweepResult, sweep
 from fairscreen.vault import Vault
@@ -37,13 +45,16 @@ log = logging.getLogger(__name__)
 class RetentionSettings(BaseSettings):
     """``FAIRSCREEN_RETENTION_SWEEP_INTERVAL`` (seconds, 0: no scheduled sweep),
     ``FAIRSCREEN_RETENTION_FIRST_SWEEP_AFTER`` (seconds after start-up),
-    ``FAIRSCREEN_RETENTION_SWEEP_BATCH`` (candidates per transaction)."""
+    ``FAIRSCREEN_RETENTION_SWEEP_BATCH`` (candidates per transaction),
+    ``FAIRSCREEN_RETENTION_CHECKPOINT_RETRY`` (seconds between tries of a WAL checkpoint that a
+    reader kept from completing)."""
 
     model_config = SettingsConfigDict(env_prefix="FAIRSCREEN_RETENTION_", extra="ignore")
 
     sweep_interval: float = 3600.0
     first_sweep_after: float = 30.0
     sweep_batch: int = DEFAULT_BATCH
+    checkpoint_retry: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +65,9 @@ class Run:
     sweep: SweepResult | None
     requests: int  # deletion requests resolved
     error: str | None
+    # What the run's destructions left on disk ("clean", "wal_pending", "compact_pending"; None
+    # when nothing was destroyed and no earlier checkpoint was pending).
+    durability: str | None = None
 
 
 class RetentionScheduler:
@@ -69,10 +83,13 @@ class RetentionScheduler:
         pack: PolicyPack | None = None,
         vault: Callable[[], Vault] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        checkpoint_retry: float = 10.0,
     ) -> None:
         if interval <= 0:
             raise ValueError(f"interval: a positive number of seconds, got {interval}")
         self.sessions = sessions
+        self.engine = engine_of(sessions)
+        self.checkpoint_retry = max(checkpoint_retry, 0.05)
         self.interval = interval
         self.first_after = interval if first_after is None else max(0.0, first_after)
         self.batch_size = batch_size
@@ -102,12 +119,13 @@ class RetentionScheduler:
             result: SweepResult | None = None
             resolved = 0
             error = None
+            states: list[str | None] = []
             try:
-                resolved = len(
-                    deletion.process_verified(
-                        self.sessions, now=now, pack=self.pack, vault=self.vault
-                    )
+                processed = deletion.process_verified(
+                    self.sessions, now=now, pack=self.pack, vault=self.vault
                 )
+                resolved = len(processed.requests)
+                states.append(processed.durability)
                 result = sweep(
                     self.sessions,
                     today=now.date(),
@@ -116,18 +134,44 @@ class RetentionScheduler:
                     vault=self.vault,
                     clock=self.clock,
                 )
+                states.append(result.durability)
             except Exception as exc:  # a scheduler must survive a bad run and try again later
                 error = f"{type(exc).__name__}: {exc}"
                 log.exception("scheduled retention run failed; retrying in %.0f s", self.interval)
-            run = Run(now, result, resolved, error)
+            durability = next((s for s in states if s == WAL_PENDING), None) or next(
+                (s for s in states if s is not None), None
+            )
+            if checkpoint_pending(self.engine):
+                durability = self._checkpoint()
+            run = Run(now, result, resolved, error, durability)
             self.runs = [*self.runs[-99:], run]
             return run
 
+    def _checkpoint(self) -> str:
+        """Try again a checkpoint that a reader kept from completing."""
+        if checkpoint(self.engine) == TRUNCATED:
+            log.info("retention: the WAL checkpoint that was pending is done")
+            return CLEAN
+        return WAL_PENDING
+
+    def retry_checkpoint(self) -> str | None:
+        """The pending checkpoint, if there is one (the thread calls it between runs)."""
+        with self._lock:
+            return self._checkpoint() if checkpoint_pending(self.engine) else None
+
     def _loop(self) -> None:
-        delay = self.first_after
-        while not self._stop.wait(delay):
-            self.run_once()
-            delay = self.interval
+        next_run = time.monotonic() + self.first_after
+        while True:
+            wait = next_run - time.monotonic()
+            if checkpoint_pending(self.engine):
+                wait = min(wait, self.checkpoint_retry)
+            if self._stop.wait(max(wait, 0.0)):
+                return
+            if time.monotonic() >= next_run:
+                self.run_once()
+                next_run = time.monotonic() + self.interval
+            else:
+                self.retry_checkpoint()
 
     def start(self) -> None:
         if self._thread is not None:
@@ -163,6 +207,7 @@ def install(
         interval=settings.sweep_interval,
         first_after=settings.first_sweep_after,
         batch_size=settings.sweep_batch,
+        checkpoint_retry=settings.checkpoint_retry,
     )
     app.state.retention_scheduler = scheduler
     inner = app.router.lifespan_context

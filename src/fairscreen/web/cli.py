@@ -23,21 +23,22 @@ def serve(
 
     With the publisher on (the default), a checkpoint is signed whenever the log has grown, at
     least once a second while entries arrive; the retention sweep runs on its schedule
-    (FAIRSCREEN_RETENTION_SWEEP_INTERVAL seconds, 0 to turn it off)."""
+    (FAIRSCREEN_RETENTION_SWEEP_INTERVAL seconds, 0 to turn it off). On SQLite the write-ahead
+    log is checkpointed into the main file at start-up and on a clean stop (SIGTERM, Ctrl-C)."""
     import uvicorn
 
     from fairscreen.kit.db import open_database
     from fairscreen.ledger.checkpoints import Publisher, load_signer
     from fairscreen.web.app import create_app
 
-    _, sessions = open_database()
-    publisher = None
-    if publish:
-        try:
+    try:
+        _, sessions = open_database()
+        publisher = None
+        if publish:
             publisher = Publisher(sessions, load_signer(), interval=publish_interval)
-        except FairscreenError as exc:
-            typer.echo(f"error {exc}", err=True)
-            raise typer.Exit(1) from None
+    except FairscreenError as exc:
+        typer.echo(f"error {exc}", err=True)
+        raise typer.Exit(1) from None
     uvicorn.run(
         create_app(sessions, publisher=publisher), host=host, port=port, log_level="warning"
     )
