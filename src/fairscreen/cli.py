@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from fairscreen.kit.signals import exit_on_sigterm
 from fairscreen.ledger.cli import ledger_app, receipt_app, witness
 from fairscreen.retention.cli import deletion_app, retention_app
 from fairscreen.screening.cli import demo, screen
@@ -34,4 +35,5 @@ app.add_typer(deletion_app, name="deletion")
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    exit_on_sigterm()  # cleanup runs on SIGTERM as on Ctrl-C (kit/signals.py)
     app()

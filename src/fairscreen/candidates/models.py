@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fairscreen.kit.db import Base, UTCDateTime
+from fairscreen.kit.db import Base, BlindIndex, Sealed, UTCDateTime
 
 
 class Candidate(Base):
@@ -21,13 +21,11 @@ class Candidate(Base):
     data_key_id: Mapped[str | None] = mapped_column(
         ForeignKey("data_keys.id", ondelete="SET NULL"), index=True, nullable=True
     )
-    id_number_index: Mapped[bytes | None] = mapped_column(
-        LargeBinary(32), index=True, nullable=True
-    )
-    name_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    id_document_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    birth_date_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    claims_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    id_number_index: Mapped[bytes | None] = mapped_column(BlindIndex(32), index=True, nullable=True)
+    name_ct: Mapped[bytes | None] = mapped_column(Sealed, nullable=True)
+    id_document_ct: Mapped[bytes | None] = mapped_column(Sealed, nullable=True)
+    birth_date_ct: Mapped[bytes | None] = mapped_column(Sealed, nullable=True)
+    claims_ct: Mapped[bytes | None] = mapped_column(Sealed, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The day after which the candidate's data is destroyed (step 6): the latest retention of any
     # of the candidate's check requests under its consent and the policy pack.
@@ -49,4 +47,4 @@ class CandidateDemographics(Base):
     candidate_id: Mapped[str] = mapped_column(
         ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True
     )
-    demographics_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    demographics_ct: Mapped[bytes] = mapped_column(Sealed)

@@ -162,9 +162,9 @@ class RetentionScheduler:
     def _loop(self) -> None:
         next_run = time.monotonic() + self.first_after
         while True:
-            wait = next_run - time.monotonic()
-            if checkpoint_pending(self.engine):
-                wait = min(wait, self.checkpoint_retry)
+            # Awake every ``checkpoint_retry`` seconds: a checkpoint may become pending at any
+            # time (an API request, the runs of this thread).
+            wait = min(next_run - time.monotonic(), self.checkpoint_retry)
             if self._stop.wait(max(wait, 0.0)):
                 return
             if time.monotonic() >= next_run:

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fairscreen.kit.db import Base, Committed
+from fairscreen.kit.db import Base, Committed, Sealed
 
 
 class Finding(Base, Committed):
@@ -49,5 +49,5 @@ class Finding(Base, Committed):
     authoritative: Mapped[bool] = mapped_column(Boolean)
     exclusion: Mapped[str | None] = mapped_column(String(40), nullable=True)
     provenance: Mapped[dict[str, Any]] = mapped_column(JSON)
-    detail_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    detail_ct: Mapped[bytes | None] = mapped_column(Sealed, nullable=True)
     commitment_salt: Mapped[bytes] = mapped_column(LargeBinary(16))

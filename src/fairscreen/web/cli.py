@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from fairscreen.kit.errors import FairscreenError
+from fairscreen.kit.signals import Terminated
 
 
 def serve(
@@ -39,6 +40,11 @@ def serve(
     except FairscreenError as exc:
         typer.echo(f"error {exc}", err=True)
         raise typer.Exit(1) from None
-    uvicorn.run(
-        create_app(sessions, publisher=publisher), host=host, port=port, log_level="warning"
-    )
+    try:
+        uvicorn.run(
+            create_app(sessions, publisher=publisher), host=host, port=port, log_level="warning"
+        )
+    except (KeyboardInterrupt, Terminated):
+        # uvicorn shut down gracefully (the app's lifespan ended: publisher and scheduler
+        # stopped, the WAL checkpointed), then raised again the signal that stopped it.
+        return
