@@ -9,7 +9,7 @@ them without rewriting the table (measured on PostgreSQL 15). The dead catalog r
 from the files after ``fairscreen retention compact`` (``VACUUM (FULL) pg_statistic``).
 
 The columns are the ``Sealed`` and ``BlindIndex`` columns of the models at this revision;
-``tests/retention/test_statistics.py`` fails for any such column added later without the same.
+``tests/migrations/test_migrations.py`` fails for any such column added later without the same.
 Nothing to do on SQLite (no statistics of column values without ``sqlite_stat4``, which
 ``retention compact`` clears if a build has it).
 
