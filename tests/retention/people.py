@@ -183,7 +183,10 @@ def screen_people(
 
 def _clear_values(world: WorldBuilder, ref: str) -> list[str]:
     """What the world file says of the candidate ``ref`` that identifies them."""
-    (line,) = [x for x in world.lines if x["type"] == "candidate" and x["id"] == ref]
+    lines = [x for x in world.lines if x["type"] == "candidate" and x["id"] == ref]
+    if not lines:
+        return []  # screened from another world into the same database
+    line = lines[0]
     number = line["id_document"]["number"]
     out = [line["name"], number, line["birth_date"], ref]
     if line.get("consent"):
