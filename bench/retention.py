@@ -190,7 +190,8 @@ def requesters(db: Path, count: int) -> list[tuple[str, str, str]]:
     with session_factory(engine)() as s:
         total = int(s.scalar(select(func.count()).select_from(Candidate)) or 0)
         step = max(total // count, 1)
-        ids = list(s.scalars(select(Candidate.id).order_by(Candidate.id)))[::step][:count]
+        live = select(Candidate.id).where(Candidate.erased_at.is_(None)).order_by(Candidate.id)
+        ids = list(s.scalars(live))[::step][:count]
         for cid in ids:
             c = s.get(Candidate, cid)
             assert c is not None and c.data_key_id and c.name_ct and c.id_document_ct

@@ -124,9 +124,7 @@ def test_a_reader_that_holds_the_wal_is_reported_and_the_server_retries(
     server = Server(
         site,
         FAIRSCREEN_SQLITE_CHECKPOINT_WAIT="0.5",
-        FAIRSCREEN_RETENTION_SWEEP_INTERVAL="3600",
-        FAIRSCREEN_RETENTION_FIRST_SWEEP_AFTER="3600",
-        FAIRSCREEN_RETENTION_CHECKPOINT_RETRY="0.2",
+        FAIRSCREEN_SQLITE_CHECKPOINT_RETRY="0.2",  # the sweep scheduler is off (the default)
     )
     reader = sqlite3.connect(site.database, isolation_level=None)
     try:

@@ -347,6 +347,38 @@ def checkpoint_pending(bind: Engine | Connection) -> bool:
         return _key(bind) in _pending
 
 
+class CheckpointRetrier:
+    """A daemon thread that, every ``every`` seconds, tries again a checkpoint of ``engine``
+    that a reader kept from completing (``checkpoint_pending``), until it completes. The web
+    app runs one for as long as it serves (SQLite only)."""
+
+    def __init__(self, engine: Engine, every: float) -> None:
+        self.engine = engine
+        self.every = max(every, 0.05)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        return f"CheckpointRetrier(every={self.every})"
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            if checkpoint_pending(self.engine) and checkpoint(self.engine) == TRUNCATED:
+                log.info("the SQLite WAL checkpoint that was pending is done")
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._loop, name="checkpoint-retry", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""

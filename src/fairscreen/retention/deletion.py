@@ -431,14 +431,12 @@ def process(
     if row.status in (DONE, REFUSED):
         raise WrongStateError(f"deletion request {request_id}: already {row.status}")
     prepare_connection(session)
+    # From the request's links to the candidates (a join: with ``id IN (subquery)`` SQLite
+    # walks the ``erased_at`` index over every live candidate instead).
     live = (
         select(_CANDIDATES.c.id, _CANDIDATES.c.data_key_id, _CANDIDATES.c.subject_ref)
-        .where(
-            _CANDIDATES.c.id.in_(
-                select(_LINKS.c.candidate_id).where(_LINKS.c.request_id == request_id)
-            ),
-            _CANDIDATES.c.erased_at.is_(None),
-        )
+        .select_from(_LINKS.join(_CANDIDATES, _CANDIDATES.c.id == _LINKS.c.candidate_id))
+        .where(_LINKS.c.request_id == request_id, _CANDIDATES.c.erased_at.is_(None))
         .with_for_update(of=_CANDIDATES)
     )
     session.execute(insert(BATCH).from_select(["candidate_id", "data_key_id", "subject"], live))

@@ -11,8 +11,8 @@ reported (a certificate, ``done``):
   log, which still held the page images written at screening time, to zero bytes. If a reader
   keeps it from completing within ``FAIRSCREEN_SQLITE_CHECKPOINT_WAIT`` seconds, the erasure
   says so (``durability`` is ``wal_pending``): the CLI warns and exits 3, the API answers
-  ``"durability": "wal_pending"``, a warning is logged, the scheduler retries, and ``serve``
-  checkpoints again when it stops.
+  ``"durability": "wal_pending"``, a warning is logged, a running ``serve`` retries it
+  (``kit.db.CheckpointRetrier``) and checkpoints again when it stops.
 - PostgreSQL: nothing can be done inside a transaction's reach: old row versions stay in the
   table files until ``fairscreen retention compact`` and in the WAL until the KEK that wrapped
   the data keys is retired (docs/retention.md); ``durability`` is ``compact_pending``.
@@ -127,7 +127,7 @@ def _make_durable(conn: Connection, wait: float) -> str:
         return CLEAN
     log.warning(
         "retention: destroyed data is still in the SQLite WAL (a reader kept the checkpoint "
-        "from completing in %.0f s); it is retried (scheduler, shutdown, `retention compact`)",
+        "from completing in %.0f s); it is retried (serve, its shutdown, `retention compact`)",
         wait,
     )
     return WAL_PENDING

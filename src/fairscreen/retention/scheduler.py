@@ -7,10 +7,9 @@ sweep`` do by hand: idempotent, so a run that overlaps a manual one, or a server
 the middle of one, does no harm. A failed run is logged (no personal data: ids and counts) and
 retried at the next interval.
 
-Each run returns once what it destroyed is durable (``retention.erasure``). When a checkpoint
-could not complete (a reader was open: ``kit.db.checkpoint_pending``, whichever path destroyed:
-this thread, the API, a CLI command in this process), the thread tries it again every
-``FAIRSCREEN_RETENTION_CHECKPOINT_RETRY`` seconds (10) until it does.
+Each run returns once what it destroyed is durable (``retention.erasure``), and ends by trying
+again a checkpoint that a reader kept from completing earlier (``kit.db.checkpoint_pending``);
+between runs the app's ``kit.db.CheckpointRetrier`` does that.
 
 ``install(app, sessions)`` starts the thread with the app's lifespan and stops it with it.
 """
@@ -19,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -45,16 +43,13 @@ log = logging.getLogger(__name__)
 class RetentionSettings(BaseSettings):
     """``FAIRSCREEN_RETENTION_SWEEP_INTERVAL`` (seconds, 0: no scheduled sweep),
     ``FAIRSCREEN_RETENTION_FIRST_SWEEP_AFTER`` (seconds after start-up),
-    ``FAIRSCREEN_RETENTION_SWEEP_BATCH`` (candidates per transaction),
-    ``FAIRSCREEN_RETENTION_CHECKPOINT_RETRY`` (seconds between tries of a WAL checkpoint that a
-    reader kept from completing)."""
+    ``FAIRSCREEN_RETENTION_SWEEP_BATCH`` (candidates per transaction)."""
 
     model_config = SettingsConfigDict(env_prefix="FAIRSCREEN_RETENTION_", extra="ignore")
 
     sweep_interval: float = 3600.0
     first_sweep_after: float = 30.0
     sweep_batch: int = DEFAULT_BATCH
-    checkpoint_retry: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,13 +78,11 @@ class RetentionScheduler:
         pack: PolicyPack | None = None,
         vault: Callable[[], Vault] | None = None,
         clock: Callable[[], datetime] = utcnow,
-        checkpoint_retry: float = 10.0,
     ) -> None:
         if interval <= 0:
             raise ValueError(f"interval: a positive number of seconds, got {interval}")
         self.sessions = sessions
         self.engine = engine_of(sessions)
-        self.checkpoint_retry = max(checkpoint_retry, 0.05)
         self.interval = interval
         self.first_after = interval if first_after is None else max(0.0, first_after)
         self.batch_size = batch_size
@@ -154,24 +147,11 @@ class RetentionScheduler:
             return CLEAN
         return WAL_PENDING
 
-    def retry_checkpoint(self) -> str | None:
-        """The pending checkpoint, if there is one (the thread calls it between runs)."""
-        with self._lock:
-            return self._checkpoint() if checkpoint_pending(self.engine) else None
-
     def _loop(self) -> None:
-        next_run = time.monotonic() + self.first_after
-        while True:
-            # Awake every ``checkpoint_retry`` seconds: a checkpoint may become pending at any
-            # time (an API request, the runs of this thread).
-            wait = min(next_run - time.monotonic(), self.checkpoint_retry)
-            if self._stop.wait(max(wait, 0.0)):
-                return
-            if time.monotonic() >= next_run:
-                self.run_once()
-                next_run = time.monotonic() + self.interval
-            else:
-                self.retry_checkpoint()
+        delay = self.first_after
+        while not self._stop.wait(delay):
+            self.run_once()
+            delay = self.interval
 
     def start(self) -> None:
         if self._thread is not None:
@@ -207,7 +187,6 @@ def install(
         interval=settings.sweep_interval,
         first_after=settings.first_sweep_after,
         batch_size=settings.sweep_batch,
-        checkpoint_retry=settings.checkpoint_retry,
     )
     app.state.retention_scheduler = scheduler
     inner = app.router.lifespan_context
