@@ -51,7 +51,7 @@ T0 = datetime(2026, 11, 29, tzinfo=UTC)
 
 
 def make_entries(n: int, seed: int = 1) -> list[bytes]:
-    """Entries shaped like the pipeline's (``finding.verified`` with a record commitment)."""
+    """Entries shaped like the pipeline's (``source.queried`` with a record commitment)."""
     rnd = random.Random(seed)
 
     def hex32() -> str:
@@ -59,16 +59,14 @@ def make_entries(n: int, seed: int = 1) -> list[bytes]:
 
     return [
         Event(
-            EventType.FINDING_VERIFIED,
+            EventType.SOURCE_QUERIED,
             T0 + timedelta(milliseconds=i),
             org=hex32(),
             subject=hex32(),
-            request=hex32(),
-            record=f"findings/{hex32()}",
+            check=hex32(),
             commitment=f"{rnd.getrandbits(256):064x}",
             items=("criminal_record",),
-            policy="cn@2026.1",
-            ruleset="cn-rules@2026.1",
+            attrs={"source": "court_records"},
         ).encode()
         for i in range(n)
     ]
@@ -213,7 +211,11 @@ def bench(n: int, pm_n: int, workdir: Path) -> dict[str, Any]:
 
     def verify_rate(w: int) -> float:
         started = time.perf_counter()
-        report = verify_log(sessions, signer.verifier, workers=w, check_records=False)
+        report = verify_log(
+            sessions,
+            signer.verifier,
+            workers=w,
+        )
         elapsed = time.perf_counter() - started
         if not report.ok:
             raise SystemExit(f"verification failed: {report.sorted_problems()[:3]}")
@@ -248,15 +250,17 @@ def record_checks(n: int, workdir: Path) -> dict[str, Any]:
 
     from fairscreen.candidates.models import Candidate
     from fairscreen.consent.models import Consent
-    from fairscreen.kit.commitment import commit, new_salt
+    from fairscreen.kit.commitment import commit
+    from fairscreen.ledger.record import Recording
+    from fairscreen.models import LEDGER_RECORDS
     from fairscreen.organisations.models import Organisation
+    from fairscreen.vault.models import DataKey
 
     engine = make_engine(f"sqlite:///{workdir / 'records.db'}", sqlite_synchronous="FULL")
     upgrade(engine)
     sessions = session_factory(engine)
     rnd = random.Random(5)
     consents: list[dict[str, Any]] = []
-    entries: list[bytes] = []
     with sessions.begin() as session:
         session.execute(
             insert(Organisation.__table__),  # type: ignore[arg-type]
@@ -271,19 +275,39 @@ def record_checks(n: int, workdir: Path) -> dict[str, Any]:
                 }
             ],
         )
+        session.execute(
+            insert(DataKey.__table__),  # type: ignore[arg-type]
+            [
+                {
+                    "id": "key",
+                    "provider": "local",
+                    "kek_version": "local-1",
+                    "wrapped": b"k" * 40,
+                    "created_at": T0,
+                }
+            ],
+        )
         candidates = [
             {
                 "id": f"c{i:031d}",
-                "external_ref": f"c{i}",
+                "data_key_id": "key",
+                "external_ref_index": rnd.randbytes(32),
+                "external_ref_ct": b"ct",
+                "id_number_index": rnd.randbytes(32),
+                "name_ct": b"ct",
+                "id_document_ct": b"ct",
+                "birth_date_ct": b"ct",
+                "claims_ct": b"ct",
+                "subject_ref": f"{i:032x}",
                 "created_at": T0,
                 "retain_until": T0.date() + timedelta(days=365),
             }
             for i in range(n)
         ]
+        recording = Recording()
         for i in range(n):
             row: dict[str, Any] = {
                 "id": f"k{i:031d}",
-                "external_ref": f"k{i}",
                 "candidate_id": candidates[i]["id"],
                 "items": ["criminal_record", "education"],
                 "separate_items": ["criminal_record"],
@@ -292,25 +316,21 @@ def record_checks(n: int, workdir: Path) -> dict[str, Any]:
                 "agency_id": None,
                 "retention_days": 365,
                 "signed_at": T0 + timedelta(seconds=i),
-                "revoked_at": None,
                 "digest": f"{rnd.getrandbits(256):064x}",
-                "commitment_salt": new_salt(),
             }
             consents.append(row)
-            entries.append(
-                Event(
-                    EventType.CONSENT_SIGNED,
-                    row["signed_at"],
-                    org="org",
-                    subject=f"{i:032x}",
-                    record=f"consents/{row['id']}",
-                    commitment=commit(row["commitment_salt"], Consent.committed_fields_of(row)),
-                    items=tuple(row["items"]),
-                ).encode()
+            recording.add(
+                EventType.CONSENT_SIGNED,
+                Consent,
+                row,
+                at=row["signed_at"],
+                org="org",
+                subject=f"{i:032x}",
+                items=row["items"],
             )
+        recording.append(session)
         session.execute(insert(Candidate.__table__), candidates)  # type: ignore[arg-type]
         session.execute(insert(Consent.__table__), consents)  # type: ignore[arg-type]
-        log.append(session, entries)
 
     def baseline() -> float:
         started = time.perf_counter()
@@ -320,7 +340,7 @@ def record_checks(n: int, workdir: Path) -> dict[str, Any]:
 
     def rate() -> float:
         started = time.perf_counter()
-        report = verify_log(sessions, workers=1)
+        report = verify_log(sessions, workers=1, records=LEDGER_RECORDS)
         elapsed = time.perf_counter() - started
         if not report.ok or report.records != n:
             raise SystemExit(f"record verification failed: {report.sorted_problems()[:3]}")

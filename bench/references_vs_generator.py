@@ -33,8 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from fairscreen.synth import generate_world
 from fairscreen.verify.references import lexicon_version, screen_reference, split_sentences
-from fairscreen.world.generate import generate_world
 
 RESULTS = Path(__file__).parent / "results"
 KINDS = ("forbidden", "private_life", "misconduct", "neutral")

@@ -8,19 +8,14 @@ Setup (not timed): a synthetic world of a few hundred candidates is generated an
 the real pipeline, and its screenings are written again and again through the screening
 service's ``Recorder`` under fresh candidate and consent references until the database holds N
 candidates. So every row is what the pipeline writes: a wrapped data key per candidate, sealed
-name, ID document, birth date and claims, sealed demographics, a consent, a check request,
-source queries, findings with sealed detail, a report, and one ledger entry per state change.
-Each copy gets an ID number of its own (division 99xxxx, never a real person's), so that one
-person is one record. Every candidate's retention has ended.
+client reference, name, ID document, birth date and claims (with their blind indexes), sealed
+demographics, a consent, a check request, source queries, a sealed report, and one ledger entry
+per state change. Each copy gets an ID number of its own (division 99xxxx, never a real
+person's), so that one person is one record. Every candidate's retention has ended.
 
 Timed: ``fairscreen.retention.sweep.sweep`` on SQLite (WAL, synchronous=FULL, the default), in
 its default batches of 20,000, secure_delete on, the final WAL checkpoint (TRUNCATE) included.
-Each case runs on its own copy of the database. Two cases:
-
-- "pseudonym stored": ``candidates.subject_ref`` as the screening service fills it;
-- "pseudonym computed": the column emptied first (rows written before it existed), so the sweep
-  unwraps every data key to compute the pseudonym (with the local key file; an HSM is slower
-  still, see bench/results/vault.json).
+Every row of each candidate is deleted, the data keys last.
 
 Timed too, on another copy of the same database: deletion requests one after another, each as
 the API resolves it: the identity check (``deletion.verify``: blind-index lookup, the sealed
@@ -76,9 +71,9 @@ def build(workdir: Path, n: int, seed: int) -> tuple[Path, Path, dict[str, Any]]
     from fairscreen.pipeline import Screening
     from fairscreen.screening.run import prepare, screen_world
     from fairscreen.screening.service import Recorder, import_organisations
+    from fairscreen.synth import generate_world
     from fairscreen.vault import Vault
     from fairscreen.vault.keys import LocalKeyFile
-    from fairscreen.world.generate import generate_world
     from fairscreen.world.load import load_world
 
     for stale in workdir.glob("*.db*"):
@@ -145,7 +140,6 @@ def build(workdir: Path, n: int, seed: int) -> tuple[Path, Path, dict[str, Any]]
             m.ConsentRevocation,
             m.CheckRequest,
             m.SourceQuery,
-            m.Finding,
             m.Report,
         ):
             stats["rows"][model.__tablename__] = int(
@@ -190,7 +184,7 @@ def requesters(db: Path, count: int) -> list[tuple[str, str, str]]:
     with session_factory(engine)() as s:
         total = int(s.scalar(select(func.count()).select_from(Candidate)) or 0)
         step = max(total // count, 1)
-        live = select(Candidate.id).where(Candidate.erased_at.is_(None)).order_by(Candidate.id)
+        live = select(Candidate.id).order_by(Candidate.id)
         ids = list(s.scalars(live))[::step][:count]
         for cid in ids:
             c = s.get(Candidate, cid)
@@ -245,7 +239,7 @@ def timed_deletions(db: Path, keys: Path, people: list[tuple[str, str, str]]) ->
             spent["verify"] += time.perf_counter() - started
             assert ok.verified, "the requester's identity matches their record"
             started = time.perf_counter()
-            processed = deletion.process_request(sessions, rid, now=now, pack=pack, vault=vault)
+            processed = deletion.process_request(sessions, rid, now=now, pack=pack)
             spent["process"] += time.perf_counter() - started
             done = processed.requests[0]
             assert done.status == deletion.DONE and done.certificate_id, done
@@ -283,8 +277,9 @@ def _sealed_sizes(session: Any) -> list[int]:
         "SELECT count(id_document_ct), sum(length(id_document_ct)) FROM candidates",
         "SELECT count(birth_date_ct), sum(length(birth_date_ct)) FROM candidates",
         "SELECT count(claims_ct), sum(length(claims_ct)) FROM candidates",
+        "SELECT count(external_ref_ct), sum(length(external_ref_ct)) FROM candidates",
         "SELECT count(*), sum(length(demographics_ct)) FROM candidate_demographics",
-        "SELECT count(detail_ct), sum(length(detail_ct)) FROM findings",
+        "SELECT count(content_ct), sum(length(content_ct)) FROM reports",
     ):
         count, total = avg(sql)
         if count:
@@ -295,51 +290,26 @@ def _sealed_sizes(session: Any) -> list[int]:
     return calls  # sizes for 10 candidates
 
 
-def forget_subjects(db: Path) -> None:
-    """Empty ``candidates.subject_ref``, as in rows written before the screening service stored
-    the pseudonym: the sweep then unwraps each data key to compute it."""
-    from sqlalchemy import update
-
-    from fairscreen.candidates.models import Candidate
-    from fairscreen.kit.db import checkpoint, make_engine, session_factory, transaction
-
-    engine = make_engine(_sqlite(db), sqlite_synchronous="OFF")
-    with transaction(session_factory(engine)) as session:
-        session.execute(update(Candidate).values(subject_ref=None))
-    checkpoint(engine)
-    engine.dispose()
-
-
-def timed_sweep(db: Path, keys: Path) -> dict[str, Any]:
+def timed_sweep(db: Path) -> dict[str, Any]:
     from sqlalchemy import func, select
 
     from fairscreen.candidates.models import Candidate
     from fairscreen.kit.db import make_engine, session_factory
     from fairscreen.retention.sweep import sweep
-    from fairscreen.vault import Vault
-    from fairscreen.vault.keys import LocalKeyFile
 
     engine = make_engine(_sqlite(db), sqlite_synchronous="FULL")
     sessions = session_factory(engine)
-    vault = Vault(LocalKeyFile(keys))
     os.sync()  # the setup's writes reach the disk now, not during the timed sweep
-    result = sweep(sessions, today=TODAY, vault=vault)
+    result = sweep(sessions, today=TODAY)
     with sessions() as s:
-        live = int(
-            s.scalar(
-                select(func.count()).select_from(Candidate).where(Candidate.erased_at.is_(None))
-            )
-            or 0
-        )
+        live = int(s.scalar(select(func.count()).select_from(Candidate)) or 0)
     engine.dispose()
-    vault.close()
     wal = Path(f"{db}-wal")
     return {
         "destroyed": result.destroyed,
         "batches": len(result.certificates),
         "seconds": result.seconds,
         "candidates_per_s": result.rate,
-        "unlinked": result.unlinked,
         "left_live": live,
         "wal_checkpoint": result.wal_checkpoint,
         "wal_bytes_after": wal.stat().st_size if wal.exists() else 0,
@@ -381,9 +351,6 @@ def raw_aesgcm(sizes: list[int], repeat: int = 5) -> dict[str, float]:
 def run(n: int, seed: int, workdir: Path, requests: int = 200) -> dict[str, Any]:
     print(f"building {n:,} screened candidates ...", file=sys.stderr)
     db, keys, stats = build(workdir, n, seed)
-    computed_db = workdir / "sweep-computed.db"
-    shutil.copy2(db, computed_db)
-    forget_subjects(computed_db)
     deletion_db = workdir / "deletion.db"
     shutil.copy2(db, deletion_db)
     people = requesters(deletion_db, requests)
@@ -394,9 +361,9 @@ def run(n: int, seed: int, workdir: Path, requests: int = 200) -> dict[str, Any]
     deletions["vs_raw_candidate_seal"] = rate / baseline["raw_candidates_sealed_per_s"]
     deletions["vs_raw_call"] = rate / baseline["raw_calls_per_s"]
     cases = []
-    for name, path in (("pseudonym stored", db), ("pseudonym computed", computed_db)):
+    for name, path in (("sweep", db),):
         print(f"sweeping ({name}) ...", file=sys.stderr)
-        timing = timed_sweep(path, keys)
+        timing = timed_sweep(path)
         rate = timing["candidates_per_s"]
         cases.append(
             {

@@ -107,7 +107,7 @@ def _child(args: list[str]) -> dict[str, Any]:
 
 
 def run(sizes: list[int], seed: int, workdir: Path) -> dict[str, Any]:
-    from fairscreen.world.generate import generate_world
+    from fairscreen.synth import generate_world
 
     rows_out = []
     for n in sizes:

@@ -1,10 +1,13 @@
-"""Every table fairscreen has, imported in one place so that Alembic and the tests see them all."""
+"""Every table fairscreen has, imported in one place so that Alembic and the tests see them all,
+and what the ledger's verifier is handed to check the records (``LEDGER_RECORDS``)."""
 
 from fairscreen.candidates.models import Candidate, CandidateDemographics
 from fairscreen.consent.models import Consent, ConsentRevocation
 from fairscreen.ledger.models import LedgerBundle, LedgerCheckpoint, LedgerState, LedgerTile
+from fairscreen.ledger.verify import Records
 from fairscreen.organisations.models import Organisation, Position
-from fairscreen.rating.models import Report
+from fairscreen.rating.models import Report, ReportTally
+from fairscreen.retention.destroy import destroyed_subjects
 from fairscreen.retention.models import (
     DeletionRequest,
     DeletionRequestCandidate,
@@ -16,9 +19,24 @@ from fairscreen.retention.models import (
 from fairscreen.screening.models import CheckRequest
 from fairscreen.sources.models import SourceQuery
 from fairscreen.vault.models import DataKey
-from fairscreen.verify.models import Finding
+
+LEDGER_RECORDS = Records(
+    tables=(
+        Consent,
+        ConsentRevocation,
+        CheckRequest,
+        SourceQuery,
+        Report,
+        DestructionCertificate,
+        DeletionRequest,
+        DeletionResolution,
+    ),
+    destroyed=destroyed_subjects,
+)
+"""Every committed table (a test keeps this list whole) and the lookup of destroyed subjects."""
 
 __all__ = [
+    "LEDGER_RECORDS",
     "Candidate",
     "CandidateDemographics",
     "CheckRequest",
@@ -30,7 +48,6 @@ __all__ = [
     "DeletionResolution",
     "DestroyedSubject",
     "DestructionCertificate",
-    "Finding",
     "LedgerBundle",
     "LedgerCheckpoint",
     "LedgerState",
@@ -39,5 +56,6 @@ __all__ = [
     "Organisation",
     "Position",
     "Report",
+    "ReportTally",
     "SourceQuery",
 ]

@@ -36,8 +36,8 @@ from fairscreen.world import model
 class Application:
     """A candidate applying for a position, screened by an agency (if any)."""
 
-    candidate: model.Candidate
-    position: model.Position
+    candidate: model.CandidateRecord
+    position: model.PositionRecord
     agency: str | None
 
 

@@ -3,6 +3,7 @@ marker types of secret columns; private SQLite files; WAL checkpoints."""
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import time
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -13,6 +14,7 @@ from sqlalchemy import Column, LargeBinary, MetaData, Table, insert, select, tex
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateTable
 
+from fairscreen.candidates.models import Candidate
 from fairscreen.kit.db import (
     BlindIndex,
     CheckpointRetrier,
@@ -21,14 +23,17 @@ from fairscreen.kit.db import (
     checkpoint,
     checkpoint_pending,
     make_engine,
+    open_database,
     secret_columns,
     table_of,
     transaction,
 )
+from fairscreen.kit.errors import ConfigError
 from fairscreen.kit.files import FilePermissionError
 from fairscreen.organisations.models import Organisation, Position
 from fairscreen.rating.models import Report
 from fairscreen.screening.models import CheckRequest
+from fairscreen.vault.models import DataKey
 from tests.conftest import Database
 
 
@@ -75,34 +80,58 @@ def test_bulk_insert_writes_what_sqlalchemy_writes(db: Database) -> None:
                 }
             ],
         )
-        # check requests need a candidate to point at
+        # check requests need a candidate to point at, and a candidate a data key
         s.execute(
-            text(
-                "INSERT INTO candidates (id, external_ref, created_at, retain_until) VALUES ('c1', 'C1', :t, :d)"
-            ),
-            {"t": datetime(2026, 1, 1, tzinfo=UTC), "d": date(2027, 1, 1)},
+            insert(table_of(DataKey)),
+            [
+                {
+                    "id": "k1",
+                    "provider": "local",
+                    "kek_version": "local-1",
+                    "wrapped": b"w" * 40,
+                    "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+                }
+            ],
+        )
+        s.execute(
+            insert(table_of(Candidate)),
+            [
+                {
+                    "id": "c1",
+                    "data_key_id": "k1",
+                    "external_ref_index": b"r" * 32,
+                    "external_ref_ct": b"ct",
+                    "id_number_index": b"i" * 32,
+                    "name_ct": b"ct",
+                    "id_document_ct": b"ct",
+                    "birth_date_ct": b"ct",
+                    "claims_ct": b"ct",
+                    "subject_ref": "s" * 32,
+                    "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+                    "retain_until": date(2027, 1, 1),
+                }
+            ],
         )
         s.execute(
             insert(table_of(CheckRequest)),
-            [{**request, "id": "r1", "candidate_id": "c1", "position_id": "p1"}],
+            [{**request, "id": "r1", "candidate_id": "c1", "position_id": "p1", "ledger_index": 1}],
         )
         bulk_insert(
-            s, CheckRequest, [{**request, "id": "r2", "candidate_id": "c1", "position_id": "p1"}]
+            s,
+            CheckRequest,
+            [{**request, "id": "r2", "candidate_id": "c1", "position_id": "p1", "ledger_index": 2}],
         )
         report = {
             "request_id": "r1",
-            "light": "green",
-            "reasons": [],
-            "excluded": [],
-            "not_checked": [],
+            "version": 1,
             "ruleset": "x",
             "policy": "y",
             "issued_at": datetime(2026, 11, 29, tzinfo=UTC),
+            "content_ct": b"\x01sealed",
             "commitment_salt": b"s" * 16,
-            "ledger_index": 7,
         }
-        s.execute(insert(table_of(Report)), [{**report, "id": "a"}])
-        bulk_insert(s, Report, [{**report, "id": "b", "request_id": "r2"}])
+        s.execute(insert(table_of(Report)), [{**report, "id": "a", "ledger_index": 7}])
+        bulk_insert(s, Report, [{**report, "id": "b", "request_id": "r2", "ledger_index": 8}])
     with db.engine.connect() as conn:
         for table, left, right in (
             ("organisations", "o1", "o2"),
@@ -112,14 +141,40 @@ def test_bulk_insert_writes_what_sqlalchemy_writes(db: Database) -> None:
             rows = {row[0]: tuple(row[1:]) for row in conn.execute(text(f"SELECT * FROM {table}"))}  # noqa: S608
             a, b = rows[left], rows[right]
             differing = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-            # only the columns that differ on purpose (refs, ids) may differ
-            assert len(differing) <= 2, (table, a, b)
+            # only the columns that differ on purpose (refs, ids, ledger indexes) may differ
+            assert len(differing) <= 3, (table, a, b)
     with db.sessions() as s:
         r1, r2 = s.get(CheckRequest, "r1"), s.get(CheckRequest, "r2")
         assert r1 is not None and r2 is not None
         assert r1.scope_fixed_at == r2.scope_fixed_at == request["scope_fixed_at"]
         assert r1.scope == r2.scope and r1.not_checked == r2.not_checked
-        assert s.scalar(select(Report.ledger_index).where(Report.id == "b")) == 7
+        assert s.scalar(select(Report.ledger_index).where(Report.id == "b")) == 8
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("notaurl", "database URL 'notaurl': Could not parse"),
+        ("nosuchdialect://x/y", "database URL nosuchdialect://x/y: Can't load plugin"),
+        ("sqlite:////proc/forbidden/fairscreen.db", "cannot create its folder /proc/forbidden"),
+    ],
+)
+def test_a_bad_database_url_names_the_setting(url: str, words: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        make_engine(url)
+    assert words in str(info.value) and "FAIRSCREEN_DATABASE_URL" in str(info.value)
+
+
+def test_an_unreachable_database_names_the_setting() -> None:
+    with socket.socket() as sock:  # a port nobody listens on: bound, never listening
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        url = f"postgresql+psycopg://nobody:secret@127.0.0.1:{port}/x"
+        with pytest.raises(ConfigError) as info:
+            open_database(url)
+    message = str(info.value)
+    assert message.startswith(f"database postgresql+psycopg://nobody:***@127.0.0.1:{port}/x:")
+    assert "secret" not in message and "FAIRSCREEN_DATABASE_URL" in message
 
 
 def test_sealed_and_blind_index_columns_are_plain_binary() -> None:

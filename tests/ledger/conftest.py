@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from fairscreen.candidates.models import Candidate
 from fairscreen.consent.models import Consent
-from fairscreen.kit.commitment import commit, new_salt
 from fairscreen.kit.ids import new_id
 from fairscreen.kit.settings import get_settings
 from fairscreen.ledger.entry import Event, EventType
 from fairscreen.ledger.note import Signer
+from fairscreen.ledger.record import Recording
 from fairscreen.organisations.models import Organisation
+from fairscreen.vault.models import DataKey
 
 ORIGIN = "test.fairscreen.invalid/ledger"
 T0 = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
@@ -51,7 +52,7 @@ def plain_entries(n: int, start: int = 0, tag: str = "e") -> list[bytes]:
             EventType.SOURCE_QUERIED,
             T0 + timedelta(milliseconds=start + i),
             org="org-1",
-            request=f"{tag}-{start + i}",
+            check=f"{tag}-{start + i}",
             items=("criminal",),
         ).encode()
         for i in range(n)
@@ -67,9 +68,10 @@ class Records:
     entries: list[bytes]
 
 
-def insert_consents(session: Session, n: int) -> Records:
-    """``n`` consents (with their organisation and candidates) and a ``consent.signed`` entry for
-    each, carrying the commitment to the row."""
+def insert_consents(session: Session, positions: list[int]) -> Records:
+    """A consent (with its organisation and candidate) for each of ``positions``, the ledger
+    indexes their ``consent.signed`` entries will have; returns the entries, which the caller
+    appends at those positions."""
     org = new_id()
     session.execute(
         insert(Organisation.__table__),  # type: ignore[arg-type]
@@ -84,20 +86,42 @@ def insert_consents(session: Session, n: int) -> Records:
             }
         ],
     )
-    candidates, consents, entries, subjects = [], [], [], []
-    for i in range(n):
+    session.execute(
+        insert(DataKey.__table__),  # type: ignore[arg-type]
+        [
+            {
+                "id": "key-1",
+                "provider": "local",
+                "kek_version": "local-1",
+                "wrapped": bytes(40),
+                "created_at": T0,
+            }
+        ],
+    )
+    candidates, consents, subjects = [], [], []
+    recording = Recording()
+    for i, position in enumerate(positions):
         cid, consent_id = new_id(), new_id()
+        subject = os.urandom(16).hex()
+        subjects.append(subject)
         candidates.append(
             {
                 "id": cid,
-                "external_ref": f"cand-{cid}",
+                "data_key_id": "key-1",
+                "external_ref_index": os.urandom(32),
+                "external_ref_ct": b"ct",
+                "id_number_index": os.urandom(32),
+                "name_ct": b"ct",
+                "id_document_ct": b"ct",
+                "birth_date_ct": b"ct",
+                "claims_ct": b"ct",
+                "subject_ref": subject,
                 "created_at": T0,
                 "retain_until": date(2027, 11, 29),
             }
         )
-        row = {
+        row: dict[str, Any] = {
             "id": consent_id,
-            "external_ref": f"consent-{consent_id}",
             "candidate_id": cid,
             "items": ["criminal", "education"],
             "separate_items": ["criminal"],
@@ -106,24 +130,20 @@ def insert_consents(session: Session, n: int) -> Records:
             "agency_id": None,
             "retention_days": 365,
             "signed_at": T0 + timedelta(seconds=i),
-            "revoked_at": None,
             "digest": os.urandom(32).hex(),
-            "commitment_salt": new_salt(),
         }
-        consents.append(row)
-        subject = os.urandom(16).hex()
-        subjects.append(subject)
-        entries.append(
-            Event(
-                EventType.CONSENT_SIGNED,
-                row["signed_at"],
-                org=org,
-                subject=subject,
-                record=f"consents/{consent_id}",
-                commitment=commit(row["commitment_salt"], Consent.committed_fields_of(row)),
-                items=tuple(row["items"]),
-            ).encode()
+        recording.add(
+            EventType.CONSENT_SIGNED,
+            Consent,
+            row,
+            at=row["signed_at"],
+            org=org,
+            subject=subject,
+            items=row["items"],
         )
+        row["ledger_index"] = position
+        consents.append(row)
+    entries = [event.encode() for event in recording.events]
     session.execute(insert(Candidate.__table__), candidates)  # type: ignore[arg-type]
     session.execute(insert(Consent.__table__), consents)  # type: ignore[arg-type]
     return Records([c["id"] for c in consents], subjects, entries)

@@ -79,7 +79,7 @@ def test_export_is_what_the_server_serves(cli_db: Database, tmp_path: Path) -> N
         log.append(session, plain_entries(70_000))
     assert runner.invoke(app, ["ledger", "checkpoint"]).exit_code == 0
     out = tmp_path / "static"
-    result = runner.invoke(app, ["ledger", "export", str(out)])
+    result = runner.invoke(app, ["ledger", "export", "--out", str(out)])
     assert result.exit_code == 0, result.output
     client = AsgiClient(create_app(cli_db.sessions))
     files = sorted(p for p in out.rglob("*") if p.is_file())

@@ -71,7 +71,7 @@ def test_rollback_leaves_the_log_as_it_was(db: Database) -> None:
             select(LedgerTile.level, LedgerTile.idx, LedgerTile.nodes)
         ).all()
     with db.sessions() as session, session.begin():
-        records = insert_consents(session, 3)
+        records = insert_consents(session, [300, 301, 302])
         log.append(session, records.entries + plain_entries(500, start=300))
         session.rollback()
     with db.sessions() as session:

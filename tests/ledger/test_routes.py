@@ -106,3 +106,6 @@ def test_json_proofs_and_receipts(db: Database, client: AsgiClient, signer: Sign
     receipt = client.get("/ledger/receipt/999").json()
     assert verify_receipt(receipt, signer.verifier).index == 999
     assert client.get("/ledger/receipt/1000").status_code == 404
+    past = client.get("/ledger/receipt/99999999")
+    assert past.status_code == 404
+    assert past.json()["detail"] == "no such entry: index 99999999 (the log has 1000 entries)"

@@ -15,13 +15,15 @@ from sqlalchemy.orm import Session
 
 from fairscreen.consent.models import Consent
 from fairscreen.ledger import checkpoints, log, tiles
+from fairscreen.ledger.entry import EventType
 from fairscreen.ledger.log import BUNDLES, STATE, TILES
 from fairscreen.ledger.models import LedgerCheckpoint
 from fairscreen.ledger.note import Signer
-from fairscreen.ledger.verify import verify_log
+from fairscreen.ledger.record import record
 from fairscreen.retention.models import DestroyedSubject, DestructionCertificate
 from tests.conftest import Database
 from tests.ledger.conftest import T0, Records, insert_consents, plain_entries
+from tests.ledger.full import verify_log
 
 CAMPAIGN = 320  # random tampers per backend
 
@@ -36,10 +38,10 @@ class Fixture:
 
 def build(db: Database, signer: Signer, n_plain: int = 580, n_records: int = 120) -> Fixture:
     rnd = random.Random(11)
-    with db.sessions.begin() as session:
-        records = insert_consents(session, n_records) if n_records else Records([], [], [])
-    entries = plain_entries(n_plain)
     slots = sorted(rnd.sample(range(n_plain + n_records), n_records))
+    with db.sessions.begin() as session:
+        records = insert_consents(session, slots) if n_records else Records([], [], [])
+    entries = plain_entries(n_plain)
     mixed: list[bytes] = []
     record_at: dict[str, int] = {}
     plain = iter(entries)
@@ -126,6 +128,7 @@ def test_tamper_campaign(db: Database, signer: Signer) -> None:
                 "record-salt",
                 "record-swap",
                 "record-owner",
+                "record-index",
             ]
         )
         entries = list(fx.entries)
@@ -183,6 +186,15 @@ def test_tamper_campaign(db: Database, signer: Signer) -> None:
                 db_ = s.scalar(select(Consent.digest).where(Consent.id == b))
                 s.execute(update(Consent).where(Consent.id == a).values(digest=db_))
                 s.execute(update(Consent).where(Consent.id == b).values(digest=da))
+        elif kind == "record-index":
+            # The row's link to its entry pointed at another entry (one no record claims; the
+            # unique index stops two rows naming one): both the entry it left and the one it
+            # names are caught.
+            cid = rnd.choice(consents)
+            claimed = set(fx.record_at.values())
+            target = rnd.choice([i for i in range(n) if i not in claimed])
+            expected = min(fx.record_at[cid], target)
+            mutate = record_change(cid, ledger_index=target)
         else:  # record-owner: the consent moved to another candidate
             a, b = rnd.sample(consents, 2)
             expected = fx.record_at[a]
@@ -196,7 +208,7 @@ def test_tamper_campaign(db: Database, signer: Signer) -> None:
         detected += 1
         kinds[kind] = kinds.get(kind, 0) + 1
     assert detected == CAMPAIGN
-    assert len(kinds) == 11
+    assert len(kinds) == 12
     assert verify_log(db.sessions, signer.verifier).ok  # every tamper was rolled back
 
 
@@ -204,15 +216,20 @@ def test_a_record_destroyed_by_retention_may_be_missing(db: Database, signer: Si
     fx = build(db, signer, n_plain=20, n_records=5)
     cid = next(iter(fx.record_at))
     with db.sessions.begin() as session:
-        session.execute(
-            insert(DestructionCertificate).values(
-                id="cert-1",
-                reason="retention_expired",
-                rule="cn@2026.1 default_retention_days",
-                destroyed_at=T0,
-                subjects=1,
-                commitment_salt=bytes(16),
-            )
+        record(
+            session,
+            EventType.DATA_DESTROYED,
+            DestructionCertificate,
+            {
+                "id": "cert-1",
+                "reason": "retention_expired",
+                "rule": "cn@2026.1 default_retention_days",
+                "destroyed_at": T0,
+                "subjects": 1,
+                "data_classes": [],
+                "subjects_digest": "",
+            },
+            at=T0,
         )
         session.execute(
             insert(DestroyedSubject).values(subject=fx.subject_of[cid], certificate_id="cert-1")
@@ -220,7 +237,7 @@ def test_a_record_destroyed_by_retention_may_be_missing(db: Database, signer: Si
         session.execute(delete(Consent).where(Consent.id == cid))
     report = verify_log(db.sessions, signer.verifier)
     assert report.ok, report.problems
-    assert report.records_destroyed == 1 and report.records == 4
+    assert report.records_destroyed == 1 and report.records == 5  # 4 consents, 1 certificate
     # Another subject's missing record is still tampering.
     other = next(c for c in fx.record_at if c != cid)
     first_bad, messages = tampered(
@@ -313,13 +330,56 @@ def test_without_a_key_signatures_are_not_checked_but_roots_are(
 
 
 @pytest.mark.parametrize(
-    "bad", [b'{"record":"nowhere/1","commitment":"00"}', b'{"record":5,"commitment":"00"}']
+    "bad",
+    [
+        b'{"type":"consent.signed","commitment":"00"}',
+        b'{"type":"consent.signed","commitment":5,"subject":7}',
+    ],
 )
-def test_bad_record_references_are_named(db: Database, signer: Signer, bad: bytes) -> None:
+def test_an_entry_no_record_claims_is_named(db: Database, signer: Signer, bad: bytes) -> None:
     with db.sessions.begin() as session:
         log.append(session, [*plain_entries(3), bad])
     report = verify_log(db.sessions)
     assert report.first_bad_index == 3
+    assert "missing" in report.sorted_problems()[0].message
+
+
+def test_a_row_that_names_no_entry_is_caught(db: Database, signer: Signer) -> None:
+    fx = build(db, signer, n_plain=20, n_records=5)
+    cid = next(iter(fx.record_at))
+    for index in (-1, 25, 10_000):
+        first_bad, messages = tampered(
+            db,
+            signer,
+            lambda s, index=index: s.execute(
+                update(Consent).where(Consent.id == cid).values(ledger_index=index)
+            ),
+        )
+        assert first_bad == fx.record_at[cid], messages  # its own entry is left unclaimed
+        assert any("names no entry" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("signed_at", "not a date"), ("items", "{not json"), ("retention_days", "many")],
+)
+def test_an_invalid_value_in_a_committed_column_is_tampering_at_its_entry(
+    sqlite_db: Database, signer: Signer, column: str, value: str
+) -> None:
+    """SQLite stores what it is given: a value that does not load is reported at the entry of
+    its row, instead of stopping the verification with a traceback."""
+    fx = build(sqlite_db, signer, n_plain=20, n_records=5)
+    cid = sorted(fx.record_at, key=fx.record_at.__getitem__)[2]
+    first_bad, messages = tampered(
+        sqlite_db,
+        signer,
+        lambda s: s.connection().exec_driver_sql(
+            f"UPDATE consents SET {column} = ? WHERE id = ?",  # noqa: S608
+            (value, cid),
+        ),
+    )
+    assert first_bad == fx.record_at[cid], messages
+    assert messages[0].startswith(f"entry {fx.record_at[cid]}: record consents/{cid}")
 
 
 def test_worker_processes_find_the_same(db: Database, signer: Signer) -> None:

@@ -159,6 +159,35 @@ def test_unknown_origin_and_unreachable_logs(db: Database, signer: Signer, tmp_p
     assert outcome.alarm is not None and outcome.alarm.kind == "unknown-origin"
 
 
+def test_once_exits_5_when_the_log_cannot_be_reached(tmp_path: Path) -> None:
+    """A witness run from cron must not report success for a log it never read."""
+    signer = Signer.generate(ORIGIN)
+    with socket.socket() as closed:  # bound, never listening: connections are refused
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}/ledger"
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "fairscreen",
+                "witness",
+                url,
+                "--log",
+                f"{ORIGIN}={signer.verifier.text()}",
+                "--state-dir",
+                str(tmp_path / "w"),
+                "--once",
+            ],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert run.returncode == 5, run.stderr
+    assert f"error {url}: GET {url}/checkpoint" in run.stderr and "Traceback" not in run.stderr
+
+
 def test_witness_configuration(tmp_path: Path) -> None:
     signer = Signer.generate(ORIGIN)
     config = parse_log_option(f"{ORIGIN}={signer.verifier.text()}")

@@ -3,9 +3,9 @@
 ``screen_people`` screens a small world with one person of interest (a finance candidate with a
 criminal record, a credit delinquency, a hearsay reference, sealed demographics) and a few
 others, and returns a ``Person`` for everyone: the clear values the candidate gave (name, ID
-number, the texts of their findings), and the exact bytes fairscreen stored for them (every
-ciphertext, the wrapped data key, the clear-text finding references), so that a test can look
-for each of them afterwards.
+number, the client's reference, the texts and source record ids of their findings, opened from
+the sealed report), and the exact bytes fairscreen stored for them (every ciphertext, the wrapped
+data key, the blind indexes), so that a test can look for each of them afterwards.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ import orjson
 from sqlalchemy import select, update
 
 import fairscreen.models as m
+from fairscreen.candidates.service import ids_by_ref
 from fairscreen.kit.db import transaction
 from fairscreen.ledger import log
+from fairscreen.screening.report import open_content
 from fairscreen.screening.run import screen_world
 from fairscreen.vault import Vault
 from fairscreen.vault.core import SealError
@@ -33,6 +35,7 @@ TODAY = date(2026, 11, 29)
 EXPIRED = date(2026, 11, 1)  # retain_until of a candidate whose retention has ended
 
 _SEALED = (
+    ("candidates", "external_ref_ct"),
     ("candidates", "name_ct"),
     ("candidates", "id_document_ct"),
     ("candidates", "birth_date_ct"),
@@ -52,6 +55,7 @@ class Person:
     ciphertexts: list[bytes] = field(default_factory=list)
     wrapped_key: bytes = b""
     blind_index: bytes = b""  # the keyed index of the ID number
+    ref_index: bytes = b""  # the keyed index of the client's reference
     ledger_indexes: list[int] = field(default_factory=list)
     # What the world file says of them in clear: name, ID number, birth date, their client
     # reference and consent reference, the ids of their source records, case numbers, the
@@ -64,7 +68,7 @@ class Person:
 
 @dataclass
 class Screened:
-    people: dict[str, Person]  # by external reference
+    people: dict[str, Person]  # by the world's short id (C1, C2, ...)
     ledger_size: int
     target_ref: str = "C1"
 
@@ -72,14 +76,25 @@ class Screened:
     def target(self) -> Person:
         return self.people[self.target_ref]
 
+    def refs(self, *ids: str) -> list[str]:
+        """The client's references of these people (all of them without ``ids``)."""
+        return [self.people[i].ref for i in (ids or tuple(self.people))]
 
-def _renamed(line: dict[str, Any], prefix: str) -> dict[str, Any]:
+
+def _renamed(line: dict[str, Any], prefix: str, tag: str) -> dict[str, Any]:
     """Give a candidate line (and its consent) references of their own, so that a second world
-    screened into the same database adds candidates instead of finding the first ones."""
-    line["id"] = prefix + line["id"]
+    screened into the same database adds candidates instead of finding the first ones. The
+    client's reference is long and unique (``C1-<tag>``) so that a scan for it in a database's
+    files cannot hit by chance."""
+    line["id"] = f"{prefix}{line['id']}-{tag}"
     if line.get("consent"):
-        line["consent"]["id"] = prefix + line["consent"]["id"]
+        line["consent"]["id"] = f"{prefix}{line['consent']['id']}-{tag}"
     return line
+
+
+def short(ref: str) -> str:
+    """``C1`` for ``C1-<tag>`` (and ``again-C1`` for ``again-C1-<tag>``)."""
+    return ref.rsplit("-", 1)[0]
 
 
 def build_world(
@@ -89,7 +104,7 @@ def build_world(
     criminal case whose case number and record id carry ``tag``."""
     w = WorldBuilder()
     a = _renamed(
-        w.candidate("finance_accounting", name="歐陽靜怡", birth=date(1986, 3, 14)), prefix
+        w.candidate("finance_accounting", name="歐陽靜怡", birth=date(1986, 3, 14)), prefix, tag
     )
     if court_case:
         case = w.court_case("criminal", "fraud", [w.party(a)], case_number=f"(2024)測刑初{tag}號")
@@ -130,6 +145,7 @@ def build_world(
                 birth=date(1990, 1, 2) + timedelta(days=37 * i),
             ),
             prefix,
+            tag,
         )
         w.record(
             "criminal_certificate",
@@ -167,7 +183,8 @@ def screen_people(
     with db.sessions() as s:
         candidates = s.scalars(select(m.Candidate)).all()
         for c in candidates:
-            people[c.external_ref] = snapshot(s, vault, c.id)
+            person = snapshot(s, vault, c.id)
+            people[short(person.ref)] = person
         for p in people.values():
             if p.ref in source_texts:
                 p.texts.append(source_texts[p.ref])
@@ -205,86 +222,93 @@ def snapshot(session: Any, vault: Vault, candidate_id: str) -> Person:
     sealer = vault.sealer(key.id, key.kek_version, key.wrapped)
     document = orjson.loads(sealer.open("candidates", "id_document_ct", c.id, c.id_document_ct))
     person = Person(
-        ref=c.external_ref,
+        ref=sealer.open("candidates", "external_ref_ct", c.id, c.external_ref_ct).decode(),
         candidate_id=c.id,
         name=sealer.open("candidates", "name_ct", c.id, c.name_ct).decode(),
         id_number=document["number"],
         subject=sealer.subject_ref(c.id),
         wrapped_key=bytes(key.wrapped),
         blind_index=bytes(c.id_number_index),
+        ref_index=bytes(c.external_ref_index),
     )
     person.ciphertexts += [bytes(getattr(c, column)) for _, column in _SEALED]
     demo = session.get(m.CandidateDemographics, c.id)
     if demo is not None:
         person.ciphertexts.append(bytes(demo.demographics_ct))
-    findings = session.scalars(
-        select(m.Finding)
-        .join(m.CheckRequest, m.CheckRequest.id == m.Finding.request_id)
-        .where(m.CheckRequest.candidate_id == c.id)
-    ).all()
-    for f in findings:
-        person.refs.append(f.ref.split(":", 1)[1].split("#", 1)[0])
-        if f.detail_ct is not None:
-            person.ciphertexts.append(bytes(f.detail_ct))
-            detail = sealer.open("findings", "detail_ct", f.id, f.detail_ct).decode()
-            person.texts.append(detail)
+    for report in _reports(session, c.id):
+        person.ciphertexts.append(bytes(report.content_ct))
+        content = open_content(sealer, report.id, bytes(report.content_ct))
+        for finding in content["findings"]:
+            person.refs.append(finding["provenance"]["record"].split("#", 1)[0])
+            if finding["detail"] is not None:
+                person.texts.append(orjson.dumps(finding["detail"]).decode())
     return person
 
 
+def _reports(session: Any, candidate_id: str) -> list[Any]:
+    return list(
+        session.scalars(
+            select(m.Report)
+            .join(m.CheckRequest, m.CheckRequest.id == m.Report.request_id)
+            .where(m.CheckRequest.candidate_id == candidate_id)
+        )
+    )
+
+
 def opens(db: Database, vault: Vault, candidate_id: str) -> str:
-    """``"all"`` if every sealed value of the candidate opens, ``"none"`` if none is left to
-    open (the key and ciphertexts are gone), ``"partial"`` otherwise (which must never be)."""
+    """``"all"`` if every sealed value of the candidate opens, ``"none"`` if nothing of theirs is
+    left (no candidate row, no data key, no row that refers to them), ``"partial"`` otherwise
+    (which must never be)."""
     with db.sessions() as s:
         c = s.get(m.Candidate, candidate_id)
-        assert c is not None
+        if c is None:
+            left = [
+                model.__tablename__
+                for model, column in (
+                    (m.CheckRequest, m.CheckRequest.candidate_id),
+                    (m.Consent, m.Consent.candidate_id),
+                    (m.CandidateDemographics, m.CandidateDemographics.candidate_id),
+                    (m.LegalHold, m.LegalHold.candidate_id),
+                    (m.DeletionRequestCandidate, m.DeletionRequestCandidate.candidate_id),
+                )
+                if s.scalars(select(column).where(column == candidate_id)).first() is not None
+            ]
+            return "none" if not left else "partial"
         values = [(t, col, c.id, getattr(c, col)) for t, col in _SEALED]
         demo = s.get(m.CandidateDemographics, c.id)
         if demo is not None:
             values.append(("candidate_demographics", "demographics_ct", c.id, demo.demographics_ct))
-        for f in s.scalars(
-            select(m.Finding)
-            .join(m.CheckRequest, m.CheckRequest.id == m.Finding.request_id)
-            .where(m.CheckRequest.candidate_id == c.id)
-        ):
-            if f.detail_ct is not None:
-                values.append(("findings", "detail_ct", f.id, f.detail_ct))
-        key = s.get(m.DataKey, c.data_key_id) if c.data_key_id else None
+        for report in _reports(s, c.id):
+            values.append(("reports", "content_ct", report.id, report.content_ct))
+        key = s.get(m.DataKey, c.data_key_id)
         opened = 0
-        present = sum(1 for *_, v in values if v is not None)
         if key is not None:
             try:
                 sealer = vault.sealer(key.id, key.kek_version, key.wrapped)
             except KeyProviderError:
-                sealer = None
+                return "partial"
             for table, column, row_id, value in values:
-                if value is None or sealer is None:
-                    continue
                 try:
                     sealer.open(table, column, row_id, value)
                     opened += 1
                 except SealError:
                     pass
-        has_index = c.id_number_index is not None
-    if key is not None and opened == present == len(values) and has_index and c.erased_at is None:
-        return "all"
-    if key is None and present == 0 and not has_index and c.erased_at is not None:
-        return "none"
-    return "partial"
+    return "all" if key is not None and opened == len(values) else "partial"
 
 
-def expire(db: Database, *refs: str, on: date = EXPIRED) -> None:
-    """End the retention of the candidates with these external references."""
+def candidate_ids(db: Database, vault: Vault, *refs: str) -> list[str]:
+    """Candidate ids of the given client references (which are stored only blind-indexed)."""
+    with db.sessions() as s:
+        found = ids_by_ref(s, vault, refs)
+    assert set(found) == set(refs), f"no candidate {sorted(set(refs) - set(found))}"
+    return [found[ref] for ref in refs]
+
+
+def expire(db: Database, vault: Vault, *refs: str, on: date = EXPIRED) -> None:
+    """End the retention of the candidates with these client references."""
+    ids = candidate_ids(db, vault, *refs)
     with transaction(db.sessions) as s:
-        s.execute(
-            update(m.Candidate).where(m.Candidate.external_ref.in_(refs)).values(retain_until=on)
-        )
-
-
-def forget_subjects(db: Database) -> None:
-    """Empty ``candidates.subject_ref``, as in rows written before the screening service stored
-    the pseudonym: the sweep must then compute it from the data key."""
-    with transaction(db.sessions) as s:
-        s.execute(update(m.Candidate).values(subject_ref=None))
+        s.execute(update(m.Candidate).where(m.Candidate.id.in_(ids)).values(retain_until=on))
 
 
 def assert_references_whole(db: Database) -> None:

@@ -86,7 +86,7 @@ def test_compact_removes_the_statistics_an_operator_let_in(
     assert set(result.targets_set) == {"candidates.name_ct", "candidates.id_number_index"}
     assert set(result.statistics_cleared) == set(result.targets_set)
     assert result.catalog == "done" and result.checkpoint == "done" and result.complete
-    assert {"candidates", "data_keys", "findings"} <= set(result.tables)
+    assert {"candidates", "data_keys", "reports"} <= set(result.tables)
     secret = {(c.table.name, c.name) for c in secret_columns()}
     assert _sampled(db) & secret == set()
     assert ("candidates", "retain_until") in _sampled(db), "the rest is analysed again"

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 import fairscreen.models as m
-from fairscreen.ledger.verify import verify_log
 from fairscreen.retention.sweep import sweep
 from fairscreen.vault import Vault
 from tests.conftest import Database
+from tests.ledger.full import verify_log
 from tests.retention.people import TODAY, assert_references_whole, expire, opens, screen_people
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,8 +58,9 @@ def _wait_for_backends_to_go(db: Database) -> None:
 @pytest.mark.parametrize(
     "statement",
     [
-        "DELETE FROM findings",
-        "UPDATE candidates",
+        "DELETE FROM reports",
+        "DELETE FROM check_requests",
+        "DELETE FROM candidates",
         "DELETE FROM data_keys",
         "INSERT INTO destroyed_subjects",
         "COMMIT",
@@ -69,7 +70,7 @@ def test_kill_9_in_the_middle_of_a_sweep(
     db: Database, vault: Vault, tmp_path: Path, statement: str
 ) -> None:
     world = screen_people(db, vault, tmp_path, others=5)
-    expire(db, *world.people)
+    expire(db, vault, *world.refs())
     db.engine.dispose()  # the worker must not wait for a connection this process holds
 
     proc = subprocess.Popen(

@@ -15,13 +15,13 @@ from fairscreen.kit.commitment import commit
 from fairscreen.kit.db import transaction
 from fairscreen.kit.errors import InputError
 from fairscreen.ledger import log
-from fairscreen.ledger.verify import verify_log
 from fairscreen.policy.pack import load_pack
 from fairscreen.retention import deletion
 from fairscreen.retention.deletion import NotFoundError, WrongStateError
 from fairscreen.retention.sweep import sweep
 from fairscreen.vault import Vault
 from tests.conftest import Database
+from tests.ledger.full import verify_log
 from tests.retention.people import TODAY, Person, expire, opens, screen_people
 
 PACK = load_pack()
@@ -41,7 +41,7 @@ def _verify(
 
 
 def _process(db: Database, vault: Vault, request_id: str) -> deletion.RequestView:
-    processed = deletion.process_request(db.sessions, request_id, now=NOW, pack=PACK, vault=vault)
+    processed = deletion.process_request(db.sessions, request_id, now=NOW, pack=PACK)
     if processed.requests[0].status == deletion.DONE and processed.requests[0].certificate_id:
         expected = "clean" if db.backend == "sqlite" else "compact_pending"
         assert processed.durability == expected
@@ -95,11 +95,11 @@ def test_a_request_goes_from_received_to_done(db: Database, vault: Vault, tmp_pa
         "data.destroyed",
         "deletion.resolved",
     ]
-    requested, destroyed, resolved = entries
-    assert requested["record"] == f"deletion_requests/{request.id}"
+    requested, _destroyed, resolved = entries
+    first = world.ledger_size
+    assert request.ledger_index == first and cert.ledger_index == first + 1
+    assert resolution.ledger_index == first + 2
     assert requested["attrs"] == {"channel": "cli", "due_by": request.due_by.isoformat()}
-    assert destroyed["record"] == f"destruction_certificates/{cert.id}"
-    assert resolved["record"] == f"deletion_resolutions/{resolution.id}"
     assert resolved["commitment"] == commit(
         resolution.commitment_salt, resolution.committed_fields()
     )
@@ -167,7 +167,7 @@ def test_a_legal_hold_refuses_the_request_with_its_reason(
     target = world.target
     reason = "勞動爭議仲裁 (2026)示勞仲字第113號 pending: PIPL art. 47"
     with transaction(db.sessions) as s:
-        hold = deletion.place_hold(s, target.ref, reason=reason, now=NOW)
+        hold = deletion.place_hold(s, vault, target.ref, reason=reason, now=NOW)
     request = _receive(db)
     assert _verify(db, vault, request.id, target.id_number, target.name).verified
     refused = _process(db, vault, request.id)
@@ -191,8 +191,8 @@ def test_a_legal_hold_refuses_the_request_with_its_reason(
     assert _verify(db, vault, again.id, target.id_number, target.name).verified
     assert _process(db, vault, again.id).status == "done"
     assert opens(db, vault, target.candidate_id) == "none"
-    with transaction(db.sessions) as s, pytest.raises(WrongStateError, match="destroyed"):
-        deletion.place_hold(s, target.candidate_id, reason=reason, now=NOW)
+    with transaction(db.sessions) as s, pytest.raises(NotFoundError, match="destroyed"):
+        deletion.place_hold(s, vault, target.candidate_id, reason=reason, now=NOW)
     assert verify_log(db.sessions).ok
 
 
@@ -221,8 +221,8 @@ def test_a_record_swept_before_processing_is_done_without_a_new_certificate(
     world = screen_people(db, vault, tmp_path, others=0)
     request = _receive(db)
     assert _verify(db, vault, request.id, world.target.id_number, world.target.name).verified
-    expire(db, world.target.ref)
-    assert sweep(db.sessions, today=TODAY, vault=vault).destroyed == 1
+    expire(db, vault, world.target.ref)
+    assert sweep(db.sessions, today=TODAY).destroyed == 1
     done = _process(db, vault, request.id)
     assert done.status == "done" and done.certificate_id is None
     assert done.reason == "already destroyed by the retention sweep"
@@ -258,10 +258,10 @@ def test_bad_input_names_the_field(db: Database, vault: Vault, tmp_path: Path) -
                 s, vault, request.id, id_number="1", name="x", id_kind="Passport!", now=NOW
             )
         with pytest.raises(InputError, match="reason"):
-            deletion.place_hold(s, world.target.ref, reason=" ", now=NOW)
+            deletion.place_hold(s, vault, world.target.ref, reason=" ", now=NOW)
         with pytest.raises(NotFoundError, match="no such request"):
             deletion.get_request(s, "nope")
         with pytest.raises(NotFoundError, match="no such candidate"):
-            deletion.place_hold(s, "nobody", reason="x", now=NOW)
+            deletion.place_hold(s, vault, "nobody", reason="x", now=NOW)
         with pytest.raises(WrongStateError, match="not verified"):
             deletion.process(s, request.id, now=NOW, pack=PACK)

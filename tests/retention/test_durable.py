@@ -103,7 +103,7 @@ def test_kill_9_right_after_the_answer_loses_nothing_of_the_erasure(
 
 
 def test_a_sweep_beside_the_running_server(site: Site, tmp_path: Path) -> None:
-    expire(site.db, site.target.ref, on=LONG_AGO)
+    expire(site.db, site.vault, site.target.ref, on=LONG_AGO)
     server = Server(site)
     try:
         swept = site.fairscreen("retention", "sweep")

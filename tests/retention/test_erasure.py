@@ -42,7 +42,7 @@ def test_destruction_outside_an_erasure_is_refused(
     db: Database, vault: Vault, tmp_path: Path
 ) -> None:
     world = screen_people(db, vault, tmp_path, others=0)
-    expire(db, world.target.ref)
+    expire(db, vault, world.target.ref)
     refused = pytest.raises(RuntimeError, match=r"only inside retention\.erasure\.erasing")
     with refused, transaction(db.sessions) as session:
         _destroy(session)
@@ -53,7 +53,7 @@ def test_an_erasure_ended_by_an_error_still_makes_its_commits_durable(
     sqlite_db: Database, vault: Vault, tmp_path: Path
 ) -> None:
     world = screen_people(sqlite_db, vault, tmp_path, others=1)
-    expire(sqlite_db, world.target.ref)
+    expire(sqlite_db, vault, world.target.ref)
     database = Path(make_url(sqlite_db.url).database or "")
     with pytest.raises(ValueError, match="after the commit"), erasing(sqlite_db.engine) as erasure:
         with erasure.transaction() as session:

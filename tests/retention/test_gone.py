@@ -1,10 +1,12 @@
 """Proof that it is gone: after erasure, the raw database files hold nothing of the person.
 
-fairscreen never stores a name, an ID number or a finding's detail in clear, so finding none of
-them proves little by itself. What these tests show besides:
+fairscreen never stores a name, an ID number, the client's reference or anything found about
+the person (finding details, source record ids) in clear, so finding none of them proves little
+by itself. What these tests show besides:
 
-- before erasure, the scanner finds the person's stored bytes (every ciphertext, the wrapped
-  data key, the clear-text finding references) in the files, and the vault opens all of it;
+- before erasure, the scanner finds none of those in clear, but finds the person's stored bytes
+  (every ciphertext, the wrapped data key, the blind indexes) in the files, and the vault opens
+  all of it;
 - after the sweep, none of those bytes is anywhere in the SQLite main file or its WAL (secure
   delete zeroed what was freed, the checkpoint moved it into the main file and cut the WAL),
   nothing is left to open, and another person's bytes are still found (the scan works);
@@ -25,33 +27,37 @@ from sqlalchemy.engine import make_url
 import fairscreen.models as m
 from fairscreen.kit.db import secret_columns
 from fairscreen.ledger import log
-from fairscreen.ledger.verify import verify_log
 from fairscreen.retention.compact import compact
 from fairscreen.retention.sweep import sweep
 from fairscreen.vault import Vault, rotation
 from fairscreen.vault.keys import KeyProviderError
 from tests.conftest import Database
+from tests.ledger.full import verify_log
 from tests.retention.footprint import footprint, gone, haystack, labels
 from tests.retention.people import TODAY, Person, expire, new_tag, opens, screen_people
 from tests.retention.scan import Needle, byte_needles, scan, sqlite_files, text_needles
 
 
 def plaintext_needles(p: Person) -> list[Needle]:
+    """What is never stored in clear: who they are and what was found (the source record ids
+    too, which can name a public judgment)."""
     return (
         text_needles("name", [p.name])
         + text_needles("id number", [p.id_number])
+        + text_needles("client reference", [p.ref])
         + text_needles("finding text", p.texts)
+        + text_needles("finding reference", p.refs)
     )
 
 
 def stored_needles(p: Person) -> list[Needle]:
-    """The bytes fairscreen stored for the person: ciphertexts, wrapped key, the blind index of
-    their ID number, their finding references."""
+    """The bytes fairscreen stored for the person: ciphertexts, wrapped key, the blind indexes
+    of their ID number and of the client's reference."""
     return (
         byte_needles("ciphertext", p.ciphertexts)
         + byte_needles("wrapped data key", [p.wrapped_key])
         + byte_needles("blind index", [p.blind_index], prefix=32)
-        + text_needles("finding reference", p.refs)
+        + byte_needles("client reference index", [p.ref_index], prefix=32)
     )
 
 
@@ -81,8 +87,8 @@ def test_an_erased_candidate_leaves_no_trace_in_the_sqlite_files(
     assert found == stored_as, "the scan finds what is stored, as it is stored"
     assert opens(sqlite_db, vault, target.candidate_id) == "all"
 
-    expire(sqlite_db, target.ref)
-    result = sweep(sqlite_db.sessions, today=TODAY, vault=vault)
+    expire(sqlite_db, vault, target.ref)
+    result = sweep(sqlite_db.sessions, today=TODAY)
     assert result.destroyed == 1 and result.wal_checkpoint == "truncated"
     assert Path(f"{database}-wal").stat().st_size == 0
 
@@ -166,8 +172,8 @@ def test_after_the_documented_procedure_postgresql_keeps_nothing_that_opens(
     assert opens(db, vault, target.candidate_id) == "all"
 
     # Erasure, then the documented procedure.
-    expire(db, target.ref)
-    assert sweep(db.sessions, today=TODAY, vault=vault).durability == "compact_pending"
+    expire(db, vault, target.ref)
+    assert sweep(db.sessions, today=TODAY).durability == "compact_pending"
     assert opens(db, vault, target.candidate_id) == "none"
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("CHECKPOINT"))
@@ -184,11 +190,10 @@ def test_after_the_documented_procedure_postgresql_keeps_nothing_that_opens(
     assert {
         "candidates.name_ct",
         "candidates.id_number_index",
-        "candidates.external_ref",
+        "candidates.external_ref_index",
+        "candidates.external_ref_ct",
         "data_keys.wrapped",
-        "findings.ref",
-        "findings.detail_ct",
-        "consents.external_ref",
+        "reports.content_ct",
     } <= labels(generic), "the footprint found their rows, and erasure took these out"
     theirs = generic + plaintext_needles(target) + stored_needles(target) + world_needles(target)
 

@@ -18,7 +18,7 @@ from fairscreen.retention.scheduler import RetentionScheduler, RetentionSettings
 from fairscreen.vault import Vault
 from fairscreen.web.app import create_app
 from tests.conftest import Database
-from tests.retention.people import TODAY, expire, forget_subjects, opens, screen_people
+from tests.retention.people import TODAY, expire, opens, screen_people
 
 NOW = datetime.combine(TODAY, dt_time(3, 0), tzinfo=UTC)
 
@@ -40,7 +40,7 @@ def test_the_scheduler_processes_requests_and_sweeps(
     db: Database, vault: Vault, tmp_path: Path
 ) -> None:
     world = screen_people(db, vault, tmp_path, others=2)
-    expire(db, "C2")
+    expire(db, vault, *world.refs("C2"))
     with transaction(db.sessions) as s:
         request = deletion.receive(s, now=_now(), pack=load_pack(), channel="api")
         deletion.verify(
@@ -51,9 +51,7 @@ def test_the_scheduler_processes_requests_and_sweeps(
             name=world.target.name,
             now=_now(),
         )
-    scheduler = RetentionScheduler(
-        db.sessions, interval=0.05, first_after=0, vault=lambda: vault, clock=_now
-    )
+    scheduler = RetentionScheduler(db.sessions, interval=0.05, first_after=0, clock=_now)
     scheduler.start()
     try:
         _wait(lambda: len(scheduler.runs) >= 2)
@@ -73,22 +71,23 @@ def test_the_scheduler_processes_requests_and_sweeps(
 def test_a_failed_run_is_logged_and_the_next_one_tries_again(
     db: Database, vault: Vault, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    screen_people(db, vault, tmp_path, others=0)
-    forget_subjects(db)  # so that the sweep needs the vault, which fails
-    expire(db, "C1")
+    world = screen_people(db, vault, tmp_path, others=0)
+    expire(db, vault, *world.refs("C1"))
 
-    calls = []
+    def rename(old: str, new: str) -> None:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(f"ALTER TABLE {old} RENAME TO {new}")
 
-    def flaky() -> Vault:
-        calls.append(1)
-        if len(calls) == 1:
-            raise RuntimeError("the HSM is unreachable")
-        return vault
-
-    scheduler = RetentionScheduler(db.sessions, interval=3600, vault=flaky, clock=_now)
-    failed = scheduler.run_once()
-    assert failed.error == "RuntimeError: the HSM is unreachable" and failed.sweep is None
+    scheduler = RetentionScheduler(db.sessions, interval=3600, clock=_now)
+    rename("destroyed_subjects", "destroyed_subjects_away")  # the database fails the run
+    try:
+        failed = scheduler.run_once()
+    finally:
+        rename("destroyed_subjects_away", "destroyed_subjects")
+    assert failed.error is not None and "destroyed_subjects" in failed.error
+    assert failed.sweep is None
     assert "scheduled retention run failed" in caplog.text
+    assert opens(db, vault, world.target.candidate_id) == "all"  # the failed batch rolled back
     again = scheduler.run_once()
     assert again.error is None and again.sweep is not None and again.sweep.destroyed == 1
 

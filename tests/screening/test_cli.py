@@ -74,7 +74,7 @@ def test_a_bad_world_names_the_place_and_writes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
     run = _run(tmp_path, "screen", "--world", str(bad), "--json")
-    assert run.returncode == 2
+    assert run.returncode == 1, "the same exit status as `world validate` (README)"
     assert "line 6: $.applies_to: 'P-NOWHERE' is not the id of any position" in run.stderr
     assert run.stdout == ""
     assert not (tmp_path / "data" / "fairscreen.db").exists()
@@ -143,5 +143,51 @@ def test_screen_with_a_custom_rule_set_and_a_bad_one(tmp_path: Path) -> None:
         "--rules",
         str(tmp_path / "bad.toml"),
     )
-    assert bad.returncode == 2 and "rules[0] (CN-CHILD-01).legal_basis" in bad.stderr
-    assert not (tmp_path / "data2" / "data" / "fairscreen.db").exists(), "nothing written"
+    assert bad.returncode == 1 and "rules[0] (CN-CHILD-01).legal_basis" in bad.stderr
+    assert not (tmp_path / "data2" / "data").exists(), "nothing written: no database, no key"
+
+
+def test_bad_policy_files_are_refused_before_anything_is_written(tmp_path: Path) -> None:
+    path = WorldBuilder().write(tmp_path / "w.jsonl")
+    (tmp_path / "latin1.toml").write_bytes(b'[pack]\ntitle = "caf\xe9"\n')
+    (tmp_path / "folder").mkdir()
+    for option, value, words in (
+        ("--pack", "missing.toml", "missing.toml: no such file or directory"),
+        ("--pack", "folder", "folder: is a directory"),
+        ("--rules", "latin1.toml", "latin1.toml: line 2: not UTF-8: byte 13 of the line is 0xe9"),
+        ("--rules", "missing.toml", "missing.toml: no such file or directory"),
+    ):
+        run = _run(tmp_path, "screen", "--world", str(path), "--json", option, value)
+        assert run.returncode == 1, (option, value, run.stderr)
+        assert run.stderr.startswith(f"error {words}"), run.stderr
+        assert len(run.stderr.splitlines()) == 1 and run.stdout == ""
+        assert not (tmp_path / "data").exists(), "no database and no key file were made"
+
+
+def test_demo_never_destroys_existing_data(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "fairscreen.db").write_bytes(b"a ledger of 3,853 entries")
+    refused = _run(tmp_path, "demo", "--candidates", "5", "--out", str(data), "--replace")
+    assert refused.returncode == 1 and "holds fairscreen data the demo did not make" in (
+        refused.stderr
+    )
+    assert (data / "fairscreen.db").read_bytes() == b"a ledger of 3,853 entries"
+    assert sorted(p.name for p in data.iterdir()) == ["fairscreen.db"], "nothing added either"
+
+    first = _run(tmp_path, "demo", "--candidates", "5", "--out", "out")
+    assert first.returncode == 0, first.stderr
+    assert "generating" in first.stderr, "progress while the world is generated"
+    before = (tmp_path / "out" / "fairscreen.db").read_bytes()
+    again = _run(tmp_path, "demo", "--candidates", "7", "--out", "out")
+    assert again.returncode == 1 and "--replace" in again.stderr
+    assert (tmp_path / "out" / "fairscreen.db").read_bytes() == before
+    replaced = _run(tmp_path, "demo", "--candidates", "7", "--out", "out", "--replace")
+    assert replaced.returncode == 0, replaced.stderr
+    assert "7 candidates screened" in replaced.stdout
+
+
+def test_demo_help_says_what_it_writes(tmp_path: Path) -> None:
+    run = _run(tmp_path, "demo", "--help")
+    for name in ("world.jsonl", "fairscreen.db", "kek.json", "ledger-signing.key", "summary.html"):
+        assert name in run.stdout, name

@@ -4,21 +4,29 @@ change, all in one transaction, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import delete, func, inspect, select, text
+from sqlalchemy.orm import Session
 
 import fairscreen.models as m
+from fairscreen.candidates.service import ids_by_ref
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.commitment import commit
 from fairscreen.kit.db import Base, Committed, transaction
 from fairscreen.ledger import log
+from fairscreen.models import LEDGER_RECORDS
+from fairscreen.rating import tallies
+from fairscreen.screening.report import open_content
 from fairscreen.screening.run import screen_world
 from fairscreen.vault import Vault
+from fairscreen.vault.core import SealError
 from tests.conftest import Database
+from tests.ledger.full import verify_log
 from tests.worlds import WorldBuilder
 
 
@@ -64,6 +72,11 @@ def _world() -> WorldBuilder:
     return w
 
 
+def candidate_ids_of(session: Session, vault: Vault, *refs: str) -> list[str]:
+    found = ids_by_ref(session, vault, refs)
+    return [found[ref] for ref in refs if ref in found]
+
+
 def _count(db: Database, model: type[Any]) -> int:
     with db.sessions() as s:
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
@@ -82,6 +95,7 @@ def test_a_world_is_stored_with_one_ledger_entry_per_state_change(
     assert _count(db, m.CandidateDemographics) == 1
 
     committed = [t for t in Base.registry.mappers if issubclass(t.class_, Committed)]
+    assert {mapper.class_ for mapper in committed} == set(LEDGER_RECORDS.tables)
     rows = sum(_count(db, mapper.class_) for mapper in committed)
     with db.sessions() as s:
         size = log.read_state(s).size
@@ -93,27 +107,132 @@ def test_a_world_is_stored_with_one_ledger_entry_per_state_change(
         "scope.fixed",
         "check.stopped",
         "source.queried",
-        "finding.verified",
-        "finding.excluded",
         "report.issued",
     }
-    # every entry's commitment opens against its record
-    by_table = {mapper.class_.__tablename__: mapper.class_ for mapper in committed}
+    # every committed row names its entry, whose commitment opens against the row
     with db.sessions() as s:
-        for entry in entries:
-            table, row_id = entry["record"].split("/")
-            row = s.get(by_table[table], row_id)
-            assert row is not None
-            assert commit(row.commitment_salt, row.committed_fields()) == entry["commitment"], (
-                entry["type"]
-            )
-    # the report and the consent know where their entries are, for receipts
+        claimed = set()
+        for mapper in committed:
+            for row in s.scalars(select(mapper.class_)):
+                entry = entries[row.ledger_index]
+                assert entry["type"] in row.__events__
+                assert commit(row.commitment_salt, row.committed_fields()) == entry["commitment"]
+                claimed.add(row.ledger_index)
+    assert claimed == set(range(size))
+    assert verify_log(db.sessions).ok
+
+
+def test_the_ledger_says_nothing_of_what_was_found(
+    db: Database, vault: Vault, tmp_path: Path
+) -> None:
+    """Entries carry event types, pseudonyms, organisations, the items consented to, scoped and
+    queried, versions and process codes; never a light, a rule, a finding, an exclusion reason,
+    a record count, a row id of a person's record or a check request's id."""
+    with _world().load(tmp_path) as store:
+        results = list(screen_world(store, db.sessions, vault))
+    said = {reason[k] for r in results for reason in r["reasons"] for k in ("rule", "code")}
+    said |= {x["finding"] for r in results for x in r["excluded"]}
+    assert said, "the world has reasons and exclusions to keep off the ledger"
     with db.sessions() as s:
-        for report in s.scalars(select(m.Report)):
-            assert (
-                json.loads(log.read_entry(s, report.ledger_index))["record"]
-                == f"reports/{report.id}"
-            )
+        entries = [orjson.loads(e) for e in log.read_entries(s, 0, log.read_state(s).size)]
+        request_ids = set(s.scalars(select(m.CheckRequest.id)))
+        row_ids = (
+            request_ids | set(s.scalars(select(m.Report.id))) | set(s.scalars(select(m.Consent.id)))
+        )
+    allowed = {
+        "v",
+        "type",
+        "at",
+        "org",
+        "subject",
+        "check",
+        "commitment",
+        "items",
+        "policy",
+        "ruleset",
+        "attrs",
+    }
+    allowed_attrs = {
+        "purpose",
+        "separate_items",
+        "retention_days",
+        "employer",
+        "category",
+        "reason",
+        "source",
+    }
+    for entry in entries:
+        assert set(entry) <= allowed, entry
+        assert set(entry.get("attrs", {})) <= allowed_attrs, entry
+        text = orjson.dumps(entry).decode()
+        assert not any(f'"{light}"' in text for light in ("green", "blue", "yellow", "red"))
+        assert not any(x in text for x in said), entry
+        assert not any(row_id in text for row_id in row_ids), entry
+    # the check pseudonym groups a check's entries: scope, queries and report share it
+    checks = Counter(e["check"] for e in entries if "check" in e)
+    assert len(checks) == 3 and max(checks.values()) > 2
+
+
+def test_the_report_is_sealed_whole_and_opens_to_what_was_screened(
+    db: Database, vault: Vault, tmp_path: Path
+) -> None:
+    with _world().load(tmp_path) as store:
+        results = {r["candidate"]: r for r in screen_world(store, db.sessions, vault)}
+    with db.sessions() as s:
+        (cid,) = candidate_ids_of(s, vault, "C1")
+        report = s.scalars(
+            select(m.Report)
+            .join(m.CheckRequest, m.CheckRequest.id == m.Report.request_id)
+            .where(m.CheckRequest.candidate_id == cid)
+        ).one()
+        cand = s.get(m.Candidate, cid)
+        assert cand is not None
+        key = s.get(m.DataKey, cand.data_key_id)
+        assert key is not None
+        sealer = vault.sealer(key.id, key.kek_version, key.wrapped)
+        content = open_content(sealer, report.id, report.content_ct)
+        # moved to another report's row, it does not open
+        other = s.scalars(select(m.Report).where(m.Report.id != report.id)).first()
+        assert other is not None
+        with pytest.raises(SealError):
+            open_content(sealer, other.id, report.content_ct)
+    expected = results["C1"]
+    assert content["light"] == expected["light"] == "red"
+    assert content["reasons"] == expected["reasons"]
+    assert content["excluded"] == expected["excluded"]
+    assert content["not_checked"] == expected["not_checked"]
+    conviction = next(f for f in content["findings"] if f["code"] == "criminal_conviction")
+    assert conviction["detail"]["cause"] == "fraud" and conviction["status"] == "verified"
+    assert sum(q["records"] for q in content["queries"]) > 0
+
+
+def test_the_regulator_gets_counts_not_people(db: Database, vault: Vault, tmp_path: Path) -> None:
+    with _world().load(tmp_path) as store:
+        results = list(screen_world(store, db.sessions, vault))
+    with db.sessions() as s:
+        counted = tallies.read(s)
+    by_light = Counter(r["light"] for r in results if r["light"])
+    assert {t.light: t.count for t in counted if t.rule == ""} == dict(by_light)
+    red_rules = {reason["rule"] for r in results if r["light"] == "red" for reason in r["reasons"]}
+    assert {t.rule for t in counted if t.light == "red" and t.rule} == red_rules
+    assert all(t.shown == f"<{tallies.MIN_CELL}" for t in counted)  # a cell of one is not shown
+
+
+def test_deleting_a_revocation_is_caught_by_the_ledger(
+    db: Database, vault: Vault, tmp_path: Path
+) -> None:
+    """The revocation state is its own committed row: deleting it to make a revoked consent
+    valid again leaves its ledger entry unclaimed, and verification names it."""
+    with _world().load(tmp_path) as store:
+        list(screen_world(store, db.sessions, vault))
+    with db.sessions() as s:
+        revocation = s.scalars(select(m.ConsentRevocation)).one()
+        index = revocation.ledger_index
+    with transaction(db.sessions) as s:
+        s.execute(delete(m.ConsentRevocation).where(m.ConsentRevocation.id == revocation.id))
+    report = verify_log(db.sessions)
+    assert report.first_bad_index == index
+    assert "missing" in report.sorted_problems()[0].message
 
 
 def test_nothing_personal_is_stored_in_clear(db: Database, vault: Vault, tmp_path: Path) -> None:
@@ -148,25 +267,26 @@ def test_sealed_values_open_only_in_their_own_place(
     with w.load(tmp_path) as store:
         list(screen_world(store, db.sessions, vault))
     with db.sessions() as s:
-        cand = s.scalars(select(m.Candidate).where(m.Candidate.external_ref == "C1")).one()
+        (cid,) = candidate_ids_of(s, vault, "C1")
+        cand = s.get(m.Candidate, cid)
+        assert cand is not None
         key = s.get(m.DataKey, cand.data_key_id)
         assert key is not None and cand.name_ct is not None
         sealer = vault.sealer(key.id, key.kek_version, key.wrapped)
         assert sealer.open("candidates", "name_ct", cand.id, cand.name_ct).decode() == "歐陽靜怡"
         with pytest.raises(SealError):
             sealer.open("candidates", "claims_ct", cand.id, cand.name_ct)
-        finding = s.scalars(select(m.Finding).where(m.Finding.code == "criminal_conviction")).one()
-        assert finding.detail_ct is not None
-        detail = json.loads(sealer.open("findings", "detail_ct", finding.id, finding.detail_ct))
-        assert detail["cause"] == "fraud"
+        assert sealer.open("candidates", "external_ref_ct", cand.id, cand.external_ref_ct) == b"C1"
         # the ID number is found through its blind index, never through plaintext
         assert cand.id_number_index == vault.blind_index("cn_resident_id", number)
         found = s.scalars(
-            select(m.Candidate.external_ref).where(
+            select(m.Candidate.id).where(
                 m.Candidate.id_number_index == vault.blind_index("cn_resident_id", number)
             )
         ).all()
-        assert found == ["C1"]
+        assert found == [cid]
+        # and the client's reference through its own, exactly as given
+        assert candidate_ids_of(s, vault, "c1") == []
 
 
 def test_screening_twice_adds_requests_not_people(
@@ -230,10 +350,10 @@ def test_candidates_get_receipts_for_their_consent_and_report(
     with db.sessions() as s:
         assert checkpoints.latest(s) is not None, "a checkpoint was published after the batch"
         for event, kind in (("consent", "consent.signed"), ("report", "report.issued")):
-            receipt = receipts.build_receipt(s, receipt_index(s, "C1", event))
+            receipt = receipts.build_receipt(s, receipt_index(s, vault, "C1", event))
             checked = receipts.verify_receipt(receipt, checkpoints.verifier_key(settings))
             assert json.loads(checked.entry)["type"] == kind
         with pytest.raises(InputError, match="has no report"):
-            receipt_index(s, "C2", "report")  # revoked: stopped, no report
+            receipt_index(s, vault, "C2", "report")  # revoked: stopped, no report
         with pytest.raises(InputError, match="no candidate"):
-            receipt_index(s, "C-NOBODY", "consent")
+            receipt_index(s, vault, "C-NOBODY", "consent")

@@ -37,14 +37,21 @@ def make_candidates(db: Database, vault: Vault, count: int, *, start: int = 0) -
         name_ct = key.sealer.seal("candidates", "name_ct", cid, name.encode())
         doc_ct = key.sealer.seal("candidates", "id_document_ct", cid, id_number.encode())
         key_rows.append(key.row)
+        seal = key.sealer.seal
         cand_rows.append(
             {
                 "id": cid,
-                "external_ref": f"cand-{i:06d}",
                 "data_key_id": key.row["id"],
+                "external_ref_index": vault.blind_index(
+                    "client_ref", f"cand-{i:06d}", canonical=False
+                ),
+                "external_ref_ct": seal("candidates", "external_ref_ct", cid, b"cand"),
                 "id_number_index": vault.blind_index("cn-resident-id", id_number),
                 "name_ct": name_ct,
                 "id_document_ct": doc_ct,
+                "birth_date_ct": seal("candidates", "birth_date_ct", cid, b"1990-01-01"),
+                "claims_ct": seal("candidates", "claims_ct", cid, b"{}"),
+                "subject_ref": key.sealer.subject_ref(cid),
                 "created_at": now,
                 "retain_until": date(2027, 12, 31),
             }

@@ -218,10 +218,8 @@ def test_a_row_deleted_meanwhile_stays_deleted(db: Database, tmp_path: Path) -> 
     provider = LocalKeyFile(tmp_path / "kek.json")
     make_candidates(db, Vault(provider), 20)
     victim = sorted(data_keys(db))[3]
-    with db.sessions() as session, session.begin():  # a sweep clears the reference first
-        session.execute(
-            update(Candidate).where(Candidate.data_key_id == victim).values(data_key_id=None)
-        )
+    with db.sessions() as session, session.begin():  # a sweep deletes the candidate first
+        session.execute(delete(Candidate).where(Candidate.data_key_id == victim))
     version = provider.new_version()
     wrapper = cast(KeyProvider, DeletesDuringRewrap(provider, db, victim))
     result = rotation.rewrap_all(db.sessions, wrapper, version, batch_size=50)

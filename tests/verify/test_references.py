@@ -266,23 +266,6 @@ def test_one_remark_per_sentence_in_order() -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    ("text", "sentences"),
-    [
-        ("", []),
-        ("   。！？ ", []),
-        ("他很好。她也很好！", ["他很好", "她也很好"]),
-        ("他很好？？她也很好", ["他很好", "她也很好"]),
-        ("He left. She stayed! Why? Fine", ["He left", "She stayed", "Why", "Fine"]),
-        ("Costs rose 3.5 percent. Then fell.", ["Costs rose 3.5 percent", "Then fell"]),
-        ("Line one\nstill one. Two", ["Line one\nstill one", "Two"]),
-        ("Ends with a stop.", ["Ends with a stop"]),
-    ],
-)
-def test_split_sentences(text: str, sentences: list[str]) -> None:
-    assert split_sentences(text) == sentences
-
-
 def test_line_breaks_inside_a_sentence_do_not_shift_indices() -> None:
     remarks = screen_reference("He was\nreliable. She\r\nstole cash from\nthe till. Fine", "en")
     assert [r.kind for r in remarks] == ["neutral", "misconduct", "neutral"]

@@ -178,3 +178,69 @@ def test_schema_accepts_the_case_worlds_independently() -> None:
     assert list(validator.iter_errors(bad)), (
         "a position without a category must fail the schema too"
     )
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + (CASES / "luo.jsonl").read_bytes())
+    with load_world(path) as world:
+        assert world.summary().candidates == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "path"),
+    [("birth_date", "$.birth_date"), ("signed_at", "$.consent.signed_at")],
+)
+def test_a_number_is_not_read_as_a_date(tmp_path: Path, field: str, path: str) -> None:
+    stamp = 631152000  # 1990-01-01 as a Unix timestamp
+
+    def mutate(lines: list[dict[str, object]]) -> None:
+        candidate = _candidate(lines)
+        if field == "birth_date":
+            candidate["birth_date"] = stamp
+        else:
+            consent = candidate["consent"]
+            assert isinstance(consent, dict)
+            consent["signed_at"] = stamp
+
+    error = str(_broken(tmp_path, mutate))
+    assert f"{path}: expected a date" in error and f"got {stamp}" in error
+
+
+def test_a_number_is_not_read_as_a_record_date(tmp_path: Path) -> None:
+    def mutate(lines: list[dict[str, object]]) -> None:
+        case = next(line for line in lines if line["type"] == "court_case")
+        case["filed"] = 1500000000
+
+    assert '$.filed: expected a date as a string "YYYY-MM-DD", got 1500000000' in str(
+        _broken(tmp_path, mutate)
+    )
+
+
+def test_bytes_that_are_not_utf8_are_named_by_line_and_offset(tmp_path: Path) -> None:
+    data = (CASES / "luo.jsonl").read_bytes()
+    lines = data.splitlines(keepends=True)
+    at = lines[3].index(b'"title": "') + len(b'"title": "')  # inside the position's title
+    lines[3] = lines[3][:at] + b"\xff" + lines[3][at:]
+    path = tmp_path / "latin.jsonl"
+    path.write_bytes(b"".join(lines))
+    with pytest.raises(WorldError) as info:
+        load_world(path)
+    offset = sum(len(line) for line in lines[:3]) + at
+    assert f"line 4: not UTF-8: byte {at + 1} of the line is 0xff (byte offset {offset}" in str(
+        info.value
+    )
+    assert "surrogates" not in str(info.value)
+    assert len(info.value.problems) == 1, "the line's id still counts: no cascade of errors"
+
+
+def test_a_long_error_list_says_how_many_it_leaves_out(tmp_path: Path) -> None:
+    def mutate(lines: list[dict[str, object]]) -> None:
+        lines.extend({"type": "nope", "id": f"N{i}"} for i in range(45))
+        lines.extend(
+            {**_candidate(lines), "id": f"C-X{i}", "applies_to": "P-NOWHERE"} for i in range(7)
+        )
+
+    error = _broken(tmp_path, mutate)
+    assert len(error.problems) == 20 and error.total >= 45 + 7
+    assert f"... and {error.total - 20} more problems ({error.total} in all" in str(error)

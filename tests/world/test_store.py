@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from fairscreen.world.generate import generate_world
+from fairscreen.synth import generate_world
 from fairscreen.world.load import load_world, remove_legacy_stores
 from tests.retention.scan import scan, text_needles
 

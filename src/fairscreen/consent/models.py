@@ -2,15 +2,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairscreen.kit.db import Base, Committed, UTCDateTime
+from fairscreen.ledger.entry import EventType
 
 
 class Consent(Base, Committed):
-    """A signed consent. Items, purpose and recipient are not personal; they are in clear so that
-    a regulator's inspection can read what was authorised."""
+    """A signed consent: which items, for what purpose, for whom, for how long. These say what
+    was authorised, not what was found, and the ledger's ``consent.signed`` entry publishes the
+    same items so a regulator can check every query against them. ``digest`` is SHA-256 of the
+    consent document as signed; it also recognises a consent already recorded.
+
+    A consent is never changed: revoking it is a ``ConsentRevocation`` row of its own, and the
+    revocation state is read from those rows (committed), never from a column of this one."""
 
     __committed__ = (
         "candidate_id",
@@ -23,10 +29,11 @@ class Consent(Base, Committed):
         "signed_at",
         "digest",
     )
+    __events__ = (EventType.CONSENT_SIGNED,)
     __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("candidate_id", "digest"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    external_ref: Mapped[str] = mapped_column(String(64), unique=True)
     candidate_id: Mapped[str] = mapped_column(
         ForeignKey("candidates.id", ondelete="CASCADE"), index=True
     )
@@ -37,17 +44,14 @@ class Consent(Base, Committed):
     agency_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"), nullable=True)
     retention_days: Mapped[int] = mapped_column(Integer)
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Mutable, so not committed: each revocation is its own committed row (ConsentRevocation).
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the signed consent document
-    ledger_index: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # consent.signed
-    commitment_salt: Mapped[bytes] = mapped_column(LargeBinary(16))
 
 
 class ConsentRevocation(Base, Committed):
     """A candidate revoking a consent: its own row, so the consent's commitment never changes."""
 
     __committed__ = ("consent_id", "revoked_at")
+    __events__ = (EventType.CONSENT_REVOKED,)
     __tablename__ = "consent_revocations"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -55,4 +59,3 @@ class ConsentRevocation(Base, Committed):
         ForeignKey("consents.id", ondelete="CASCADE"), index=True
     )
     revoked_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    commitment_salt: Mapped[bytes] = mapped_column(LargeBinary(16))

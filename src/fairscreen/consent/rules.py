@@ -12,7 +12,7 @@ from datetime import datetime
 
 from fairscreen.policy.pack import PolicyPack
 from fairscreen.policy.vocabulary import Item, NotCheckedReason
-from fairscreen.world.model import Consent
+from fairscreen.world.model import ConsentRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +24,7 @@ class ConsentCheck:
 
 
 def check_consent(
-    consent: Consent | None,
+    consent: ConsentRecord | None,
     *,
     pack: PolicyPack,
     employer: str,
@@ -51,7 +51,7 @@ def check_consent(
     return ConsentCheck(None)
 
 
-def consent_covers(consent: Consent, item: Item, pack: PolicyPack) -> NotCheckedReason | None:
+def consent_covers(consent: ConsentRecord, item: Item, pack: PolicyPack) -> NotCheckedReason | None:
     """None if ``consent`` covers ``item``; else why it does not."""
     if item not in consent.items:
         return NotCheckedReason.NO_CONSENT

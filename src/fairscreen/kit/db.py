@@ -26,6 +26,7 @@ from typing import Any, ClassVar, cast
 
 import orjson
 from sqlalchemy import (
+    BigInteger,
     Column,
     Connection,
     DateTime,
@@ -40,9 +41,11 @@ from sqlalchemy import (
     insert,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from fairscreen.kit.errors import ConfigError, FairscreenError
 from fairscreen.kit.files import check_private, create_private_file
 
 log = logging.getLogger(__name__)
@@ -56,15 +59,29 @@ NAMING = {
 }
 
 
+class SchemaError(FairscreenError):
+    """A database whose schema or contents the packaged migrations cannot bring to head."""
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
 class Committed:
-    """A table whose rows the ledger commits to: ``__committed__`` names the columns covered and
-    every row keeps its own ``commitment_salt`` (see ``fairscreen.kit.commitment``)."""
+    """A table whose rows the ledger commits to.
+
+    ``__committed__`` names the columns the commitment covers and ``__events__`` the ledger event
+    types that may commit to a row of the table. Every row keeps its own ``commitment_salt`` (see
+    ``fairscreen.kit.commitment``) and the index of the entry that commits to it
+    (``ledger_index``): ``fairscreen.ledger.record`` fills both, and the ledger's verifier checks
+    each row against the entry at its index, so neither column can be changed unseen. Rows are
+    never updated in their committed columns: a change is a new row with its own entry."""
 
     __committed__: ClassVar[tuple[str, ...]] = ()
+    __events__: ClassVar[tuple[str, ...]] = ()
+
+    commitment_salt: Mapped[bytes] = mapped_column(LargeBinary(16))
+    ledger_index: Mapped[int] = mapped_column(BigInteger, unique=True)
 
     def committed_fields(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__committed__}
@@ -156,14 +173,45 @@ def _private_sqlite(database: Path) -> None:
         check_private(path, "database file")
 
 
+URL_HELP = (
+    "set FAIRSCREEN_DATABASE_URL (or --database) to sqlite:///PATH or "
+    "postgresql+psycopg://USER@HOST:PORT/DATABASE, or unset it for the SQLite file in "
+    "FAIRSCREEN_DATA_DIR"
+)
+
+
+def _shown(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(url)
+
+
 def make_engine(url: str, *, sqlite_synchronous: str = "FULL", echo: bool = False) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and transactions that
-    take the write lock when they begin (``BEGIN IMMEDIATE``), so writers queue instead of failing."""
+    take the write lock when they begin (``BEGIN IMMEDIATE``), so writers queue instead of failing.
+
+    A URL that does not parse, names no installed driver, or is a SQLite file whose folder cannot
+    be created is a ``ConfigError`` naming the setting."""
+    try:
+        return _make_engine(url, sqlite_synchronous=sqlite_synchronous, echo=echo)
+    except (ArgumentError, ImportError) as exc:
+        raise ConfigError(f"database URL {_shown(url)}: {exc} ({URL_HELP})") from None
+
+
+def _make_engine(url: str, *, sqlite_synchronous: str, echo: bool) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = sqlite_path(url)
         if database is not None:
-            _private_sqlite(database)
+            try:
+                _private_sqlite(database)
+            except OSError as exc:
+                raise ConfigError(
+                    f"database {_shown(url)}: cannot create its folder {database.parent}: "
+                    f"{exc.strerror} (set FAIRSCREEN_DATA_DIR, or FAIRSCREEN_DATABASE_URL, to a "
+                    "place you can write)"
+                ) from None
         engine = create_engine(
             url,
             echo=echo,
@@ -173,7 +221,9 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL", echo: bool = Fals
         )
         synchronous = sqlite_synchronous.upper()
         if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
-            raise ValueError(f"FAIRSCREEN_SQLITE_SYNCHRONOUS: unknown value {sqlite_synchronous!r}")
+            raise ConfigError(
+                f"FAIRSCREEN_SQLITE_SYNCHRONOUS={sqlite_synchronous!r}: expected OFF, NORMAL, FULL or EXTRA"
+            )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -396,10 +446,25 @@ def _alembic_config(engine: Engine) -> Any:
     return config
 
 
+def check_reachable(engine: Engine) -> None:
+    """Connect once; a database that does not answer is a ``ConfigError`` naming the setting."""
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as exc:
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        raise ConfigError(
+            f"database {engine.url.render_as_string(hide_password=True)}: cannot connect: "
+            f"{detail} (check that the server is running, or {URL_HELP})"
+        ) from None
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision`` with the packaged Alembic migrations."""
+    """Bring the database to ``revision`` with the packaged Alembic migrations (after checking
+    that it answers at all)."""
     from alembic import command
 
+    check_reachable(engine)
     command.upgrade(_alembic_config(engine), revision)
 
 
@@ -424,4 +489,6 @@ def open_database(
     )
     if migrate:
         upgrade(engine)
+    else:
+        check_reachable(engine)
     return engine, session_factory(engine)

@@ -1,10 +1,32 @@
-"""The errors fairscreen raises on purpose; each names the place that is wrong."""
+"""The errors fairscreen raises on purpose; each names the place that is wrong.
+
+Every command exits through one path (``fairscreen.kit.failure``, used by ``fairscreen.cli``):
+an error below becomes one line on stderr and the exit status of its class. The statuses are
+documented in the README ("Exit status") and do not change meaning between commands.
+"""
 
 from __future__ import annotations
+
+from enum import IntEnum
+from typing import ClassVar
+
+
+class ExitCode(IntEnum):
+    """The exit statuses of the ``fairscreen`` command."""
+
+    OK = 0
+    INVALID = 1  # bad input (a file, a value) or an operation refused or failed verification
+    USAGE = 2  # the command line itself: unknown option, missing argument (Click's own)
+    ALARM = 3  # the witness saw a fork, a rollback or a bad signature
+    CONFIG = 4  # a setting or the environment: FAIRSCREEN_*, the database, the key provider
+    UNREACHABLE = 5  # a remote log could not be reached (witness --once)
+    INTERNAL = 70  # a bug: an error fairscreen did not expect (EX_SOFTWARE of sysexits.h)
 
 
 class FairscreenError(Exception):
     """Base class for errors a user can act on (bad input, refused operation)."""
+
+    exit_code: ClassVar[ExitCode] = ExitCode.INVALID
 
 
 class InputError(FairscreenError):
@@ -22,3 +44,11 @@ class PolicyError(FairscreenError):
 
 class ConsentError(FairscreenError):
     """An operation the candidate's consent does not cover."""
+
+
+class ConfigError(FairscreenError):
+    """A setting (``FAIRSCREEN_*``) or the environment it points at is wrong: a malformed or
+    unreachable database, an unknown key provider, a data directory that cannot be created.
+    The message names the setting and says how to fix it."""
+
+    exit_code: ClassVar[ExitCode] = ExitCode.CONFIG

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from fairscreen.kit.errors import ConfigError
 
 
 def _default_data_dir() -> Path:
@@ -47,6 +49,22 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.data_dir / 'fairscreen.db'}"
 
 
+def load_settings(**overrides: Any) -> Settings:
+    """The settings from the environment (with ``overrides``); a bad value is a ``ConfigError``
+    that names the variable, the value and what it should be."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False):
+            field = ".".join(str(part) for part in error["loc"])
+            variable = f"FAIRSCREEN_{field.upper()}"
+            value = os.environ.get(variable)
+            shown = f"={value!r}" if value is not None and "pin" not in field else ""
+            problems.append(f"{variable}{shown}: {error['msg']}")
+        raise ConfigError("; ".join(problems) + " (fix or unset the variable)") from None
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    return load_settings()

@@ -7,18 +7,23 @@ import base64
 import json
 import logging
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
 from rich.console import Console
+from sqlalchemy.orm import Session
 
 from fairscreen.kit.db import open_database, transaction
-from fairscreen.kit.errors import FairscreenError
+from fairscreen.kit.text import read_text
 from fairscreen.ledger import checkpoints, log, receipts, tiles
+from fairscreen.ledger.log import LedgerError
 from fairscreen.ledger.note import NoteError, Verifier
-from fairscreen.ledger.verify import default_workers, verify_log
+from fairscreen.ledger.receipts import ReceiptError
+from fairscreen.ledger.verify import Records, default_workers, verify_log
 
 ledger_app = typer.Typer(
     help="The evidence ledger: signed checkpoints, full verification, the log's public key.",
@@ -31,9 +36,21 @@ receipt_app = typer.Typer(
 err = Console(stderr=True, highlight=False)
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error[/red] {message}", markup=True)
-    return typer.Exit(code)
+@dataclass(frozen=True)
+class LedgerContext:
+    """What the application that mounts these commands hands them (``typer.Context.obj``): the
+    ledger knows nothing of what its entries mean, so the committed tables for ``verify`` and
+    the lookup of a candidate's entry for ``receipt get`` come from above."""
+
+    records: Records
+    receipt_index: Callable[[Session, str, str], int]  # (session, candidate ref, event) -> index
+
+
+def _context(ctx: typer.Context) -> LedgerContext:
+    found = ctx.find_object(LedgerContext)
+    if found is None:
+        raise RuntimeError("the ledger commands need a LedgerContext as typer.Context.obj")
+    return found
 
 
 def _verifier(text: str | None) -> Verifier | None:
@@ -42,7 +59,7 @@ def _verifier(text: str | None) -> Verifier | None:
     try:
         return Verifier.parse(text)
     except NoteError as exc:
-        raise _fail(f"--key: {exc}", 2) from None
+        raise typer.BadParameter(str(exc), param_hint="--key") from None
 
 
 @ledger_app.command("key")
@@ -51,10 +68,7 @@ def key_command() -> None:
 
     The key file is {data_dir}/ledger-signing.key (mode 0600); only the public key is printed.
     Give it to witnesses (--log ORIGIN=VKEY) and to anyone who verifies receipts."""
-    try:
-        typer.echo(checkpoints.verifier_key().text())
-    except FairscreenError as exc:
-        raise _fail(str(exc)) from None
+    typer.echo(checkpoints.verifier_key().text())
 
 
 @ledger_app.command("status")
@@ -78,15 +92,13 @@ def checkpoint_command() -> None:
 
     Refuses (exit 1) if the log is not consistent with the last checkpoint it signed."""
     _, sessions = open_database()
-    try:
-        published = checkpoints.publish(sessions, checkpoints.load_signer())
-    except FairscreenError as exc:
-        raise _fail(str(exc)) from None
+    published = checkpoints.publish(sessions, checkpoints.load_signer())
     typer.echo(published.note, nl=False)
 
 
 @ledger_app.command("verify")
 def verify_command(
+    ctx: typer.Context,
     key: Annotated[
         str | None,
         typer.Option(
@@ -111,10 +123,7 @@ def verify_command(
     if verifier is None:
         path = checkpoints.key_path()
         if path.exists():
-            try:
-                verifier = checkpoints.load_signer(create=False).verifier
-            except FairscreenError as exc:
-                raise _fail(str(exc)) from None
+            verifier = checkpoints.load_signer(create=False).verifier
         else:
             err.print("warning: no --key and no local signing key; checkpoint signatures unchecked")
     _, sessions = open_database()
@@ -133,7 +142,7 @@ def verify_command(
         report = verify_log(
             sessions,
             verifier,
-            check_records=records,
+            records=_context(ctx).records if records else None,
             workers=workers or default_workers(),
             progress=progress,
         )
@@ -158,15 +167,20 @@ def verify_command(
 
 @ledger_app.command("export")
 def export_command(
-    directory: Annotated[Path, typer.Argument(help="where to write checkpoint and tile/ files")],
+    directory: Annotated[
+        Path,
+        typer.Option(
+            "--out", file_okay=False, help="folder to write the checkpoint and tile/ files into"
+        ),
+    ],
 ) -> None:
     """Write the log as static files (checkpoint, tile/<L>/<N>, tile/entries/<N>, with partial
-    tiles as .p/<W>) that any web server can serve to witnesses and monitors."""
+    tiles as .p/<W>) under --out, for any web server to serve to witnesses and monitors."""
     _, sessions = open_database()
     with sessions() as session:
         latest = checkpoints.latest(session)
         if latest is None:
-            raise _fail("no checkpoint published yet (fairscreen ledger checkpoint)")
+            raise LedgerError("no checkpoint published yet (run `fairscreen ledger checkpoint`)")
         size = latest.size
         written = 0
         for level in range(tiles.tile_count_levels(size)):
@@ -179,7 +193,7 @@ def export_command(
                 if level == 0:
                     bundle = log.read_bundle(session, index)
                     if bundle is None:
-                        raise _fail(f"entry bundle {index} is missing")
+                        raise LedgerError(f"entry bundle {index} is missing")
                     _write(
                         directory / tiles.bundle_path(index, width),
                         tiles.bundle_prefix(bundle[1], width),
@@ -199,6 +213,7 @@ def _write(path: Path, data: bytes) -> None:
 
 @receipt_app.command("get")
 def receipt_get(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="where to write the receipt (JSON)")],
     index: Annotated[
         int | None, typer.Option("--index", min=0, help="the entry's index in the log")
@@ -216,28 +231,23 @@ def receipt_get(
     """Write the receipt for entry INDEX (or for a candidate's consent or latest report): the
     entry, its leaf hash, a signed checkpoint covering it and the inclusion proof. Publishes a
     checkpoint first if none covers the entry yet."""
-    from fairscreen.screening.service import receipt_index
-
     if (index is None) == (candidate is None):
-        raise _fail("give --index or --candidate (one of them)")
+        raise typer.BadParameter("give --index or --candidate (one of them)")
     if event not in ("consent", "report"):
-        raise _fail(f"--event: expected consent or report, got {event!r}")
+        raise typer.BadParameter(f"expected consent or report, got {event!r}", param_hint="--event")
     _, sessions = open_database()
-    try:
-        with sessions() as session:
-            if candidate is not None:
-                index = receipt_index(session, candidate, event)
-            assert index is not None
-            latest = checkpoints.latest(session)
-            size = log.read_state(session).size
-        if index >= size:
-            raise _fail(f"--index {index}: the log has {size} entries")
-        if latest is None or latest.size <= index:
-            checkpoints.publish(sessions, checkpoints.load_signer())
-        with transaction(sessions) as session:
-            receipt = receipts.build_receipt(session, index)
-    except FairscreenError as exc:
-        raise _fail(str(exc)) from None
+    with sessions() as session:
+        if candidate is not None:
+            index = _context(ctx).receipt_index(session, candidate, event)
+        assert index is not None
+        latest = checkpoints.latest(session)
+        size = log.read_state(session).size
+    if index >= size:
+        raise LedgerError(f"--index {index}: no such entry (the log has {size} entries)")
+    if latest is None or latest.size <= index:
+        checkpoints.publish(sessions, checkpoints.load_signer())
+    with transaction(sessions) as session:
+        receipt = receipts.build_receipt(session, index)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(receipt, indent=2) + "\n")
     typer.echo(
@@ -253,13 +263,13 @@ def receipt_verify(
     """Check a receipt offline with nothing but the log's public key: the checkpoint's signature,
     the entry's hash and the inclusion proof. Exit status 0 if valid, 1 if not."""
     try:
-        doc = json.loads(file.read_text())
-    except (OSError, ValueError) as exc:
-        raise _fail(f"{file}: {exc}") from None
+        doc = json.loads(read_text(file))
+    except json.JSONDecodeError as exc:
+        raise ReceiptError(f"{file}: not a receipt: not JSON ({exc})") from None
     try:
         checked = receipts.verify_receipt(doc, key)
-    except FairscreenError as exc:
-        raise _fail(f"{file}: {exc}") from None
+    except ReceiptError as exc:
+        raise ReceiptError(f"{file}: {exc}") from None
     typer.echo(
         f"valid: entry {checked.index} is in {checked.origin} at tree size {checked.tree_size}"
     )
@@ -311,9 +321,9 @@ def witness(
     logging.getLogger("fairscreen.witness").setLevel(logging.INFO)
     try:
         configs = [parse_log_option(text) for text in logs]
-        signer = load_or_create_key(key or state_dir / "witness.key", name)
     except WitnessError as exc:
-        raise _fail(str(exc), 2) from None
+        raise typer.BadParameter(str(exc), param_hint="--log") from None
+    signer = load_or_create_key(key or state_dir / "witness.key", name)
     err.print(f"witness {signer.name}: cosigning as {signer.verifier.text()}", soft_wrap=True)
 
     async def main() -> int:
@@ -323,8 +333,6 @@ def witness(
 
     try:
         code = asyncio.run(main())
-    except WitnessError as exc:
-        raise _fail(str(exc), 2) from None
     except KeyboardInterrupt:
         code = 0
     raise typer.Exit(code)

@@ -1,9 +1,14 @@
 """Ledger entries: what one state change puts on the log, as canonical, versioned JSON.
 
-Personal data never goes into an entry. Who: the organisation's row id and the candidate's
-pseudonym (``Sealer.subject_ref``), which nobody can link to the candidate once their data key
-is destroyed. What: the event type, item codes, reason codes, versions. Which record: the table
-and row id of the off-log record and a salted commitment to its fields.
+Personal data never goes into an entry, and neither does anything a source answered. Who: the
+organisation's row id and two pseudonyms derived from the candidate's data key, one for the
+candidate (``subject``) and one for the check (``check``), which nobody can link to a person or
+to a check request once the data key is destroyed. What: the event type, the items that were
+consented to, scoped and queried, versions, and process codes (a stop reason, a deletion's
+outcome). Which record: a salted commitment to the off-log row, whose own ``ledger_index`` names
+the entry (``fairscreen.ledger.record``). No light, rule, finding, count of records or exclusion
+reason: those are sealed in the rows, and the regulator's statistics come from aggregates
+(``docs/ledger.md``, "What an entry says").
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from enum import StrEnum
 
 from fairscreen.kit.canonical import canonical_json
 
-ENTRY_VERSION = 1
+ENTRY_VERSION = 2
 
 
 class EventType(StrEnum):
@@ -24,8 +29,6 @@ class EventType(StrEnum):
     SCOPE_FIXED = "scope.fixed"
     CHECK_STOPPED = "check.stopped"
     SOURCE_QUERIED = "source.queried"
-    FINDING_VERIFIED = "finding.verified"
-    FINDING_EXCLUDED = "finding.excluded"
     REPORT_ISSUED = "report.issued"
     DISPUTE_OPENED = "dispute.opened"
     DISPUTE_RESOLVED = "dispute.resolved"
@@ -46,9 +49,8 @@ class Event:
     type: EventType
     at: datetime
     org: str | None = None
-    subject: str | None = None
-    request: str | None = None
-    record: str | None = None  # "<table>/<row id>" of the off-log record
+    subject: str | None = None  # the candidate's pseudonym (Sealer.subject_ref)
+    check: str | None = None  # the check request's pseudonym (Sealer.check_ref)
     commitment: str | None = None
     items: tuple[str, ...] = ()
     policy: str | None = None
@@ -61,7 +63,7 @@ class Event:
             "type": str(self.type),
             "at": _timestamp(self.at),
         }
-        for key in ("org", "subject", "request", "record", "commitment", "policy", "ruleset"):
+        for key in ("org", "subject", "check", "commitment", "policy", "ruleset"):
             value = getattr(self, key)
             if value is not None:
                 body[key] = value

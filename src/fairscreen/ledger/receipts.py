@@ -64,13 +64,16 @@ def _b64(data: bytes) -> str:
 def build_receipt(session: Session, index: int, *, include_entry: bool = True) -> dict[str, Any]:
     """The receipt for entry ``index`` against the latest signed checkpoint (which must cover it;
     publish one first if needed)."""
+    if index < 0:
+        raise LedgerError(f"no such entry: index {index} is negative")
+    size = log.read_state(session).size
+    if index >= size:
+        raise LedgerError(f"no such entry: index {index} (the log has {size} entries)")
     latest = checkpoints.latest(session)
     if latest is None or latest.size <= index:
         raise LedgerError(
             f"no signed checkpoint covers entry {index} yet (publish one: `fairscreen ledger checkpoint`)"
         )
-    if index < 0:
-        raise LedgerError(f"entry index {index} is negative")
     origin = parse_checkpoint(parse_note(latest.note).text).origin
     leaf, proof, root = proofs.inclusion_with_root(session, index, latest.size)
     if root != latest.root:

@@ -26,10 +26,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
+from fairscreen.kit.http import SessionDep
 from fairscreen.ledger import checkpoints, log, proofs, receipts, tiles
 from fairscreen.ledger.log import LedgerError
 from fairscreen.ledger.tiles import TILE_WIDTH, TileError
-from fairscreen.web.deps import SessionDep
 
 router = APIRouter(tags=["ledger"])
 

@@ -8,10 +8,14 @@ does not grow with the log):
 2. the root recomputed at the size of every signed checkpoint must equal the checkpoint's root,
    whose signature is checked with the log's public key; the root at the current size must
    equal the stored tree state; no signed checkpoint may be larger than the log;
-3. every entry that names an off-log record (``"record": "<table>/<id>"``) with a
-   ``"commitment"`` must find that row, and ``commit(row.commitment_salt,
-   row.committed_fields())`` must equal the commitment. A missing row is lawful only when the
-   entry's ``"subject"`` is in ``destroyed_subjects`` (its data was destroyed by retention).
+3. with the ``Records`` the caller hands over (the committed tables and a lookup of destroyed
+   subjects), every committed row names its entry (``ledger_index``): that entry must exist,
+   be of a type the table accepts, be claimed by no other row, and carry the commitment
+   recomputed from the row (``commit(row.commitment_salt, row.committed_fields())``); every
+   entry with a ``"commitment"`` must be claimed by a row, unless its ``"subject"`` had their
+   data destroyed lawfully (retention); and no row may name an index outside the log. So
+   neither a committed column nor the link from a row to its entry can change unseen, and a
+   deleted row (a revocation, say) is caught.
 
 Problems are reported with the index of the first entry they concern; ``first_bad_index`` is the
 smallest. A stored hash or a signed root that the entries do not give is blamed on the entry
@@ -30,18 +34,18 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 import orjson
-from sqlalchemy import Engine, Table, select
-from sqlalchemy.orm import Mapper, Session, sessionmaker
+from sqlalchemy import Column, Engine, Table, or_, select, type_coerce
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.types import NullType
 
 from fairscreen.kit.commitment import commit
-from fairscreen.kit.db import Base, make_engine, session_factory
+from fairscreen.kit.db import Committed, make_engine, session_factory
 from fairscreen.ledger import merkle, tiles
 from fairscreen.ledger.log import BUNDLES, TILES, read_state
 from fairscreen.ledger.merkle import HASH_SIZE
@@ -49,9 +53,20 @@ from fairscreen.ledger.note import NoteError, Verifier, open_checkpoint
 from fairscreen.ledger.tiles import TILE_HEIGHT, TILE_WIDTH
 
 T = TypeVar("T")
-_RECORD_MARK = b'"record"'
+_COMMITMENT_MARK = b'"commitment"'
 _MAX_PROBLEMS = 50
 _MAX_FOUND_PER_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Records:
+    """What the verifier is handed to check the off-log records (it knows nothing of what the
+    tables mean): the committed tables, and a lookup that says which of some ledger subjects had
+    their data destroyed lawfully (a missing record of theirs is then expected). Both must be
+    importable by name, so worker processes can receive them."""
+
+    tables: tuple[type[Committed], ...]
+    destroyed: Callable[[Session, Collection[str]], set[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,12 +181,13 @@ def _scan(
     last: int,
     size: int,
     sizes: list[int],
-    tables: dict[str, Mapper[Any]] | None,
+    records: Records | None,
 ) -> _Chunk:
     """Check bundles ``first .. last - 1`` of a log of ``size`` entries against their level-0
-    tiles (and, with ``tables``, their records)."""
+    tiles (and, with ``records``, the records that claim them)."""
     rows, tile_rows = read(functools.partial(_chunk_rows, first=first, last=last))
     chunk = _Chunk()
+    chunk_entries: list[bytes] = []
     wanted = iter(sorted(s for s in sizes if first * TILE_WIDTH < s <= last * TILE_WIDTH))
     pending = next(wanted, None)
     for j in range(first, last):
@@ -202,8 +218,8 @@ def _scan(
                 chunk.add(
                     "entry", base + len(entries), 0, f"entry {base + len(entries)} is missing"
                 )
-            if tables is not None and _RECORD_MARK in data:
-                _records(read, chunk, base, entries[:width], tables)
+            if records is not None and len(chunk_entries) == base - first * TILE_WIDTH:
+                chunk_entries.extend(entries[:width])
         if len(entries) > width:
             chunk.add(
                 "entry",
@@ -262,129 +278,178 @@ def _scan(
             ]
             pending = next(wanted, None)
         chunk.tiles.append(result)
+    if records is not None and chunk_entries:
+        # Entries up to the first gap (a missing bundle or entry is reported above).
+        _records(read, chunk, first * TILE_WIDTH, chunk_entries, records)
     return chunk
 
 
 def _records(
-    read: _Reader, chunk: _Chunk, base: int, entries: list[bytes], tables: dict[str, Mapper[Any]]
+    read: _Reader, chunk: _Chunk, base: int, entries: list[bytes], records: Records
 ) -> None:
-    wanted: dict[str, list[tuple[int, str, str, str | None]]] = defaultdict(list)
+    """Check the rows that claim entries ``base .. base + len(entries) - 1`` and the entries
+    that no row claims."""
+    claims: dict[int, tuple[str, str | None, str | None]] = {}  # index -> type, commitment, subject
     for offset, entry in enumerate(entries):
-        if _RECORD_MARK not in entry:
+        if _COMMITMENT_MARK not in entry:
             continue
-        index = base + offset
         try:
             body = orjson.loads(entry)
         except orjson.JSONDecodeError:
+            continue  # not a record entry (the log itself takes any bytes)
+        if not isinstance(body, dict) or "commitment" not in body:
             continue
-        if not isinstance(body, dict) or "record" not in body:
-            continue
-        record, commitment, subject = (
-            body.get("record"),
-            body.get("commitment"),
-            body.get("subject"),
+        commitment, subject, kind = body.get("commitment"), body.get("subject"), body.get("type")
+        claims[base + offset] = (
+            kind if isinstance(kind, str) else "",
+            commitment if isinstance(commitment, str) else None,
+            subject if isinstance(subject, str) else None,
         )
-        if not isinstance(record, str) or "/" not in record or not isinstance(commitment, str):
-            chunk.add("record", index, 0, f"entry {index}: malformed record reference")
-            continue
-        table, row_id = record.split("/", 1)
-        if table not in tables:
-            chunk.add(
-                "record",
-                index,
-                0,
-                f"entry {index}: record table {table!r} is not a committed table",
-            )
-            continue
-        wanted[table].append(
-            (index, row_id, commitment, subject if isinstance(subject, str) else None)
-        )
-    for table, refs in wanted.items():
-        _check_table(read, chunk, table, tables[table], refs)
-
-
-def _check_table(
-    read: _Reader,
-    chunk: _Chunk,
-    table: str,
-    mapper: Mapper[Any],
-    refs: list[tuple[int, str, str, str | None]],
-) -> None:
-    cls = mapper.class_
-    found = read(functools.partial(_load_rows, mapper=mapper, ids={r[1] for r in refs}))
-    missing: list[tuple[int, str, str | None]] = []
-    for index, row_id, commitment, subject in refs:
-        row = found.get(row_id)
-        if row is None:
-            missing.append((index, row_id, subject))
-            continue
-        chunk.records += 1
-        try:
-            fields = (
-                cls.committed_fields_of(row)
-                if hasattr(cls, "committed_fields_of")
-                else row["__object__"].committed_fields()
-            )
-            actual = commit(bytes(row["commitment_salt"]), fields)
-        except (KeyError, TypeError, ValueError) as exc:
-            chunk.add(
-                "record",
-                index,
-                0,
-                f"entry {index}: record {table}/{row_id} cannot be opened ({exc})",
-            )
-            continue
-        if actual != commitment:
-            chunk.add(
-                "record",
-                index,
-                0,
-                f"entry {index}: record {table}/{row_id} does not match its commitment",
-            )
-    if missing:
-        subjects = {s for _, _, s in missing if s}
-        destroyed = read(functools.partial(_destroyed, subjects=subjects)) if subjects else set()
-        for index, row_id, subject in missing:
-            if subject is not None and subject in destroyed:
-                chunk.records_destroyed += 1
-            else:
+    hi = base + len(entries)
+    claimed: set[int] = set()
+    for table in records.tables:
+        rows = read(functools.partial(_rows_in, table=table, lo=base, hi=hi))
+        name = _table_name(table)
+        for row in rows:
+            index = row.index
+            claim = claims.get(index)
+            where = f"record {name}/{row.id}"
+            if claim is None:
                 chunk.add(
                     "record",
                     index,
                     0,
-                    f"entry {index}: record {table}/{row_id} is missing and its subject's data "
-                    "was not destroyed",
+                    f"entry {index}: {where} names it, but it commits to no record",
                 )
+                continue
+            kind, commitment, _ = claim
+            if index in claimed:
+                chunk.add(
+                    "record",
+                    index,
+                    0,
+                    f"entry {index}: claimed by more than one record ({where} among them)",
+                )
+                continue
+            claimed.add(index)
+            chunk.records += 1
+            if kind not in table.__events__:
+                chunk.add(
+                    "record",
+                    index,
+                    0,
+                    f"entry {index}: a {kind or 'typeless'} entry, "
+                    f"but {where} takes only {', '.join(table.__events__)}",
+                )
+            elif row.problem is not None:
+                chunk.add("record", index, 0, f"entry {index}: {where} {row.problem}")
+            elif row.commitment != commitment:
+                chunk.add(
+                    "record", index, 0, f"entry {index}: {where} does not match its commitment"
+                )
+    missing = [(index, claim[2]) for index, claim in claims.items() if index not in claimed]
+    if not missing:
+        return
+    subjects = {subject for _, subject in missing if subject}
+    destroyed = read(lambda session: records.destroyed(session, subjects)) if subjects else set()
+    for index, subject in sorted(missing):
+        if subject is not None and subject in destroyed:
+            chunk.records_destroyed += 1
+        else:
+            chunk.add(
+                "record",
+                index,
+                0,
+                f"entry {index}: its record is missing and its subject's data was not destroyed",
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    id: str
+    index: int
+    commitment: str | None  # recomputed from the row; None when a value does not load
+    problem: str | None = None
+
+
+def _table_name(table: type[Committed]) -> str:
+    return str(getattr(table, "__tablename__", table.__name__))
+
+
+def _columns(table: type[Committed]) -> tuple[Table, list[Column[Any]]]:
+    core = cast(Table, table.__table__)  # type: ignore[attr-defined]
+    (pk,) = core.primary_key.columns
+    names = (pk.key, "ledger_index", "commitment_salt", *table.__committed__)
+    return core, [core.c[name] for name in names]
+
+
+def _rows_in(session: Session, table: type[Committed], lo: int, hi: int) -> list[_Row]:
+    """The rows of ``table`` whose ``ledger_index`` is in ``lo .. hi - 1``, each with the
+    commitment recomputed from its stored values. Values are read raw and converted column by
+    column, so a value that does not load (an invalid date or JSON written into the database)
+    is reported on its row, at its entry, instead of stopping the verification."""
+    core, columns = _columns(table)
+    dialect = session.get_bind().dialect
+    processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+    raw = [type_coerce(c, NullType()).label(c.key) for c in columns]
+    result = session.execute(
+        select(*raw).where(core.c.ledger_index >= lo, core.c.ledger_index < hi)
+    )
+    out: list[_Row] = []
+    names = [c.key for c in columns]
+    for values in result:
+        row_id, index = str(values[0]), int(cast(int, values[1]))
+        loaded: dict[str, Any] = {}
+        problem = None
+        for name, value, process in zip(names, values, processors, strict=True):
+            try:
+                loaded[name] = (
+                    process(value) if process is not None and value is not None else value
+                )
+            except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
+                problem = f"cannot be read: column {name} holds an invalid value ({exc})"
+                break
+        commitment = None
+        if problem is None:
+            try:
+                commitment = commit(
+                    bytes(loaded["commitment_salt"]), table.committed_fields_of(loaded)
+                )
+            except (TypeError, ValueError) as exc:
+                problem = f"cannot be opened ({exc})"
+        out.append(_Row(row_id, index, commitment, problem))
+    return out
+
+
+def _stray_rows(session: Session, table: type[Committed], size: int) -> list[str]:
+    """Ids of rows of ``table`` that name no entry of a log of ``size`` entries."""
+    core, columns = _columns(table)
+    index = core.c.ledger_index
+    return [
+        str(v)
+        for v in session.scalars(
+            select(columns[0]).where(or_(index.is_(None), index < 0, index >= size)).limit(5)
+        )
+    ]
 
 
 # -- worker processes --------------------------------------------------------------------------
 
 _worker_read: _Reader | None = None
-_worker_tables: dict[str, Mapper[Any]] | None = None
+_worker_records: Records | None = None
 
 
-def _worker_init(url: str, inherited: Engine | None, check_records: bool) -> None:
-    global _worker_read, _worker_tables
+def _worker_init(url: str, inherited: Engine | None, records: Records | None) -> None:
+    global _worker_read, _worker_records
     if inherited is not None:
         inherited.dispose(close=False)  # the parent's pooled connections stay the parent's
     _worker_read = _Reader(session_factory(make_engine(url)))
-    _worker_tables = _committed_tables() if check_records else None
+    _worker_records = records
 
 
 def _worker_scan(first: int, last: int, size: int, sizes: list[int]) -> _Chunk:
     assert _worker_read is not None
-    return _scan(_worker_read, first, last, size, sizes, _worker_tables)
-
-
-def _committed_tables() -> dict[str, Mapper[Any]]:
-    import fairscreen.models  # noqa: F401  (registers every table)
-
-    out: dict[str, Mapper[Any]] = {}
-    for mapper in Base.registry.mappers:
-        table = getattr(mapper.class_, "__tablename__", None)
-        if table and hasattr(mapper.class_, "committed_fields"):
-            out[table] = mapper
-    return out
+    return _scan(_worker_read, first, last, size, sizes, _worker_records)
 
 
 # -- the pass ----------------------------------------------------------------------------------
@@ -416,15 +481,16 @@ def verify_log(
     source: Session | sessionmaker[Session],
     verifier: Verifier | None = None,
     *,
-    check_records: bool = True,
+    records: Records | None = None,
     chunk: int = 64,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> VerifyReport:
     """Check the whole log; see the module docstring. ``verifier`` is the log's public key
-    (checkpoint signatures are not checked without it). ``workers > 1`` scans chunks in that
-    many processes (only with a ``sessionmaker``)."""
-    return _Run(_Reader(source), verifier, check_records, max(1, chunk), workers, progress).run()
+    (checkpoint signatures are not checked without it). With ``records``, every committed row
+    is checked against the entry it names and every entry against the row that claims it.
+    ``workers > 1`` scans chunks in that many processes (only with a ``sessionmaker``)."""
+    return _Run(_Reader(source), verifier, records, max(1, chunk), workers, progress).run()
 
 
 class _Run:
@@ -432,14 +498,14 @@ class _Run:
         self,
         read: _Reader,
         verifier: Verifier | None,
-        check_records: bool,
+        records: Records | None,
         chunk: int,
         workers: int,
         progress: Callable[[int, int], None] | None,
     ) -> None:
         self.read = read
         self.verifier = verifier
-        self.check_records = check_records
+        self.records = records
         self.chunk = chunk
         self.workers = workers if isinstance(read.source, sessionmaker) else 1
         self.progress = progress
@@ -521,6 +587,15 @@ class _Run:
                 last = result.tiles[-1]
                 self.progress(last.j * TILE_WIDTH + last.width, n)
 
+        if self.records is not None:
+            for table in self.records.tables:
+                stray = self.read(functools.partial(_stray_rows, table=table, size=n))
+                if stray:
+                    report.add(
+                        n,
+                        f"record {_table_name(table)}/{stray[0]} (and {len(stray) - 1} more "
+                        "shown at most 4) names no entry of the log",
+                    )
         if self.tree_ok:
             self._finish_upper(n)
         if self.tree_ok and n > 0 and final_low is not None:
@@ -536,9 +611,8 @@ class _Run:
         bundles = (n + TILE_WIDTH - 1) // TILE_WIDTH
         ranges = [(a, min(bundles, a + self.chunk)) for a in range(0, bundles, self.chunk)]
         if self.workers <= 1 or len(ranges) < 2:
-            tables = _committed_tables() if self.check_records else None
             for a, b in ranges:
-                yield _scan(self.read, a, b, n, sizes, tables)
+                yield _scan(self.read, a, b, n, sizes, self.records)
             return
         factory = cast(sessionmaker[Session], self.read.source)
         engine = factory.kw["bind"]
@@ -550,7 +624,7 @@ class _Run:
             self.workers,
             mp_context=context,
             initializer=_worker_init,
-            initargs=(url, inherited, self.check_records),
+            initargs=(url, inherited, self.records),
         ) as pool:
             futures = [
                 pool.submit(
@@ -685,43 +759,6 @@ def _chunk_rows(
         )
     }
     return bundles, level0
-
-
-def _load_rows(
-    session: Session, mapper: Mapper[Any], ids: Iterable[str]
-) -> dict[str, dict[str, Any]]:
-    table = cast(Table, mapper.local_table)
-    (pk,) = table.primary_key.columns
-    out: dict[str, dict[str, Any]] = {}
-    id_list = list(ids)
-    needs_object = not hasattr(mapper.class_, "committed_fields_of")
-    for start in range(0, len(id_list), 500):
-        part = id_list[start : start + 500]
-        if needs_object:
-            for obj in session.scalars(select(mapper.class_).where(pk.in_(part))):
-                key = str(getattr(obj, pk.key))
-                out[key] = {"commitment_salt": obj.commitment_salt, "__object__": obj}
-        else:
-            for row in session.execute(select(table).where(pk.in_(part))):
-                mapping = dict(row._mapping)
-                out[str(mapping[pk.key])] = mapping
-    return out
-
-
-def _destroyed(session: Session, subjects: set[str]) -> set[str]:
-    from fairscreen.retention.models import DestroyedSubject
-
-    out: set[str] = set()
-    items = list(subjects)
-    for start in range(0, len(items), 500):
-        out.update(
-            session.scalars(
-                select(DestroyedSubject.subject).where(
-                    DestroyedSubject.subject.in_(items[start : start + 500])
-                )
-            )
-        )
-    return out
 
 
 def _first_bad_node(

@@ -32,11 +32,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
-from fairscreen.kit.errors import FairscreenError
+from fairscreen.kit.errors import ExitCode, FairscreenError
 from fairscreen.kit.files import atomic_write
 from fairscreen.ledger import merkle, tiles
 from fairscreen.ledger.log import nodes_from_tile_hashes
@@ -60,6 +60,14 @@ STATE_FORMAT = "fairscreen-witness-state/1"
 
 class WitnessError(FairscreenError):
     """Bad witness configuration or state file."""
+
+    exit_code: ClassVar[ExitCode] = ExitCode.CONFIG
+
+
+class UnreachableLogError(FairscreenError):
+    """With ``--once``: a log could not be read (no answer, an HTTP error, no checkpoint yet)."""
+
+    exit_code: ClassVar[ExitCode] = ExitCode.UNREACHABLE
 
 
 class FetchError(Exception):
@@ -337,14 +345,24 @@ async def run(
     keep_going: bool,
 ) -> int:
     """Poll until stopped; the exit status: 0, or 3 after an alarm (at once, unless
-    ``keep_going``)."""
+    ``keep_going``). With ``once``, a log that could not be read raises ``UnreachableLogError``
+    (exit status 5) unless another log raised an alarm."""
     alarmed = False
     while True:
         outcomes = await witness.poll_all(urls)
         if any(o.status == "alarm" for o in outcomes):
             alarmed = True
             if not keep_going:
-                return 3
+                return ExitCode.ALARM
         if once:
-            return 3 if alarmed else 0
+            if alarmed:
+                return ExitCode.ALARM
+            missed = [o for o in outcomes if o.status == "unreachable"]
+            if missed:
+                raise UnreachableLogError(
+                    "; ".join(f"{o.url}: {o.detail}" for o in missed)
+                    + " (nothing was cosigned for it: check the URL and that the log serves "
+                    "a checkpoint)"
+                )
+            return ExitCode.OK
         await asyncio.sleep(interval)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fairscreen.kit.errors import PolicyError
+from fairscreen.kit.text import read_text
 from fairscreen.policy.vocabulary import ForbiddenCategory, Item, SourceKind
 
 UNLIMITED = "unlimited"
@@ -257,7 +258,8 @@ def parse_pack(text: str, *, origin: str = "<pack>") -> PolicyPack:
 
 
 def load_pack_file(path: Path) -> PolicyPack:
-    return parse_pack(path.read_text(encoding="utf-8"), origin=str(path))
+    """An organisation's own pack (``--pack``): UTF-8 TOML, checked as a shipped one is."""
+    return parse_pack(read_text(path), origin=str(path))
 
 
 @cache

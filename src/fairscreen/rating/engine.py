@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from fairscreen.kit.errors import PolicyError
+from fairscreen.kit.text import read_text
 from fairscreen.policy.pack import PolicyPack, require
 from fairscreen.policy.vocabulary import FindingCode, Item
 
@@ -232,7 +233,8 @@ def parse_ruleset(text: str, pack: PolicyPack, *, origin: str = "<rules>") -> Ru
 
 
 def load_ruleset_file(path: Path, pack: PolicyPack) -> RuleSet:
-    return parse_ruleset(path.read_text(encoding="utf-8"), pack, origin=str(path))
+    """An organisation's own rule set (``--rules``): UTF-8 TOML, checked against ``pack``."""
+    return parse_ruleset(read_text(path), pack, origin=str(path))
 
 
 @cache

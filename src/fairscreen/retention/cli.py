@@ -4,10 +4,10 @@ right to deletion: requests, identity verification, processing, legal holds)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -17,14 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import open_database, transaction
-from fairscreen.kit.errors import FairscreenError, InputError
+from fairscreen.kit.errors import FairscreenError
 from fairscreen.policy.pack import load_pack
 from fairscreen.retention import deletion
 from fairscreen.retention.erasure import COMPACT_PENDING, WAL_PENDING
-from fairscreen.retention.lazy import LazyVault
 from fairscreen.retention.sweep import recent_certificates
-
-T = TypeVar("T")
+from fairscreen.vault.lazy import LazyVault
 
 retention_app = typer.Typer(
     help="Expiry destruction: the retention sweep and its destruction certificates.",
@@ -36,21 +34,6 @@ deletion_app = typer.Typer(
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
-
-
-def _fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[red]error[/red] {message}", markup=True)
-    raise typer.Exit(code)
-
-
-def _run(fn: Callable[[], T]) -> T:
-    """Run ``fn``; a fairscreen error becomes a message and an exit status (2: bad input)."""
-    try:
-        return fn()
-    except InputError as exc:
-        _fail(str(exc), 2)
-    except FairscreenError as exc:
-        _fail(str(exc))
 
 
 def _day(value: str | None, option: str) -> date | None:
@@ -72,7 +55,7 @@ def _vault() -> Iterator[LazyVault]:
 
 
 def _sessions() -> sessionmaker[Session]:
-    return _run(lambda: open_database()[1])
+    return open_database()[1]
 
 
 NOT_DURABLE = 3  # exit status: destroyed and certified, but still in the SQLite WAL
@@ -116,11 +99,11 @@ def sweep_command(
 ) -> None:
     """Destroy every candidate whose retention has ended, and certify it on the ledger.
 
-    Crypto-shredding: each candidate's data key, ciphertexts and blind index go, in batches of
-    one transaction each, each batch with a destruction certificate and a ledger entry. On
-    SQLite the write-ahead log is then checkpointed and truncated before anything is printed;
-    exit 3 if a reader kept that from completing (the data is destroyed, not yet out of the
-    WAL).
+    Every row of each candidate goes, their data key last (crypto-shredding for every copy of
+    the database), in batches of one transaction each, each batch with a destruction
+    certificate and a ledger entry. On SQLite the write-ahead log is then checkpointed and
+    truncated before anything is printed; exit 3 if a reader kept that from completing (the
+    data is destroyed, not yet out of the WAL).
 
     Idempotent: a second run destroys and certifies nothing. Resumable: after a crash, run it
     again. Candidates under an active legal hold are skipped."""
@@ -134,8 +117,7 @@ def sweep_command(
             f"{n:,} candidate(s) with retain_until before {day.isoformat()} would be destroyed"
         )
         return
-    with _vault() as vault:
-        result = _run(lambda: sweep(sessions, today=day, batch_size=batch, vault=vault))
+    result = sweep(sessions, today=day, batch_size=batch)
     if not result.destroyed:
         out.print(f"nothing to destroy: no candidate with retain_until before {day.isoformat()}")
         return
@@ -150,13 +132,6 @@ def sweep_command(
         f"destroyed {result.destroyed:,} candidate(s) in {len(result.certificates)} batch(es), "
         f"{result.seconds:.2f} s ({result.rate:,.0f}/s)"
     )
-    if result.unlinked:
-        err.print(
-            f"[yellow]warning[/yellow] {result.unlinked} candidate(s) had no stored pseudonym "
-            "and a data key that did not open: `fairscreen ledger verify` will report their "
-            "records as missing",
-            markup=True,
-        )
     _durability(result.durability)
 
 
@@ -174,8 +149,8 @@ def compact_command() -> None:
     Exit 3 when a step could not be done (the output says which and why)."""
     from fairscreen.retention.compact import compact
 
-    engine, _ = _run(lambda: open_database())
-    result = _run(lambda: compact(engine))
+    engine, _ = open_database()
+    result = compact(engine)
     if result.tables:
         out.print(f"rewritten: {', '.join(result.tables)}")
     if result.targets_set:
@@ -244,11 +219,8 @@ def request_command(
     sessions = _sessions()
     pack = load_pack()
 
-    def work() -> deletion.RequestView:
-        with transaction(sessions) as session:
-            return deletion.receive(session, now=utcnow(), pack=pack, channel=channel)
-
-    view = _run(work)
+    with transaction(sessions) as session:
+        view = deletion.receive(session, now=utcnow(), pack=pack, channel=channel)
     out.print(f"deletion request {view.id} received, due by {view.due_by.isoformat()}")
 
 
@@ -277,19 +249,16 @@ def verify_command(
     record. Exit 1 if they do not match a record."""
     sessions = _sessions()
 
-    def work() -> deletion.Verification:
-        with _vault() as vault, transaction(sessions) as session:
-            return deletion.verify(
-                session,
-                vault(),
-                request_id,
-                id_number=id_number,
-                name=name,
-                id_kind=id_kind,
-                now=utcnow(),
-            )
-
-    result = _run(work)
+    with _vault() as vault, transaction(sessions) as session:
+        result = deletion.verify(
+            session,
+            vault(),
+            request_id,
+            id_number=id_number,
+            name=name,
+            id_kind=id_kind,
+            now=utcnow(),
+        )
     if result.verified:
         out.print(
             f"identity verified: {result.request.candidates} record(s) will be destroyed "
@@ -297,9 +266,11 @@ def verify_command(
         )
         return
     if result.request.status == deletion.REFUSED:
-        _fail(f"not verified; the request is refused: {result.request.reason}")
+        raise FairscreenError(f"not verified; the request is refused: {result.request.reason}")
     left = deletion.MAX_FAILED_ATTEMPTS - result.request.failed_attempts
-    _fail(f"not verified: the ID number and name do not match a record ({left} attempt(s) left)")
+    raise FairscreenError(
+        f"not verified: the ID number and name do not match a record ({left} attempt(s) left)"
+    )
 
 
 @deletion_app.command("process")
@@ -318,22 +289,14 @@ def process_command(
         raise typer.BadParameter("give a request id or --all, not both", param_hint="REQUEST_ID")
     sessions = _sessions()
     pack = load_pack()
-    with _vault() as vault:
-        if all_verified:
-            processed = _run(
-                lambda: deletion.process_verified(sessions, now=utcnow(), pack=pack, vault=vault)
-            )
-            if not processed.requests:
-                out.print("no verified request is waiting")
-                return
-        else:
-            assert request_id is not None
-            rid = request_id
-            processed = _run(
-                lambda: deletion.process_request(
-                    sessions, rid, now=utcnow(), pack=pack, vault=vault
-                )
-            )
+    if all_verified:
+        processed = deletion.process_verified(sessions, now=utcnow(), pack=pack)
+        if not processed.requests:
+            out.print("no verified request is waiting")
+            return
+    else:
+        assert request_id is not None
+        processed = deletion.process_request(sessions, request_id, now=utcnow(), pack=pack)
     _print_requests(processed.requests, utcnow().date())
     _durability(processed.durability)
     if not all_verified and processed.requests[0].status == deletion.REFUSED:
@@ -350,11 +313,8 @@ def list_command(
     sessions = _sessions()
     today = utcnow().date()
 
-    def work() -> list[deletion.RequestView]:
-        with sessions() as session:
-            return deletion.list_requests(session, today=today, overdue=overdue, status=status)
-
-    views = _run(work)
+    with sessions() as session:
+        views = deletion.list_requests(session, today=today, overdue=overdue, status=status)
     if as_json:
         for v in views:
             typer.echo(json.dumps(v.as_json(today), ensure_ascii=False))
@@ -364,7 +324,9 @@ def list_command(
 
 @deletion_app.command("hold")
 def hold_command(
-    candidate: Annotated[str, typer.Argument(help="the candidate's id or external reference")],
+    candidate: Annotated[
+        str, typer.Argument(help="the candidate's id or the client's reference for them")
+    ],
     reason: Annotated[
         str, typer.Option(help="the legal basis and the proceeding's reference (no personal data)")
     ],
@@ -375,11 +337,8 @@ def hold_command(
     reason."""
     sessions = _sessions()
 
-    def work() -> deletion.HoldView:
-        with transaction(sessions) as session:
-            return deletion.place_hold(session, candidate, reason=reason, now=utcnow())
-
-    hold = _run(work)
+    with _vault() as vault, transaction(sessions) as session:
+        hold = deletion.place_hold(session, vault(), candidate, reason=reason, now=utcnow())
     out.print(f"legal hold {hold.id} placed on candidate {hold.candidate_id}")
 
 
@@ -388,11 +347,8 @@ def release_command(hold_id: Annotated[str, typer.Argument(help="the legal hold"
     """Lift a legal hold; an expired candidate is then destroyed by the next sweep."""
     sessions = _sessions()
 
-    def work() -> deletion.HoldView:
-        with transaction(sessions) as session:
-            return deletion.release_hold(session, hold_id, now=utcnow())
-
-    hold = _run(work)
+    with transaction(sessions) as session:
+        hold = deletion.release_hold(session, hold_id, now=utcnow())
     out.print(f"legal hold {hold.id} lifted")
 
 

@@ -33,12 +33,12 @@ from sqlalchemy import Connection, Engine, inspect
 from sqlalchemy.exc import DBAPIError
 
 from fairscreen.kit.db import TRUNCATED, checkpoint, secret_columns
-from fairscreen.retention.destroy import DELETED_TABLES, KEPT_TABLES
+from fairscreen.retention.destroy import DELETED_TABLES
+
+SNAPSHOT_WAIT = 30.0  # seconds to wait for older snapshots before vacuuming pg_statistic
 
 # The tables a destruction rewrites or deletes from: where dead tuples of destroyed data lie.
-COMPACT_TABLES: tuple[str, ...] = tuple(
-    dict.fromkeys(("candidates", *DELETED_TABLES, *KEPT_TABLES))
-)
+COMPACT_TABLES: tuple[str, ...] = tuple(dict.fromkeys(DELETED_TABLES))
 
 
 @dataclass
@@ -59,7 +59,7 @@ def compact(engine: Engine, *, checkpoint_wait: float | None = None) -> CompactR
     sealed or blind-index columns (see the module's docstring)."""
     if engine.dialect.name == "sqlite":
         return _compact_sqlite(engine, checkpoint_wait)
-    return _compact_postgresql(engine)
+    return _compact_postgresql(engine, snapshot_wait=SNAPSHOT_WAIT)
 
 
 def _compact_sqlite(engine: Engine, wait: float | None) -> CompactResult:
@@ -86,11 +86,30 @@ def _compact_sqlite(engine: Engine, wait: float | None) -> CompactResult:
     return result
 
 
+def _wait_for_older_snapshots(conn: Connection, *, timeout: float) -> None:
+    """Wait until no other backend of the cluster holds a snapshot older than now (the horizon
+    of what a catalog's VACUUM may remove is not limited to this database's backends)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    started = conn.exec_driver_sql("SELECT clock_timestamp()").scalar_one()
+    while time.monotonic() < deadline:
+        older = conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+            "AND backend_xmin IS NOT NULL "
+            "AND coalesce(xact_start, backend_start) < %(t)s",
+            {"t": started},
+        ).scalar_one()
+        if not older:
+            return
+        time.sleep(0.05)
+
+
 def _quote(conn: Connection, name: str) -> str:
     return conn.dialect.identifier_preparer.quote(name)
 
 
-def _compact_postgresql(engine: Engine) -> CompactResult:
+def _compact_postgresql(engine: Engine, *, snapshot_wait: float) -> CompactResult:
     result = CompactResult()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         present = set(inspect(conn).get_table_names())
@@ -128,6 +147,11 @@ def _compact_postgresql(engine: Engine) -> CompactResult:
             "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
         ).scalar()
         if superuser:
+            # VACUUM (FULL) keeps the row versions an open snapshot may still see (an
+            # autovacuum worker, another session's transaction, in any database of the
+            # cluster): wait, bounded, for the snapshots older than this point to end, so the
+            # old statistics rows really go.
+            _wait_for_older_snapshots(conn, timeout=snapshot_wait)
             conn.exec_driver_sql("VACUUM (FULL) pg_catalog.pg_statistic")
             result.catalog = "done"
         else:

@@ -36,19 +36,18 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.candidates.models import Candidate
-from fairscreen.kit.commitment import commit, new_salt
+from fairscreen.candidates.service import client_ref_index
 from fairscreen.kit.db import engine_of, table_of
 from fairscreen.kit.errors import InputError
 from fairscreen.kit.ids import new_id
 from fairscreen.kit.names import name_key
-from fairscreen.ledger import log as ledger_log
-from fairscreen.ledger.entry import Event, EventType
+from fairscreen.ledger.entry import EventType
+from fairscreen.ledger.record import record
 from fairscreen.policy.pack import PolicyPack
 from fairscreen.retention.destroy import (
     BATCH,
     DELETION_REQUEST,
     RetentionError,
-    VaultSource,
     destroy_batch,
     prepare_connection,
 )
@@ -269,18 +268,16 @@ def receive(session: Session, *, now: datetime, pack: PolicyPack, channel: str) 
         "verified_at": None,
         "failed_attempts": 0,
         "resolved_at": None,
-        "commitment_salt": new_salt(),
     }
-    event = Event(
+    record(
+        session,
         EventType.DELETION_REQUESTED,
-        now,
-        record=f"deletion_requests/{row['id']}",
-        commitment=commit(row["commitment_salt"], DeletionRequest.committed_fields_of(row)),
+        DeletionRequest,
+        row,
+        at=now,
         policy=pack.ref,
         attrs={"channel": channel, "due_by": row["due_by"].isoformat()},
     )
-    row["ledger_index"] = ledger_log.append(session, [event.encode()])
-    session.execute(insert(_REQUESTS), [row])
     return get_request(session, row["id"])
 
 
@@ -307,14 +304,12 @@ def _matching_candidates(
             _DATA_KEYS.c.wrapped,
         )
         .join(_DATA_KEYS, _DATA_KEYS.c.id == _CANDIDATES.c.data_key_id)
-        .where(_CANDIDATES.c.id_number_index == index, _CANDIDATES.c.erased_at.is_(None))
+        .where(_CANDIDATES.c.id_number_index == index)
         .order_by(_CANDIDATES.c.id)
     ).all()
     wanted = name_key(name)
     matched = []
     for row in rows:
-        if row.name_ct is None:
-            continue
         try:
             sealer = vault.sealer(row.key_id, row.kek_version, bytes(row.wrapped))
             sealed_name = sealer.open("candidates", "name_ct", row.id, bytes(row.name_ct))
@@ -389,7 +384,6 @@ def _resolve(
         "reason": reason[:240] if reason else None,
         "certificate_id": certificate_id,
         "resolved_at": now,
-        "commitment_salt": new_salt(),
     }
     attrs: dict[str, str | int | bool | list[str] | None] = {
         "deletion_request": request_id,
@@ -399,16 +393,15 @@ def _resolve(
         attrs["reason"] = code
     if certificate_id:
         attrs["certificate"] = certificate_id
-    event = Event(
+    record(
+        session,
         EventType.DELETION_RESOLVED,
-        now,
-        record=f"deletion_resolutions/{row['id']}",
-        commitment=commit(row["commitment_salt"], DeletionResolution.committed_fields_of(row)),
+        DeletionResolution,
+        row,
+        at=now,
         policy=policy,
         attrs=attrs,
     )
-    row["ledger_index"] = ledger_log.append(session, [event.encode()])
-    session.execute(insert(_RESOLUTIONS), [row])
     session.execute(
         update(_REQUESTS)
         .where(_REQUESTS.c.id == request_id)
@@ -422,7 +415,6 @@ def process(
     *,
     now: datetime,
     pack: PolicyPack,
-    vault: VaultSource = None,
 ) -> RequestView:
     """Resolve a verified request: destroy and certify, or refuse for an active legal hold."""
     row = _lock_request(session, request_id)
@@ -436,7 +428,7 @@ def process(
     live = (
         select(_CANDIDATES.c.id, _CANDIDATES.c.data_key_id, _CANDIDATES.c.subject_ref)
         .select_from(_LINKS.join(_CANDIDATES, _CANDIDATES.c.id == _LINKS.c.candidate_id))
-        .where(_LINKS.c.request_id == request_id, _CANDIDATES.c.erased_at.is_(None))
+        .where(_LINKS.c.request_id == request_id)
         .with_for_update(of=_CANDIDATES)
     )
     session.execute(insert(BATCH).from_select(["candidate_id", "data_key_id", "subject"], live))
@@ -467,7 +459,6 @@ def process(
         rule=f"{pack.ref} deletion request {request_id}",
         now=now,
         policy=pack.ref,
-        vault=vault,
     )
     session.execute(_LINKS.delete().where(_LINKS.c.request_id == request_id))
     _resolve(
@@ -489,7 +480,6 @@ def process_request(
     *,
     now: datetime,
     pack: PolicyPack,
-    vault: VaultSource = None,
     checkpoint_wait: float | None = None,
 ) -> Processed:
     """``process`` in its own transaction of an erasure: returns once what it destroyed is out
@@ -498,7 +488,7 @@ def process_request(
         erasing(engine_of(sessions), checkpoint_wait=checkpoint_wait) as erasure,
         erasure.transaction() as session,
     ):
-        view = process(session, request_id, now=now, pack=pack, vault=vault)
+        view = process(session, request_id, now=now, pack=pack)
     return Processed([view], erasure.durability)
 
 
@@ -507,7 +497,6 @@ def process_verified(
     *,
     now: datetime,
     pack: PolicyPack,
-    vault: VaultSource = None,
     checkpoint_wait: float | None = None,
 ) -> Processed:
     """Resolve every verified request, each in its own transaction of one erasure (the
@@ -525,7 +514,7 @@ def process_verified(
         for request_id in pending:
             try:
                 with erasure.transaction() as session:
-                    done.append(process(session, request_id, now=now, pack=pack, vault=vault))
+                    done.append(process(session, request_id, now=now, pack=pack))
             except WrongStateError:
                 continue  # resolved meanwhile by someone else
     return Processed(done, erasure.durability)
@@ -538,36 +527,40 @@ def _hold_view(row: Any) -> HoldView:
     return HoldView(row.id, row.candidate_id, row.reason, row.placed_at, row.lifted_at)
 
 
-def find_candidate(session: Session, candidate: str, *, lock: bool = False) -> Any:
-    """A live or erased candidate by row id or external reference."""
-    stmt = select(_CANDIDATES.c.id, _CANDIDATES.c.erased_at).where(
-        (_CANDIDATES.c.id == candidate) | (_CANDIDATES.c.external_ref == candidate)
+def find_candidate(session: Session, vault: Vault, candidate: str, *, lock: bool = False) -> str:
+    """A candidate's row id, by row id or by the client's reference (through its blind index).
+    A destroyed candidate is not found: nothing of theirs is left to find."""
+    stmt = select(_CANDIDATES.c.id).where(
+        (_CANDIDATES.c.id == candidate)
+        | (_CANDIDATES.c.external_ref_index == client_ref_index(vault, candidate))
     )
     if lock:
         stmt = stmt.with_for_update()
-    row = session.execute(stmt).first()
-    if row is None:
-        raise NotFoundError(f"candidate {candidate!r}: no such candidate")
-    return row
+    found = session.scalars(stmt).first()
+    if found is None:
+        raise NotFoundError(
+            f"candidate {candidate!r}: no such candidate (or their data was destroyed)"
+        )
+    return str(found)
 
 
-def place_hold(session: Session, candidate: str, *, reason: str, now: datetime) -> HoldView:
-    """Record a legal hold on a candidate (by id or external reference)."""
+def place_hold(
+    session: Session, vault: Vault, candidate: str, *, reason: str, now: datetime
+) -> HoldView:
+    """Record a legal hold on a candidate (by id or the client's reference)."""
     reason = reason.strip()
     if not reason or len(reason) > 200:
         raise InputError("reason", "the legal basis and proceeding, 1 to 200 characters")
-    row = find_candidate(session, candidate, lock=True)
-    if row.erased_at is not None:
-        raise WrongStateError(f"candidate {candidate!r}: data already destroyed, nothing to hold")
-    hold = {
+    candidate_id = find_candidate(session, vault, candidate, lock=True)
+    hold: dict[str, Any] = {
         "id": new_id(),
-        "candidate_id": row.id,
+        "candidate_id": candidate_id,
         "reason": reason,
         "placed_at": now,
         "lifted_at": None,
     }
     session.execute(insert(_HOLDS), [hold])
-    return HoldView(hold["id"], row.id, reason, now, None)
+    return HoldView(hold["id"], candidate_id, reason, now, None)
 
 
 def release_hold(session: Session, hold_id: str, *, now: datetime) -> HoldView:

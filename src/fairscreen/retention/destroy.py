@@ -1,30 +1,28 @@
-"""Destroying candidates: crypto-shredding, the answers deleted, a certificate on the ledger.
+"""Destroying candidates: every row of theirs deleted, their data keys with them, a certificate
+on the ledger.
 
 ``destroy_batch`` works inside the caller's transaction on the candidates in the batch table
 (the sweep fills it by ``retain_until``, a deletion request with the requester's records). For
 all of them at once, one statement per table:
 
 1. each candidate's ledger pseudonym is taken from ``candidates.subject_ref`` (stored at
-   screening time) or computed from the data key while it still exists;
-2. what the screening found and concluded is deleted: findings (their sealed detail and their
-   source reference, which can name a public judgment and so the person), reports (whose
-   reasons and exclusions cite those references), the sealed demographics, lifted legal holds
-   and the links from deletion requests;
-3. the candidate row becomes a tombstone: every ciphertext, the blind index of the ID number,
-   the data key reference and the pseudonym become NULL, the external reference (the client's
-   identifier for the person) becomes ``erased:<id>``, ``erased_at`` is set; the consents'
-   external references (the client's names for the signed documents) likewise;
-4. the wrapped data keys are deleted: nothing can open a ciphertext of theirs again, wherever a
-   copy of it survives (a WAL, a backup);
-5. a destruction certificate (class of data, time, rule, number of subjects, a digest of the
+   screening time);
+2. every row that belongs to them is deleted, children first (``DELETED_TABLES``): the sealed
+   reports, the source queries, the check requests, the consents and their revocations, the
+   sealed demographics, lifted legal holds, the links from deletion requests, the candidate row
+   itself (with its sealed identity and its blind indexes) and, last, the wrapped data keys:
+   nothing can open a ciphertext of theirs again, wherever a copy of it survives (a WAL, a
+   backup);
+3. a destruction certificate (class of data, time, rule, number of subjects, a digest of the
    subject list) is written, the pseudonyms are listed in ``destroyed_subjects`` and a
    ``data.destroyed`` entry committing to the certificate is appended to the ledger.
 
-Kept: the process skeleton, the consents and their revocations, the check requests (scope,
-policy, times) and the source queries (item, source, count). They hold nothing that the ledger
-entries describing them do not already publish, they point only at the tombstone, and keeping
-them keeps the process verifiable: their commitments still open. docs/retention.md gives the
-reasoning. Either all of this happens or, if the transaction does not commit, none of it.
+Nothing in the database refers to a destroyed candidate afterwards. What remains is the ledger's
+entries (a pseudonym nobody can compute any more, event types, times, the items consented to and
+queried, commitments whose salts are gone), the certificate, the pseudonym in
+``destroyed_subjects`` and the anonymous report tallies; docs/retention.md says why none of it
+links back to the person. Either all of this happens or, if the transaction does not commit,
+none of it.
 
 On SQLite the connection turns on ``PRAGMA secure_delete`` first, so freed cells and pages are
 overwritten with zeros rather than left in the file (docs/retention.md says what that does and
@@ -36,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -46,25 +44,21 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    and_,
-    bindparam,
     delete,
     func,
     insert,
     literal,
     select,
-    update,
 )
 from sqlalchemy.orm import Session
 
 from fairscreen.candidates.models import Candidate, CandidateDemographics
-from fairscreen.consent.models import Consent
-from fairscreen.kit.commitment import commit, new_salt
+from fairscreen.consent.models import Consent, ConsentRevocation
 from fairscreen.kit.db import table_of
 from fairscreen.kit.errors import FairscreenError
 from fairscreen.kit.ids import new_id
-from fairscreen.ledger import log as ledger_log
-from fairscreen.ledger.entry import Event, EventType
+from fairscreen.ledger.entry import EventType
+from fairscreen.ledger.record import record
 from fairscreen.rating.models import Report
 from fairscreen.retention.erasure import record_destruction
 from fairscreen.retention.models import (
@@ -74,10 +68,8 @@ from fairscreen.retention.models import (
     LegalHold,
 )
 from fairscreen.screening.models import CheckRequest
-from fairscreen.vault import Vault
-from fairscreen.vault.keys import KeyProviderError
+from fairscreen.sources.models import SourceQuery
 from fairscreen.vault.models import DataKey
-from fairscreen.verify.models import Finding
 
 log = logging.getLogger(__name__)
 
@@ -87,38 +79,37 @@ DELETION_REQUEST = "deletion_request"
 # What a certificate says was destroyed, for every candidate it lists.
 DATA_CLASSES: tuple[str, ...] = (
     "candidate.data_key",
+    "candidate.external_ref",
     "candidate.name",
     "candidate.id_document",
     "candidate.id_number_blind_index",
     "candidate.birth_date",
     "candidate.claims",
     "candidate.demographics",
-    "candidate.external_ref",
     "candidate.ledger_pseudonym_link",
-    "consent.external_ref",
-    "screening.findings",
+    "consent.records",
+    "screening.check_requests",
+    "screening.source_queries",
     "screening.reports",
     "retention.lifted_legal_holds",
     "retention.deletion_request_links",
 )
 
-# Every table that refers (by foreign key) to a candidate or to a row that refers to one, and
-# what destruction does to it: "deleted" with the candidate, or "kept" (the process skeleton,
-# pointing at the tombstone). tests/retention fail on a table in neither list, so a new table
-# that hangs off a candidate gets a decision before it can keep personal data past erasure.
+# Every table that refers (by foreign key) to a candidate or to a row that refers to one, in
+# the order destruction deletes from them (children first). tests/retention fail on a table
+# that hangs off a candidate and is not listed, so a new one gets deleted with the person
+# before it can keep anything of theirs past erasure.
 DELETED_TABLES: tuple[str, ...] = (
-    "findings",
     "reports",
+    "source_queries",
+    "consent_revocations",
+    "check_requests",
+    "consents",
     "candidate_demographics",
     "legal_holds",
     "deletion_request_candidates",
+    "candidates",
     "data_keys",
-)
-KEPT_TABLES: tuple[str, ...] = (
-    "consents",
-    "consent_revocations",
-    "check_requests",
-    "source_queries",
 )
 
 _CANDIDATES = table_of(Candidate)
@@ -126,7 +117,6 @@ _DATA_KEYS = table_of(DataKey)
 _REQUESTS = table_of(CheckRequest)
 _CONSENTS = table_of(Consent)
 _HOLDS = table_of(LegalHold)
-_CERTIFICATES = table_of(DestructionCertificate)
 _DESTROYED = table_of(DestroyedSubject)
 
 # The batch being destroyed, per connection (SQLite: the temp schema; PostgreSQL: a temporary
@@ -165,7 +155,6 @@ class Certificate:
     rule: str
     destroyed_at: datetime
     subjects: int
-    unlinked: int  # destroyed without a known pseudonym (their data key no longer opened)
     ledger_index: int
 
 
@@ -186,46 +175,20 @@ def prepare_connection(session: Session) -> None:
     session.execute(delete(BATCH))
 
 
-VaultSource = Vault | Callable[[], Vault] | None
-"""A vault, or a function that opens one when it is first needed (it rarely is)."""
-
-
-def _fill_subjects(session: Session, source: VaultSource) -> int:
-    """Compute the pseudonym of every batched candidate whose row does not store it, from its
-    data key; return how many could not be computed (no vault, or a key that does not open)."""
-    rows = session.execute(
-        select(
-            BATCH.c.candidate_id, _DATA_KEYS.c.id, _DATA_KEYS.c.kek_version, _DATA_KEYS.c.wrapped
-        )
-        .select_from(BATCH.outerjoin(_DATA_KEYS, _DATA_KEYS.c.id == BATCH.c.data_key_id))
-        .where(BATCH.c.subject.is_(None))
-    ).all()
-    if not rows:
-        return 0
-    vault = source() if callable(source) else source
-    found: list[dict[str, Any]] = []
-    missing = 0
-    for candidate_id, key_id, version, wrapped in rows:
-        if vault is None or key_id is None:
-            missing += 1
-            continue
-        try:
-            sealer = vault.sealer(key_id, version, bytes(wrapped))
-        except KeyProviderError as exc:
-            log.warning(
-                "candidate %s: no pseudonym, its data key does not open: %s", candidate_id, exc
+def destroyed_subjects(session: Session, subjects: Collection[str]) -> set[str]:
+    """Which of ``subjects`` (ledger pseudonyms) had their data destroyed: what the ledger's
+    verifier is handed to accept their missing records."""
+    out: set[str] = set()
+    items = list(subjects)
+    for start in range(0, len(items), 500):
+        out.update(
+            session.scalars(
+                select(DestroyedSubject.subject).where(
+                    DestroyedSubject.subject.in_(items[start : start + 500])
+                )
             )
-            missing += 1
-            continue
-        found.append({"c_id": candidate_id, "c_subject": sealer.subject_ref(candidate_id)})
-    if found:
-        session.execute(
-            update(BATCH)
-            .where(BATCH.c.candidate_id == bindparam("c_id"))
-            .values(subject=bindparam("c_subject")),
-            found,
         )
-    return missing
+    return out
 
 
 def destroy_batch(
@@ -235,7 +198,6 @@ def destroy_batch(
     rule: str,
     now: datetime,
     policy: str | None = None,
-    vault: VaultSource = None,
 ) -> Certificate | None:
     """Destroy every candidate in the batch table (filled by the caller after
     ``prepare_connection``) and certify it; None if the batch is empty."""
@@ -256,52 +218,28 @@ def destroy_batch(
         raise RetentionError(
             f"{held} active legal hold(s) on candidates in this batch: not destroyed"
         )
-    unlinked = _fill_subjects(session, vault)
-    if unlinked:
-        log.warning(
-            "%d candidate(s) destroyed without a known ledger pseudonym: `fairscreen ledger "
-            "verify` will report their records as missing",
-            unlinked,
-        )
 
     in_batch = select(BATCH.c.candidate_id)
     requests = select(_REQUESTS.c.id).where(_REQUESTS.c.candidate_id.in_(in_batch))
+    consents = select(_CONSENTS.c.id).where(_CONSENTS.c.candidate_id.in_(in_batch))
     for table, where in (
-        (table_of(Finding), Finding.request_id.in_(requests)),
         (table_of(Report), Report.request_id.in_(requests)),
+        (table_of(SourceQuery), SourceQuery.request_id.in_(requests)),
+        (table_of(ConsentRevocation), ConsentRevocation.consent_id.in_(consents)),
+        (_REQUESTS, _REQUESTS.c.candidate_id.in_(in_batch)),
+        (_CONSENTS, _CONSENTS.c.candidate_id.in_(in_batch)),
         (table_of(CandidateDemographics), CandidateDemographics.candidate_id.in_(in_batch)),
-        (_HOLDS, and_(_HOLDS.c.candidate_id.in_(in_batch), _HOLDS.c.lifted_at.is_not(None))),
+        (_HOLDS, _HOLDS.c.candidate_id.in_(in_batch)),
         (
             table_of(DeletionRequestCandidate),
             DeletionRequestCandidate.candidate_id.in_(in_batch),
         ),
+        (_CANDIDATES, _CANDIDATES.c.id.in_(in_batch)),
+        (_DATA_KEYS, _DATA_KEYS.c.id.in_(select(BATCH.c.data_key_id))),
     ):
         session.execute(delete(table).where(where))
-    session.execute(
-        update(_CANDIDATES)
-        .where(_CANDIDATES.c.id.in_(in_batch))
-        .values(
-            data_key_id=None,
-            id_number_index=None,
-            name_ct=None,
-            id_document_ct=None,
-            birth_date_ct=None,
-            claims_ct=None,
-            subject_ref=None,
-            external_ref=literal("erased:") + _CANDIDATES.c.id,
-            erased_at=now,
-        )
-    )
-    # The client's reference to the consent document names it in the client's own files; it is
-    # not committed on the ledger, so it can go while the consent record stays verifiable.
-    session.execute(
-        update(_CONSENTS)
-        .where(_CONSENTS.c.candidate_id.in_(in_batch))
-        .values(external_ref=literal("erased:") + _CONSENTS.c.id)
-    )
-    session.execute(delete(_DATA_KEYS).where(_DATA_KEYS.c.id.in_(select(BATCH.c.data_key_id))))
 
-    subjects = list(session.scalars(select(BATCH.c.subject).where(BATCH.c.subject.is_not(None))))
+    subjects = list(session.scalars(select(BATCH.c.subject)))
     certificate_id = new_id()
     row: dict[str, Any] = {
         "id": certificate_id,
@@ -311,24 +249,13 @@ def destroy_batch(
         "subjects": count,
         "data_classes": list(DATA_CLASSES),
         "subjects_digest": subjects_digest(subjects),
-        "commitment_salt": new_salt(),
     }
-    commitment = commit(row["commitment_salt"], DestructionCertificate.committed_fields_of(row))
-    session.execute(insert(_CERTIFICATES), [row])
-    if subjects:
-        session.execute(
-            insert(_DESTROYED).from_select(
-                ["subject", "certificate_id"],
-                select(BATCH.c.subject, literal(certificate_id)).where(
-                    BATCH.c.subject.is_not(None)
-                ),
-            )
-        )
-    event = Event(
+    index = record(
+        session,
         EventType.DATA_DESTROYED,
-        now,
-        record=f"destruction_certificates/{certificate_id}",
-        commitment=commitment,
+        DestructionCertificate,
+        row,
+        at=now,
         policy=policy,
         attrs={
             "reason": reason,
@@ -337,5 +264,10 @@ def destroy_batch(
             "classes": list(DATA_CLASSES),
         },
     )
-    index = ledger_log.append(session, [event.encode()])
-    return Certificate(certificate_id, reason, rule, now, count, unlinked, index)
+    session.execute(
+        insert(_DESTROYED).from_select(
+            ["subject", "certificate_id"],
+            select(BATCH.c.subject, literal(certificate_id)),
+        )
+    )
+    return Certificate(certificate_id, reason, rule, now, count, index)

@@ -13,17 +13,16 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Date,
     ForeignKey,
     Integer,
-    LargeBinary,
     String,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairscreen.kit.db import Base, Committed, UTCDateTime
+from fairscreen.ledger.entry import EventType
 
 
 class DestroyedSubject(Base):
@@ -56,6 +55,7 @@ class DestructionCertificate(Base, Committed):
         "data_classes",
         "subjects_digest",
     )
+    __events__ = (EventType.DATA_DESTROYED,)
     __tablename__ = "destruction_certificates"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -63,7 +63,6 @@ class DestructionCertificate(Base, Committed):
     rule: Mapped[str] = mapped_column(String(80))  # e.g. "cn@2026.1 retain_until < 2026-11-29"
     destroyed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     subjects: Mapped[int] = mapped_column(Integer)
-    commitment_salt: Mapped[bytes] = mapped_column(LargeBinary(16))
     data_classes: Mapped[list[str]] = mapped_column(JSON, server_default=text("'[]'"))
     subjects_digest: Mapped[str] = mapped_column(String(64), server_default=text("''"))
 
@@ -97,6 +96,7 @@ class DeletionRequest(Base, Committed):
     are destroyed."""
 
     __committed__ = ("received_at", "due_by", "policy", "channel")
+    __events__ = (EventType.DELETION_REQUESTED,)
     __tablename__ = "deletion_requests"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -108,8 +108,6 @@ class DeletionRequest(Base, Committed):
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     failed_attempts: Mapped[int] = mapped_column(Integer)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    ledger_index: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    commitment_salt: Mapped[bytes] = mapped_column(LargeBinary(16))
 
 
 class DeletionRequestCandidate(Base):
@@ -131,6 +129,7 @@ class DeletionResolution(Base, Committed):
     ``refused`` with the legal reason. Its own row, so the request's commitment never changes."""
 
     __committed__ = ("request_id", "outcome", "reason", "certificate_id", "resolved_at")
+    __events__ = (EventType.DELETION_RESOLVED,)
     __tablename__ = "deletion_resolutions"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -141,5 +140,3 @@ class DeletionResolution(Base, Committed):
         ForeignKey("destruction_certificates.id"), nullable=True
     )
     resolved_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    ledger_index: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    commitment_salt: Mapped[bytes] = mapped_column(LargeBinary(16))

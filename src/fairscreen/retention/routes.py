@@ -32,12 +32,12 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.errors import FairscreenError, InputError
+from fairscreen.kit.http import SessionDep
 from fairscreen.policy.pack import load_pack
 from fairscreen.retention import deletion
-from fairscreen.retention.lazy import LazyVault
 from fairscreen.retention.sweep import recent_certificates
 from fairscreen.vault import Vault
-from fairscreen.web.deps import SessionDep
+from fairscreen.vault.lazy import LazyVault
 
 router = APIRouter(tags=["retention"])
 T = TypeVar("T")
@@ -162,11 +162,7 @@ def verify_request(
 def process_request(request_id: str, request: Request) -> dict[str, Any]:
     processed = _call(
         lambda: deletion.process_request(
-            request.app.state.sessions,
-            request_id,
-            now=utcnow(),
-            pack=load_pack(),
-            vault=lambda: app_vault(request),
+            request.app.state.sessions, request_id, now=utcnow(), pack=load_pack()
         )
     )
     return {**_json(processed.requests[0]), "durability": processed.durability}
@@ -180,10 +176,14 @@ def list_holds(
 
 
 @router.post("/legal-holds", status_code=201)
-def place_hold(body: NewHold, session: SessionDep) -> dict[str, Any]:
+def place_hold(body: NewHold, session: SessionDep, request: Request) -> dict[str, Any]:
+    vault = app_vault(request)
+
     def work() -> deletion.HoldView:
         with session.begin():
-            return deletion.place_hold(session, body.candidate, reason=body.reason, now=utcnow())
+            return deletion.place_hold(
+                session, vault, body.candidate, reason=body.reason, now=utcnow()
+            )
 
     return _call(work).as_json()
 

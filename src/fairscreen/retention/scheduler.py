@@ -33,9 +33,7 @@ from fairscreen.kit.db import TRUNCATED, checkpoint, checkpoint_pending, engine_
 from fairscreen.policy.pack import PolicyPack, load_pack
 from fairscreen.retention import deletion
 from fairscreen.retention.erasure import CLEAN, WAL_PENDING
-from fairscreen.retention.lazy import LazyVault
 from fairscreen.retention.sweep import DEFAULT_BATCH, SweepResult, sweep
-from fairscreen.vault import Vault
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +74,6 @@ class RetentionScheduler:
         first_after: float | None = None,
         batch_size: int = DEFAULT_BATCH,
         pack: PolicyPack | None = None,
-        vault: Callable[[], Vault] | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         if interval <= 0:
@@ -87,11 +84,6 @@ class RetentionScheduler:
         self.first_after = interval if first_after is None else max(0.0, first_after)
         self.batch_size = batch_size
         self.pack = pack or load_pack()
-        # Opened on first need only (rows without a stored pseudonym), closed by ``stop``.
-        self._lazy: LazyVault | None = None
-        if vault is None:
-            self._lazy = vault = LazyVault()
-        self.vault: Callable[[], Vault] = vault
         self.clock = clock
         self.runs: list[Run] = []
         self._stop = threading.Event()
@@ -114,9 +106,7 @@ class RetentionScheduler:
             error = None
             states: list[str | None] = []
             try:
-                processed = deletion.process_verified(
-                    self.sessions, now=now, pack=self.pack, vault=self.vault
-                )
+                processed = deletion.process_verified(self.sessions, now=now, pack=self.pack)
                 resolved = len(processed.requests)
                 states.append(processed.durability)
                 result = sweep(
@@ -124,7 +114,6 @@ class RetentionScheduler:
                     today=now.date(),
                     batch_size=self.batch_size,
                     pack=self.pack,
-                    vault=self.vault,
                     clock=self.clock,
                 )
                 states.append(result.durability)
@@ -167,8 +156,6 @@ class RetentionScheduler:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
-        if self._lazy is not None:
-            self._lazy.close()
 
 
 def install(

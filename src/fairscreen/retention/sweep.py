@@ -38,7 +38,6 @@ from fairscreen.retention.destroy import (
     BATCH,
     RETENTION_EXPIRED,
     Certificate,
-    VaultSource,
     destroy_batch,
     prepare_connection,
 )
@@ -69,7 +68,6 @@ class SweepResult:
     today: date
     destroyed: int = 0
     certificates: list[Certificate] = field(default_factory=list)
-    unlinked: int = 0
     seconds: float = 0.0
     # What the destruction left on disk (``retention.erasure``): "clean" (SQLite, checkpointed),
     # "wal_pending" (SQLite, a reader kept the checkpoint from completing: retried),
@@ -100,7 +98,6 @@ def select_expired(session: Session, today: date, limit: int) -> None:
     expired = (
         select(_CANDIDATES.c.id, _CANDIDATES.c.data_key_id, _CANDIDATES.c.subject_ref)
         .where(
-            _CANDIDATES.c.erased_at.is_(None),
             _CANDIDATES.c.retain_until < today,
             ~active_hold,
         )
@@ -122,7 +119,6 @@ def count_expired(sessions: sessionmaker[Session], today: date) -> int:
                 select(func.count())
                 .select_from(_CANDIDATES)
                 .where(
-                    _CANDIDATES.c.erased_at.is_(None),
                     _CANDIDATES.c.retain_until < today,
                     ~active_hold,
                 )
@@ -137,18 +133,15 @@ def sweep(
     today: date | None = None,
     batch_size: int = DEFAULT_BATCH,
     pack: PolicyPack | None = None,
-    vault: VaultSource = None,
     clock: Callable[[], datetime] = utcnow,
     progress: Callable[[int], None] | None = None,
     checkpoint_wait: float | None = None,
 ) -> SweepResult:
     """Destroy every expired candidate, a committed and certified batch at a time.
 
-    ``today`` defaults to the current UTC date. ``vault`` is needed only for candidates whose
-    row does not store its ledger pseudonym (rows written before it was stored): their data key
-    is unwrapped once to compute it. ``progress`` is called with the running total after every
-    batch. It returns once what it destroyed is durable (``retention.erasure``); ``seconds``
-    in the result covers everything, the final WAL checkpoint included."""
+    ``today`` defaults to the current UTC date. ``progress`` is called with the running total
+    after every batch. It returns once what it destroyed is durable (``retention.erasure``);
+    ``seconds`` in the result covers everything, the final WAL checkpoint included."""
     if not 1 <= batch_size <= MAX_BATCH:
         raise ValueError(f"batch: between 1 and {MAX_BATCH}, got {batch_size}")
     today = today or clock().date()
@@ -169,13 +162,11 @@ def sweep(
                     rule=rule,
                     now=clock(),
                     policy=pack.ref,
-                    vault=vault,
                 )
             if certificate is None:
                 break
             result.certificates.append(certificate)
             result.destroyed += certificate.subjects
-            result.unlinked += certificate.unlinked
             if progress is not None:
                 progress(result.destroyed)
             if certificate.subjects < batch_size:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from fairscreen.consent.rules import consent_covers
 from fairscreen.policy.pack import PolicyPack
 from fairscreen.policy.vocabulary import Item, NotCheckedReason
-from fairscreen.world.model import Consent
+from fairscreen.world.model import ConsentRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ def _not_checked_json(
 
 
 def fix_scope(
-    pack: PolicyPack, category: str, consent: Consent | None, stop: NotCheckedReason | None
+    pack: PolicyPack, category: str, consent: ConsentRecord | None, stop: NotCheckedReason | None
 ) -> Scope:
     """The items to check. With ``stop`` (a consent that does not let the check go ahead) the
     scope is empty and every item is recorded as not checked for that reason."""

@@ -5,24 +5,29 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.db import make_engine, session_factory, upgrade
 from fairscreen.kit.errors import FairscreenError
-from fairscreen.kit.settings import Settings, get_settings
+from fairscreen.kit.settings import Settings, get_settings, load_settings
 from fairscreen.ledger.checkpoints import load_signer
-from fairscreen.policy.pack import PolicyPack, default_pack_for, load_pack_file
+from fairscreen.policy.pack import default_pack_for, load_pack_file
 from fairscreen.rating.engine import load_ruleset_file
 from fairscreen.screening.summary import Tally
 from fairscreen.vault import Vault
 from fairscreen.vault.keys import LocalKeyFile
 from fairscreen.vault.providers import open_vault
 from fairscreen.world.load import WorldStore, load_world
+
+if TYPE_CHECKING:
+    from fairscreen.screening.run import RunSetup
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
@@ -35,46 +40,44 @@ def _vault(key_file: Path | None = None) -> Vault:
     return open_vault(get_settings())
 
 
-def _progress(console: Console, *, disable: bool) -> Progress:
-    return Progress(
-        TextColumn("[bold]screening"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        console=console,
-        disable=disable,
-        transient=False,
-    )
+def _progress(console: Console, label: str, *, disable: bool, rate: bool = True) -> Progress:
+    columns = [TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn()]
+    if rate:
+        columns.append(TextColumn("{task.fields[rate]}"))
+    columns.append(TimeElapsedColumn())
+    return Progress(*columns, console=console, disable=disable, transient=False)
+
+
+def _open(database_url: str) -> tuple[Engine, sessionmaker[Session]]:
+    """The database, reachable and migrated (checked before any key file is touched)."""
+    engine = make_engine(database_url, sqlite_synchronous=get_settings().sqlite_synchronous)
+    try:
+        upgrade(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine, session_factory(engine)
 
 
 def _run(
     world: WorldStore,
-    database_url: str,
+    sessions: sessionmaker[Session],
     vault: Vault,
+    setup: RunSetup,
     *,
     json_lines: bool,
     show_progress: bool,
     batch: int,
     settings: Settings,
-    pack: PolicyPack | None = None,
-    rules_file: Path | None = None,
 ) -> tuple[Tally, float]:
-    from fairscreen.screening.run import prepare, screen_world  # heavy: the whole pipeline
+    from fairscreen.screening.run import screen_world  # heavy: the whole pipeline
 
-    # Policy first: a bad rule file stops the run before the database is touched.
-    pack = pack or default_pack_for(world.header.jurisdiction)
-    ruleset = load_ruleset_file(rules_file, pack) if rules_file is not None else None
-    setup = prepare(world, pack=pack, ruleset=ruleset)
-    engine = make_engine(database_url, sqlite_synchronous=get_settings().sqlite_synchronous)
-    upgrade(engine)
-    sessions = session_factory(engine)
     categories = {p.id: p.category for p in world.positions()}
     tally = Tally()
     total = world.candidate_count()
     write = sys.stdout.buffer.write
     started = time.perf_counter()
-    with _progress(err, disable=not show_progress) as progress:
+    with _progress(err, "screening", disable=not show_progress) as progress:
         task = progress.add_task("screening", total=total, rate="")
         results = screen_world(
             world, sessions, vault, setup=setup, batch_size=batch, signer=load_signer(settings)
@@ -89,7 +92,6 @@ def _run(
                     task, completed=done, rate=f"{done / elapsed:,.0f}/s" if elapsed else ""
                 )
     sys.stdout.flush()
-    engine.dispose()
     return tally, time.perf_counter() - started
 
 
@@ -108,7 +110,8 @@ def screen(
     pack: Annotated[
         Path | None,
         typer.Option(
-            help="a policy pack file (default: the one shipped for the world's jurisdiction)"
+            help="a policy pack file (default: the one shipped for the world's jurisdiction; "
+            "docs/policy-packs.md)"
         ),
     ] = None,
     rules: Annotated[
@@ -118,77 +121,150 @@ def screen(
 ) -> None:
     """Screen every candidate in a world file against the position they applied for.
 
-    The world is validated first; if it is bad, nothing is written. Each candidate's consent,
-    scope, queries, findings and report are stored with their ledger entries.
-    """
+    The policy pack, the rule set and the world are checked first; if any is bad, nothing is
+    written (no database, no key file). Each candidate's consent, scope, queries, findings and
+    report are stored with their ledger entries."""
+    from fairscreen.screening.run import prepare
+
     settings = get_settings()
-    try:
-        policy = load_pack_file(pack) if pack is not None else None
-        with load_world(world, pack=policy) as store:
+    policy = load_pack_file(pack) if pack is not None else None
+    with load_world(world, pack=policy) as store:
+        policy = policy or default_pack_for(store.header.jurisdiction)
+        ruleset = load_ruleset_file(rules, policy) if rules is not None else None
+        setup = prepare(store, pack=policy, ruleset=ruleset)
+        engine, sessions = _open(database or settings.resolved_database_url())
+        try:
             vault = _vault()
             try:
                 tally, seconds = _run(
                     store,
-                    database or settings.resolved_database_url(),
+                    sessions,
                     vault,
+                    setup,
                     json_lines=json_lines,
                     show_progress=progress,
                     batch=batch,
                     settings=settings,
-                    pack=policy,
-                    rules_file=rules,
                 )
             finally:
                 vault.close()
-    except FairscreenError as exc:
-        err.print(f"[red]error[/red] {exc}", markup=True, highlight=False)
-        raise typer.Exit(2) from None
+        finally:
+            engine.dispose()
     if not json_lines:
         out.print(tally.lights_table())
         out.print(tally.reasons_table())
         out.print(f"{tally.total:,} candidates in {seconds:.1f} s ({tally.total / seconds:,.0f}/s)")
 
 
+# What the demo writes into --out; it never overwrites any of these that it did not write itself.
+DEMO_MARK = ".fairscreen-demo"
+DEMO_FILES = (
+    "fairscreen.db",
+    "fairscreen.db-wal",
+    "fairscreen.db-shm",
+    "world.jsonl",
+    "kek.json",
+    "ledger-signing.key",
+    "summary.html",
+)
+
+
+class DemoRefusedError(FairscreenError):
+    """--out holds data the demo must not destroy."""
+
+
+def _clear_demo_folder(out_dir: Path, *, replace: bool) -> None:
+    """Make sure the demo destroys nothing: refuse a folder holding a fairscreen database, world
+    or key, unless it is an earlier demo's folder (marked by DEMO_MARK) and ``replace`` is set."""
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise DemoRefusedError(f"--out {out_dir}: exists and is not a folder; choose another --out")
+    present = [name for name in DEMO_FILES if (out_dir / name).exists()]
+    if not present:
+        return
+    shown = ", ".join(present)
+    if not (out_dir / DEMO_MARK).is_file():
+        raise DemoRefusedError(
+            f"--out {out_dir}: holds fairscreen data the demo did not make ({shown}); it is left "
+            "untouched. Choose an empty or new folder with --out"
+        )
+    if not replace:
+        raise DemoRefusedError(
+            f"--out {out_dir}: holds an earlier demo ({shown}); it is left untouched. Choose "
+            "another folder with --out, or pass --replace to delete that demo and run a new one"
+        )
+    for name in DEMO_FILES:
+        (out_dir / name).unlink(missing_ok=True)
+
+
 def demo(
     candidates: Annotated[
-        int, typer.Option(min=1, help="candidates in the generated world")
+        int, typer.Option(min=1, max=1_000_000, help="candidates in the generated world")
     ] = 1000,
     seed: Annotated[int, typer.Option(help="seed of the synthetic world")] = 2026,
     out_dir: Annotated[
-        Path, typer.Option("--out", help="directory for the world, database and summary")
+        Path,
+        typer.Option(
+            "--out",
+            file_okay=False,
+            help="folder for the demo's world, database, keys and summary (made if missing)",
+        ),
     ] = Path("fairscreen-demo"),
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="delete the output of an earlier demo in --out first (only a folder the demo "
+            "made; never any other fairscreen data)",
+        ),
+    ] = False,
 ) -> None:
     """Generate a synthetic world, screen everyone, print the lights and write an HTML summary.
 
-    Everything goes into --out (a fresh SQLite database, the world file, the key file and
-    summary.html); your configured database is not touched.
-    """
-    from fairscreen.world.generate import generate_world
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name in ("fairscreen.db", "fairscreen.db-wal", "fairscreen.db-shm"):
-        (out_dir / name).unlink(missing_ok=True)
-    world_path = out_dir / "world.jsonl"
-    err.print(f"generating a synthetic world of {candidates:,} candidates (seed {seed}) ...")
-    generate_world(world_path, candidates=candidates, seed=seed)
-    database_url = f"sqlite:///{(out_dir / 'fairscreen.db').resolve()}"
+    Writes into --out, and nowhere else: world.jsonl (the synthetic world), fairscreen.db (a
+    fresh SQLite database with the screenings and the ledger), kek.json and ledger-signing.key
+    (the demo's own keys), summary.html, and the marker .fairscreen-demo. Your configured
+    database, data directory and keys are not touched. A folder that already holds a fairscreen
+    database, world or key is refused (an earlier demo's only with --replace)."""
     from fairscreen.screening.run import prepare
+    from fairscreen.synth import generate_world
 
-    try:
-        with load_world(world_path) as store:
-            setup = prepare(store)
+    _clear_demo_folder(out_dir, replace=replace)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / DEMO_MARK).write_text(
+        f"made by `fairscreen demo --candidates {candidates} --seed {seed}`\n", encoding="utf-8"
+    )
+    world_path = out_dir / "world.jsonl"
+    err.print(f"generating a synthetic world of {candidates:,} candidates (seed {seed})")
+    with _progress(err, "generating", disable=False, rate=False) as bar:
+        task = bar.add_task("generating", total=candidates)
+        generate_world(
+            world_path,
+            candidates=candidates,
+            seed=seed,
+            progress=lambda done: bar.update(task, completed=done),
+        )
+    database_url = f"sqlite:///{(out_dir / 'fairscreen.db').resolve()}"
+    settings = load_settings(data_dir=out_dir.resolve(), database_url=database_url)
+    with load_world(world_path) as store:
+        setup = prepare(store)
+        engine, sessions = _open(database_url)
+        vault = _vault(out_dir / "kek.json")
+        try:
             tally, seconds = _run(
                 store,
-                database_url,
-                _vault(out_dir / "kek.json"),
+                sessions,
+                vault,
+                setup,
                 json_lines=False,
                 show_progress=True,
                 batch=500,
-                settings=Settings(data_dir=out_dir.resolve(), database_url=database_url),
+                settings=settings,
             )
-    except FairscreenError as exc:
-        err.print(f"[red]error[/red] {exc}", markup=True, highlight=False)
-        raise typer.Exit(2) from None
+        finally:
+            vault.close()
+            engine.dispose()
     out.print(tally.lights_table())
     out.print(tally.reasons_table())
     out.print(tally.excluded_table())
@@ -197,6 +273,8 @@ def demo(
         summary,
         title="fairscreen demo: screening summary",
         meta={"world": world_path.name, "policy": setup.pack.ref, "ruleset": setup.ruleset.ref},
+        pack=setup.pack,
+        ruleset=setup.ruleset,
     )
     out.print(
         f"{tally.total:,} candidates screened in {seconds:.1f} s ({tally.total / seconds:,.0f}/s)"

@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String
+from sqlalchemy import JSON, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairscreen.kit.db import Base, Committed, UTCDateTime
+from fairscreen.ledger.entry import EventType
 
 
 class CheckRequest(Base, Committed):
@@ -26,6 +27,7 @@ class CheckRequest(Base, Committed):
         "not_checked",
         "scope_fixed_at",
     )
+    __events__ = (EventType.SCOPE_FIXED, EventType.CHECK_STOPPED)
     __tablename__ = "check_requests"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -45,4 +47,3 @@ class CheckRequest(Base, Committed):
     scope: Mapped[dict[str, Any]] = mapped_column(JSON)
     not_checked: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     scope_fixed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    commitment_salt: Mapped[bytes] = mapped_column(LargeBinary(16))

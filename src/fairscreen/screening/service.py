@@ -1,15 +1,22 @@
 """Storing screenings: rows, sealed personal data and ledger entries, in one transaction.
 
 ``Recorder.write`` takes a batch of ``Screening``s (what ``fairscreen.pipeline.screen``
-returned) and, inside the caller's transaction, seals every personal value under the
-candidate's data key, builds the rows of every step, commits to each off-log record with a salted
-hash, appends one ledger entry per state change, and bulk-inserts the rows. Either the whole
+returned) and, inside the caller's transaction, seals every personal value and every fact found
+about the person under the candidate's data key, builds the rows of every step, records one
+ledger entry per state change through ``fairscreen.ledger.record`` (which commits to each row),
+counts the reports into the regulator's tallies, and bulk-inserts the rows. Either the whole
 batch, its ledger entries included, is in the database or none of it is.
+
+What is in clear: ids, times, statuses, the items consented to, scoped and queried, and the
+versions of the policy pack and rule set. What is sealed: who the person is (the client's
+reference, name, ID document, birth date, claims, demographics) and everything the sources
+answered (the report: light, reasons, findings, exclusions, record counts).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -19,22 +26,24 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from fairscreen.candidates.models import Candidate, CandidateDemographics
+from fairscreen.candidates.service import client_ref_index, ids_by_ref
 from fairscreen.consent.models import Consent, ConsentRevocation
 from fairscreen.kit.canonical import canonical_json
-from fairscreen.kit.commitment import commit, new_salt
-from fairscreen.kit.db import Base, Committed, bulk_insert, table_of
+from fairscreen.kit.db import Base, bulk_insert, table_of
+from fairscreen.kit.errors import InputError
 from fairscreen.kit.ids import new_id
-from fairscreen.ledger import log as ledger_log
-from fairscreen.ledger.entry import Event, EventType
+from fairscreen.ledger.entry import EventType
+from fairscreen.ledger.record import Recording
 from fairscreen.organisations.models import Organisation, Position
 from fairscreen.pipeline import Screening
 from fairscreen.policy.pack import PolicyPack
+from fairscreen.rating import tallies
 from fairscreen.rating.models import Report
 from fairscreen.screening.models import CheckRequest
+from fairscreen.screening.report import report_content, seal_content
 from fairscreen.sources.models import SourceQuery
 from fairscreen.vault import Sealer, Vault
 from fairscreen.vault.models import DataKey
-from fairscreen.verify.models import Finding
 from fairscreen.world import model
 
 
@@ -48,8 +57,8 @@ class Directory:
 
 def import_organisations(
     session: Session,
-    organisations: Iterable[model.Organisation],
-    positions: Iterable[model.Position],
+    organisations: Iterable[model.OrganisationRecord],
+    positions: Iterable[model.PositionRecord],
     now: datetime,
 ) -> Directory:
     """Create (or find) the organisations and positions of a world by their references."""
@@ -108,26 +117,16 @@ def import_organisations(
 
 @dataclass
 class _Batch:
-    """Rows and ledger events of one batch, in insertion order."""
+    """Rows of one batch by table, in insertion order, the ledger entries that commit to them,
+    and the batch's report tallies."""
 
     rows: dict[type[Base], list[dict[str, Any]]] = field(default_factory=dict)
-    events: list[Event] = field(default_factory=list)
-    indexed: list[tuple[dict[str, Any], int]] = field(default_factory=list)  # row, event position
+    recording: Recording = field(default_factory=Recording)
+    counts: Counter[tallies.TallyKey] = field(default_factory=Counter)
 
     def add(self, table: type[Base], row: dict[str, Any]) -> dict[str, Any]:
         self.rows.setdefault(table, []).append(row)
         return row
-
-    def committed(self, table: type[Committed], row: dict[str, Any]) -> str:
-        """Salt ``row`` and return its commitment."""
-        salt = new_salt()
-        row["commitment_salt"] = salt
-        return commit(salt, table.committed_fields_of(row))
-
-    def event(self, event: Event, *, index_into: dict[str, Any] | None = None) -> None:
-        if index_into is not None:
-            self.indexed.append((index_into, len(self.events)))
-        self.events.append(event)
 
 
 _INSERT_ORDER: tuple[type[Base], ...] = (
@@ -138,14 +137,15 @@ _INSERT_ORDER: tuple[type[Base], ...] = (
     ConsentRevocation,
     CheckRequest,
     SourceQuery,
-    Finding,
     Report,
 )
 
 
-def consent_digest(consent: model.Consent) -> str:
-    """SHA-256 of the consent document as signed (canonical JSON of its fields)."""
-    return hashlib.sha256(canonical_json(consent.model_dump(mode="json"))).hexdigest()
+def consent_digest(consent: model.ConsentRecord) -> str:
+    """SHA-256 of the consent document as signed: canonical JSON of its fields, without its
+    revocation (a revocation is a later act, not part of what was signed)."""
+    signed = consent.model_dump(mode="json", exclude={"revoked_at"})
+    return hashlib.sha256(canonical_json(signed)).hexdigest()
 
 
 class Recorder:
@@ -165,28 +165,20 @@ class Recorder:
         retain: date,
     ) -> dict[str, tuple[str, Sealer]]:
         """Database id and sealer for each candidate reference, creating new candidates."""
-        refs = list({s.application.candidate.id for s in screenings})
+        known = ids_by_ref(session, self.vault, (s.application.candidate.id for s in screenings))
         found: dict[str, tuple[str, Sealer]] = {}
-        rows = session.execute(
-            select(
-                Candidate.external_ref,
-                Candidate.id,
-                DataKey.id,
-                DataKey.kek_version,
-                DataKey.wrapped,
-            )
-            .join(DataKey, DataKey.id == Candidate.data_key_id)
-            .where(Candidate.external_ref.in_(refs))
-        ).all()
-        for ref, cid, key_id, version, wrapped in rows:
-            found[ref] = (cid, self.vault.sealer(key_id, version, wrapped))
-        if found:
+        if known:
+            ref_of = {cid: ref for ref, cid in known.items()}
+            rows = session.execute(
+                select(Candidate.id, DataKey.id, DataKey.kek_version, DataKey.wrapped)
+                .join(DataKey, DataKey.id == Candidate.data_key_id)
+                .where(Candidate.id.in_(list(ref_of)))
+            ).all()
+            for cid, key_id, version, wrapped in rows:
+                found[ref_of[cid]] = (cid, self.vault.sealer(key_id, version, bytes(wrapped)))
             session.execute(
                 update(table_of(Candidate))
-                .where(
-                    Candidate.id.in_([cid for cid, _ in found.values()]),
-                    Candidate.retain_until < retain,
-                )
+                .where(Candidate.id.in_(list(ref_of)), Candidate.retain_until < retain)
                 .values(retain_until=retain)
             )
         for screening in screenings:
@@ -201,8 +193,9 @@ class Recorder:
                 Candidate,
                 {
                     "id": cid,
-                    "external_ref": cand.id,
                     "data_key_id": key.sealer.data_key_id,
+                    "external_ref_index": client_ref_index(self.vault, cand.id),
+                    "external_ref_ct": seal("candidates", "external_ref_ct", cid, cand.id.encode()),
                     "id_number_index": self.vault.blind_index(
                         cand.id_document.kind, cand.id_document.number
                     ),
@@ -224,7 +217,6 @@ class Recorder:
                     ),
                     "created_at": now,
                     "retain_until": retain,
-                    "erased_at": None,
                     # kept so erasure can list the pseudonym without unwrapping the key
                     "subject_ref": key.sealer.subject_ref(cid),
                 },
@@ -247,26 +239,16 @@ class Recorder:
         retain = now.date() + timedelta(days=self.pack.periods.undecided_retention_days)
         people = self._candidates(session, batch, screenings, now, retain)
         new_candidate_ids = {row["id"] for row in batch.rows.get(Candidate, [])}
-        known_consents = set(
-            session.scalars(
-                select(Consent.external_ref).where(
-                    Consent.external_ref.in_(
-                        [
-                            s.application.candidate.consent.id
-                            for s in screenings
-                            if s.application.candidate.consent
-                        ]
+        consent_ids: dict[tuple[str, str], str] = {
+            (cid, digest): consent_id
+            for consent_id, cid, digest in session.execute(
+                select(Consent.id, Consent.candidate_id, Consent.digest).where(
+                    Consent.candidate_id.in_(
+                        [cid for cid, _ in people.values() if cid not in new_candidate_ids]
                     )
                 )
             )
-        )
-        consent_ids = dict(
-            session.execute(
-                select(Consent.external_ref, Consent.id).where(
-                    Consent.external_ref.in_(known_consents)
-                )
-            ).all()
-        )
+        }
         for screening in screenings:
             cand = screening.application.candidate
             cid, sealer = people[cand.id]
@@ -287,12 +269,10 @@ class Recorder:
                     },
                 )
             self._screening(batch, screening, cid, sealer, consent_ids, now)
-        entries = [event.encode() for event in batch.events]
-        first = ledger_log.append(session, entries)
-        for row, position in batch.indexed:
-            row["ledger_index"] = first + position
+        first = batch.recording.append(session)
         for table in _INSERT_ORDER:
             bulk_insert(session, table, batch.rows.get(table, []))
+        tallies.add(session, batch.counts)
         return first
 
     def _screening(
@@ -301,7 +281,7 @@ class Recorder:
         screening: Screening,
         candidate_id: str,
         sealer: Sealer,
-        consent_ids: dict[str, str],
+        consent_ids: dict[tuple[str, str], str],
         now: datetime,
     ) -> None:
         app = screening.application
@@ -311,20 +291,21 @@ class Recorder:
         agency = self.directory.organisations.get(app.agency) if app.agency else None
         actor = agency or employer
         policy = screening.scope.policy
+        record = batch.recording.add
 
         # 1. consent: recorded once, however often the candidate is screened under it.
         consent_id = None
         if cand.consent is not None:
             c = cand.consent
-            consent_id = consent_ids.get(c.id)
+            digest = consent_digest(c)
+            consent_id = consent_ids.get((candidate_id, digest))
             if consent_id is None:
-                consent_id = consent_ids[c.id] = new_id()
+                consent_id = consent_ids[(candidate_id, digest)] = new_id()
                 recipient = self.directory.organisations[c.recipient]
                 row = batch.add(
                     Consent,
                     {
                         "id": consent_id,
-                        "external_ref": c.id,
                         "candidate_id": candidate_id,
                         "items": sorted(str(i) for i in c.items),
                         "separate_items": sorted(str(i) for i in c.separate_items),
@@ -336,46 +317,40 @@ class Recorder:
                         "retention_days": c.retention_days
                         or self.pack.periods.default_retention_days,
                         "signed_at": c.signed_at,
-                        "revoked_at": c.revoked_at,
-                        "digest": consent_digest(c),
-                        "ledger_index": None,
+                        "digest": digest,
                     },
                 )
-                batch.event(
-                    Event(
-                        EventType.CONSENT_SIGNED,
-                        c.signed_at,
-                        org=recipient,
-                        subject=subject,
-                        record=f"consents/{consent_id}",
-                        commitment=batch.committed(Consent, row),
-                        items=tuple(row["items"]),
-                        attrs={
-                            "purpose": c.purpose,
-                            "separate_items": row["separate_items"],
-                            "retention_days": row["retention_days"],
-                        },
-                    ),
-                    index_into=row,
+                record(
+                    EventType.CONSENT_SIGNED,
+                    Consent,
+                    row,
+                    at=c.signed_at,
+                    org=recipient,
+                    subject=subject,
+                    items=row["items"],
+                    attrs={
+                        "purpose": c.purpose,
+                        "separate_items": row["separate_items"],
+                        "retention_days": row["retention_days"],
+                    },
                 )
                 if c.revoked_at is not None:
                     revocation = batch.add(
                         ConsentRevocation,
                         {"id": new_id(), "consent_id": consent_id, "revoked_at": c.revoked_at},
                     )
-                    batch.event(
-                        Event(
-                            EventType.CONSENT_REVOKED,
-                            c.revoked_at,
-                            org=recipient,
-                            subject=subject,
-                            record=f"consent_revocations/{revocation['id']}",
-                            commitment=batch.committed(ConsentRevocation, revocation),
-                        )
+                    record(
+                        EventType.CONSENT_REVOKED,
+                        ConsentRevocation,
+                        revocation,
+                        at=c.revoked_at,
+                        org=recipient,
+                        subject=subject,
                     )
 
         # 2. scope, fixed and stored before any query (or the stop, and why).
         request_id = new_id()
+        check = sealer.check_ref(request_id)
         stop = screening.consent.stop
         request = batch.add(
             CheckRequest,
@@ -395,28 +370,26 @@ class Recorder:
                 "scope_fixed_at": screening.at,
             },
         )
-        batch.event(
-            Event(
-                EventType.CHECK_STOPPED if stop else EventType.SCOPE_FIXED,
-                screening.at,
-                org=actor,
-                subject=subject,
-                request=request_id,
-                record=f"check_requests/{request_id}",
-                commitment=batch.committed(CheckRequest, request),
-                items=tuple(str(i) for i in screening.scope.items),
-                policy=policy,
-                attrs={
-                    "employer": employer,
-                    "category": app.position.category,
-                    **({"reason": str(stop)} if stop else {}),
-                },
-            )
+        record(
+            EventType.CHECK_STOPPED if stop else EventType.SCOPE_FIXED,
+            CheckRequest,
+            request,
+            at=screening.at,
+            org=actor,
+            subject=subject,
+            check=check,
+            items=[str(i) for i in screening.scope.items],
+            policy=policy,
+            attrs={
+                "employer": employer,
+                "category": app.position.category,
+                **({"reason": str(stop)} if stop else {}),
+            },
         )
         if stop:
             return
 
-        # 3. the sources asked.
+        # 3. the sources asked (the question only: what came back is in the sealed report).
         for query in screening.queries:
             row = batch.add(
                 SourceQuery,
@@ -426,115 +399,62 @@ class Recorder:
                     "item": str(query.item),
                     "source": str(query.source),
                     "queried_at": screening.at,
-                    "records": query.records,
                 },
             )
-            batch.event(
-                Event(
-                    EventType.SOURCE_QUERIED,
-                    screening.at,
-                    org=actor,
-                    subject=subject,
-                    request=request_id,
-                    record=f"source_queries/{row['id']}",
-                    commitment=batch.committed(SourceQuery, row),
-                    items=(str(query.item),),
-                    attrs={"source": str(query.source), "records": query.records},
-                )
+            record(
+                EventType.SOURCE_QUERIED,
+                SourceQuery,
+                row,
+                at=screening.at,
+                org=actor,
+                subject=subject,
+                check=check,
+                items=[str(query.item)],
+                attrs={"source": str(query.source)},
             )
 
-        # verification: every finding, verified or excluded, with its provenance.
-        for finding in screening.findings:
-            fid = new_id()
-            detail = (
-                sealer.seal("findings", "detail_ct", fid, canonical_json(finding.detail))
-                if finding.detail is not None
-                else None
-            )
-            row = batch.add(
-                Finding,
-                {
-                    "id": fid,
-                    "request_id": request_id,
-                    "ref": finding.ref,
-                    "item": str(finding.item),
-                    "status": finding.status,
-                    "code": str(finding.code) if finding.code else None,
-                    "subtype": finding.subtype,
-                    "occurred_on": finding.occurred_on,
-                    "ongoing": finding.ongoing,
-                    "count": finding.count,
-                    "authoritative": finding.authoritative,
-                    "exclusion": str(finding.exclusion) if finding.exclusion else None,
-                    "provenance": finding.provenance(),
-                    "detail_ct": detail,
-                },
-            )
-            batch.event(
-                Event(
-                    EventType.FINDING_EXCLUDED if finding.exclusion else EventType.FINDING_VERIFIED,
-                    screening.at,
-                    org=actor,
-                    subject=subject,
-                    request=request_id,
-                    record=f"findings/{fid}",
-                    commitment=batch.committed(Finding, row),
-                    items=(str(finding.item),),
-                    attrs={
-                        "source": str(finding.source),
-                        **({"exclusion": str(finding.exclusion)} if finding.exclusion else {}),
-                    },
-                )
-            )
-
-        # the report.
+        # the report: everything found and concluded, sealed; the tallies count it.
         rating = screening.rating
         assert rating is not None
-        result = screening.result()
+        report_id = new_id()
         report = batch.add(
             Report,
             {
-                "id": new_id(),
+                "id": report_id,
                 "request_id": request_id,
-                "light": str(rating.light),
-                "reasons": result["reasons"],
-                "excluded": result["excluded"],
-                "not_checked": result["not_checked"],
+                "version": 1,
                 "ruleset": rating.ruleset,
                 "policy": policy,
                 "issued_at": now,
-                "ledger_index": None,
+                "content_ct": seal_content(sealer, report_id, report_content(screening)),
             },
         )
-        batch.event(
-            Event(
-                EventType.REPORT_ISSUED,
-                now,
-                org=actor,
-                subject=subject,
-                request=request_id,
-                record=f"reports/{report['id']}",
-                commitment=batch.committed(Report, report),
-                policy=policy,
-                ruleset=rating.ruleset,
-                attrs={
-                    "employer": employer,
-                    "light": str(rating.light),
-                    "rules": [r.rule for r in rating.reasons],
-                    "excluded": len(result["excluded"]),
-                    "not_checked": len(result["not_checked"]),
-                },
-            ),
-            index_into=report,
+        record(
+            EventType.REPORT_ISSUED,
+            Report,
+            report,
+            at=now,
+            org=actor,
+            subject=subject,
+            check=check,
+            policy=policy,
+            ruleset=rating.ruleset,
+            attrs={"employer": employer},
+        )
+        tallies.count_report(
+            batch.counts,
+            employer=employer,
+            at=now,
+            ruleset=rating.ruleset,
+            light=str(rating.light),
+            rules=[r.rule for r in rating.reasons],
         )
 
 
-def receipt_index(session: Session, candidate_ref: str, event: str) -> int:
+def receipt_index(session: Session, vault: Vault, candidate_ref: str, event: str) -> int:
     """The ledger index of a candidate's consent (``consent``) or latest report (``report``):
-    the entries a candidate gets a receipt for."""
-    from fairscreen.kit.errors import InputError
-
-    cid = session.scalar(select(Candidate.id).where(Candidate.external_ref == candidate_ref))
+    the entries a candidate gets a receipt for. ``candidate_ref`` is the client's reference."""
+    cid = ids_by_ref(session, vault, [candidate_ref]).get(candidate_ref)
     if cid is None:
         raise InputError("--candidate", f"no candidate {candidate_ref!r}")
     if event == "consent":
@@ -548,9 +468,18 @@ def receipt_index(session: Session, candidate_ref: str, event: str) -> int:
             select(Report.ledger_index)
             .join(CheckRequest, CheckRequest.id == Report.request_id)
             .where(CheckRequest.candidate_id == cid)
-            .order_by(Report.issued_at.desc())
+            .order_by(Report.issued_at.desc(), Report.version.desc())
         )
     index = session.scalars(query.limit(1)).first()
     if index is None:
         raise InputError("--candidate", f"candidate {candidate_ref!r} has no {event} on the ledger")
     return index
+
+
+def candidate_receipt_index(session: Session, candidate_ref: str, event: str) -> int:
+    """``receipt_index`` with the configured vault (for ``fairscreen receipt get``)."""
+    from fairscreen.kit.settings import get_settings
+    from fairscreen.vault.providers import open_vault
+
+    with open_vault(get_settings()) as vault:
+        return receipt_index(session, vault, candidate_ref, event)

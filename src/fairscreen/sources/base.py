@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol, runtime_checkable
 
+from fairscreen.kit.errors import PolicyError
 from fairscreen.kit.names import name_key
 from fairscreen.policy.pack import PolicyPack
 from fairscreen.policy.vocabulary import Item, SourceKind
@@ -130,4 +131,6 @@ class SourceSet:
             self._by_kind
         )
         if missing:
-            raise LookupError(f"no source configured for {sorted(missing)}")
+            raise PolicyError(
+                f"policy pack {pack.ref}: no source is configured for {', '.join(sorted(missing))}"
+            )

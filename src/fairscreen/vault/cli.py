@@ -33,25 +33,20 @@ out = Console(soft_wrap=True)
 
 @contextmanager
 def _opened() -> Iterator[tuple[sessionmaker[Session], list[KeyProvider]]]:
-    """The database and the key providers (configured first, then legacy ones), or a clean
-    error message and exit code 1."""
+    """The database and the key providers (configured first, then legacy ones), closed after."""
     from fairscreen.kit.db import open_database
 
     providers: list[KeyProvider] = []
+    settings = get_settings()
+    engine, sessions = open_database()
     try:
-        settings = get_settings()
-        engine, sessions = open_database()
-        try:
-            providers.append(open_provider(settings))
-            providers.extend(open_legacy_providers(settings))
-            yield sessions, providers
-        finally:
-            for provider in providers:
-                provider.close()
-            engine.dispose()
-    except FairscreenError as exc:
-        err.print(f"[red]error[/red] {exc}", highlight=False, markup=True)
-        raise typer.Exit(1) from None
+        providers.append(open_provider(settings))
+        providers.extend(open_legacy_providers(settings))
+        yield sessions, providers
+    finally:
+        for provider in providers:
+            provider.close()
+        engine.dispose()
 
 
 class _Bar:
@@ -127,12 +122,10 @@ def rotate(
         if result.failed:
             for key_id, why in result.failures:
                 err.print(f"[red]not rewrapped[/red] {key_id}: {why}", highlight=False)
-            err.print(
-                f"[red]error[/red] {result.failed} data keys could not be rewrapped and are "
-                "still under their old KEK version",
-                highlight=False,
+            raise FairscreenError(
+                f"{result.failed} data keys could not be rewrapped and are still under their "
+                "old KEK version"
             )
-            raise typer.Exit(1)
 
 
 @app.command()

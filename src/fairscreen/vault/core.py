@@ -96,6 +96,14 @@ class Sealer:
         so destroying the data key makes the pseudonym unlinkable for good."""
         return hmac.digest(self._subject_key, candidate_id.encode(), "sha256")[:16].hex()
 
+    def check_ref(self, request_id: str) -> str:
+        """A check request's pseudonym on the ledger, under the same derived key: the entries of
+        one check can be grouped, and nobody who knows the request's id (the employer, the
+        agency) can find them once the data key is destroyed."""
+        return hmac.digest(self._subject_key, b"check\x00" + request_id.encode(), "sha256")[
+            :16
+        ].hex()
+
 
 @dataclass(frozen=True, slots=True)
 class NewDataKey:
@@ -163,12 +171,13 @@ class Vault:
             raise KeyProviderError(f"data key {data_key_id}: {exc}") from None
         return Sealer(data_key_id, key)
 
-    def blind_index(self, kind: str, value: str) -> bytes:
+    def blind_index(self, kind: str, value: str, *, canonical: bool = True) -> bytes:
         """A keyed index of ``value`` (e.g. the ID number): equal values give equal indexes, and
         nobody without the index key can test a guess against it. ``kind`` keeps indexes of
-        different things apart; the value is taken in its canonical form."""
+        different things apart; the value is taken in its canonical form (``canonical_index_value``)
+        unless ``canonical`` is false (identifiers such as a client's reference, where ``A1`` and
+        ``a1`` are different people)."""
+        text = canonical_index_value(value) if canonical else value
         return hmac.digest(
-            self._index_key,
-            _INDEX_HEAD + _field(kind) + canonical_index_value(value).encode(),
-            hashlib.sha256,
+            self._index_key, _INDEX_HEAD + _field(kind) + text.encode(), hashlib.sha256
         )

@@ -40,6 +40,8 @@ from typing import Any, Final, Literal, Protocol
 
 import opencc
 
+# The screener's sentences are the kit's (re-exported: ``split_sentences`` is part of this API).
+from fairscreen.kit.sentences import split_sentences as split_sentences
 from fairscreen.policy.vocabulary import ForbiddenCategory
 
 Kind = Literal["neutral", "misconduct", "private_life", "forbidden"]
@@ -62,18 +64,7 @@ class Remark:
 _NEUTRAL: Final = tuple(Remark(i, "neutral", None, False) for i in range(64))
 
 
-# --- sentences -------------------------------------------------------------------------------
-
-# 。！？!? anywhere, and an English full stop that ends a sentence (followed by space or the end).
-_SENTENCE_END = re.compile(r"[。！？!?]+|\.+(?=\s|$)")
-
-
 _ASCII_LETTER = re.compile("[a-z]")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of ``text``: split on 。！？!? and ". ", trimmed, empty pieces dropped."""
-    return [piece for raw in _SENTENCE_END.split(text) if (piece := raw.strip())]
 
 
 # --- normalisation ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.db import BUSY, CheckpointRetrier, checkpoint, engine_of, open_database
@@ -57,7 +58,9 @@ def create_app(
             if checkpoint(engine) == BUSY:
                 log.warning("stopped with the SQLite WAL not checkpointed: a reader is still open")
 
-    app = FastAPI(
+    # The API docs (/docs: Swagger UI, /redoc: ReDoc) load their scripts from the app itself,
+    # from the files fastapi-offline ships, never from a CDN: they work on an offline machine.
+    app = FastAPIOffline(
         title="fairscreen",
         summary="Background screening with a regulator-verifiable evidence ledger",
         lifespan=lifespan,

@@ -2,17 +2,49 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
-from fairscreen.kit.errors import FairscreenError
+from fairscreen.kit.errors import ConfigError
 from fairscreen.kit.signals import Terminated
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host``:``port`` (0: a free port), bound before anything is said
+    about the URL, so that what ``serve`` prints is where it listens."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise ConfigError(f"--host {host}: not an address to listen on ({exc.strerror})") from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        hint = "choose another --port" if exc.errno == errno.EADDRINUSE else "check --host"
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror} ({hint})") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port")] = 8000,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port (0: any free port)")] = 8000,
     publish_interval: Annotated[
         float,
         typer.Option(min=0.05, help="seconds between checkpoint publications while the log grows"),
@@ -20,31 +52,32 @@ def serve(
     publish: Annotated[bool, typer.Option(help="run the background checkpoint publisher")] = True,
 ) -> None:
     """Serve the web app: the ledger's C2SP tlog-tiles endpoints and JSON proofs under /ledger,
-    deletion requests, legal holds and destruction certificates under /retention.
+    deletion requests, legal holds and destruction certificates under /retention, and the API
+    documentation under /docs and /redoc (served by the app itself, no CDN).
 
-    With the publisher on (the default), a checkpoint is signed whenever the log has grown, at
-    least once a second while entries arrive; the retention sweep runs on its schedule
-    (FAIRSCREEN_RETENTION_SWEEP_INTERVAL seconds, 0 to turn it off). On SQLite the write-ahead
-    log is checkpointed into the main file at start-up and on a clean stop (SIGTERM, Ctrl-C)."""
+    Prints the URL it listens on once the port is open. With the publisher on (the default), a
+    checkpoint is signed whenever the log has grown, at least once a second while entries
+    arrive; the retention sweep runs on its schedule (FAIRSCREEN_RETENTION_SWEEP_INTERVAL
+    seconds, 0 to turn it off). On SQLite the write-ahead log is checkpointed into the main
+    file at start-up and on a clean stop (SIGTERM, Ctrl-C)."""
     import uvicorn
 
     from fairscreen.kit.db import open_database
     from fairscreen.ledger.checkpoints import Publisher, load_signer
     from fairscreen.web.app import create_app
 
+    _, sessions = open_database()
+    publisher = Publisher(sessions, load_signer(), interval=publish_interval) if publish else None
+    app = create_app(sessions, publisher=publisher)
+    sock = _listen(host, port)
+    url = _url(sock)
+    err.print(f"fairscreen serving on {url} (API docs: {url}/docs; Ctrl-C to stop)")
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     try:
-        _, sessions = open_database()
-        publisher = None
-        if publish:
-            publisher = Publisher(sessions, load_signer(), interval=publish_interval)
-    except FairscreenError as exc:
-        typer.echo(f"error {exc}", err=True)
-        raise typer.Exit(1) from None
-    try:
-        uvicorn.run(
-            create_app(sessions, publisher=publisher), host=host, port=port, log_level="warning"
-        )
+        server.run(sockets=[sock])
     except (KeyboardInterrupt, Terminated):
         # uvicorn shut down gracefully (the app's lifespan ended: publisher and scheduler
         # stopped, the WAL checkpointed), then raised again the signal that stopped it.
         return
+    finally:
+        sock.close()

@@ -13,7 +13,6 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from fairscreen.kit.errors import FairscreenError
 from fairscreen.world.load import load_world
 from fairscreen.world.model import json_schema
 
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import date
 
-    from fairscreen.world.generate import GenerateStats
+    from fairscreen.synth import GenerateStats
 
 app = typer.Typer(help="Make and check sandbox world files.", no_args_is_help=True)
 err = Console(stderr=True)
@@ -29,13 +28,11 @@ err = Console(stderr=True)
 
 @app.command()
 def validate(file: Annotated[Path, typer.Argument(help="a world file (JSON Lines)")]) -> None:
-    """Check FILE against the world format; name every bad line and JSON path."""
-    try:
-        with load_world(file) as world:
-            summary = world.summary()
-    except FairscreenError as exc:
-        err.print(f"[red]error[/red] {exc}", highlight=False, markup=True)
-        raise typer.Exit(1) from None
+    """Check FILE against the world format; name every bad line and JSON path.
+
+    Exit status 0 if the file is valid, 1 if not (as `fairscreen screen` on the same file)."""
+    with load_world(file) as world:
+        summary = world.summary()
     typer.echo(
         f"{file}: valid world file (format {summary.header.version}, {summary.header.jurisdiction}): "
         f"{summary.organisations} organisations, {summary.positions} positions, "
@@ -90,7 +87,7 @@ def generate(
 
     All people and organisations are fictional; ID numbers are in division 99xxxx.
     """
-    from fairscreen.world.generate import generate_world  # heavy: the phrase tables
+    from fairscreen.synth import generate_world  # heavy: the phrase tables
 
     day = as_of.date() if as_of is not None else None
     bar = Progress(
@@ -101,12 +98,16 @@ def generate(
         console=err,
         disable=not progress,
     )
-    with bar:
-        task = bar.add_task("generating", total=candidates)
+    task = bar.add_task("generating", total=candidates)
 
-        def advance(done: int) -> None:
-            bar.update(task, completed=done)
+    def advance(done: int) -> None:
+        # the bar starts with the first candidate, once the files are open: a file that cannot
+        # be written leaves one error line, not a bar stuck at 0
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=done)
 
+    try:
         if out is None:
             try:
                 stats = _to_stdout(candidates, seed, day, truth, advance)
@@ -118,6 +119,8 @@ def generate(
             stats = generate_world(
                 out, candidates=candidates, seed=seed, as_of=day, truth=truth, progress=advance
             )
+    finally:
+        bar.stop()
     where = str(out) if out is not None else "stdout"
     err.print(
         f"{where}: {stats.candidates:,} candidates, {stats.organisations} organisations, "
@@ -134,7 +137,7 @@ def _to_stdout(
     truth: Path | None,
     advance: Callable[[int], None],
 ) -> GenerateStats:
-    from fairscreen.world.generate import write_world
+    from fairscreen.synth import write_world
 
     out = sys.stdout.buffer
     if truth is None:

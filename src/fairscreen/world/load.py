@@ -18,6 +18,7 @@ Ctrl-C, ``kill -9``). Stores that older versions left in the temporary directory
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -35,6 +36,7 @@ from pydantic import ValidationError
 from fairscreen.kit.errors import InputError
 from fairscreen.kit.files import create_private_file
 from fairscreen.kit.names import name_key
+from fairscreen.kit.text import BOM, not_utf8
 from fairscreen.policy.pack import PolicyPack, default_pack_for
 from fairscreen.world import model
 
@@ -46,17 +48,21 @@ _LEGACY_STORE = re.compile(r"fairscreen-world-[A-Za-z0-9_]+\.sqlite(-journal|-wa
 
 
 class WorldError(InputError):
-    """A world file that does not load; ``problems`` has one line per error found."""
+    """A world file that does not load; ``problems`` has one line per error shown (the first
+    ``MAX_PROBLEMS`` by line), ``total`` counts every error found in the file."""
 
-    def __init__(self, path: str, problems: list[str]) -> None:
+    def __init__(self, path: str, problems: list[str], *, total: int | None = None) -> None:
         shown = problems[:MAX_PROBLEMS]
-        more = (
-            ""
-            if len(problems) <= MAX_PROBLEMS
-            else f"\n  (and more; showing the first {MAX_PROBLEMS})"
+        self.total = max(total or 0, len(problems))
+        more = self.total - len(shown)
+        tail = (
+            f"\n  ... and {more:,} more problem{'s' if more > 1 else ''} "
+            f"({self.total:,} in all; the first {len(shown)} are shown)"
+            if more
+            else ""
         )
-        super().__init__(path, "invalid world file\n  " + "\n  ".join(shown) + more)
-        self.problems = problems
+        super().__init__(path, "invalid world file\n  " + "\n  ".join(shown) + tail)
+        self.problems = shown
 
 
 def json_path(loc: Iterable[int | str]) -> str:
@@ -66,6 +72,13 @@ def json_path(loc: Iterable[int | str]) -> str:
     return out
 
 
+_DATES = {
+    "date_type": 'a date as a string "YYYY-MM-DD"',
+    "date_parsing": 'a date as a string "YYYY-MM-DD"',
+    "date_from_datetime_parsing": 'a date as a string "YYYY-MM-DD"',
+    "datetime_type": 'a date and time as an ISO 8601 string with its offset, "YYYY-MM-DDTHH:MM:SS+08:00"',
+    "datetime_parsing": 'a date and time as an ISO 8601 string with its offset, "YYYY-MM-DDTHH:MM:SS+08:00"',
+}
 _NAMED = re.compile(r"^Value error, ([A-Za-z_][\w.]*): (.*)$", re.DOTALL)
 
 
@@ -81,6 +94,9 @@ def _describe(exc: ValidationError, raw: Any) -> list[str]:
         if loc and tag is not None and loc[0] == tag:
             loc = loc[1:]
         msg = err["msg"]
+        if err["type"] in _DATES:
+            # strict: a number is not read as a Unix timestamp, nor a date as a time
+            msg = f"expected {_DATES[err['type']]}, got {err['input']!r}"
         if err["type"] == "value_error" and (named := _NAMED.match(msg)):
             loc.extend(named.group(1).split("."))
             msg = named.group(2)
@@ -173,18 +189,18 @@ class WorldStore:
             count("records"),
         )
 
-    def organisations(self) -> list[model.Organisation]:
+    def organisations(self) -> list[model.OrganisationRecord]:
         rows = self.db.execute("SELECT body FROM organisations ORDER BY id")
-        return [model.Organisation.model_validate_json(body) for (body,) in rows]
+        return [model.OrganisationRecord.model_validate_json(body) for (body,) in rows]
 
-    def positions(self) -> list[model.Position]:
+    def positions(self) -> list[model.PositionRecord]:
         rows = self.db.execute("SELECT body FROM positions ORDER BY id")
-        return [model.Position.model_validate_json(body) for (body,) in rows]
+        return [model.PositionRecord.model_validate_json(body) for (body,) in rows]
 
     def candidate_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM candidates").fetchone()[0])
 
-    def candidates(self, batch: int = 1000) -> Iterator[model.Candidate]:
+    def candidates(self, batch: int = 1000) -> Iterator[model.CandidateRecord]:
         """Every candidate in file order, streamed."""
         last = -1
         while True:
@@ -195,7 +211,7 @@ class WorldStore:
                 return
             for seq, body in rows:
                 last = seq
-                yield model.Candidate.model_validate_json(body)
+                yield model.CandidateRecord.model_validate_json(body)
 
     def demographics_for(self, candidates: list[str]) -> dict[str, model.Demographics]:
         marks = ",".join("?" * len(candidates))
@@ -242,7 +258,8 @@ class _Loader:
         self.db = db
         self.source = source
         self.pack = pack
-        self.problems: list[str] = []
+        self.problems: list[str] = []  # the first MAX_PROBLEMS found while reading, then counted
+        self.count = 0  # every problem found, shown or not
         self.pending: dict[str, list[tuple[Any, ...]]] = {}
         self.record_rowid = 0
         self.candidate_seq = 0
@@ -262,7 +279,9 @@ class _Loader:
                 rows.clear()
 
     def problem(self, line: int, text: str) -> None:
-        self.problems.append(f"line {line}: {text}")
+        self.count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(f"line {line}: {text}")
 
     def ref(self, line: int, path: str, target: str, want: str) -> None:
         self.queue("refs", (line, path, target, want))
@@ -319,6 +338,10 @@ class _Loader:
     def cross_check(self) -> None:
         self.flush()
         self.db.executescript(_INDEXES)
+        # Cross-line problems are listed up to MAX_PROBLEMS of each kind (the earliest lines) and
+        # counted in full, so the error can say how many it did not show.
+        found: list[str] = []
+        count = 0
         dupes = self.db.execute(
             "SELECT id, group_concat(line, ', ') FROM (SELECT id, line FROM ids ORDER BY line) "
             "GROUP BY id HAVING count(*) > 1 ORDER BY min(line) LIMIT ?",
@@ -326,10 +349,16 @@ class _Loader:
         )
         for rid, lines in dupes:
             first, *others = lines.split(", ")
-            for other in others:
-                self.problem(
-                    int(other), f"$.id: duplicate id {rid!r} (first defined on line {first})"
-                )
+            found.extend(
+                f"line {other}: $.id: duplicate id {rid!r} (first defined on line {first})"
+                for other in others
+            )
+        count += int(
+            self.db.execute(
+                "SELECT coalesce(sum(n - 1), 0) FROM "
+                "(SELECT count(*) AS n FROM ids GROUP BY id HAVING n > 1)"
+            ).fetchone()[0]
+        )
         # Lines that failed validation still define their id ("ghosts"), so that one bad line
         # is reported once and not again at every line that refers to it.
         wants = {
@@ -343,13 +372,20 @@ class _Loader:
             "UNION ALL SELECT 1 FROM ghosts WHERE id = ? AND type = 'candidate'",
         }
         for want, sql in wants.items():
-            query = (
-                f"SELECT line, path, target FROM refs WHERE want = ? AND NOT EXISTS ({sql.replace('?', 'refs.target')}) "  # noqa: S608
-                "ORDER BY line LIMIT ?"
+            unresolved = (
+                f"FROM refs WHERE want = ? AND NOT EXISTS ({sql.replace('?', 'refs.target')})"
             )
+            query = f"SELECT line, path, target {unresolved} ORDER BY line LIMIT ?"
             for line, path, target in self.db.execute(query, (want, MAX_PROBLEMS)):
-                self.problem(line, f"{path}: {target!r} is not the id of any {want} in this file")
-        self.problems.sort(key=lambda text: int(text.split(":", 1)[0].removeprefix("line ")))
+                found.append(
+                    f"line {line}: {path}: {target!r} is not the id of any {want} in this file"
+                )
+            count += int(self.db.execute(f"SELECT count(*) {unresolved}", (want,)).fetchone()[0])
+        self.count += count
+        self.problems = sorted(
+            self.problems + found,
+            key=lambda text: int(text.split(":", 1)[0].removeprefix("line ")),
+        )[:MAX_PROBLEMS]
 
 
 def _open_files() -> set[tuple[int, int]] | None:
@@ -435,7 +471,7 @@ def load_world(
         if header is not None:
             loader.cross_check()
         if loader.problems:
-            raise WorldError(str(path), loader.problems)
+            raise WorldError(str(path), loader.problems, total=loader.count)
         assert header is not None
         db.execute("INSERT INTO meta VALUES ('header', ?)", (header.model_dump_json(),))
         db.commit()
@@ -449,30 +485,30 @@ def load_world(
 
 
 def _read(path: Path, loader: _Loader) -> model.Header | None:
+    """Validate every line into the store; every problem is counted, the first ones kept.
+
+    Lines are validated strictly from their JSON (dates and times only as ISO strings, never as
+    numbers read as Unix timestamps); a UTF-8 byte-order mark before the header is accepted."""
     header: model.Header | None = None
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise WorldError(str(path), [f"cannot read: {exc.strerror}"]) from None
+    offset = 0  # where the current line starts in the file (to name a byte that is not UTF-8)
     with handle:
-        for number, raw in enumerate(handle, start=1):
-            if len(loader.problems) >= MAX_PROBLEMS:
-                break
-            raw = raw.strip()
+        for number, line in enumerate(handle, start=1):
+            start = offset
+            offset += len(line)
+            raw = (line[len(BOM) :] if number == 1 and line.startswith(BOM) else line).strip()
             if not raw:
                 loader.problem(number, "empty line (a world file has one JSON object per line)")
                 continue
-            try:
-                data = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                loader.problem(number, f"$: not JSON ({exc})")
-                continue
-            if not isinstance(data, dict):
-                loader.problem(number, "$: expected a JSON object")
-                continue
             if number == 1:
+                data = _parse(raw, number, line, start, loader)
+                if data is None:
+                    continue
                 try:
-                    header = model.Header.model_validate(data)
+                    header = model.Header.model_validate_json(raw, strict=True)
                 except ValidationError as exc:
                     for text in _describe(exc, None):
                         loader.problem(number, f"{text} (the first line must be the world header)")
@@ -483,21 +519,61 @@ def _read(path: Path, loader: _Loader) -> model.Header | None:
                 if loader.pack is None:
                     loader.pack = default_pack_for(header.jurisdiction)
                 continue
-            if data.get("type") == "world":
-                loader.problem(number, "$.type: a second world header")
-                continue
             try:
-                rec = model.LINE.validate_python(data)
+                rec = model.LINE.validate_json(raw, strict=True)
             except ValidationError as exc:
+                data = _parse(raw, number, line, start, loader)
+                if data is None:
+                    continue
+                if data.get("type") == "world":
+                    loader.problem(number, "$.type: a second world header")
+                    continue
                 for text in _describe(exc, data):
                     loader.problem(number, text)
-                if isinstance(data.get("id"), str) and isinstance(data.get("type"), str):
-                    loader.queue("ghosts", (data["id"], data["type"]))
+                _ghost(data, loader)
+                continue
+            if rec.type == "world":
+                loader.problem(number, "$.type: a second world header")
                 continue
             loader.add(number, rec, raw)
     if header is None and not loader.problems:
         loader.problem(1, "$: the file is empty (the first line must be the world header)")
     return header
+
+
+def _parse(raw: bytes, number: int, line: bytes, start: int, loader: _Loader) -> Any:
+    """``raw`` (the stripped ``line`` number ``number``, which starts at byte ``start`` of the
+    file) as a JSON object, or None with the problem recorded: bytes that are not UTF-8 (named
+    by their place in the line and in the file), not JSON, not an object."""
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        error = not_utf8(loader.source, number, exc.start + 1, line[exc.start], start + exc.start)
+        loader.problem(number, error.message)
+        # still define its id, so that lines referring to it are not reported too
+        with contextlib.suppress(orjson.JSONDecodeError):
+            _ghost(orjson.loads(line.decode("utf-8", "replace")), loader)
+        return None
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        loader.problem(number, f"$: not JSON ({exc})")
+        return None
+    if not isinstance(data, dict):
+        loader.problem(number, "$: expected a JSON object")
+        return None
+    return data
+
+
+def _ghost(data: Any, loader: _Loader) -> None:
+    """A line that failed validation still defines its id ("ghosts"), so that one bad line is
+    reported once and not again at every line that refers to it."""
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("id"), str)
+        and isinstance(data.get("type"), str)
+    ):
+        loader.queue("ghosts", (data["id"], data["type"]))
 
 
 def _pack_mismatch(pack: PolicyPack | None, header: model.Header) -> str | None:

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic.json_schema import GenerateJsonSchema
 
 from fairscreen.kit.cnid import check_cn_resident_id
 from fairscreen.policy.vocabulary import Item
@@ -60,7 +61,7 @@ class Header(_Record):
 # --- what the platform knows ------------------------------------------------------------------
 
 
-class Organisation(_Record):
+class OrganisationRecord(_Record, title="Organisation"):
     type: Literal["organisation"]
     id: Ref
     kind: Literal["employer", "agency"]
@@ -68,7 +69,7 @@ class Organisation(_Record):
     jurisdiction: Literal["CN"] = "CN"
 
 
-class Position(_Record):
+class PositionRecord(_Record, title="Position"):
     type: Literal["position"]
     id: Ref
     employer: Ref = Field(description="id of an organisation of kind employer")
@@ -106,7 +107,7 @@ class Claims(_Record):
     licences: list[LicenceClaim] = Field(default_factory=list, max_length=10)
 
 
-class Consent(_Record):
+class ConsentRecord(_Record, title="Consent"):
     """The candidate's signed authorisation (籤署授權), item by item."""
 
     id: Ref
@@ -123,7 +124,7 @@ class Consent(_Record):
     revoked_at: AwareDatetime | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> Consent:
+    def _consistent(self) -> ConsentRecord:
         items = {str(i) for i in self.items}  # plain strings hash in C, enum members do not
         if len(items) != len(self.items):
             raise ValueError("items: an item is listed twice")
@@ -135,7 +136,7 @@ class Consent(_Record):
         return self
 
 
-class Candidate(_Record):
+class CandidateRecord(_Record, title="Candidate"):
     type: Literal["candidate"]
     id: Ref
     name: Name
@@ -143,10 +144,10 @@ class Candidate(_Record):
     birth_date: date
     applies_to: Ref = Field(description="id of the position applied for")
     claims: Claims = Field(default_factory=Claims)
-    consent: Consent | None = Field(default=None, description="absent: the candidate refused")
+    consent: ConsentRecord | None = Field(default=None, description="absent: the candidate refused")
 
     @model_validator(mode="after")
-    def _id_matches(self) -> Candidate:
+    def _id_matches(self) -> CandidateRecord:
         if self.id_document.kind == "cn_resident_id":
             problem = check_cn_resident_id(self.id_document.number, self.birth_date)
             if problem:
@@ -167,7 +168,7 @@ class Demographics(_Record):
 # --- the external records the sources read ------------------------------------------------------
 
 
-class Subject(_Record):
+class SubjectRecord(_Record, title="Subject"):
     """Who a record is about, as the registry wrote it down (the ID number may be missing)."""
 
     name: Name
@@ -178,14 +179,14 @@ class Subject(_Record):
 class IdentityRecord(_Record):
     type: Literal["identity_record"]
     id: Ref
-    subject: Subject
+    subject: SubjectRecord
     status: Literal["valid", "cancelled"] = "valid"
 
 
 class EducationRecord(_Record):
     type: Literal["education_record"]
     id: Ref
-    subject: Subject
+    subject: SubjectRecord
     institution: Name
     degree: Literal["vocational", "associate", "bachelor", "master", "doctorate"]
     field: Name | None = None
@@ -198,7 +199,7 @@ class EmploymentRecord(_Record):
 
     type: Literal["employment_record"]
     id: Ref
-    subject: Subject
+    subject: SubjectRecord
     employer: Name
     start: Month
     end: Month | None = None
@@ -239,7 +240,7 @@ class EnforcementRecord(_Record):
 
     type: Literal["enforcement_record"]
     id: Ref
-    subject: Subject
+    subject: SubjectRecord
     court: Name
     case_number: Text
     listed: date
@@ -257,7 +258,7 @@ class CriminalCertificate(_Record):
 
     type: Literal["criminal_certificate"]
     id: Ref
-    subject: Subject
+    subject: SubjectRecord
     issued: date
     result: Literal["no_record", "record"]
     offences: list[Offence] = Field(default_factory=list, max_length=50)
@@ -274,7 +275,7 @@ class CriminalCertificate(_Record):
 class LicenceRecord(_Record):
     type: Literal["licence_record"]
     id: Ref
-    subject: Subject
+    subject: SubjectRecord
     kind: Annotated[str, Field(min_length=1, max_length=40)]
     number: Annotated[str, Field(min_length=1, max_length=40)]
     status: Literal["valid", "expired", "revoked", "suspended"]
@@ -285,7 +286,7 @@ class LicenceRecord(_Record):
 class CreditReport(_Record):
     type: Literal["credit_report"]
     id: Ref
-    subject: Subject
+    subject: SubjectRecord
     as_of: date
     serious_delinquencies: Annotated[int, Field(ge=0, le=1000)] = 0
     last_delinquency: date | None = None
@@ -309,7 +310,7 @@ class Violation(_Record):
 class DrivingRecord(_Record):
     type: Literal["driving_record"]
     id: Ref
-    subject: Subject
+    subject: SubjectRecord
     licence_class: Annotated[str, Field(min_length=1, max_length=8)]
     licence_status: Literal["valid", "suspended", "revoked"]
     status_since: date | None = None
@@ -321,7 +322,7 @@ class HealthCertificate(_Record):
 
     type: Literal["health_certificate"]
     id: Ref
-    subject: Subject
+    subject: SubjectRecord
     purpose: Literal["food_handler", "childcare", "driver_fitness", "healthcare_worker", "general"]
     issued: date
     expires: date | None = None
@@ -361,15 +362,15 @@ ExternalRecord = (
 )
 
 Line = Annotated[
-    Header | Organisation | Position | Candidate | Demographics | ExternalRecord,
+    Header | OrganisationRecord | PositionRecord | CandidateRecord | Demographics | ExternalRecord,
     Field(discriminator="type"),
 ]
 
 LINE = TypeAdapter[
     Header
-    | Organisation
-    | Position
-    | Candidate
+    | OrganisationRecord
+    | PositionRecord
+    | CandidateRecord
     | Demographics
     | IdentityRecord
     | EducationRecord
@@ -384,7 +385,7 @@ LINE = TypeAdapter[
     | Reference
 ](Line)
 RECORD = TypeAdapter[ExternalRecord](Annotated[ExternalRecord, Field(discriminator="type")])
-CANDIDATE = TypeAdapter(Candidate)
+CANDIDATE = TypeAdapter(CandidateRecord)
 
 EXTERNAL_TYPES: frozenset[str] = frozenset(
     {
@@ -403,9 +404,24 @@ EXTERNAL_TYPES: frozenset[str] = frozenset(
 )
 
 
+# The records whose classes carry a ``Record`` suffix, to tell them from the database tables and
+# the source dataclass of the same concept (``organisations.models.Organisation``, ...,
+# ``sources.base.Subject``), are named in the schema by their title: the names the shipped schema
+# has always used.
+_SCHEMA_NAMES: dict[str, str] = {
+    cls.__name__: str(cls.model_config["title"])
+    for cls in (OrganisationRecord, PositionRecord, ConsentRecord, CandidateRecord, SubjectRecord)
+}
+
+
+class _SchemaNames(GenerateJsonSchema):
+    def normalize_name(self, name: str) -> str:
+        return super().normalize_name(_SCHEMA_NAMES.get(name, name))
+
+
 def json_schema() -> dict[str, object]:
     """The JSON Schema of one world-file line, as shipped in ``world.schema.json``."""
-    schema = LINE.json_schema()
+    schema = LINE.json_schema(schema_generator=_SchemaNames)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://fairscreen.invalid/schemas/world-line-1.0.json"
     schema["title"] = "fairscreen world file line, format version 1.0"

@@ -1,4 +1,4 @@
-"""Dependencies shared by every router: a database session per request."""
+"""HTTP plumbing shared by every router (no domain): a database session per request."""
 
 from __future__ import annotations
 

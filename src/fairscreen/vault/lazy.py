@@ -1,5 +1,5 @@
-"""A vault opened on first use, for the sweep (which needs one only for rows without a stored
-pseudonym) and for the web app (which needs one only to verify a deletion request)."""
+"""A vault opened on first use: for the web app and the deletion commands, which need one only
+to verify a requester's identity or to find a candidate by the client's reference."""
 
 from __future__ import annotations
 

@@ -1,0 +1,66 @@
+"""What a report says, sealed: the content of ``reports.content_ct``.
+
+One JSON document per report version, sealed under the candidate's data key: the light and its
+reasons, every finding (verified or excluded, with its provenance and, where it may be kept, its
+detail), what was excluded and why, what was not checked and why, and how many records each
+source returned. Nothing of it is in clear anywhere, so destroying the data key destroys all of
+it, in every copy of the database (a WAL, a backup).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from fairscreen.kit.canonical import canonical_json
+from fairscreen.pipeline import Screening
+from fairscreen.vault import Sealer
+from fairscreen.verify.findings import Finding
+
+CONTENT_VERSION = 1
+_TABLE, _COLUMN = "reports", "content_ct"
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    return {
+        "ref": finding.ref,
+        "item": str(finding.item),
+        "source": str(finding.source),
+        "status": finding.status,
+        "code": str(finding.code) if finding.code else None,
+        "subtype": finding.subtype,
+        "occurred_on": finding.occurred_on.isoformat() if finding.occurred_on else None,
+        "ongoing": finding.ongoing,
+        "count": finding.count,
+        "authoritative": finding.authoritative,
+        "exclusion": str(finding.exclusion) if finding.exclusion else None,
+        "provenance": finding.provenance(),
+        "detail": finding.detail,
+    }
+
+
+def report_content(screening: Screening) -> dict[str, Any]:
+    """The sealed content of the report of a completed (not stopped) screening."""
+    result = screening.result()
+    return {
+        "v": CONTENT_VERSION,
+        "light": result["light"],
+        "reasons": result["reasons"],
+        "excluded": result["excluded"],
+        "not_checked": result["not_checked"],
+        "findings": [finding_json(f) for f in screening.findings],
+        "queries": [
+            {"item": str(q.item), "source": str(q.source), "records": q.records}
+            for q in screening.queries
+        ],
+    }
+
+
+def seal_content(sealer: Sealer, report_id: str, content: dict[str, Any]) -> bytes:
+    return sealer.seal(_TABLE, _COLUMN, report_id, canonical_json(content))
+
+
+def open_content(sealer: Sealer, report_id: str, sealed: bytes) -> dict[str, Any]:
+    content: dict[str, Any] = orjson.loads(sealer.open(_TABLE, _COLUMN, report_id, sealed))
+    return content

@@ -1,0 +1,44 @@
+"""The world every record family reads: its size, seed and date, the policy pack, the directory
+of employers and positions, the forced hard cases, and the one allocator of ID numbers.
+
+Everything here comes from the world seed alone (the world's random stream, index -1), drawn in
+a fixed order: the directory, the ID-number offset, the schedule of forced cases.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from fairscreen.policy.pack import default_pack_for
+from fairscreen.synth.base import Weighted, month_index
+from fairscreen.synth.directory import build_directory
+from fairscreen.synth.people import ID_SPACE, IdNumbers
+from fairscreen.synth.plan import CATEGORY_WEIGHTS, schedule
+
+MAX_CANDIDATES = 1_000_000
+SEED_RANGE = (-(2**63), 2**63 - 1)  # the header holds the seed as a JSON integer
+
+
+class Context:
+    def __init__(self, *, candidates: int, seed: int, as_of: date) -> None:
+        if not 1 <= candidates <= MAX_CANDIDATES:
+            raise ValueError(f"candidates must be between 1 and {MAX_CANDIDATES:,}")
+        if not SEED_RANGE[0] <= seed <= SEED_RANGE[1]:
+            raise ValueError("seed must be a signed 64-bit integer")
+        self.n = candidates
+        self.seed = seed
+        self.as_of = as_of
+        self.as_of_month = month_index(as_of)
+        self.pack = default_pack_for("CN")
+        world_rng = random.Random(self.key(-1))
+        self.directory = build_directory(world_rng, candidates, self.pack)
+        self.ids = IdNumbers(world_rng.randrange(ID_SPACE))
+        self.forced = schedule(world_rng, candidates)
+        weights = {c: CATEGORY_WEIGHTS.get(c, 1) for c in self.directory.by_category}
+        self.category = Weighted(weights)
+        self.sensitive = frozenset(i for i, p in self.pack.items.items() if p.separate_consent)
+
+    def key(self, index: int) -> int:
+        """The seed of candidate ``index``'s own random stream (-1: the world's)."""
+        return ((self.seed % (1 << 64)) << 24) | (index + 1)
