@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 
 from fairscreen.kit import failure
 from fairscreen.kit.db_cli import db_app
+from fairscreen.kit.signals import exit_on_sigterm
 from fairscreen.ledger.cli import LedgerContext, ledger_app, receipt_app, witness
 from fairscreen.retention.cli import deletion_app, retention_app
 from fairscreen.screening.cli import demo, screen
@@ -100,4 +101,5 @@ app.add_typer(db_app, name="db")
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    exit_on_sigterm()  # cleanup runs on SIGTERM as on Ctrl-C (kit/signals.py)
     app()

@@ -79,6 +79,11 @@ def test_sweep_from_the_command_line(setup: tuple[Database, Vault, Screened]) ->
     assert bad.exit_code == 2 and "--today" in bad.output
     compact = runner.invoke(app, ["retention", "compact"])
     assert compact.exit_code == 0, compact.output
+    if db.backend == "sqlite":
+        assert "checkpoint: truncated" in compact.output
+    else:
+        assert "candidates" in compact.output and "pg_statistic: done" in compact.output
+        assert "checkpoint: done" in compact.output
 
 
 def test_a_deletion_request_from_the_command_line(

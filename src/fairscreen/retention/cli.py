@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import open_database, transaction
-from fairscreen.kit.errors import FairscreenError, InputError
+from fairscreen.kit.errors import ExitCode, FairscreenError, InputError
 from fairscreen.policy.pack import load_pack
 from fairscreen.retention import deletion
+from fairscreen.retention.erasure import COMPACT_PENDING, WAL_PENDING
 from fairscreen.retention.sweep import recent_certificates
 from fairscreen.vault.lazy import LazyVault
 
@@ -65,6 +66,33 @@ def _read_only() -> sessionmaker[Session]:
     return open_database(readonly=True)[1]
 
 
+NOT_DURABLE = (
+    ExitCode.PENDING
+)  # destroyed and certified, but still in the SQLite WAL or the catalog
+
+
+def _durability(durability: str | None) -> None:
+    """Say what a destruction left on disk when it is not clean; exit 6 while the SQLite WAL
+    still holds it (docs/retention.md, "What stays on disk")."""
+    if durability == WAL_PENDING:
+        err.print(
+            "[yellow]warning[/yellow] destroyed and certified, but the old pages are still in "
+            "the SQLite WAL: a reader kept the checkpoint from completing "
+            "(FAIRSCREEN_SQLITE_CHECKPOINT_WAIT). Run `fairscreen retention compact` once "
+            "readers are done; a running `fairscreen serve` retries it, and checkpoints when "
+            "it stops",
+            markup=True,
+        )
+        raise typer.Exit(NOT_DURABLE)
+    if durability == COMPACT_PENDING:
+        err.print(
+            "note: on PostgreSQL the old row versions stay in the table files until "
+            "`fairscreen retention compact`, and in the WAL until the KEK is rotated and "
+            "retired (docs/retention.md)",
+            markup=False,
+        )
+
+
 # -- fairscreen retention ----------------------------------------------------------------------
 
 
@@ -85,8 +113,10 @@ def sweep_command(
     """Destroy every candidate whose retention has ended, and certify it on the ledger.
 
     Every row of each candidate goes, their data key last (crypto-shredding for every copy of
-    the database), in batches of one transaction each, each batch with a destruction certificate and a ledger entry. On
-    SQLite the write-ahead log is then checkpointed and truncated.
+    the database), in batches of one transaction each, each batch with a destruction
+    certificate and a ledger entry. On SQLite the write-ahead log is then checkpointed and
+    truncated before anything is printed; exit 6 if a reader kept that from completing (the
+    data is destroyed, not yet out of the WAL).
 
     Idempotent: a second run destroys and certifies nothing. Resumable: after a crash, run it
     again. Candidates under an active legal hold are skipped. --today may name a past day (a
@@ -117,30 +147,36 @@ def sweep_command(
         f"destroyed {result.destroyed:,} candidate(s) in {len(result.certificates)} batch(es), "
         f"{result.seconds:.2f} s ({result.rate:,.0f}/s)"
     )
-    if result.wal_checkpoint == "busy":
-        err.print(
-            "[yellow]warning[/yellow] the SQLite WAL could not be truncated (a reader is open); "
-            "old page images stay in it until the next checkpoint",
-            markup=True,
-        )
+    _durability(result.durability)
 
 
 @retention_app.command("compact")
 def compact_command() -> None:
     """Rewrite the files so that old row versions of destroyed data are gone from them.
 
-    SQLite: checkpoint and truncate the WAL (the sweep already does; secure delete zeroed the
-    rest). PostgreSQL: VACUUM (FULL) the tables the sweep writes (takes an exclusive lock on
-    each, table by table: run it in a maintenance window), then CHECKPOINT. Old WAL segments,
-    archived WAL and backups are not reached: rotate the KEK and retire the old version
-    (`fairscreen keys rotate`, `fairscreen keys retire`), see docs/retention.md."""
-    from fairscreen.retention.sweep import compact
+    SQLite: checkpoint and truncate the WAL (every destruction already does; this finishes one
+    a reader kept from completing). PostgreSQL: statistics target 0 for every sealed and
+    blind-index column and their planner statistics removed, VACUUM (FULL, ANALYZE) of the
+    tables destruction writes (an exclusive lock on each, table by table: run it in a
+    maintenance window), VACUUM (FULL) of pg_statistic (superuser), then CHECKPOINT. Old WAL
+    segments, archived WAL and backups are not reached: rotate the KEK and retire the old
+    version (`fairscreen keys rotate`, `fairscreen keys retire`), see docs/retention.md.
+    Exit 3 when a step could not be done (the output says which and why)."""
+    from fairscreen.retention.compact import compact
 
     engine, _ = open_database()
     result = compact(engine)
     if result.tables:
         out.print(f"rewritten: {', '.join(result.tables)}")
+    if result.targets_set:
+        out.print(f"statistics target 0: {', '.join(result.targets_set)}")
+    if result.statistics_cleared:
+        out.print(f"planner statistics removed: {', '.join(result.statistics_cleared)}")
+    if engine.dialect.name != "sqlite":
+        out.print(f"pg_statistic: {result.catalog}")
     out.print(f"checkpoint: {result.checkpoint}")
+    if not result.complete:
+        raise typer.Exit(NOT_DURABLE)
 
 
 @retention_app.command("certificates")
@@ -296,24 +332,24 @@ def process_command(
 ) -> None:
     """Resolve a verified request: destroy and certify, or refuse for a legal hold.
 
-    Exit 1 when the request is refused (the reason is printed)."""
+    It prints the outcome once the destruction is out of the database's files (SQLite: the
+    write-ahead log checkpointed and truncated). Exit 1 when the request is refused (the reason
+    is printed); exit 6 when it is done but a reader kept the checkpoint from completing."""
     if (request_id is None) == (not all_verified):
         raise typer.BadParameter("give a request id or --all, not both", param_hint="REQUEST_ID")
     sessions = _sessions()
     pack = load_pack()
     if all_verified:
-        views = deletion.process_verified(sessions, now=utcnow(), pack=pack)
-        if not views:
+        processed = deletion.process_verified(sessions, now=utcnow(), pack=pack)
+        if not processed.requests:
             out.print("no verified request is waiting")
             return
-        _print_requests(views, utcnow().date())
-        return
-    assert request_id is not None
-
-    with transaction(sessions) as session:
-        view = deletion.process(session, request_id, now=utcnow(), pack=pack)
-    _print_requests([view], utcnow().date())
-    if view.status == deletion.REFUSED:
+    else:
+        assert request_id is not None
+        processed = deletion.process_request(sessions, request_id, now=utcnow(), pack=pack)
+    _print_requests(processed.requests, utcnow().date())
+    _durability(processed.durability)
+    if not all_verified and processed.requests[0].status == deletion.REFUSED:
         raise typer.Exit(1)
 
 

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from fairscreen.kit.errors import ConfigError
+from fairscreen.kit.signals import Terminated
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -57,7 +58,8 @@ def serve(
     Prints the URL it listens on once the port is open. With the publisher on (the default), a
     checkpoint is signed whenever the log has grown, at least once a second while entries
     arrive; the retention sweep runs on its schedule (FAIRSCREEN_RETENTION_SWEEP_INTERVAL
-    seconds, 0 to turn it off)."""
+    seconds, 0 to turn it off). On SQLite the write-ahead log is checkpointed into the main
+    file at start-up and on a clean stop (SIGTERM, Ctrl-C)."""
     import uvicorn
 
     from fairscreen.kit.db import open_database
@@ -80,5 +82,9 @@ def serve(
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     try:
         server.run(sockets=[sock])
+    except (KeyboardInterrupt, Terminated):
+        # uvicorn shut down gracefully (the app's lifespan ended: publisher and scheduler
+        # stopped, the WAL checkpointed), then raised again the signal that stopped it.
+        return
     finally:
         sock.close()

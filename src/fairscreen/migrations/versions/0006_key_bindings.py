@@ -1,8 +1,8 @@
 """key bindings: the keys a database depends on, by identity; the index secret version of
 every candidate's blind index (for index secret rotation)
 
-Revision ID: 0005_key_bindings
-Revises: 0004_sealed_facts
+Revision ID: 0006_key_bindings
+Revises: 0005_sealed_facts
 Create Date: 2026-12-06
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_key_bindings"
-down_revision = "0004_sealed_facts"
+revision = "0006_key_bindings"
+down_revision = "0005_sealed_facts"
 branch_labels = None
 depends_on = None
 
