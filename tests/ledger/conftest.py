@@ -24,6 +24,7 @@ from fairscreen.ledger.note import Signer
 from fairscreen.ledger.record import Recording
 from fairscreen.organisations.models import Organisation
 from fairscreen.vault.models import DataKey
+from tests.vault.conftest import hsm, softhsm_conf  # noqa: F401  (SoftHSM2 tokens, for test_signing)
 
 ORIGIN = "test.fairscreen.invalid/ledger"
 T0 = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)

@@ -344,7 +344,7 @@ def test_candidates_get_receipts_for_their_consent_and_report(
     from fairscreen.screening.service import receipt_index
 
     settings = Settings(data_dir=tmp_path / "data")
-    signer = checkpoints.load_signer(settings)
+    signer = checkpoints.load_signer(settings, sessions=db.sessions, create=True)
     with _world().load(tmp_path) as store:
         list(screen_world(store, db.sessions, vault, signer=signer))
     with db.sessions() as s:

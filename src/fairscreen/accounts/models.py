@@ -3,12 +3,16 @@ log of who read a candidate's data."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairscreen.kit.db import Base, BlindIndex, Sealed, UTCDateTime
+from fairscreen.vault.blind import BlindIndexed, IndexedValue, register
+
+CONTACT_KIND = "contact"  # the blind index's kind for a candidate's contact
 
 
 class StaffAccount(Base):
@@ -57,7 +61,23 @@ class CandidateAccount(Base):
     data_key_id: Mapped[str] = mapped_column(ForeignKey("data_keys.id"), index=True)
     contact_index: Mapped[bytes] = mapped_column(BlindIndex(32), unique=True)
     contact_ct: Mapped[bytes] = mapped_column(Sealed)
+    blind_index_version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def _contact(opened: Mapping[str, bytes]) -> IndexedValue:
+    return IndexedValue(CONTACT_KIND, opened["contact_ct"].decode(), canonical=False)
+
+
+register(
+    BlindIndexed(
+        CandidateAccount,
+        version_column="blind_index_version",
+        data_key_column="data_key_id",
+        sealed=("contact_ct",),
+        columns={"contact_index": _contact},
+    )
+)
 
 
 class LoginSession(Base):
@@ -99,14 +119,14 @@ class ApiToken(Base):
 
 
 class OneTimeCode(Base):
-    """A one-time code sent to a candidate's contact (to accept an invitation or to log in):
-    only its hash is kept, with a short life and a few attempts."""
+    """A one-time code sent to a candidate's contact (to accept an invitation or to sign in),
+    keyed by what it opens (``purpose``: ``login:<account id>`` or ``invitation:<id>``): only its
+    hash is kept, with a short life and a few attempts."""
 
     __tablename__ = "one_time_codes"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    contact_index: Mapped[bytes] = mapped_column(BlindIndex(32), index=True)
-    purpose: Mapped[str] = mapped_column(String(32))  # invitation:<id> | login
+    purpose: Mapped[str] = mapped_column(String(80), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)

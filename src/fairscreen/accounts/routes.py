@@ -262,16 +262,9 @@ def candidate_code(body: ContactIn, request: Request, session: SessionDep) -> di
     _, contact = service.normal_contact(body.contact)
     throttle.hit(throttle.CODES_PER_CONTACT, "code", contact)
     with session.begin():
-        index = service.contact_index(vault, contact)
-        from sqlalchemy import select
-
-        from fairscreen.accounts.models import CandidateAccount
-
-        known = session.scalar(
-            select(CandidateAccount.id).where(CandidateAccount.contact_index == index)
-        )
+        known = service.find_candidate_account(session, vault, contact)
         if known is not None:
-            service.send_code(session, vault, contact, purpose="login", now=utcnow())
+            service.send_code(session, contact, purpose=f"login:{known}", now=utcnow())
     return {"status": "if this contact has an account, a code is on its way"}
 
 
@@ -284,8 +277,10 @@ def candidate_login(
     now = utcnow()
 
     def work() -> tuple[str, service.NewSession]:
-        service.use_code(session, vault, body.contact, body.code, purpose="login", now=now)
-        account = service.candidate_account(session, vault, body.contact, now=now)
+        account = service.find_candidate_account(session, vault, body.contact)
+        # an unknown contact is refused exactly like a wrong code
+        service.use_code(session, body.code, purpose=f"login:{account or '-'}", now=now)
+        assert account is not None
         return account, service.candidate_session(session, account, now=now)
 
     account, made = service.committed(session, work)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from fairscreen.accounts import secrets
 from fairscreen.accounts.models import (
+    CONTACT_KIND,
     AccessLog,
     ApiToken,
     CandidateAccount,
@@ -50,7 +51,6 @@ LOCK_AFTER = 5  # consecutive failed logins lock the account ...
 LOCK_FOR = timedelta(minutes=15)  # ... for this long
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,63}")
 _PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
-CONTACT_KIND = "contact"
 T = TypeVar("T")
 
 _STAFF = table_of(StaffAccount)
@@ -543,31 +543,42 @@ def normal_contact(contact: str) -> tuple[Channel, str]:
         ) from None
 
 
-def contact_index(vault: Vault, contact: str) -> bytes:
-    return vault.blind_index(CONTACT_KIND, normal_contact(contact)[1], canonical=False)
+def find_candidate_account(session: Session, vault: Vault, contact: str) -> str | None:
+    """The candidate account of ``contact``, if there is one (its blind index is looked up
+    under every index secret in use, so a rotation in progress does not hide it)."""
+    _, value = normal_contact(contact)
+    found = session.scalar(
+        select(CandidateAccount.id).where(
+            CandidateAccount.contact_index.in_(
+                vault.lookup_indexes(CONTACT_KIND, value, canonical=False)
+            )
+        )
+    )
+    return None if found is None else str(found)
 
 
 def candidate_account(session: Session, vault: Vault, contact: str, *, now: datetime) -> str:
     """The candidate account of ``contact``, created on first use."""
     _, value = normal_contact(contact)
-    index = contact_index(vault, value)
-    found = session.scalar(
-        select(CandidateAccount.id).where(CandidateAccount.contact_index == index)
-    )
+    found = find_candidate_account(session, vault, value)
     if found is not None:
-        return str(found)
+        return found
     from fairscreen.vault.models import DataKey
 
     key = vault.new_data_key(now)
     session.execute(insert(table_of(DataKey)), [key.row])
     account_id = new_id()
+    version = vault.index_version()
     session.execute(
         insert(table_of(CandidateAccount)),
         [
             {
                 "id": account_id,
                 "data_key_id": key.sealer.data_key_id,
-                "contact_index": index,
+                "contact_index": vault.blind_index(
+                    CONTACT_KIND, value, canonical=False, version=version
+                ),
+                "blind_index_version": version,
                 "contact_ct": key.sealer.seal(
                     "candidate_accounts", "contact_ct", account_id, value.encode()
                 ),
@@ -578,23 +589,19 @@ def candidate_account(session: Session, vault: Vault, contact: str, *, now: date
     return account_id
 
 
-def send_code(session: Session, vault: Vault, contact: str, *, purpose: str, now: datetime) -> None:
-    """Send a one-time code to ``contact`` for ``purpose`` (through the outbox). Earlier codes
-    for the same contact and purpose stop working. The caller decides whether the contact may
-    receive one (an invitation's contact, a known candidate); the answer to the requester is the
-    same either way."""
+def send_code(session: Session, contact: str, *, purpose: str, now: datetime) -> None:
+    """Send a one-time code to ``contact`` for ``purpose`` (``login:<account>``,
+    ``invitation:<id>``), through the outbox. Earlier codes for the same purpose stop working.
+    The caller decides whether the contact may receive one (an invitation's contact, a known
+    candidate); the answer to whoever asked is the same either way."""
     channel, value = normal_contact(contact)
-    index = contact_index(vault, value)
-    session.execute(
-        delete(_CODES).where(OneTimeCode.contact_index == index, OneTimeCode.purpose == purpose)
-    )
+    session.execute(delete(_CODES).where(OneTimeCode.purpose == purpose))
     code = secrets.new_code()
     session.execute(
         insert(_CODES),
         [
             {
                 "id": new_id(),
-                "contact_index": index,
                 "purpose": purpose,
                 "code_hash": secrets.token_hash(f"{purpose}:{code}"),
                 "expires_at": now + CODE_LIFE,
@@ -613,19 +620,13 @@ def send_code(session: Session, vault: Vault, contact: str, *, purpose: str, now
     )
 
 
-def use_code(
-    session: Session, vault: Vault, contact: str, code: str, *, purpose: str, now: datetime
-) -> None:
-    """Accept a one-time code once; a wrong code counts, and after ``CODE_ATTEMPTS`` the code is
-    spent. Every failure says the same thing."""
-    index = contact_index(vault, contact)
+def use_code(session: Session, code: str, *, purpose: str, now: datetime) -> None:
+    """Accept a one-time code for ``purpose`` once; a wrong code counts (run it with
+    ``committed``), and after ``CODE_ATTEMPTS`` the code is spent. Every failure says the same
+    thing."""
     row = session.scalars(
         select(OneTimeCode)
-        .where(
-            OneTimeCode.contact_index == index,
-            OneTimeCode.purpose == purpose,
-            OneTimeCode.used_at.is_(None),
-        )
+        .where(OneTimeCode.purpose == purpose, OneTimeCode.used_at.is_(None))
         .with_for_update()
     ).first()
     bad = UnauthenticatedError("the code is wrong or expired; ask for a new one")

@@ -20,6 +20,7 @@ class ExitCode(IntEnum):
     ALARM = 3  # the witness saw a fork, a rollback or a bad signature
     CONFIG = 4  # a setting or the environment: FAIRSCREEN_*, the database, the key provider
     UNREACHABLE = 5  # a remote log could not be reached (witness --once)
+    PENDING = 6  # done and certified, but not yet out of every file (a destruction in the WAL)
     INTERNAL = 70  # a bug: an error fairscreen did not expect (EX_SOFTWARE of sysexits.h)
 
 

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str | None = None
     sqlite_synchronous: str = "FULL"
+    # Seconds a WAL checkpoint after a destruction waits for open readers (then: "busy"), and
+    # seconds between the server's tries of such a checkpoint until it completes.
+    sqlite_checkpoint_wait: float = Field(default=10.0, ge=0)
+    sqlite_checkpoint_retry: float = Field(default=10.0, gt=0)
     log_origin: str = "fairscreen.invalid/ledger"
     # Who holds the key-encryption keys (see docs/vault.md): ``local`` is ``{data_dir}/kek.json``,
     # ``pkcs11`` an HSM token. The PIN is a SecretStr so it never shows in a repr or a log.

@@ -21,7 +21,7 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200))
     jurisdiction: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    totp_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    totp_required: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class Position(Base):

@@ -26,7 +26,8 @@ none of it.
 
 On SQLite the connection turns on ``PRAGMA secure_delete`` first, so freed cells and pages are
 overwritten with zeros rather than left in the file (docs/retention.md says what that does and
-does not reach).
+does not reach). The session must be an erasure's (``retention.erasure.erasing``), which makes
+the destruction durable before anyone reports it.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from fairscreen.kit.ids import new_id
 from fairscreen.ledger.entry import EventType
 from fairscreen.ledger.record import record
 from fairscreen.rating.models import Report
+from fairscreen.retention.erasure import record_destruction
 from fairscreen.retention.models import (
     DeletionRequestCandidate,
     DestroyedSubject,
@@ -205,6 +207,7 @@ def destroy_batch(
     count = int(session.scalar(select(func.count()).select_from(BATCH)) or 0)
     if count == 0:
         return None
+    record_destruction(session, count)  # refuses a session outside ``erasing()``
     if len(rule) > 80:
         raise RetentionError(f"rule: at most 80 characters, got {len(rule)}")
     held = session.scalar(

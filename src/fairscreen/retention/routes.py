@@ -9,7 +9,11 @@ Deletion requests, as a candidate's client or the operator's console drives them
   match a record, 422 when they do not (the body says how many attempts are left), 409 when the
   request is not waiting for verification;
 - ``POST /deletion-requests/{id}/process``: destroy and certify, or refuse with the legal
-  reason (an active legal hold); 409 unless verified;
+  reason (an active legal hold); 409 unless verified. It answers once the destruction is out of
+  the database's files (``retention.erasure``); ``durability`` says what it left: ``clean``,
+  ``wal_pending`` (SQLite: a reader kept the checkpoint from completing; retried by the
+  scheduler and at shutdown), ``compact_pending`` (PostgreSQL: see docs/retention.md), or
+  null when nothing was destroyed;
 - ``GET /deletion-requests[?overdue=true&status=...]``, ``GET /deletion-requests/{id}``.
 
 Legal holds: ``POST /legal-holds``, ``POST /legal-holds/{id}/release``, ``GET /legal-holds``.
@@ -143,12 +147,15 @@ def verify_request(
 @router.post("/deletion-requests/{request_id}/process", responses={**_AUTH, 404: {}, 409: {}})
 def process_request(
     request_id: str,
-    session: SessionDep,
+    request: Request,
     actor: Annotated[Actor, Depends(Require("deletion.process"))],
 ) -> dict[str, Any]:
-    with session.begin():
-        view = deletion.process(session, request_id, now=utcnow(), pack=load_pack())
-    return _json(view)
+    """Destroy and certify (or refuse for a legal hold); the answer says whether the destroyed
+    pages are already out of every file of the database (``durability``)."""
+    processed = deletion.process_request(
+        request.app.state.sessions, request_id, now=utcnow(), pack=load_pack()
+    )
+    return {**_json(processed.requests[0]), "durability": processed.durability}
 
 
 @router.get("/legal-holds", responses=_AUTH)

@@ -7,21 +7,34 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from fairscreen.vault import Vault
 
 
-def _configured() -> Vault:
-    from fairscreen.kit.settings import get_settings
-    from fairscreen.vault.providers import open_vault
+def configured(sessions: sessionmaker[Session] | None) -> Callable[[], Vault]:
+    """Opens the configured vault for ``sessions``' database: checked against the keys it
+    recorded, and never making a key (a missing key file is an error, see docs/vault.md)."""
 
-    return open_vault(get_settings())
+    def opener() -> Vault:
+        from fairscreen.kit.settings import get_settings
+        from fairscreen.vault.providers import USE, open_vault
+
+        return open_vault(get_settings(), sessions, mode=USE)
+
+    return opener
 
 
 class LazyVault:
     """Call it to get the vault; it is opened once (thread-safe) and closed by ``close``."""
 
-    def __init__(self, opener: Callable[[], Vault] = _configured) -> None:
-        self._opener = opener
+    def __init__(
+        self,
+        sessions: sessionmaker[Session] | None = None,
+        *,
+        opener: Callable[[], Vault] | None = None,
+    ) -> None:
+        self._opener = opener or configured(sessions)
         self._vault: Vault | None = None
         self._lock = threading.Lock()
 
@@ -54,5 +67,5 @@ def app_vault(request: Any) -> Vault:
     with _app_lock:
         lazy = getattr(state, "lazy_vault", None)
         if not isinstance(lazy, LazyVault):
-            lazy = state.lazy_vault = LazyVault()
+            lazy = state.lazy_vault = LazyVault(state.sessions)
     return lazy()

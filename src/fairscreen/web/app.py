@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
@@ -17,7 +18,7 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.accounts.routes import router as accounts_router
-from fairscreen.kit.db import open_database
+from fairscreen.kit.db import BUSY, CheckpointRetrier, checkpoint, engine_of, open_database
 from fairscreen.kit.settings import get_settings
 from fairscreen.ledger.checkpoints import Publisher
 from fairscreen.ledger.routes import router as ledger_router
@@ -33,6 +34,8 @@ API_ROUTERS: tuple[tuple[str, APIRouter], ...] = (
     ("/retention", retention_router),
 )
 
+log = logging.getLogger(__name__)
+
 
 def create_app(
     sessions: sessionmaker[Session] | None = None,
@@ -42,19 +45,39 @@ def create_app(
 ) -> FastAPI:
     """The app over ``sessions`` (default: the configured database, migrated). A ``publisher``
     is started with the app and stopped with it (``fairscreen serve`` passes one).
-    ``allowed_hosts`` defaults to ``FAIRSCREEN_ALLOWED_HOSTS``."""
+    ``allowed_hosts`` defaults to ``FAIRSCREEN_ALLOWED_HOSTS``.
+
+    On SQLite the write-ahead log is checkpointed into the main file and cut to zero bytes when
+    the app starts (a destruction whose checkpoint a crash or a reader kept from completing
+    still has old page images there) and when it stops cleanly (SIGTERM, SIGINT): a stopped
+    server leaves everything in ``fairscreen.db`` alone. While it serves, a checkpoint that a
+    reader kept from completing is tried again every ``FAIRSCREEN_SQLITE_CHECKPOINT_RETRY``
+    seconds until it completes."""
     if sessions is None:
         _, sessions = open_database()
+    engine = engine_of(sessions)
+    retrier = (
+        CheckpointRetrier(engine, get_settings().sqlite_checkpoint_retry)
+        if engine.dialect.name == "sqlite"
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        checkpoint(engine)
         if publisher is not None:
             publisher.start()
+        if retrier is not None:
+            retrier.start()
         try:
             yield
         finally:
+            if retrier is not None:
+                retrier.stop()
             if publisher is not None:
                 publisher.stop()
+            if checkpoint(engine) == BUSY:
+                log.warning("stopped with the SQLite WAL not checkpointed: a reader is still open")
 
     # The API docs (/docs: Swagger UI, /redoc: ReDoc) load their scripts from the app itself,
     # from the files fastapi-offline ships, never from a CDN: they work on an offline machine.

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from fairscreen.kit.errors import ConfigError
+from fairscreen.kit.signals import Terminated
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -58,15 +59,23 @@ def serve(
     Prints the URL it listens on once the port is open. With the publisher on (the default), a
     checkpoint is signed whenever the log has grown, at least once a second while entries
     arrive; the retention sweep runs on its schedule (FAIRSCREEN_RETENTION_SWEEP_INTERVAL
-    seconds, 0 to turn it off)."""
+    seconds, 0 to turn it off). On SQLite the write-ahead log is checkpointed into the main
+    file at start-up and on a clean stop (SIGTERM, Ctrl-C)."""
     import uvicorn
 
     from fairscreen.kit.db import open_database
-    from fairscreen.ledger.checkpoints import Publisher, load_signer
+    from fairscreen.ledger.checkpoints import Publisher
+    from fairscreen.ledger.signing import load_signer
     from fairscreen.web.app import create_app
 
     _, sessions = open_database()
-    publisher = Publisher(sessions, load_signer(), interval=publish_interval) if publish else None
+    publisher = None
+    if publish:
+        # A database that never signed a checkpoint may get its first signing key here; one
+        # whose checkpoints were signed must find that key, or the server does not start.
+        publisher = Publisher(
+            sessions, load_signer(sessions=sessions, create=True), interval=publish_interval
+        )
     from fairscreen.kit.settings import get_settings
 
     hosts = get_settings().host_names()
@@ -79,5 +88,9 @@ def serve(
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     try:
         server.run(sockets=[sock])
+    except (KeyboardInterrupt, Terminated):
+        # uvicorn shut down gracefully (the app's lifespan ended: publisher and scheduler
+        # stopped, the WAL checkpointed), then raised again the signal that stopped it.
+        return
     finally:
         sock.close()

@@ -1,9 +1,10 @@
 """accounts: staff and candidate accounts, sessions, API tokens, one-time codes, password
 setup links, the access log, the outbox; organisations may require a second factor; a
-candidate row may belong to a candidate account
+candidate row may belong to a candidate account. The new sealed and blind-index columns are
+kept out of PostgreSQL's planner statistics (see 0004_secret_statistics).
 
-Revision ID: 0005_accounts
-Revises: 0004_sealed_facts
+Revision ID: 0007_accounts
+Revises: 0006_key_bindings
 Create Date: 2026-12-06
 """
 
@@ -12,18 +13,31 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_accounts"
-down_revision = "0004_sealed_facts"
+revision = "0007_accounts"
+down_revision = "0006_key_bindings"
 branch_labels = None
 depends_on = None
 
 
+NEW_SECRET_COLUMNS = (
+    ("staff_accounts", "totp_ct"),
+    ("candidate_accounts", "contact_index"),
+    ("candidate_accounts", "contact_ct"),
+)
+
+
 def upgrade() -> None:
+    _tables()
+    if op.get_bind().dialect.name == "postgresql":
+        for table, column in NEW_SECRET_COLUMNS:
+            op.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET STATISTICS 0')
+
+
+def _tables() -> None:
     op.create_table(
         "one_time_codes",
         sa.Column("id", sa.String(length=32), nullable=False),
-        sa.Column("contact_index", sa.LargeBinary(length=32), nullable=False),
-        sa.Column("purpose", sa.String(length=32), nullable=False),
+        sa.Column("purpose", sa.String(length=80), nullable=False),
         sa.Column("code_hash", sa.String(length=64), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -31,9 +45,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_one_time_codes")),
     )
     with op.batch_alter_table("one_time_codes", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_one_time_codes_contact_index"), ["contact_index"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_one_time_codes_purpose"), ["purpose"], unique=False)
 
     op.create_table(
         "outbox",
@@ -62,6 +74,7 @@ def upgrade() -> None:
         sa.Column("data_key_id", sa.String(length=32), nullable=False),
         sa.Column("contact_index", sa.LargeBinary(length=32), nullable=False),
         sa.Column("contact_ct", sa.LargeBinary(), nullable=False),
+        sa.Column("blind_index_version", sa.Integer(), server_default=sa.text("1"), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["data_key_id"],
@@ -270,6 +283,6 @@ def downgrade() -> None:
 
     op.drop_table("outbox")
     with op.batch_alter_table("one_time_codes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_one_time_codes_contact_index"))
+        batch_op.drop_index(batch_op.f("ix_one_time_codes_purpose"))
 
     op.drop_table("one_time_codes")
