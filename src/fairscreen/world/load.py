@@ -127,6 +127,11 @@ def court_key(kind: str, role: str) -> str:
     return f"court_case:{kind}:{role}"
 
 
+def arbitration_key(role: str) -> str:
+    """The index type of a labour-arbitration party: ``labour_arbitration:<role>``."""
+    return f"labour_arbitration:{role}"
+
+
 @dataclass(frozen=True)
 class WorldSummary:
     header: model.Header
@@ -305,9 +310,15 @@ class _Loader:
             self.record_rowid += 1
             rowid = self.record_rowid
             self.queue("records", (rowid, kind, raw))
-            if kind == "reference":
+            if kind in ("reference", "employment_verification"):
                 self.ref(line, "$.candidate", rec.candidate, "candidate")
                 self.queue("by_candidate", (rec.candidate, kind, rowid))
+            elif kind == "labour_arbitration":
+                for party in rec.parties:
+                    key = arbitration_key(party.role)
+                    self.queue("by_name", (name_key(party.name), key, rowid))
+                    if party.id_number:
+                        self.queue("by_number", (party.id_number, key, rowid))
             elif kind == "court_case":
                 # indexed by kind and role too, so a court search for defendants in criminal
                 # cases reads only those (a common name is a party to thousands of cases)
