@@ -39,7 +39,11 @@ def _base() -> WorldBuilder:
             w.court_case(
                 "criminal",
                 "theft",
-                [w.party(c, sentence={"kind": "fixed_term", "months": 8, "completed": "2024-10-01"})],
+                [
+                    w.party(
+                        c, sentence={"kind": "fixed_term", "months": 8, "completed": "2024-10-01"}
+                    )
+                ],
                 decided="2024-02-01",
             )
         if Item.DRIVING_RECORD in PACK.category(category).items:

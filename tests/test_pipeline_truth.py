@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -25,7 +24,9 @@ RULES = default_ruleset_for(PACK)
 
 
 @pytest.fixture(scope="module")
-def screened(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict[str, Any], Screening]]:
+def screened(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, tuple[dict[str, Any], Screening]]:
     folder = tmp_path_factory.mktemp("truth")
     world, truth = folder / "w.jsonl", folder / "t.jsonl"
     generate_world(world, candidates=200, seed=2026, truth=truth)
@@ -40,7 +41,9 @@ def screened(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict[s
         sources = world_sources(store)
         for c in store.candidates():
             if c.id in truths:
-                app = Application(c, positions[c.applies_to], c.consent.agency if c.consent else None)
+                app = Application(
+                    c, positions[c.applies_to], c.consent.agency if c.consent else None
+                )
                 s = screen(
                     app,
                     sources=sources,
@@ -72,19 +75,19 @@ def _rules_on(screening: Screening, records: list[str]) -> set[str]:
 
 
 def _excluded(screening: Screening, records: list[str]) -> set[str]:
-    return {
-        e["why"]
-        for e in screening.result()["excluded"]
-        if _record(e["finding"]) in records
-    }
+    return {e["why"] for e in screening.result()["excluded"] if _record(e["finding"]) in records}
 
 
 EXPECT: dict[str, Callable[[Screening, list[str]], bool]] = {
     "admin_detentions:3": lambda s, r: "CN-SEC-03" in _rules_on(s, r),
-    "admin_detentions:2": lambda s, r: not _rules_on(s, r) and _excluded(s, r) <= {
-        "not_job_relevant",
-        "outside_lookback",
-    },
+    "admin_detentions:2": lambda s, r: (
+        not _rules_on(s, r)
+        and _excluded(s, r)
+        <= {
+            "not_job_relevant",
+            "outside_lookback",
+        }
+    ),
     "admin_custody": lambda s, r: "CN-SEC-04" in _rules_on(s, r),
     "admin_minors_offence": lambda s, r: "CN-CHILD-02" in _rules_on(s, r),
     "admin_drug_use": lambda s, r: "CN-DRV-07" in _rules_on(s, r),
@@ -94,17 +97,17 @@ EXPECT: dict[str, Callable[[Screening, list[str]], bool]] = {
     "exempted_conviction": lambda s, r: not _rules_on(s, r) & {"CN-SEC-01"},
     "probation_conviction:recent": lambda s, r: "CN-EXEC-03" in _rules_on(s, r),
     "probation_conviction:old": lambda s, r: not _rules_on(s, r) & {"CN-EXEC-01", "CN-EXEC-03"},
-    "juvenile_conviction": lambda s, r: not _rules_on(s, r)
-    and _excluded(s, r) == {"sealed_by_law"},
-    "arbitration_applicant": lambda s, r: not any(
-        f.ref.split(":", 1)[1] in r for f in s.findings
+    "juvenile_conviction": lambda s, r: (
+        not _rules_on(s, r) and _excluded(s, r) == {"sealed_by_law"}
     ),
+    "arbitration_applicant": lambda s, r: not any(f.ref.split(":", 1)[1] in r for f in s.findings),
     "arbitration_respondent": lambda s, r: _rules_on(s, r) == {"CN-ARB-01"},
     "employer_confirms_unregistered": lambda s, r: "CN-EMP-01" not in _rules_on(s, r),
     "employer_denies": lambda s, r: _excluded(s, r) == {"unverified_single_source"},
     "hr_warnings_pattern": lambda s, r: _rules_on(s, r) == {"CN-HR-01"},
-    "hr_warning_single": lambda s, r: not _rules_on(s, r)
-    and len(_excluded(s, r) & {"not_job_relevant", "outside_lookback"}) == 1,
+    "hr_warning_single": lambda s, r: (
+        not _rules_on(s, r) and len(_excluded(s, r) & {"not_job_relevant", "outside_lookback"}) == 1
+    ),
     "speeding_pattern": lambda s, r: "CN-DRV-08" in _rules_on(s, r),
     "credit_expired": lambda s, r: _excluded(s, r) == {"expired_by_law"},
 }

@@ -29,9 +29,7 @@ def test_cn_pack_has_the_required_categories_and_forbidden_list() -> None:
         Item.PUBLIC_SECURITY_RECORD,
         Item.CREDIT,
         Item.HEALTH_FITNESS,
-    } == {
-        item for item, policy in pack.items.items() if policy.separate_consent
-    }
+    } == {item for item, policy in pack.items.items() if policy.separate_consent}
 
 
 def test_general_office_checks_no_court_or_criminal_records() -> None:
@@ -49,7 +47,10 @@ def test_lookbacks_fall_back_to_the_item_and_unlimited_is_none() -> None:
     assert pack.lookback_years("childcare_education", Item.CRIMINAL_RECORD) == 5
     assert pack.lookback_years("general_office", Item.IDENTITY) is None
     unlimited = parse_pack(
-        CN.replace("[categories.driver.lookback_years]", '[categories.driver.lookback_years]\ncredit = "unlimited"'),
+        CN.replace(
+            "[categories.driver.lookback_years]",
+            '[categories.driver.lookback_years]\ncredit = "unlimited"',
+        ),
         origin="t.toml",
     )
     assert unlimited.lookback_years("driver", Item.CREDIT) is None
@@ -65,12 +66,14 @@ def test_the_legal_limit_of_credit_information_cannot_be_widened_by_a_lookback()
 
 def test_a_category_exempt_from_a_legal_limit_must_name_an_item_that_has_one() -> None:
     exempt = CN.replace(
-        '[categories.executive_legal_rep.lookback_years]',
+        "[categories.executive_legal_rep.lookback_years]",
         'legal_limit_exempt = ["credit"]\n\n[categories.executive_legal_rep.lookback_years]',
     )
     assert parse_pack(exempt).legal_limit("executive_legal_rep", Item.CREDIT) is None
     with pytest.raises(PolicyError, match=r"legal_limit_exempt\[0\]: item education has no"):
-        parse_pack(exempt.replace('legal_limit_exempt = ["credit"]', 'legal_limit_exempt = ["education"]'))
+        parse_pack(
+            exempt.replace('legal_limit_exempt = ["credit"]', 'legal_limit_exempt = ["education"]')
+        )
 
 
 def test_juvenile_sealing_and_the_culpability_of_crimes_are_read() -> None:
@@ -117,13 +120,37 @@ def test_forbidden_civil_causes_are_marked() -> None:
         ),
         ("lookback_years = 10\n", "lookback_years = -1\n", "lookback_years"),
         ("lookback_years = 10\n", "lookbak_years = 10\n", "items.employment: unknown key"),
-        ('legal_limit = { years = 5, legal_basis = "CRC-16" }', 'legal_limit = { years = 0, legal_basis = "CRC-16" }', "legal_limit.years: expected a positive"),
-        ('legal_limit = { years = 5, legal_basis = "CRC-16" }', 'legal_limit = { years = 5, legal_basis = "NOPE" }', "legal_limit.legal_basis: 'NOPE' is not in"),
-        ('legal_limit = { years = 5, legal_basis = "CRC-16" }', 'legal_limit = { years = 5, basis = "CRC-16" }', "legal_limit: unknown key"),
+        (
+            'legal_limit = { years = 5, legal_basis = "CRC-16" }',
+            'legal_limit = { years = 0, legal_basis = "CRC-16" }',
+            "legal_limit.years: expected a positive",
+        ),
+        (
+            'legal_limit = { years = 5, legal_basis = "CRC-16" }',
+            'legal_limit = { years = 5, legal_basis = "NOPE" }',
+            "legal_limit.legal_basis: 'NOPE' is not in",
+        ),
+        (
+            'legal_limit = { years = 5, legal_basis = "CRC-16" }',
+            'legal_limit = { years = 5, basis = "CRC-16" }',
+            "legal_limit: unknown key",
+        ),
         ("age_below = 18", "age_below = 0", "sealed_juvenile_records.age_below"),
-        ("max_fixed_term_years = 5", "max_fixed_term_years = \"5\"", "max_fixed_term_years: expected int"),
-        ('theft = { class = "property", culpability = "intentional" }', 'theft = { class = "property", culpability = "careless" }', "criminal_causes.theft.culpability"),
-        ('assault = "violent"', 'assault = { class = "violent", culpability = "intentional" }', "conducts.assault: expected a class name"),
+        (
+            "max_fixed_term_years = 5",
+            'max_fixed_term_years = "5"',
+            "max_fixed_term_years: expected int",
+        ),
+        (
+            'theft = { class = "property", culpability = "intentional" }',
+            'theft = { class = "property", culpability = "careless" }',
+            "criminal_causes.theft.culpability",
+        ),
+        (
+            'assault = "violent"',
+            'assault = { class = "violent", culpability = "intentional" }',
+            "conducts.assault: expected a class name",
+        ),
         ("[sealed_juvenile_records]", "[sealed_juvenile_record]", "'sealed_juvenile_record'"),
     ],
 )

@@ -280,7 +280,9 @@ def test_culpability_penalty_and_probation_are_conditions() -> None:
     intentional = _conviction(
         "property", culpability=Culpability.INTENTIONAL, penalty=Penalty.CRIMINAL_DETENTION
     )
-    exempted = _conviction("property", culpability=Culpability.INTENTIONAL, penalty=Penalty.EXEMPTED)
+    exempted = _conviction(
+        "property", culpability=Culpability.INTENTIONAL, penalty=Penalty.EXEMPTED
+    )
     guard = "security_guard"
     assert RULES.rate(RatingInput(guard, (negligent,))).light is Light.YELLOW
     assert RULES.rate(RatingInput(guard, (intentional,))).light is Light.RED

@@ -64,7 +64,9 @@ def _check(p: Planted) -> None:
             # the police certificate does not show it: only the judgment does
             certificates = p.world.of(p.number, "criminal_certificate")
             assert all(
-                o["convicted"] != case["decided"] for c in certificates for o in c.get("offences", ())
+                o["convicted"] != case["decided"]
+                for c in certificates
+                for o in c.get("offences", ())
             )
     if p.base != "juvenile_conviction":
         for cert in p.world.of(p.number, "criminal_certificate"):

@@ -31,9 +31,7 @@ def _check_pattern(p: Planted) -> None:
     (rec,) = p.records
     assert p.truth["category"] == "driver"
     recent = [
-        v
-        for v in rec["violations"]
-        if v["kind"] == "speeding" and p.world.years_ago(v["date"]) < 1
+        v for v in rec["violations"] if v["kind"] == "speeding" and p.world.years_ago(v["date"]) < 1
     ]
     assert len(recent) >= 3
 

@@ -26,7 +26,11 @@ def _check_answer(p: Planted) -> None:
 
 def test_employers_answers_are_true_of_the_world(worlds: tuple[World, World]) -> None:
     check_planted(
-        worlds, _check_answer, "employer_answers", "employer_confirms_unregistered", "employer_denies"
+        worlds,
+        _check_answer,
+        "employer_answers",
+        "employer_confirms_unregistered",
+        "employer_denies",
     )
 
 

@@ -196,9 +196,7 @@ def _known_keys(table: dict[str, Any], known: frozenset[str], where: str) -> Non
         raise PolicyError(f"{where}: unknown key(s) {sorted(unknown)}")
 
 
-def _causes(
-    table: Any, where: str, *, culpability: bool = False
-) -> dict[str, CauseClass]:
+def _causes(table: Any, where: str, *, culpability: bool = False) -> dict[str, CauseClass]:
     """A cause table: ``cause = "class"``, ``cause = "forbidden:<category>"`` or (where
     ``culpability`` is allowed, for crimes) ``cause = { class = "...", culpability = "..." }``."""
     if not isinstance(table, dict):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from fairscreen.synth.arbitration import arbitration
 from fairscreen.synth.base import Block
 from fairscreen.synth.careers import claims_and_records, draw_education, draw_jobs
 from fairscreen.synth.consent import consent
@@ -18,12 +19,11 @@ from fairscreen.synth.courts import courts
 from fairscreen.synth.credit import credit
 from fairscreen.synth.criminal import criminal
 from fairscreen.synth.driving import driving
+from fairscreen.synth.employers import discipline, employer_answers
 from fairscreen.synth.enforcement import enforcement
 from fairscreen.synth.licences import LICENCE_VALIDITY, fitness
 from fairscreen.synth.namesakes import namesakes
 from fairscreen.synth.people import demographics, draw_candidate, identity
-from fairscreen.synth.arbitration import arbitration
-from fairscreen.synth.employers import discipline, employer_answers
 from fairscreen.synth.plan import RATES, draw_plan, draw_plan_1_1
 from fairscreen.synth.references import references
 from fairscreen.synth.security import public_security

@@ -80,9 +80,9 @@ def driving(ctx: Context, out: Block, plan: Plan, person: Person) -> None:
         # three speeding violations within twelve months (format 1.1, second stream): a pattern
         # the passenger-transport rules bar, though no single one matters
         extra = out.extra
-        for day in sorted(extra.sample(range(15, 350), 3)):
+        for back in sorted(extra.sample(range(15, 350), 3)):
             violations.append(
-                {"kind": "speeding", "date": days_before(ctx.as_of, day), "points": 3}
+                {"kind": "speeding", "date": days_before(ctx.as_of, back), "points": 3}
             )
         tags.append("speeding_pattern")
     violations.sort(key=lambda v: v["date"])

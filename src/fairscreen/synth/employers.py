@@ -51,7 +51,9 @@ def employer_answers(
     if not plan.tags & {"employer_answers", "employer_denies"}:
         return
     registered = {
-        name_key(line["employer"]): line for line in out.lines if line["type"] == "employment_record"
+        name_key(line["employer"]): line
+        for line in out.lines
+        if line["type"] == "employment_record"
     }
     deny = "employer_denies" in plan.tags
     for claim in claims["employment"]:
@@ -128,8 +130,13 @@ def discipline(
     if jobs and "hr_warning_single" in plan.tags:
         job = rng.choice(jobs)
         _warning(
-            out, person, job.employer, rng.choice(GROUNDS), _day_in(ctx, out, job),
-            "written_warning", "hr_warning_single",
+            out,
+            person,
+            job.employer,
+            rng.choice(GROUNDS),
+            _day_in(ctx, out, job),
+            "written_warning",
+            "hr_warning_single",
         )
     if jobs and "hr_warnings_pattern" in plan.tags:
         # three within the twelve months before the screening date, at the last employer
@@ -162,13 +169,17 @@ def discipline(
     for rid, category in said:
         if sum(c == category for _, c in said) > 1 or category not in phrases.MISCONDUCT:
             continue  # corroborated by a second referee already
-        job = by_employer.get(name_key(refs[rid]["referee"]["organisation"]))
-        if job is None:
+        held = by_employer.get(name_key(refs[rid]["referee"]["organisation"]))
+        if held is None:
             continue
         _warning(
-            out, person, job.employer, category, _day_in(ctx, out, job, 1), "written_warning",
+            out,
+            person,
+            held.employer,
+            category,
+            _day_in(ctx, out, held, 1),
+            "written_warning",
             "hr_corroborated_reference",
         )
         out.records["hr_corroborated_reference"].append(rid)
         return
-

@@ -20,12 +20,21 @@ if TYPE_CHECKING:
 
 # Conducts of ordinary penalties: none of them is an act 未成年人保護法 第62條 lists, nor drug use.
 ORDINARY_CONDUCTS = Weighted(
-    {"gambling": 25, "affray": 20, "theft": 20, "disturbing_order": 15, "fraud": 10, "prostitution": 10}
+    {
+        "gambling": 25,
+        "affray": 20,
+        "theft": 20,
+        "disturbing_order": 15,
+        "fraud": 10,
+        "prostitution": 10,
+    }
 )
 PENALTIES = Weighted({"warning": 20, "administrative_fine": 45, "detention": 35})
 MINORS_CONDUCTS = ("indecency", "maltreatment", "assault")
 PROSECUTION_CAUSES = ("theft", "fraud", "intentional_injury", "affray", "traffic_accident_crime")
-GROUNDS = Weighted({"discretionary": 50, "insufficient_evidence": 30, "statutory": 15, "conditional": 5})
+GROUNDS = Weighted(
+    {"discretionary": 50, "insufficient_evidence": 30, "statutory": 15, "conditional": 5}
+)
 ABOLISHED = {  # measure -> the last day it could have been imposed
     "reeducation_through_labour": date(2013, 12, 27),
     "custody_education": date(2019, 12, 28),

@@ -235,7 +235,9 @@ def _answers(ctx: Context, records: Records) -> dict[str, list[SourceRecord]]:
     for answers in out.values():
         answers.sort(
             key=lambda r: (
-                r.record.answered if isinstance(r.record, model.EmploymentVerification) else date.min
+                r.record.answered
+                if isinstance(r.record, model.EmploymentVerification)
+                else date.min
             )
         )
     return out
@@ -518,7 +520,9 @@ def sentence_end(conviction: Conviction, as_of: date) -> SentenceEnd:
     if sentence is None or sentence.kind in ("exempted", "fine"):
         return SentenceEnd(conviction.convicted, False, probation=False, estimated=False)
     if sentence.probation_months is not None:
-        end = sentence.probation_ended or add_months(conviction.convicted, sentence.probation_months)
+        end = sentence.probation_ended or add_months(
+            conviction.convicted, sentence.probation_months
+        )
         return SentenceEnd(
             end, end > as_of, probation=True, estimated=sentence.probation_ended is None
         )
@@ -822,7 +826,9 @@ def _arbitration_party(
     return best
 
 
-def _verify_arbitration(ctx: Context, rec: SourceRecord, case: model.LabourArbitration) -> Finding | None:
+def _verify_arbitration(
+    ctx: Context, rec: SourceRecord, case: model.LabourArbitration
+) -> Finding | None:
     match, party = _arbitration_party(ctx, case)
     if match is Match.OTHER_PERSON or party is None or party.role != "respondent":
         return None  # an applicant's own claim is never collected
@@ -1236,7 +1242,9 @@ def weigh_references(
                     "hearsay": remark.hearsay,
                 },
             )
-            claims.append((finding, name_key(body.referee.name), name_key(body.referee.organisation)))
+            claims.append(
+                (finding, name_key(body.referee.name), name_key(body.referee.organisation))
+            )
     # Two different referees stating the same kind of misconduct corroborate each other: one
     # finding, the other claims listed as its corroboration. A disciplinary record of the same
     # ground from the referee's organisation is an independent source too.

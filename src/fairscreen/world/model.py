@@ -254,7 +254,9 @@ class Sentence(_Record):
             "criminal_detention",
             "fixed_term",
         ):
-            raise ValueError("probation_months: only criminal detention or imprisonment is suspended")
+            raise ValueError(
+                "probation_months: only criminal detention or imprisonment is suspended"
+            )
         if self.probation_ended is not None and self.probation_months is None:
             raise ValueError("probation_ended: the sentence was not suspended")
         if self.political_rights_until is not None and self.political_rights_months is None:
