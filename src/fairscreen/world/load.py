@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from fairscreen.kit.errors import InputError
+from fairscreen.kit.errors import InputError, PolicyError
 from fairscreen.kit.names import name_key
 from fairscreen.kit.text import BOM, not_utf8
 from fairscreen.policy.pack import PolicyPack, default_pack_for
@@ -255,6 +255,16 @@ class _Loader:
         self.pending: dict[str, list[tuple[Any, ...]]] = {}
         self.record_rowid = 0
         self.candidate_seq = 0
+        self.jurisdictions: dict[str, str] = {}  # employer id -> its jurisdiction, as read
+        self.header_jurisdiction: str | None = None
+
+    def pack_for(self, employer: str) -> PolicyPack | None:
+        """The pack a position of ``employer`` is checked against: the employer's jurisdiction's
+        when it differs from the world's (and the employer came first), else the world's."""
+        law = self.jurisdictions.get(employer)
+        if law is None or law == self.header_jurisdiction:
+            return self.pack
+        return default_pack_for(law)
 
     def queue(self, table: str, row: tuple[Any, ...]) -> None:
         rows = self.pending.setdefault(table, [])
@@ -285,13 +295,21 @@ class _Loader:
             self.queue("ids", (rid, line, kind))
         if kind == "organisation":
             self.queue("organisations", (rec.id, rec.kind, raw))
+            if rec.jurisdiction != self.header_jurisdiction:
+                try:
+                    default_pack_for(rec.jurisdiction)
+                except PolicyError as exc:
+                    self.problem(line, f"$.jurisdiction: {exc}")
+                    return
+            self.jurisdictions[rec.id] = rec.jurisdiction
         elif kind == "position":
             self.ref(line, "$.employer", rec.employer, "employer")
-            if self.pack is not None and rec.category not in self.pack.categories:
+            pack = self.pack_for(rec.employer)
+            if pack is not None and rec.category not in pack.categories:
                 self.problem(
                     line,
                     f"$.category: unknown position category {rec.category!r} "
-                    f"(policy pack {self.pack.ref} has {', '.join(sorted(self.pack.categories))})",
+                    f"(policy pack {pack.ref} has {', '.join(sorted(pack.categories))})",
                 )
             self.queue("positions", (rec.id, rec.category, raw))
         elif kind == "candidate":
@@ -465,6 +483,7 @@ def _read(path: Path, loader: _Loader) -> model.Header | None:
                     return None
                 if loader.pack is None:
                     loader.pack = default_pack_for(header.jurisdiction)
+                loader.header_jurisdiction = header.jurisdiction
                 continue
             try:
                 rec = model.LINE.validate_json(raw, strict=True)
