@@ -24,7 +24,7 @@ import hashlib
 import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import TypeVar
@@ -149,26 +149,41 @@ class RuleSet:
     def ref(self) -> str:
         return f"{self.id}@{self.version}"
 
+    @cached_property
+    def _by_finding(self) -> dict[tuple[Item, FindingCode], tuple[Rule, ...]]:
+        """The rules of each (item, finding code), in file order: a finding is matched against
+        these only (the first condition of every rule)."""
+        out: dict[tuple[Item, FindingCode], list[Rule]] = {}
+        for rule in self.rules:
+            out.setdefault((rule.item, rule.finding), []).append(rule)
+        return {key: tuple(rules) for key, rules in out.items()}
+
+    @cached_property
+    def _rules_by_id(self) -> dict[str, Rule]:
+        return {rule.id: rule for rule in self.rules}
+
     def rate(self, data: RatingInput) -> Rating:
         applied: dict[str, list[str]] = {}
-        rules_by_id = {rule.id: rule for rule in self.rules}
+        rules_by_id = self._rules_by_id
         not_relevant: list[str] = []
         patterns: dict[str, bool] = {}
-
-        def holds(rule: Rule, finding: RatableFinding) -> bool:
-            if not rule.matches(data.category, finding):
-                return False
-            if rule.min_findings is None:
-                return True
-            if rule.id not in patterns:
-                patterns[rule.id] = (
-                    sum(1 for f in data.findings if rule.matches(data.category, f))
-                    >= rule.min_findings
-                )
-            return patterns[rule.id]
-
+        category = data.category
         for finding in data.findings:
-            rule = next((r for r in self.rules if holds(r, finding)), None)
+            rule = None
+            for candidate in self._by_finding.get((finding.item, finding.code), ()):
+                if not candidate.matches(category, finding):
+                    continue
+                if candidate.min_findings is not None:
+                    # a pattern: enough findings meet the rule's other conditions (counted once)
+                    if candidate.id not in patterns:
+                        patterns[candidate.id] = (
+                            sum(1 for f in data.findings if candidate.matches(category, f))
+                            >= candidate.min_findings
+                        )
+                    if not patterns[candidate.id]:
+                        continue
+                rule = candidate
+                break
             if rule is None:
                 not_relevant.append(finding.ref)
             else:

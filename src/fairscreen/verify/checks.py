@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from fairscreen.kit.clock import years_between
 from fairscreen.kit.names import name_key
@@ -226,6 +227,8 @@ def verify_education(ctx: Context, records: Records) -> list[Finding]:
 def _answers(ctx: Context, records: Records) -> dict[str, list[SourceRecord]]:
     """The former employers' answers about this candidate, by employer name key."""
     out: dict[str, list[SourceRecord]] = {}
+    if all(r.source is not SourceKind.EMPLOYER_VERIFICATION for r in records):
+        return out
     for rec in records:
         body = rec.record
         if isinstance(body, model.EmploymentVerification) and body.candidate == (
@@ -261,20 +264,20 @@ def verify_employment(ctx: Context, records: Records) -> list[Finding]:
     shows is one unofficial voice against a register, and is never rated alone."""
     own, out = _person_records(ctx, Item.EMPLOYMENT, records, model.EmploymentRecord)
     answers = _answers(ctx, records)
+    by_employer: dict[str, list[SourceRecord]] = {}
+    for r in own:
+        assert isinstance(r.record, model.EmploymentRecord)
+        by_employer.setdefault(name_key(r.record.employer), []).append(r)
     now = _as_of_month(ctx)
     window = ctx.lookback(Item.EMPLOYMENT)
     for i, claim in enumerate(ctx.claims.employment):
         claim_end = _month(claim.end) if claim.end else now
         if window is not None and now - claim_end > window * 12:
             continue  # a period that ended before the lookback window is not checked
-        periods = [
-            r
-            for r in own
-            if isinstance(r.record, model.EmploymentRecord)
-            and name_key(r.record.employer) == name_key(claim.employer)
-        ]
-        claim_detail = claim.model_dump(mode="json")
-        answered = answers.get(name_key(claim.employer), [])
+        employer = name_key(claim.employer)
+        periods = by_employer.get(employer, [])
+        claim_detail = partial(claim.model_dump, mode="json")  # dumped only for a finding
+        answered = answers.get(employer, [])
         latest = answered[-1] if answered else None
         said = latest.record if latest is not None else None
         assert said is None or isinstance(said, model.EmploymentVerification)
@@ -295,7 +298,7 @@ def verify_employment(ctx: Context, records: Records) -> list[Finding]:
                             subtype="dates_differ",
                             ongoing=True,
                             count=gap,
-                            detail={"claim": claim_detail, "months_off": gap},
+                            detail={"claim": claim_detail(), "months_off": gap},
                         )
                     )
                 continue  # the employer itself confirms the job
@@ -309,7 +312,7 @@ def verify_employment(ctx: Context, records: Records) -> list[Finding]:
                     subtype="not_found",
                     ongoing=True,
                     corroborated_by=(latest.ref,) if against and latest is not None else (),
-                    detail={"claim": claim_detail},
+                    detail={"claim": claim_detail()},
                 )
             )
             continue
@@ -324,7 +327,7 @@ def verify_employment(ctx: Context, records: Records) -> list[Finding]:
                     code=FindingCode.EMPLOYMENT_DISCREPANCY,
                     subtype="employer_denies",
                     ongoing=True,
-                    detail={"claim": claim_detail, "answer": said.answer if said else None},
+                    detail={"claim": claim_detail(), "answer": said.answer if said else None},
                 )
             )
         starts = []
@@ -353,7 +356,7 @@ def verify_employment(ctx: Context, records: Records) -> list[Finding]:
                 match=Match.STRONG,
                 count=gap,
                 corroborated_by=(latest.ref,) if employer_gap is not None and latest else (),
-                detail={"claim": claim_detail, "months_off": gap},
+                detail={"claim": claim_detail(), "months_off": gap},
             )
         )
     return out
@@ -1171,6 +1174,7 @@ def verify_references(ctx: Context, records: Records) -> list[Finding]:
             remarks.extend(
                 ReferenceRemark(rec, remark.index, remark.kind, remark.category, remark.hearsay)
                 for remark in screen_reference(body.text, body.language)
+                if remark.kind != "neutral"
             )
     return weigh_references(ctx, remarks, records)
 

@@ -150,6 +150,8 @@ class WorldStore:
         self.db = sqlite3.connect(path, check_same_thread=False)
         self.db.execute("PRAGMA query_only=ON")
         self.header = model.Header.model_validate_json(self._meta("header"))
+        self._held_for: tuple[str, frozenset[str]] = ("", frozenset())
+        self._named_for: tuple[str, frozenset[str]] = ("", frozenset())
 
     def _meta(self, key: str) -> str:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -220,6 +222,9 @@ class WorldStore:
     # -- lookups the sandbox sources make ------------------------------------------------------
 
     def by_number(self, number: str, types: tuple[str, ...]) -> list[bytes]:
+        present = self._held(number)
+        if not present.intersection(types):
+            return []  # most registers hold nothing for most people: no query at all
         marks = ",".join("?" * len(types))
         sql = (
             "SELECT DISTINCT r.rowid, r.body FROM by_number b JOIN records r ON r.rowid = b.record "  # noqa: S608
@@ -227,14 +232,36 @@ class WorldStore:
         )
         return [body for _, body in self.db.execute(sql, (number, *types))]
 
+    def _held(self, number: str) -> frozenset[str]:
+        """The record types held under ``number``: one query per person, asked once, so that the
+        sources of a screening ask the index only for what is there."""
+        held = self._held_for  # one tuple, read once: safe if another thread replaces it
+        if held[0] != number:
+            rows = self.db.execute(
+                "SELECT DISTINCT type FROM by_number WHERE number = ?", (number,)
+            )
+            held = self._held_for = (number, frozenset(t for (t,) in rows))
+        return held[1]
+
     def by_name_or_number(self, name: str, number: str, types: tuple[str, ...]) -> list[bytes]:
+        key = name_key(name)
+        if not (self._held(number) | self._named(key)).intersection(types):
+            return []
         marks = ",".join("?" * len(types))
         sql = (
             "SELECT r.body FROM records r WHERE r.rowid IN ("  # noqa: S608
             f"SELECT record FROM by_number WHERE number = ? AND type IN ({marks}) UNION "
             f"SELECT record FROM by_name WHERE name = ? AND type IN ({marks})) ORDER BY r.rowid"
         )
-        return [body for (body,) in self.db.execute(sql, (number, *types, name_key(name), *types))]
+        return [body for (body,) in self.db.execute(sql, (number, *types, key, *types))]
+
+    def _named(self, key: str) -> frozenset[str]:
+        """The record types held under a name key (asked once per person, like ``_held``)."""
+        named = self._named_for
+        if named[0] != key:
+            rows = self.db.execute("SELECT DISTINCT type FROM by_name WHERE name = ?", (key,))
+            named = self._named_for = (key, frozenset(t for (t,) in rows))
+        return named[1]
 
     def by_candidate(self, candidate: str, types: tuple[str, ...]) -> list[bytes]:
         marks = ",".join("?" * len(types))
