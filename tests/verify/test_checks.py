@@ -92,10 +92,9 @@ def ok(findings: list[Finding]) -> list[Finding]:
 # --- identity ------------------------------------------------------------------------------------
 
 
-def _identity(**subject: Any) -> SourceRecord:
+def _identity() -> SourceRecord:
     return rec(
-        SourceKind.IDENTITY_REGISTRY,
-        {"type": "identity_record", "id": "I1", "subject": me(**subject), **subject.pop("_", {})},
+        SourceKind.IDENTITY_REGISTRY, {"type": "identity_record", "id": "I1", "subject": me()}
     )
 
 
