@@ -227,8 +227,6 @@ def verify_education(ctx: Context, records: Records) -> list[Finding]:
 def _answers(ctx: Context, records: Records) -> dict[str, list[SourceRecord]]:
     """The former employers' answers about this candidate, by employer name key."""
     out: dict[str, list[SourceRecord]] = {}
-    if all(r.source is not SourceKind.EMPLOYER_VERIFICATION for r in records):
-        return out
     for rec in records:
         body = rec.record
         if isinstance(body, model.EmploymentVerification) and body.candidate == (

@@ -16,6 +16,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,9 @@ CREATE INDEX ix_by_number ON by_number (number, type);
 CREATE INDEX ix_by_name ON by_name (name, type);
 CREATE INDEX ix_by_candidate ON by_candidate (candidate, type);
 """
+
+
+_first = itemgetter(0)
 
 
 def court_key(kind: str, role: str) -> str:
@@ -240,7 +244,7 @@ class WorldStore:
             rows = self.db.execute(
                 "SELECT DISTINCT type FROM by_number WHERE number = ?", (number,)
             )
-            held = self._held_for = (number, frozenset(t for (t,) in rows))
+            held = self._held_for = (number, frozenset(map(_first, rows)))
         return held[1]
 
     def by_name_or_number(self, name: str, number: str, types: tuple[str, ...]) -> list[bytes]:
@@ -260,7 +264,7 @@ class WorldStore:
         named = self._named_for
         if named[0] != key:
             rows = self.db.execute("SELECT DISTINCT type FROM by_name WHERE name = ?", (key,))
-            named = self._named_for = (key, frozenset(t for (t,) in rows))
+            named = self._named_for = (key, frozenset(map(_first, rows)))
         return named[1]
 
     def by_candidate(self, candidate: str, types: tuple[str, ...]) -> list[bytes]:
