@@ -1,4 +1,5 @@
-"""The retention sweep's rate, as a ratio against raw ``cryptography`` AES-GCM in the same run.
+"""The retention sweep's and the deletion requests' rates, as ratios against raw
+``cryptography`` AES-GCM in the same run.
 
 Run:  .venv/bin/python -m bench.retention            (100,000 candidates)
       .venv/bin/python -m bench.retention --quick    (20,000 candidates)
@@ -9,11 +10,18 @@ service's ``Recorder`` under fresh candidate and consent references until the da
 candidates. So every row is what the pipeline writes: a wrapped data key per candidate, sealed
 client reference, name, ID document, birth date and claims (with their blind indexes), sealed
 demographics, a consent, a check request, source queries, a sealed report, and one ledger entry
-per state change. Every candidate's retention has ended.
+per state change. Each copy gets an ID number of its own (division 99xxxx, never a real
+person's), so that one person is one record. Every candidate's retention has ended.
 
 Timed: ``fairscreen.retention.sweep.sweep`` on SQLite (WAL, synchronous=FULL, the default), in
 its default batches of 20,000, secure_delete on, the final WAL checkpoint (TRUNCATE) included.
 Every row of each candidate is deleted, the data keys last.
+
+Timed too, on another copy of the same database: deletion requests one after another, each as
+the API resolves it: the identity check (``deletion.verify``: blind-index lookup, the sealed
+name opened and compared) in its transaction, then ``deletion.process_request`` (destruction,
+certificate, resolution, and the WAL checkpoint that makes it durable before it returns). The
+request's receipt is not timed. Reported as requests per second and where the time goes.
 
 Baseline, measured in the same run: raw ``AESGCM.encrypt`` calls on a 64-byte value, and
 "raw sealing of one candidate": the same number and sizes of AES-GCM calls as a candidate's
@@ -30,6 +38,7 @@ import dataclasses
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -106,7 +115,8 @@ def build(workdir: Path, n: int, seed: int) -> tuple[Path, Path, dict[str, Any]]
         cand = t.application.candidate
         ref = f"B{i:08d}"
         consent = cand.consent.model_copy(update={"id": f"K{i:08d}"}) if cand.consent else None
-        copy = cand.model_copy(update={"id": ref, "consent": consent})
+        document = cand.id_document.model_copy(update={"number": identity_number(i, cand)})
+        copy = cand.model_copy(update={"id": ref, "consent": consent, "id_document": document})
         app = dataclasses.replace(t.application, candidate=copy)
         demo = demographics.get(cand.id)
         return dataclasses.replace(t, application=app), (ref, demo)
@@ -139,12 +149,116 @@ def build(workdir: Path, n: int, seed: int) -> tuple[Path, Path, dict[str, Any]]
         from fairscreen.ledger import log
 
         stats["ledger_entries"] = log.read_state(s).size
-    from fairscreen.retention.sweep import wal_checkpoint
+    from fairscreen.kit.db import checkpoint
 
-    wal_checkpoint(engine)  # the file is copied next: everything in the main file
+    checkpoint(engine)  # the file is copied next: everything in the main file
     engine.dispose()
     vault.close()
     return db, keys, stats
+
+
+def identity_number(i: int, candidate: Any) -> str:
+    """Copy ``i``'s own ID number: the template's birth date, division 99xxxx by thousand."""
+    from fairscreen.kit.cnid import make_cn_resident_id
+
+    if candidate.id_document.kind != "cn_resident_id":
+        return f"P{i:09d}"
+    return make_cn_resident_id(f"99{i // 1000:04d}", candidate.birth_date, i % 1000)
+
+
+def requesters(db: Path, count: int) -> list[tuple[str, str, str]]:
+    """(kind, ID number, name) of ``count`` candidates spread over the database, opened from
+    their sealed values with the key file (what a requester would type)."""
+    import orjson
+    from sqlalchemy import func, select
+
+    from fairscreen.candidates.models import Candidate
+    from fairscreen.kit.db import make_engine, session_factory
+    from fairscreen.vault import Vault
+    from fairscreen.vault.keys import LocalKeyFile
+    from fairscreen.vault.models import DataKey
+
+    engine = make_engine(_sqlite(db), sqlite_synchronous="OFF")
+    vault = Vault(LocalKeyFile(db.parent / "kek.json"))
+    out = []
+    with session_factory(engine)() as s:
+        total = int(s.scalar(select(func.count()).select_from(Candidate)) or 0)
+        step = max(total // count, 1)
+        live = select(Candidate.id).order_by(Candidate.id)
+        ids = list(s.scalars(live))[::step][:count]
+        for cid in ids:
+            c = s.get(Candidate, cid)
+            assert c is not None and c.data_key_id and c.name_ct and c.id_document_ct
+            key = s.get(DataKey, c.data_key_id)
+            assert key is not None
+            sealer = vault.sealer(key.id, key.kek_version, key.wrapped)
+            doc = orjson.loads(sealer.open("candidates", "id_document_ct", c.id, c.id_document_ct))
+            name = sealer.open("candidates", "name_ct", c.id, c.name_ct).decode()
+            out.append((doc["kind"], doc["number"], name))
+    engine.dispose()
+    vault.close()
+    return out
+
+
+def timed_deletions(db: Path, keys: Path, people: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """Deletion requests one after another: receipt (not timed), then identity check and
+    processing with its checkpoint (timed), as ``POST .../verify`` and ``.../process`` do."""
+    from fairscreen.kit.db import make_engine, session_factory, transaction
+    from fairscreen.policy.pack import load_pack
+    from fairscreen.retention import deletion, erasure
+    from fairscreen.vault import Vault
+    from fairscreen.vault.keys import LocalKeyFile
+
+    engine = make_engine(_sqlite(db), sqlite_synchronous="FULL")
+    sessions = session_factory(engine)
+    vault = Vault(LocalKeyFile(keys))
+    pack = load_pack()
+    now = datetime.now(UTC)
+    spent = {"verify": 0.0, "process": 0.0, "checkpoint": 0.0}
+    make_durable = erasure._make_durable
+
+    def timed_durable(conn: Any, wait: float) -> str:
+        started = time.perf_counter()
+        try:
+            return make_durable(conn, wait)
+        finally:
+            spent["checkpoint"] += time.perf_counter() - started
+
+    erasure._make_durable = timed_durable
+    os.sync()
+    states: dict[str, int] = {}
+    try:
+        for kind, number, name in people:
+            with transaction(sessions) as session:
+                rid = deletion.receive(session, now=now, pack=pack, channel="api").id
+            started = time.perf_counter()
+            with transaction(sessions) as session:
+                ok = deletion.verify(
+                    session, vault, rid, id_number=number, name=name, id_kind=kind, now=now
+                )
+            spent["verify"] += time.perf_counter() - started
+            assert ok.verified, "the requester's identity matches their record"
+            started = time.perf_counter()
+            processed = deletion.process_request(sessions, rid, now=now, pack=pack)
+            spent["process"] += time.perf_counter() - started
+            done = processed.requests[0]
+            assert done.status == deletion.DONE and done.certificate_id, done
+            state = str(processed.durability)
+            states[state] = states.get(state, 0) + 1
+    finally:
+        erasure._make_durable = make_durable
+        engine.dispose()
+        vault.close()
+    seconds = spent["verify"] + spent["process"]
+    return {
+        "requests": len(people),
+        "seconds": seconds,
+        "requests_per_s": len(people) / seconds if seconds else 0.0,
+        "verify_ms": 1e3 * spent["verify"] / len(people),
+        "process_ms": 1e3 * (spent["process"] - spent["checkpoint"]) / len(people),
+        "checkpoint_ms": 1e3 * spent["checkpoint"] / len(people),
+        "durability": states,
+    }
 
 
 def _sealed_sizes(session: Any) -> list[int]:
@@ -234,10 +348,18 @@ def raw_aesgcm(sizes: list[int], repeat: int = 5) -> dict[str, float]:
     }
 
 
-def run(n: int, seed: int, workdir: Path) -> dict[str, Any]:
+def run(n: int, seed: int, workdir: Path, requests: int = 200) -> dict[str, Any]:
     print(f"building {n:,} screened candidates ...", file=sys.stderr)
-    db, _keys, stats = build(workdir, n, seed)
+    db, keys, stats = build(workdir, n, seed)
+    deletion_db = workdir / "deletion.db"
+    shutil.copy2(db, deletion_db)
+    people = requesters(deletion_db, requests)
     baseline = raw_aesgcm(stats["sealed_sizes"])
+    print(f"deletion requests ({len(people)}) ...", file=sys.stderr)
+    deletions = timed_deletions(deletion_db, keys, people)
+    rate = deletions["requests_per_s"]
+    deletions["vs_raw_candidate_seal"] = rate / baseline["raw_candidates_sealed_per_s"]
+    deletions["vs_raw_call"] = rate / baseline["raw_calls_per_s"]
     cases = []
     for name, path in (("sweep", db),):
         print(f"sweeping ({name}) ...", file=sys.stderr)
@@ -268,6 +390,7 @@ def run(n: int, seed: int, workdir: Path) -> dict[str, Any]:
         "setup": stats,
         "baseline": baseline,
         "results": cases,
+        "deletion_requests": deletions,
     }
 
 
@@ -291,6 +414,14 @@ def table(report: dict[str, Any]) -> str:
             f"{r['vs_raw_candidate_seal']:>15.3f} {r['vs_raw_call']:>11.4f} "
             f"{'yes' if r['meets_50k'] else 'NO':>7}"
         )
+    d = report["deletion_requests"]
+    lines.append(
+        f"deletion requests (verify + process + checkpoint, one at a time): {d['requests']} in "
+        f"{d['seconds']:.2f} s, {d['requests_per_s']:,.1f}/s; per request: verify "
+        f"{d['verify_ms']:.1f} ms, process {d['process_ms']:.1f} ms, checkpoint "
+        f"{d['checkpoint_ms']:.1f} ms; ÷ raw seal/cand {d['vs_raw_candidate_seal']:.5f}, "
+        f"÷ raw calls {d['vs_raw_call']:.6f}; durability {d['durability']}"
+    )
     rows = report["setup"]["rows"]
     lines.append(
         "rows per run: "
@@ -309,12 +440,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="20,000 candidates")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--requests", type=int, default=200, help="deletion requests timed")
     args = parser.parse_args(argv)
     n = 20_000 if args.quick else args.candidates
     with tempfile.TemporaryDirectory(prefix="fairscreen-bench-retention-") as tmp:
         workdir = args.workdir or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        report = run(n, args.seed, workdir)
+        report = run(n, args.seed, workdir, args.requests)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "retention.json").write_text(json.dumps(report, indent=2))
     print(table(report))

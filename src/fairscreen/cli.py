@@ -16,6 +16,8 @@ import typer
 from typer.core import TyperGroup
 
 from fairscreen.kit import failure
+from fairscreen.kit.db_cli import db_app
+from fairscreen.kit.signals import exit_on_sigterm
 from fairscreen.ledger.cli import LedgerContext, ledger_app, receipt_app, witness
 from fairscreen.retention.cli import deletion_app, retention_app
 from fairscreen.screening.cli import demo, screen
@@ -94,8 +96,10 @@ app.command()(witness)
 app.add_typer(keys_app, name="keys")
 app.add_typer(retention_app, name="retention")
 app.add_typer(deletion_app, name="deletion")
+app.add_typer(db_app, name="db")
 
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    exit_on_sigterm()  # cleanup runs on SIGTERM as on Ctrl-C (kit/signals.py)
     app()

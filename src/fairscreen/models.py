@@ -1,10 +1,20 @@
 """Every table fairscreen has, imported in one place so that Alembic and the tests see them all,
 and what the ledger's verifier is handed to check the records (``LEDGER_RECORDS``)."""
 
+from fairscreen.accounts.models import (
+    AccessLog,
+    ApiToken,
+    CandidateAccount,
+    LoginSession,
+    OneTimeCode,
+    PasswordSetup,
+    StaffAccount,
+)
 from fairscreen.candidates.models import Candidate, CandidateDemographics
 from fairscreen.consent.models import Consent, ConsentRevocation
 from fairscreen.ledger.models import LedgerBundle, LedgerCheckpoint, LedgerState, LedgerTile
 from fairscreen.ledger.verify import Records
+from fairscreen.notify.models import OutboxMessage
 from fairscreen.organisations.models import Organisation, Position
 from fairscreen.rating.models import Report, ReportTally
 from fairscreen.retention.destroy import destroyed_subjects
@@ -37,7 +47,10 @@ LEDGER_RECORDS = Records(
 
 __all__ = [
     "LEDGER_RECORDS",
+    "AccessLog",
+    "ApiToken",
     "Candidate",
+    "CandidateAccount",
     "CandidateDemographics",
     "CheckRequest",
     "Consent",
@@ -53,9 +66,14 @@ __all__ = [
     "LedgerState",
     "LedgerTile",
     "LegalHold",
+    "LoginSession",
+    "OneTimeCode",
     "Organisation",
+    "OutboxMessage",
+    "PasswordSetup",
     "Position",
     "Report",
     "ReportTally",
     "SourceQuery",
+    "StaffAccount",
 ]

@@ -1,16 +1,36 @@
-"""The database layer: bulk inserts store exactly what SQLAlchemy's own inserts store."""
+"""The database layer: bulk inserts store exactly what SQLAlchemy's own inserts store; commands
+that only read open the database so that they cannot create, migrate or write it; the marker
+types of secret columns; private SQLite files; WAL checkpoints."""
 
 from __future__ import annotations
 
 import socket
+import sqlite3
+import time
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import Column, LargeBinary, MetaData, Table, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.schema import CreateTable
 
 from fairscreen.candidates.models import Candidate
-from fairscreen.kit.db import bulk_insert, make_engine, open_database, table_of, transaction
+from fairscreen.kit.db import (
+    BlindIndex,
+    CheckpointRetrier,
+    Sealed,
+    bulk_insert,
+    checkpoint,
+    checkpoint_pending,
+    make_engine,
+    open_database,
+    secret_columns,
+    table_of,
+    transaction,
+)
 from fairscreen.kit.errors import ConfigError
+from fairscreen.kit.files import FilePermissionError
 from fairscreen.organisations.models import Organisation, Position
 from fairscreen.rating.models import Report
 from fairscreen.screening.models import CheckRequest
@@ -156,3 +176,59 @@ def test_an_unreachable_database_names_the_setting() -> None:
     message = str(info.value)
     assert message.startswith(f"database postgresql+psycopg://nobody:***@127.0.0.1:{port}/x:")
     assert "secret" not in message and "FAIRSCREEN_DATABASE_URL" in message
+
+
+def test_sealed_and_blind_index_columns_are_plain_binary() -> None:
+    """The marker types change nothing in the database: the same DDL as ``LargeBinary``."""
+    marked = MetaData()
+    plain = MetaData()
+    Table("t", marked, Column("a", Sealed), Column("b", BlindIndex(32)))
+    Table("t", plain, Column("a", LargeBinary), Column("b", LargeBinary(32)))
+    for dialect in (sqlite.dialect(), postgresql.dialect()):  # type: ignore[no-untyped-call]
+        assert str(CreateTable(marked.tables["t"]).compile(dialect=dialect)) == str(
+            CreateTable(plain.tables["t"]).compile(dialect=dialect)
+        )
+    assert [(c.table.name, c.name) for c in secret_columns(marked)] == [("t", "a"), ("t", "b")]
+    assert secret_columns(plain) == []
+
+
+def test_a_sqlite_database_is_private_and_refused_when_loosened(tmp_path: Path) -> None:
+    database = tmp_path / "new" / "fairscreen.db"
+    engine = make_engine(f"sqlite:///{database}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x)"))
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+        assert conn.execute(text("PRAGMA secure_delete")).scalar() == 1
+        modes = {p.name: p.stat().st_mode & 0o777 for p in database.parent.iterdir()}
+    engine.dispose()
+    assert database.parent.stat().st_mode & 0o777 == 0o700
+    assert modes == {"fairscreen.db": 0o600, "fairscreen.db-wal": 0o600, "fairscreen.db-shm": 0o600}
+    database.chmod(0o640)
+    with pytest.raises(FilePermissionError, match=f"chmod 600 {database}"):
+        make_engine(f"sqlite:///{database}")
+
+
+def test_a_checkpoint_a_reader_holds_is_pending_until_retried(tmp_path: Path) -> None:
+    database = tmp_path / "fairscreen.db"
+    engine = make_engine(f"sqlite:///{database}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x)"))
+    reader = sqlite3.connect(database, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM t").fetchall()
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+    assert checkpoint(engine, wait=0.1) == "busy" and checkpoint_pending(engine)
+    retrier = CheckpointRetrier(engine, every=0.05)
+    retrier.start()
+    try:
+        reader.execute("ROLLBACK")
+        reader.close()
+        deadline = time.monotonic() + 30
+        while checkpoint_pending(engine) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        retrier.stop()
+    assert not checkpoint_pending(engine)
+    assert Path(f"{database}-wal").stat().st_size == 0
+    engine.dispose()

@@ -24,6 +24,7 @@ from fairscreen.ledger.note import Signer
 from fairscreen.ledger.record import Recording
 from fairscreen.organisations.models import Organisation
 from fairscreen.vault.models import DataKey
+from tests.vault.conftest import hsm, softhsm_conf  # noqa: F401  (SoftHSM2 tokens, for test_signing)
 
 ORIGIN = "test.fairscreen.invalid/ledger"
 T0 = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
@@ -152,7 +153,7 @@ def insert_consents(session: Session, positions: list[int]) -> Records:
 class AsgiClient:
     """A synchronous face on httpx's ASGI transport: real requests into the real app, in process."""
 
-    def __init__(self, app: Any, base_url: str = "http://log.test") -> None:
+    def __init__(self, app: Any, base_url: str = "http://localhost") -> None:
         self.app = app
         self.base_url = base_url
 

@@ -2,52 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
 
-from fairscreen.kit.settings import Settings
 from fairscreen.ledger import checkpoints, log
 from fairscreen.ledger.log import STATE, TILES, LedgerError
 from fairscreen.ledger.models import LedgerCheckpoint
 from fairscreen.ledger.note import Signer, open_checkpoint
 from tests.conftest import Database
-from tests.ledger.conftest import ORIGIN, plain_entries
-
-
-def test_key_file_is_created_private_and_reused(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    settings = Settings(data_dir=tmp_path / "d", log_origin=ORIGIN)
-    caplog.set_level(logging.INFO, logger="fairscreen.ledger.checkpoints")
-    signer = checkpoints.load_signer(settings)
-    path = checkpoints.key_path(settings)
-    assert path.stat().st_mode & 0o777 == 0o600
-    assert signer.name == ORIGIN
-    assert checkpoints.load_signer(settings).verifier == signer.verifier
-    secret = path.read_text().strip()
-    assert secret.split("+", 4)[4] not in caplog.text  # the key is never logged
-    assert signer.verifier.text() in caplog.text  # the public key may be
-
-
-def test_key_file_is_refused_when_readable_or_for_another_origin(tmp_path: Path) -> None:
-    path = tmp_path / "d" / checkpoints.KEY_FILE
-    path.parent.mkdir()
-    path.write_text(Signer.generate("someone.else/log").secret_text())
-    path.chmod(0o600)
-    with pytest.raises(LedgerError, match=r"someone\.else/log"):
-        checkpoints.load_signer(Settings(data_dir=tmp_path / "d", log_origin=ORIGIN))
-    path.write_text(Signer.generate(ORIGIN).secret_text())
-    path.chmod(0o644)
-    with pytest.raises(LedgerError, match="chmod 600"):
-        checkpoints.load_signer(Settings(data_dir=tmp_path / "d", log_origin=ORIGIN + "x"))
-    with pytest.raises(LedgerError, match="no ledger signing key"):
-        checkpoints.load_signer(
-            Settings(data_dir=tmp_path / "none", log_origin=ORIGIN), create=False
-        )
+from tests.ledger.conftest import plain_entries
 
 
 def test_publish_signs_the_current_tree(db: Database, signer: Signer) -> None:

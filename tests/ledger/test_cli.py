@@ -46,8 +46,12 @@ def test_every_command_has_help() -> None:
 
 
 def test_key_checkpoint_status_verify(cli_db: Database, settings_env: Path) -> None:
-    key = runner.invoke(app, ["ledger", "key"])
+    missing = runner.invoke(app, ["ledger", "key"])
+    assert missing.exit_code == 4 and "ledger key --init" in missing.output
+    assert not settings_env.exists()  # showing the key never makes one
+    key = runner.invoke(app, ["ledger", "key", "--init"])
     assert key.exit_code == 0 and key.output.startswith(ORIGIN + "+")
+    assert runner.invoke(app, ["ledger", "key"]).output == key.output
     secret = (settings_env / "ledger-signing.key").read_text().strip()
     with cli_db.sessions.begin() as session:
         log.append(session, plain_entries(600))
@@ -90,12 +94,16 @@ def test_export_is_what_the_server_serves(cli_db: Database, tmp_path: Path) -> N
 
 
 def test_receipt_get_and_verify(cli_db: Database, tmp_path: Path) -> None:
-    vkey = runner.invoke(app, ["ledger", "key"]).output.strip()
+    vkey = runner.invoke(app, ["ledger", "key", "--init"]).output.strip()
     with cli_db.sessions.begin() as session:
         log.append(session, plain_entries(50))
     out = tmp_path / "r" / "receipt.json"
+    unsigned = runner.invoke(app, ["receipt", "get", "--index", "42", "--out", str(out)])
+    assert unsigned.exit_code == 1 and "ledger checkpoint" in unsigned.output
+    assert not out.exists()  # reading only: it signs nothing itself
+    assert runner.invoke(app, ["ledger", "checkpoint"]).exit_code == 0
     got = runner.invoke(app, ["receipt", "get", "--index", "42", "--out", str(out)])
-    assert got.exit_code == 0, got.output  # publishes a checkpoint first: none covered 42
+    assert got.exit_code == 0, got.output
     checked = runner.invoke(app, ["receipt", "verify", str(out), "--key", vkey])
     assert (
         checked.exit_code == 0

@@ -62,8 +62,8 @@ def _convicted(
     decided: str = "2024-03-01",
     **party: Any,
 ) -> None:
-    details = {"sentence": sentence} if sentence is not None else {}
-    w.court_case("criminal", cause, [w.party(c, **details, **party)], decided=decided)
+    details: dict[str, Any] = {"sentence": sentence} if sentence is not None else {}
+    w.court_case("criminal", cause, [w.party(c, "defendant", **details, **party)], decided=decided)
 
 
 def _detentions(w: WorldBuilder, c: dict[str, Any], n: int, penalty: str = "detention") -> None:

@@ -57,6 +57,10 @@ class Person:
     blind_index: bytes = b""  # the keyed index of the ID number
     ref_index: bytes = b""  # the keyed index of the client's reference
     ledger_indexes: list[int] = field(default_factory=list)
+    # What the world file says of them in clear: name, ID number, birth date, their client
+    # reference and consent reference, the ids of their source records, case numbers, the
+    # reference text.
+    world: list[str] = field(default_factory=list)
 
     def plaintexts(self) -> list[str]:
         return [self.name, self.id_number, *self.texts]
@@ -93,11 +97,18 @@ def short(ref: str) -> str:
     return ref.rsplit("-", 1)[0]
 
 
-def build_world(tag: str, others: int = 3, prefix: str = "") -> WorldBuilder:
+def build_world(
+    tag: str, others: int = 3, prefix: str = "", *, court_case: bool = False
+) -> WorldBuilder:
+    """The target (C1) and ``others``; ``court_case``: the target is also the defendant in a
+    criminal case whose case number and record id carry ``tag``."""
     w = WorldBuilder()
     a = _renamed(
         w.candidate("finance_accounting", name="歐陽靜怡", birth=date(1986, 3, 14)), prefix, tag
     )
+    if court_case:
+        case = w.court_case("criminal", "fraud", [w.party(a)], case_number=f"(2024)測刑初{tag}號")
+        case["id"] = f"CASE-{tag}"
     w.record(
         "criminal_certificate",
         a,
@@ -159,9 +170,10 @@ def screen_people(
     others: int = 3,
     tag: str | None = None,
     prefix: str = "",
+    court_case: bool = False,
 ) -> Screened:
     tag = tag or new_tag()
-    world = build_world(tag, others, prefix)
+    world = build_world(tag, others, prefix, court_case=court_case)
     with world.load(tmp_path, f"world-{tag}.jsonl") as store:
         list(screen_world(store, db.sessions, vault))
     source_texts = {
@@ -176,6 +188,7 @@ def screen_people(
         for p in people.values():
             if p.ref in source_texts:
                 p.texts.append(source_texts[p.ref])
+            p.world = _clear_values(world, p.ref)
         size = log.read_state(s).size
         for index, entry in enumerate(log.read_entries(s, 0, size)):
             subject = orjson.loads(entry).get("subject")
@@ -183,6 +196,23 @@ def screen_people(
                 if subject == p.subject:
                     p.ledger_indexes.append(index)
     return Screened(people, size, f"{prefix}C1")
+
+
+def _clear_values(world: WorldBuilder, ref: str) -> list[str]:
+    """What the world file says of the candidate ``ref`` that identifies them."""
+    lines = [x for x in world.lines if x["type"] == "candidate" and x["id"] == ref]
+    if not lines:
+        return []  # screened from another world into the same database
+    line = lines[0]
+    number = line["id_document"]["number"]
+    out = [line["name"], number, line["birth_date"], ref]
+    if line.get("consent"):
+        out.append(line["consent"]["id"])
+    for rec in world.lines:
+        parties = [rec.get("subject") or {}, *rec.get("parties", [])]
+        if any(p.get("id_number") == number for p in parties) or rec.get("candidate") == ref:
+            out += [rec[k] for k in ("id", "case_number", "text") if k in rec]
+    return out
 
 
 def snapshot(session: Any, vault: Vault, candidate_id: str) -> Person:

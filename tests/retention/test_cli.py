@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from select import select as select_fds
 
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from fairscreen.cli import app
+from fairscreen.kit import clock
 from fairscreen.kit.settings import get_settings
+from fairscreen.retention.models import DestructionCertificate
 from fairscreen.vault import Vault
 from fairscreen.vault.keys import LocalKeyFile
 from tests.conftest import Database
 from tests.retention.people import Screened, expire, opens, screen_people
 
 runner = CliRunner()
+SWEEP_DRY = ["retention", "sweep", "--dry-run", "--today"]
 
 
 @pytest.fixture
@@ -67,6 +79,11 @@ def test_sweep_from_the_command_line(setup: tuple[Database, Vault, Screened]) ->
     assert bad.exit_code == 2 and "--today" in bad.output
     compact = runner.invoke(app, ["retention", "compact"])
     assert compact.exit_code == 0, compact.output
+    if db.backend == "sqlite":
+        assert "checkpoint: truncated" in compact.output
+    else:
+        assert "candidates" in compact.output and "pg_statistic: done" in compact.output
+        assert "checkpoint: done" in compact.output
 
 
 def test_a_deletion_request_from_the_command_line(
@@ -80,17 +97,26 @@ def test_a_deletion_request_from_the_command_line(
     assert match is not None
     rid = match.group(1)
 
+    # never from the command line (every user sees it in ps): refused, and no attempt used up
+    argv = runner.invoke(
+        app, ["deletion", "verify", rid, "--id-number", target.id_number, "--name", target.name]
+    )
+    assert argv.exit_code == 2 and "--id-number" in argv.output and "(ps)" in argv.output
+    assert "--stdin" in argv.output
+    no_tty = runner.invoke(app, ["deletion", "verify", rid], input="x\ny\n")
+    assert no_tty.exit_code == 1 and "--stdin" in no_tty.output  # nowhere to prompt
+    short = runner.invoke(app, ["deletion", "verify", rid, "--stdin"], input="only-one\n")
+    assert short.exit_code == 1 and "two lines" in short.output
     wrong = runner.invoke(
-        app, ["deletion", "verify", rid, "--id-number", target.id_number, "--name", "別人"]
+        app, ["deletion", "verify", rid, "--stdin"], input=f"{target.id_number}\n別人\n"
     )
     assert wrong.exit_code == 1 and "4 attempt(s) left" in wrong.output
-    # asked for when not given, without echoing it
     right = runner.invoke(
-        app, ["deletion", "verify", rid], input=f"{target.id_number}\n{target.name}\n"
+        app, ["deletion", "verify", rid, "--stdin"], input=f"{target.id_number}\n{target.name}\n"
     )
     assert right.exit_code == 0, right.output
     assert "identity verified: 1 record(s)" in right.output
-    for output in (wrong.output, right.output):
+    for output in (argv.output, wrong.output, right.output):
         assert target.id_number not in output and target.name not in output
 
     listed = runner.invoke(app, ["deletion", "list", "--json"])
@@ -117,18 +143,12 @@ def test_holds_from_the_command_line(setup: tuple[Database, Vault, Screened]) ->
     assert hold is not None
     rid = re.search(r"request ([0-9a-f]{32})", runner.invoke(app, ["deletion", "request"]).output)
     assert rid is not None
-    runner.invoke(
+    verified = runner.invoke(
         app,
-        [
-            "deletion",
-            "verify",
-            rid.group(1),
-            "--id-number",
-            world.target.id_number,
-            "--name",
-            world.target.name,
-        ],
+        ["deletion", "verify", rid.group(1), "--stdin"],
+        input=f"{world.target.id_number}\n{world.target.name}\n",
     )
+    assert verified.exit_code == 0, verified.output
     processed = runner.invoke(app, ["deletion", "process", "--all"])
     assert processed.exit_code == 0, processed.output
     refused = json.loads(runner.invoke(app, ["deletion", "list", "--json"]).output)
@@ -142,3 +162,97 @@ def test_holds_from_the_command_line(setup: tuple[Database, Vault, Screened]) ->
     assert missing.exit_code == 1 and "already lifted" in missing.output
     empty = runner.invoke(app, ["deletion", "hold", world.target.ref, "--reason", " "])
     assert empty.exit_code == 1 and "reason" in empty.output  # invalid input (README)
+
+
+# -- the clock ---------------------------------------------------------------------------------
+
+
+def _fairscreen(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """The real command in its own process, with the environment the fixture set."""
+    return subprocess.run(
+        [sys.executable, "-m", "fairscreen", *args],
+        env={**os.environ, "COLUMNS": "200"},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_a_sweep_ahead_of_the_real_date_is_refused(
+    setup: tuple[Database, Vault, Screened],
+) -> None:
+    """The real refusal, in a real process: nothing there can move the clock."""
+    db, vault, world = setup
+    tomorrow = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+    # retention ends today: not expired yet
+    expire(db, vault, *world.refs("C1"), on=datetime.now(UTC).date())
+    for args in (["retention", "sweep", "--today", tomorrow], [*SWEEP_DRY, tomorrow]):
+        refused = _fairscreen(*args)
+        assert refused.returncode == 1, refused.stderr  # invalid input (README, "Exit status")
+        assert "--today" in refused.stderr and tomorrow in refused.stderr
+        assert "later than today's date" in refused.stderr and "Traceback" not in refused.stderr
+    assert opens(db, vault, world.target.candidate_id) == "all"  # nobody destroyed early
+    with db.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(DestructionCertificate)) == 0
+    today = _fairscreen("retention", "sweep", "--today", datetime.now(UTC).date().isoformat())
+    assert today.returncode == 0 and "nothing to destroy" in today.stdout  # today is allowed
+
+
+def test_tests_move_the_clock_in_their_own_process_only(
+    setup: tuple[Database, Vault, Screened],
+) -> None:
+    """How a test opts in: a frozen clock in-process (``kit.clock.frozen``), never an option
+    or an environment variable a deployment could set."""
+    db, vault, world = setup
+    later = datetime.now(UTC) + timedelta(days=400)
+    expire(db, vault, *world.refs("C1"), on=later.date() - timedelta(days=1))
+    with clock.frozen(later):
+        swept = runner.invoke(app, ["retention", "sweep", "--today", later.date().isoformat()])
+    assert swept.exit_code == 0, swept.output
+    assert opens(db, vault, world.target.candidate_id) == "none"
+
+
+# -- identity secrets ----------------------------------------------------------------------------
+
+
+def _through_a_terminal(args: list[str], answers: list[str]) -> tuple[int, str]:
+    """Run the command on a pseudo-terminal (its controlling terminal, as in a login shell),
+    answer its prompts, and return its exit status and everything the terminal showed."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: exec the command
+        os.execv(sys.executable, [sys.executable, "-m", "fairscreen", *args])  # noqa: S606
+    shown = b""
+    pending = list(answers)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select_fds([fd], [], [], 1.0)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+        # click shows "ID number:", then getpass turns echo off and shows " ": answer then.
+        if pending and shown.endswith(b": "):
+            os.write(fd, pending.pop(0).encode() + b"\n")
+    else:
+        os.kill(pid, signal.SIGKILL)  # stuck: fail below rather than hang
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+
+def test_the_identity_is_asked_for_without_echo_on_a_terminal(
+    setup: tuple[Database, Vault, Screened],
+) -> None:
+    target = setup[2].target
+    received = _fairscreen("deletion", "request")
+    rid = received.stdout.split()[2]
+    code, shown = _through_a_terminal(["deletion", "verify", rid], [target.id_number, target.name])
+    assert code == 0, shown
+    assert "ID number:" in shown and "name:" in shown and "identity verified" in shown
+    assert target.id_number not in shown and target.name not in shown  # typed, never shown

@@ -41,8 +41,11 @@ def _verify(
 
 
 def _process(db: Database, vault: Vault, request_id: str) -> deletion.RequestView:
-    with transaction(db.sessions) as s:
-        return deletion.process(s, request_id, now=NOW, pack=PACK)
+    processed = deletion.process_request(db.sessions, request_id, now=NOW, pack=PACK)
+    if processed.requests[0].status == deletion.DONE and processed.requests[0].certificate_id:
+        expected = "clean" if db.backend == "sqlite" else "compact_pending"
+        assert processed.durability == expected
+    return processed.requests[0]
 
 
 def _entries(db: Database, start: int) -> list[dict[str, object]]:

@@ -25,14 +25,17 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 import fairscreen.models as m
+from fairscreen.kit.db import secret_columns
 from fairscreen.ledger import log
-from fairscreen.retention.sweep import compact, sweep
-from fairscreen.vault import Vault, rotation
+from fairscreen.retention.compact import compact
+from fairscreen.retention.sweep import sweep
+from fairscreen.vault import Vault, reindex, rotation
 from fairscreen.vault.keys import KeyProviderError
 from tests.conftest import Database
 from tests.ledger.full import verify_log
-from tests.retention.people import TODAY, Person, expire, opens, screen_people
-from tests.retention.scan import Needle, byte_needles, scan, sqlite_files, text_needles
+from tests.retention.footprint import footprint, gone, haystack, labels
+from tests.retention.people import TODAY, Person, expire, new_tag, opens, screen_people
+from tests.retention.scan import Hit, Needle, byte_needles, scan, sqlite_files, text_needles
 
 
 def plaintext_needles(p: Person) -> list[Needle]:
@@ -58,8 +61,14 @@ def stored_needles(p: Person) -> list[Needle]:
     )
 
 
-def _labels(hits: list[object]) -> list[str]:
-    return sorted({f"{h.needle} in {Path(h.path).name}" for h in hits})  # type: ignore[attr-defined]
+def world_needles(p: Person) -> list[Needle]:
+    """What the world file says of them in clear (client and consent references, source record
+    ids, case number, birth date, ...), in every encoding the scan knows."""
+    return text_needles("world", [v for v in p.world if len(v) >= 6])
+
+
+def _labels(hits: list[Hit]) -> list[str]:
+    return sorted({f"{h.needle} in {Path(h.path).name}" for h in hits})
 
 
 def test_an_erased_candidate_leaves_no_trace_in_the_sqlite_files(
@@ -119,9 +128,21 @@ def _hex_needles(needles: list[Needle]) -> list[Needle]:
 
 
 @pytest.mark.parametrize("db", ["postgres"], indirect=True)
-def test_an_erased_candidate_in_postgresql_dump_and_data_directory(
+def test_after_the_documented_procedure_postgresql_keeps_nothing_that_opens(
     db: Database, vault: Vault, tmp_path: Path
 ) -> None:
+    """PostgreSQL, after erasure and the procedure of docs/retention.md ("Operator duties"):
+    ``fairscreen retention compact``, then the KEK rotated and the old version retired.
+
+    - table files (the database's directory: every table, index, TOAST table and the catalogs,
+      ``pg_statistic`` among them) and ``pg_dump``: no value of any row that was theirs (found
+      generically: tests/retention/footprint.py), nothing the world file says of them in clear,
+      no ciphertext, wrapped key or blind index of theirs;
+    - ``pg_stats``: no sealed or blind-index column sampled at all;
+    - ``pg_wal``: it keeps what was written at screening time, the wrapped data key among
+      them; none of it opens any more, because the KEK version that wrapped it is destroyed.
+    - the blind index in ``pg_wal`` no longer confirms the ID number: the index secret it was
+      computed under is destroyed (``keys rotate --index``)."""
     if not PG_DATA or not PG_BIN:
         pytest.skip(
             "the PostgreSQL file scan needs the server's data directory and binaries: run it "
@@ -130,67 +151,88 @@ def test_an_erased_candidate_in_postgresql_dump_and_data_directory(
     data_dir, pg_dump = Path(PG_DATA), Path(PG_BIN) / "pg_dump"
     if not os.access(data_dir / "base", os.R_OK | os.X_OK):
         pytest.skip(f"{data_dir} is not readable by this user (the scan reads it as root)")
-    world = screen_people(db, vault, tmp_path)
-    target, other = world.target, world.people["C2"]
-    with db.engine.connect() as conn:
+    tag = new_tag()
+    world = screen_people(
+        db, vault, tmp_path, tag=tag, prefix=f"CLIENT-{tag}-", court_case=True, others=3
+    )
+    target, other = world.target, world.people[f"CLIENT-{tag}-C2"]
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         oid = conn.execute(
             text("SELECT oid FROM pg_database WHERE datname = current_database()")
         ).scalar_one()
+        conn.execute(text("ANALYZE"))  # what autovacuum does while the data is live
         conn.execute(text("CHECKPOINT"))
     database_files = [data_dir / "base" / str(oid)]
     wal = [data_dir / "pg_wal"]
-    everything = [data_dir]
+    before = footprint(db.engine, target.candidate_id)
 
     # Before: stored as ciphertext only; the bytes are in the table files and they open.
-    assert scan(everything, plaintext_needles(target)) == []
+    assert scan([data_dir], plaintext_needles(target)) == []
     found = {h.needle for h in scan(database_files, stored_needles(target))}
     assert {n.label for n in byte_needles("ciphertext", target.ciphertexts)} <= found
     assert opens(db, vault, target.candidate_id) == "all"
 
+    # Erasure, then the documented procedure.
     expire(db, vault, target.ref)
-    assert sweep(db.sessions, today=TODAY).destroyed == 1
+    assert sweep(db.sessions, today=TODAY).durability == "compact_pending"
     assert opens(db, vault, target.candidate_id) == "none"
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("CHECKPOINT"))
+        dead = len(scan(database_files, stored_needles(target)))
+    compacted = compact(db.engine)
+    assert compacted.complete, compacted
+    old_version = vault.provider.current_version()
+    rotation.rotate(db.sessions, vault.provider, new_version=True)
+    rotation.retire(db.sessions, old_version, [vault.provider])
+    old_index = vault.provider.current_index_version()
+    rotated = reindex.rotate_index(db.sessions, vault)
+    assert rotated.retired == [old_index] and not rotated.failed
 
-    # pg_dump: the logical copy a backup would take holds nothing of theirs, in clear or hex.
+    after = haystack(db.engine)
+    generic = gone(before, after)
+    assert {
+        "candidates.name_ct",
+        "candidates.id_number_index",
+        "candidates.external_ref_index",
+        "candidates.external_ref_ct",
+        "data_keys.wrapped",
+        "reports.content_ct",
+    } <= labels(generic), "the footprint found their rows, and erasure took these out"
+    theirs = generic + plaintext_needles(target) + stored_needles(target) + world_needles(target)
+
+    # The table files, the catalogs (pg_statistic and its TOAST table) included.
+    hits = _labels(scan(database_files, theirs))
+    assert hits == [], f"in the table files after compact (right after the sweep: {dead} hits)"
+    assert scan(database_files, stored_needles(other)), "positive control"
+    with db.engine.connect() as conn:
+        sampled = {
+            (r.tablename, r.attname)
+            for r in conn.execute(
+                text("SELECT tablename, attname FROM pg_stats WHERE schemaname = current_schema()")
+            )
+        }
+    assert sampled & {(c.table.name, c.name) for c in secret_columns()} == set()
+    assert ("candidates", "retain_until") in sampled
+
+    # pg_dump: the logical copy a backup takes.
     dump = tmp_path / "dump.sql"
     url = make_url(db.url).set(drivername="postgresql").render_as_string(hide_password=False)
     subprocess.run([str(pg_dump), "--dbname", url, "--file", str(dump)], check=True)
-    theirs = plaintext_needles(target) + stored_needles(target)
-    assert _labels(scan([dump], theirs + _hex_needles(stored_needles(target)))) == []
+    assert _labels(scan([dump], theirs + _hex_needles(generic + stored_needles(target)))) == []
     assert scan([dump], _hex_needles(byte_needles("ciphertext", other.ciphertexts))), (
         "positive control: pg_dump writes the others' ciphertexts"
     )
 
-    # The data directory, all of it (every database, the WAL, the global files): their name, ID
-    # number and finding texts were never written in clear, in any encoding.
-    assert _labels(scan(everything, plaintext_needles(target))) == []
-
-    # Dead tuples: right after the sweep their old row versions are still in the table files;
-    # VACUUM (FULL) rewrites the tables and CHECKPOINT unlinks the old files.
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("CHECKPOINT"))
-        dead = len(scan(database_files, stored_needles(target)))
-        conn.execute(text("VACUUM"))
-        conn.execute(text("CHECKPOINT"))
-        vacuumed = len(scan(database_files, stored_needles(target)))
-    print(
-        f"\ntheir stored byte strings in the table files: {dead} after the sweep, {vacuumed} after VACUUM"
-    )
-    result = compact(db.engine)
-    assert result.checkpoint == "done"
-    assert _labels(scan(database_files, stored_needles(target))) == [], (
-        f"still in the table files after VACUUM (FULL) (before it: {vacuumed} hits)"
-    )
-    assert scan(database_files, stored_needles(other)), "positive control"
-
-    # The WAL still holds the row versions written at screening time, the wrapped data key
-    # among them: that is what rotating the KEK and retiring the old version is for. After it,
-    # the wrapped key found in the WAL no longer unwraps, so none of the ciphertexts there opens.
+    # pg_wal: the name, ID number, birth date and texts were never written in clear; what was
+    # written (ciphertexts, the wrapped data key) no longer opens: its KEK version is gone.
+    assert _labels(scan(wal, plaintext_needles(target))) == []
     in_wal = {h.needle for h in scan(wal, stored_needles(target))}
-    old_version = vault.provider.current_version()
-    rotation.rotate(db.sessions, vault.provider, new_version=True)
-    rotation.retire(db.sessions, old_version, [vault.provider])
+    assert "wrapped data key[0]" in in_wal, "the WAL keeps the wrapped key (the scan works)"
     with pytest.raises(KeyProviderError):
         vault.sealer("wal-copy", old_version, target.wrapped_key)
     assert opens(db, vault, other.candidate_id) == "all", "the living still open"
-    print(f"in pg_wal after erasure (unreadable once {old_version} is retired): {sorted(in_wal)}")
+
+    # The blind index in the WAL is an HMAC under an index secret that is destroyed now: with
+    # today's key file (or token) it no longer confirms their ID number.
+    assert old_index not in vault.provider.index_versions()
+    assert target.blind_index not in vault.lookup_indexes("cn_resident_id", target.id_number)

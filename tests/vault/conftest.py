@@ -134,7 +134,7 @@ class KeySetup:
 
     def settings(self) -> Settings:
         return Settings(
-            **{
+            **{  # type: ignore[arg-type]  # environment-style strings, validated by pydantic
                 k.removeprefix("FAIRSCREEN_").lower(): v
                 for k, v in self.env().items()
                 if k.startswith("FAIRSCREEN_")
@@ -146,7 +146,7 @@ class KeySetup:
 def keys(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KeySetup]:
     """Each test that takes ``keys`` runs with the local key file and with a SoftHSM2 token."""
     data_dir = tmp_path / "data"
-    data_dir.mkdir()
+    data_dir.mkdir(mode=0o700)  # fairscreen refuses a data directory open to others
     if request.param == "local":
         setup = KeySetup("local", data_dir)
         yield setup

@@ -8,10 +8,13 @@ from datetime import UTC, date, datetime
 from sqlalchemy import insert, select
 
 from fairscreen.candidates.models import Candidate
+from fairscreen.kit.canonical import canonical_json
 from fairscreen.kit.ids import new_id
 from fairscreen.vault.core import Vault
 from fairscreen.vault.models import DataKey
 from tests.conftest import Database
+
+KIND = "cn_resident_id"
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class Sealed:
     name_ct: bytes
     id_document_ct: bytes
     subject: str
+    ref: str = ""  # the client's reference (blind-indexed too)
 
 
 def make_candidates(db: Database, vault: Vault, count: int, *, start: int = 0) -> list[Sealed]:
@@ -33,9 +37,12 @@ def make_candidates(db: Database, vault: Vault, count: int, *, start: int = 0) -
         key = vault.new_data_key(now)
         cid = new_id()
         name = f"測試者{i:05d}"
+        ref = f"cand-{i:06d}"
+        version = vault.index_version()
         id_number = f"99010119900101{i % 10000:04d}"
         name_ct = key.sealer.seal("candidates", "name_ct", cid, name.encode())
-        doc_ct = key.sealer.seal("candidates", "id_document_ct", cid, id_number.encode())
+        document = canonical_json({"kind": KIND, "number": id_number})
+        doc_ct = key.sealer.seal("candidates", "id_document_ct", cid, document)
         key_rows.append(key.row)
         seal = key.sealer.seal
         cand_rows.append(
@@ -43,10 +50,11 @@ def make_candidates(db: Database, vault: Vault, count: int, *, start: int = 0) -
                 "id": cid,
                 "data_key_id": key.row["id"],
                 "external_ref_index": vault.blind_index(
-                    "client_ref", f"cand-{i:06d}", canonical=False
+                    "client_ref", ref, canonical=False, version=version
                 ),
-                "external_ref_ct": seal("candidates", "external_ref_ct", cid, b"cand"),
-                "id_number_index": vault.blind_index("cn-resident-id", id_number),
+                "external_ref_ct": seal("candidates", "external_ref_ct", cid, ref.encode()),
+                "id_number_index": vault.blind_index(KIND, id_number, version=version),
+                "blind_index_version": version,
                 "name_ct": name_ct,
                 "id_document_ct": doc_ct,
                 "birth_date_ct": seal("candidates", "birth_date_ct", cid, b"1990-01-01"),
@@ -58,7 +66,14 @@ def make_candidates(db: Database, vault: Vault, count: int, *, start: int = 0) -
         )
         made.append(
             Sealed(
-                cid, key.row["id"], name, id_number, name_ct, doc_ct, key.sealer.subject_ref(cid)
+                cid,
+                key.row["id"],
+                name,
+                id_number,
+                name_ct,
+                doc_ct,
+                key.sealer.subject_ref(cid),
+                ref,
             )
         )
     with db.sessions() as session, session.begin():
@@ -97,6 +112,7 @@ def assert_all_open(db: Database, vault: Vault, sealed: list[Sealed]) -> None:
         assert (name_ct, doc_ct) == (s.name_ct, s.id_document_ct)  # never rewritten
         sealer = vault.sealer(key_id, version, wrapped)
         assert sealer.open("candidates", "name_ct", cid, name_ct).decode() == s.name
-        assert sealer.open("candidates", "id_document_ct", cid, doc_ct).decode() == s.id_number
+        document = sealer.open("candidates", "id_document_ct", cid, doc_ct)
+        assert document == canonical_json({"kind": KIND, "number": s.id_number})
         assert sealer.subject_ref(cid) == s.subject
-        assert index == vault.blind_index("cn-resident-id", s.id_number)
+        assert index == vault.blind_index(KIND, s.id_number)

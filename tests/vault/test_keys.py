@@ -27,7 +27,7 @@ def _mode(path: Path) -> int:
 def _secrets(path: Path) -> list[bytes]:
     doc = json.loads(path.read_text())
     raw = [base64.b64decode(k["key"]) for k in doc["keks"].values() if k["key"]]
-    raw.append(base64.b64decode(doc["index_secret"]))
+    raw += [base64.b64decode(i["secret"]) for i in doc["index"]["secrets"].values() if i["secret"]]
     return raw
 
 
@@ -86,6 +86,65 @@ def test_a_development_format_1_file_is_refused_clearly(tmp_path: Path) -> None:
     os.close(fd)
     with pytest.raises(KeyProviderError, match="format 1"):
         LocalKeyFile(path)
+
+
+def test_a_format_2_file_is_read_as_index_secret_1_and_upgraded_on_change(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "kek.json"
+    kek, secret = os.urandom(32), os.urandom(32)
+    doc = {
+        "format": "fairscreen-local-keys/2",
+        "current": "local-1",
+        "keks": {"local-1": {"key": base64.b64encode(kek).decode(), "created": "x"}},
+        "index_secret": base64.b64encode(secret).decode(),
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(fd, json.dumps(doc).encode())
+    os.close(fd)
+    before = path.read_bytes()
+    provider = LocalKeyFile(path, create=False)
+    assert provider.index_versions() == [1] and provider.current_index_version() == 1
+    assert provider.index_key(1) == derive_index_key(secret)
+    assert path.read_bytes() == before  # reading never rewrites it
+    provider.new_version()
+    upgraded = json.loads(path.read_text())
+    assert upgraded["format"] == "fairscreen-local-keys/3"
+    assert base64.b64decode(upgraded["index"]["secrets"]["1"]["secret"]) == secret
+
+
+def test_index_secrets_are_versioned_and_retired_to_a_tombstone(tmp_path: Path) -> None:
+    path = tmp_path / "kek.json"
+    provider = LocalKeyFile(path)
+    first = provider.index_key()
+    other = LocalKeyFile(path)
+    assert other.new_index_version() == 2
+    assert provider.current_index_version() == 2  # seen without a restart
+    assert provider.index_versions() == [1, 2]
+    assert provider.index_key(1) == first != provider.index_key(2)
+    with pytest.raises(KeyProviderError, match="current"):
+        provider.retire_index(2)
+    provider.retire_index(1)
+    provider.retire_index(1)  # again: nothing to do (a resumed rotation)
+    assert other.index_versions() == [2]
+    with pytest.raises(KeyProviderError, match="index secret 1 is retired"):
+        other.index_key(1)
+    assert derive_index_key(provider.export_index_secret()) == provider.index_key(2)
+    assert len(_secrets(path)) == 2  # local-1 and index secret 2: secret 1 is gone
+    assert LocalKeyFile(path).new_index_version() == 3  # numbers are never reused
+
+
+def test_a_different_key_file_put_in_place_is_refused_by_a_running_process(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "kek.json"
+    provider = LocalKeyFile(path)
+    provider.wrap("local-1", os.urandom(32))
+    elsewhere = tmp_path / "other" / "kek.json"
+    LocalKeyFile(elsewhere)
+    os.replace(elsewhere, path)  # someone restores the wrong backup while the server runs
+    with pytest.raises(KeyProviderError, match="replaced by a different one"):
+        provider.wrap("local-1", os.urandom(32))
 
 
 def test_index_key_is_derived_from_the_stored_secret(tmp_path: Path) -> None:

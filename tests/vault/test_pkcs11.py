@@ -16,7 +16,7 @@ from fairscreen.kit.settings import Settings
 from fairscreen.vault.core import Vault
 from fairscreen.vault.keys import KeyProviderError, LocalKeyFile
 from fairscreen.vault.pkcs11 import INDEX_LABEL, KEK_LABEL, Pkcs11Provider
-from fairscreen.vault.providers import open_provider, open_vault
+from fairscreen.vault.providers import CREATE, open_provider, open_vault
 from tests.vault.conftest import PIN, Hsm
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
@@ -56,14 +56,14 @@ def test_first_use_creates_a_non_extractable_kek_and_an_index_secret(hsm: Hsm) -
     assert provider.versions() == ["hsm-1"]
     assert provider.current_version() == "hsm-1"
     objects = _token_objects(hsm)
-    assert set(objects) == {KEK_LABEL + "hsm-1", INDEX_LABEL}
+    assert set(objects) == {KEK_LABEL + "hsm-1", INDEX_LABEL + "1"}
     kek = objects[KEK_LABEL + "hsm-1"]
     assert kek[Attribute.TOKEN] and kek[Attribute.PRIVATE]
     assert kek[Attribute.SENSITIVE] and not kek[Attribute.EXTRACTABLE]
     assert kek[Attribute.ALWAYS_SENSITIVE] and kek[Attribute.NEVER_EXTRACTABLE]
     assert kek[Attribute.WRAP] and kek[Attribute.UNWRAP]
     assert not kek[Attribute.ENCRYPT] and not kek[Attribute.DECRYPT] and not kek[Attribute.SIGN]
-    index = objects[INDEX_LABEL]
+    index = objects[INDEX_LABEL + "1"]
     assert index[Attribute.SIGN] and not index[Attribute.EXTRACTABLE]
     assert not index[Attribute.WRAP] and not index[Attribute.DECRYPT]
 
@@ -77,7 +77,7 @@ def test_data_keys_generated_wrapped_and_unwrapped_on_the_token(hsm: Hsm) -> Non
     assert provider.unwrap("hsm-1", provider.wrap("hsm-1", mine)) == mine
     assert provider.generate_data_key("hsm-1")[0] != key
     # Nothing is left behind on the token: session objects are destroyed after each call.
-    assert set(_token_objects(hsm)) == {KEK_LABEL + "hsm-1", INDEX_LABEL}
+    assert set(_token_objects(hsm)) == {KEK_LABEL + "hsm-1", INDEX_LABEL + "1"}
 
 
 def test_vault_seals_under_a_token_wrapped_data_key(hsm: Hsm) -> None:
@@ -111,7 +111,7 @@ def test_rewrap_happens_inside_the_token(hsm: Hsm) -> None:
     rewrapped = provider.rewrap(wrapped, "hsm-1", "hsm-2")
     assert rewrapped != wrapped
     assert provider.unwrap("hsm-2", rewrapped) == key
-    assert set(_token_objects(hsm)) == {KEK_LABEL + "hsm-1", KEK_LABEL + "hsm-2", INDEX_LABEL}
+    assert set(_token_objects(hsm)) == {KEK_LABEL + "hsm-1", KEK_LABEL + "hsm-2", INDEX_LABEL + "1"}
 
 
 def test_retire_destroys_the_kek_on_the_token(hsm: Hsm) -> None:
@@ -156,7 +156,7 @@ def test_the_key_files_index_secret_moves_into_the_token(hsm: Hsm, tmp_path: Pat
     provider = hsm.open_with(index_secret=secret)
     assert provider.index_key() == local.index_key()  # every blind index stays valid
     objects = _token_objects(hsm)
-    index = objects[INDEX_LABEL]
+    index = objects[INDEX_LABEL + "1"]
     assert not index[Attribute.EXTRACTABLE] and index[Attribute.SIGN]
     assert not index[Attribute.ALWAYS_SENSITIVE]  # honest: it was in a file before
     # Opened again with the same file, the token's secret is checked, not replaced.
@@ -220,13 +220,13 @@ def test_settings_select_the_provider_and_hide_the_pin(
         pkcs11_pin=hsm.pin,
     )
     assert hsm.pin not in repr(settings) and hsm.pin not in str(settings.model_dump())
-    provider = open_provider(settings)
+    provider = open_provider(settings, mode=CREATE)
     try:
         assert isinstance(provider, Pkcs11Provider)
         assert not (tmp_path / "kek.json").exists()  # no local key file is made
     finally:
         provider.close()
-    vault = open_vault(settings)
+    vault = open_vault(settings)  # the token has its keys now: no need to create
     try:
         made = vault.new_data_key(NOW)
         assert made.row["provider"] == "pkcs11"
@@ -244,7 +244,10 @@ def test_local_is_the_default(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     assert settings.key_provider == "local"
     assert str(settings.pkcs11_module) == "/usr/lib/softhsm/libsofthsm2.so"
-    vault = open_vault(settings)
+    with pytest.raises(KeyProviderError, match="keys init"):
+        open_vault(settings)  # only a command that may make keys makes them
+    assert not (tmp_path / "kek.json").exists()
+    vault = open_vault(settings, mode=CREATE)
     assert vault.provider.name == "local" and (tmp_path / "kek.json").exists()
 
 

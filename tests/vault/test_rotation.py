@@ -21,9 +21,9 @@ from fairscreen.kit.ids import new_id
 from fairscreen.kit.settings import get_settings
 from fairscreen.vault import rotation
 from fairscreen.vault.core import Vault
-from fairscreen.vault.keys import KeyProvider, LocalKeyFile
+from fairscreen.vault.keys import KeyProvider, KeyProviderError, LocalKeyFile
 from fairscreen.vault.models import DataKey
-from fairscreen.vault.providers import open_vault
+from fairscreen.vault.providers import CREATE, open_vault
 from tests.conftest import Database
 from tests.vault.conftest import Hsm, KeySetup
 from tests.vault.sealed import assert_all_open, data_keys, make_candidates
@@ -285,11 +285,14 @@ def test_status_flags_data_keys_under_a_version_nobody_has(db: Database, tmp_pat
 
 
 def test_moving_from_the_key_file_to_an_hsm(db: Database, hsm: Hsm, tmp_path: Path) -> None:
-    before = open_vault(KeySetup("local", tmp_path).settings())
+    before = open_vault(KeySetup("local", tmp_path).settings(), db.sessions, mode=CREATE)
     sealed = make_candidates(db, before, 25)
     local = before.provider
 
-    during = open_vault(KeySetup("pkcs11", tmp_path, hsm).settings())
+    on_token = KeySetup("pkcs11", tmp_path, hsm).settings()
+    with pytest.raises(KeyProviderError, match="keys init"):
+        open_vault(on_token, db.sessions)  # setting up the token is an explicit step
+    during = open_vault(on_token, db.sessions, mode=CREATE)  # what `fairscreen keys init` does
     assert [r.name for r in during.readers] == ["local"]  # the key file still unwraps
     assert during.new_data_key(datetime.now(UTC)).row["provider"] == "pkcs11"
     assert_all_open(db, during, sealed)

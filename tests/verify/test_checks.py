@@ -170,8 +170,14 @@ JOB = {"employer": "前僱主有限公司", "title": "工程師", "start": "2018
 
 
 def _si(start: str = "2018-01", end: str | None = "2022-12") -> SourceRecord:
-    body = {"type": "employment_record", "id": "S1", "subject": me(), "employer": JOB["employer"]}
-    body.update(start=start, end=end)
+    body: dict[str, Any] = {
+        "type": "employment_record",
+        "id": "S1",
+        "subject": me(),
+        "employer": JOB["employer"],
+        "start": start,
+        "end": end,
+    }
     return rec(SourceKind.SOCIAL_INSURANCE, body)
 
 

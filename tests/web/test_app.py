@@ -34,7 +34,9 @@ def test_the_publisher_lives_with_the_app(db: Database) -> None:
     async def go() -> str:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://app.test") as client:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://localhost"
+            ) as client:
                 while (response := await client.get("/ledger/checkpoint")).status_code != 200:
                     await asyncio.sleep(0.02)
                 return response.text

@@ -1,12 +1,40 @@
-"""Time in one place: every timestamp fairscreen stores is an aware UTC datetime."""
+"""Time in one place: every timestamp fairscreen stores is an aware UTC datetime.
+
+``utcnow`` is the system clock. Tests that need another "now" (a sweep on a day that has not
+come yet, say) freeze the clock in their own process with ``frozen``; nothing outside the
+Python process (no environment variable, no option) can move it, so a running fairscreen
+always acts on the real date.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
+
+_frozen: datetime | None = None
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return _frozen if _frozen is not None else datetime.now(UTC)
+
+
+def today() -> date:
+    """The current UTC date."""
+    return utcnow().date()
+
+
+@contextmanager
+def frozen(at: datetime) -> Iterator[datetime]:
+    """For tests only: ``utcnow`` returns ``at`` inside the block (in this process)."""
+    global _frozen
+    if at.tzinfo is None:
+        raise ValueError("a frozen clock needs an aware datetime")
+    previous, _frozen = _frozen, at.astimezone(UTC)
+    try:
+        yield _frozen
+    finally:
+        _frozen = previous
 
 
 def years_between(earlier: date, later: date) -> float:

@@ -3,12 +3,21 @@
 SQLite is the embedded default, PostgreSQL the production database; both go through the same
 URL (``FAIRSCREEN_DATABASE_URL``). The schema is owned by Alembic migrations shipped inside the
 package (``fairscreen/migrations``); ``upgrade`` brings any database to the head revision.
+
+A SQLite database is created with mode 0600 in a directory created 0700 (its ``-wal`` and
+``-shm`` files take the database's mode), refused with a message naming the file when an
+operator loosened them, and every connection zeroes what it frees (``secure_delete``).
+``checkpoint`` moves the write-ahead log into the main file and cuts it to zero bytes: after
+personal data is destroyed, that is what takes the old page images out of the files.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -18,9 +27,12 @@ from typing import Any, ClassVar, cast
 import orjson
 from sqlalchemy import (
     BigInteger,
+    Column,
+    Connection,
     DateTime,
     Dialect,
     Engine,
+    LargeBinary,
     MetaData,
     Table,
     bindparam,
@@ -31,9 +43,12 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
-from sqlalchemy.types import LargeBinary, TypeDecorator
+from sqlalchemy.types import TypeDecorator
 
-from fairscreen.kit.errors import ConfigError, FairscreenError
+from fairscreen.kit.errors import ConfigError, ExitCode, FairscreenError
+from fairscreen.kit.files import check_private, create_private_file
+
+log = logging.getLogger(__name__)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -77,24 +92,6 @@ class Committed:
         return {name: row[name] for name in cls.__committed__}
 
 
-class Sealed(TypeDecorator[bytes]):
-    """A ciphertext under a candidate's data key (``fairscreen.vault.Sealer``). Stored as plain
-    bytes; the type marks the column, so that whatever must treat personal data specially (the
-    planner statistics on PostgreSQL, the erasure scans) finds every such column."""
-
-    impl = LargeBinary
-    cache_ok = True
-
-
-class BlindIndex(TypeDecorator[bytes]):
-    """A keyed index of a personal value (``fairscreen.vault.Vault.blind_index``): equal values
-    give equal bytes, and nobody without the index secret can test a guess. Rebuilt when the
-    secret rotates."""
-
-    impl = LargeBinary
-    cache_ok = True
-
-
 class UTCDateTime(TypeDecorator[datetime]):
     """An aware UTC datetime on every backend (SQLite keeps no zone, so we put it back)."""
 
@@ -116,6 +113,66 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+class Sealed(TypeDecorator[bytes]):
+    """Ciphertext: a value sealed under a candidate's data key (``vault.Sealer.seal``), or a
+    data key wrapped under a key-encryption key. Stored as plain ``LargeBinary`` (same DDL, no
+    conversion); the type marks the column, so that what must never reach the planner's
+    statistics is found by type (``secret_columns``), not from a list someone forgets."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+
+class BlindIndex(TypeDecorator[bytes]):
+    """A keyed blind index (HMAC) of an identifier (``vault.Vault.blind_index``): whoever holds
+    the index secret can confirm a guessed ID number with it. Plain ``LargeBinary`` underneath,
+    marked like ``Sealed``."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+
+def secret_columns(metadata: MetaData | None = None) -> list[Column[Any]]:
+    """Every ``Sealed`` and ``BlindIndex`` column of ``metadata`` (default: every model's),
+    by table and column name."""
+    metadata = metadata or Base.metadata
+    return sorted(
+        (
+            column
+            for table in metadata.tables.values()
+            for column in table.columns
+            if isinstance(column.type, Sealed | BlindIndex)
+        ),
+        key=lambda c: (c.table.name, c.name),
+    )
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL, None for another database or an in-memory one."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:") or parsed.query.get("mode") == "memory":
+        return None
+    return Path(database)
+
+
+def sqlite_files(database: Path) -> tuple[Path, Path, Path]:
+    """The database file and the two SQLite keeps beside it in WAL mode."""
+    return database, Path(f"{database}-wal"), Path(f"{database}-shm")
+
+
+def _private_sqlite(database: Path) -> None:
+    """Create the database's directory 0700 and the file itself 0600 if they do not exist, and
+    refuse files that an operator opened to group or others."""
+    if not database.parent.exists():
+        database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    create_private_file(database)
+    for path in sqlite_files(database):
+        check_private(path, "database file")
+
+
 URL_HELP = (
     "set FAIRSCREEN_DATABASE_URL (or --database) to sqlite:///PATH or "
     "postgresql+psycopg://USER@HOST:PORT/DATABASE, or unset it for the SQLite file in "
@@ -130,29 +187,55 @@ def _shown(url: str) -> str:
         return repr(url)
 
 
-def make_engine(url: str, *, sqlite_synchronous: str = "FULL", echo: bool = False) -> Engine:
+class DatabaseError(FairscreenError):
+    """A database that is not there, or not at the schema this version needs."""
+
+    exit_code: ClassVar[ExitCode] = ExitCode.CONFIG
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (``None`` for another database or an in-memory one)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def make_engine(
+    url: str, *, sqlite_synchronous: str = "FULL", echo: bool = False, readonly: bool = False
+) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and transactions that
     take the write lock when they begin (``BEGIN IMMEDIATE``), so writers queue instead of failing.
+
+    A ``readonly`` engine cannot write at all (SQLite ``query_only``, PostgreSQL read-only
+    transactions), creates no folder, and its SQLite transactions take no write lock.
 
     A URL that does not parse, names no installed driver, or is a SQLite file whose folder cannot
     be created is a ``ConfigError`` naming the setting."""
     try:
-        return _make_engine(url, sqlite_synchronous=sqlite_synchronous, echo=echo)
+        return _make_engine(
+            url, sqlite_synchronous=sqlite_synchronous, echo=echo, readonly=readonly
+        )
     except (ArgumentError, ImportError) as exc:
         raise ConfigError(f"database URL {_shown(url)}: {exc} ({URL_HELP})") from None
 
 
-def _make_engine(url: str, *, sqlite_synchronous: str, echo: bool) -> Engine:
+def _make_engine(url: str, *, sqlite_synchronous: str, echo: bool, readonly: bool) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:":
-            folder = Path(database).parent
+        database = sqlite_path(url)
+        if database is not None and not readonly:
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                _private_sqlite(database)
             except OSError as exc:
                 raise ConfigError(
-                    f"database {_shown(url)}: cannot create its folder {folder}: "
+                    f"database {_shown(url)}: cannot create its folder {database.parent}: "
                     f"{exc.strerror} (set FAIRSCREEN_DATA_DIR, or FAIRSCREEN_DATABASE_URL, to a "
                     "place you can write)"
                 ) from None
@@ -172,10 +255,17 @@ def _make_engine(url: str, *, sqlite_synchronous: str, echo: bool) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA synchronous={synchronous}")
+            if readonly:
+                # The file says it is in WAL mode; setting it again would be a write.
+                cursor.execute("PRAGMA query_only=ON")
+            else:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # Freed cells and pages are overwritten with zeros, on every connection: any of
+            # them may delete or rewrite personal data (erasure, key rotation, re-indexing).
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
             # SQLAlchemy, not sqlite3, begins transactions (see ``_sqlite_begin``).
             dbapi_connection.isolation_level = None
@@ -184,16 +274,27 @@ def _make_engine(url: str, *, sqlite_synchronous: str, echo: bool) -> Engine:
         def _sqlite_begin(conn: Any) -> None:
             # Take the write lock up front: a transaction that reads and then writes (the ledger
             # reading its tree size, then appending) must not see another writer in between.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A read-only engine never writes, so it takes no lock and blocks no writer.
+            conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
         pool_pre_ping=True,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
     )
+    if readonly:
+
+        @event.listens_for(engine, "connect")
+        def _pg_read_only(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SET default_transaction_read_only = on")
+            cursor.close()
+            dbapi_connection.commit()
+
+    return engine
 
 
 def _json_dumps(value: Any) -> str:
@@ -261,6 +362,115 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def engine_of(sessions: sessionmaker[Session]) -> Engine:
+    """The engine a session factory is bound to."""
+    engine = sessions.kw.get("bind")
+    if not isinstance(engine, Engine):
+        raise TypeError("a sessionmaker bound to an Engine is needed")
+    return engine
+
+
+# -- the write-ahead log -----------------------------------------------------------------------
+
+CHECKPOINT_WAIT = 10.0
+"""Seconds a checkpoint waits for readers to finish before it reports ``busy``."""
+TRUNCATED, BUSY = "truncated", "busy"
+_pending: set[str] = set()
+_pending_lock = threading.Lock()
+
+
+def _key(bind: Engine | Connection) -> str:
+    return bind.engine.url.render_as_string(hide_password=True)
+
+
+def checkpoint(bind: Engine | Connection, *, wait: float = CHECKPOINT_WAIT) -> str | None:
+    """SQLite: ``PRAGMA wal_checkpoint(TRUNCATE)``: every page in the write-ahead log is copied
+    into the main file and the log is cut to zero bytes. Returns ``"truncated"``, or ``"busy"``
+    when readers still used old pages of the log after ``wait`` seconds (the log then keeps
+    them: ``checkpoint_pending`` says so until a later checkpoint completes). None on another
+    database. ``bind``: a connection outside any transaction, or an engine."""
+    if bind.dialect.name != "sqlite":
+        return None
+    deadline = time.monotonic() + max(wait, 0.0)
+    with ExitStack() as stack:
+        conn = bind if isinstance(bind, Connection) else stack.enter_context(bind.connect())
+        # On the DB-API connection itself: a checkpoint cannot run inside the transaction that
+        # SQLAlchemy would begin around a statement.
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute("PRAGMA busy_timeout")
+            row = cursor.fetchone()
+            saved = int(row[0]) if row else 30000
+            busy = True
+            try:
+                while True:
+                    # SQLite's busy handler waits for the readers up to the timeout; the loop
+                    # covers a reader that arrives between two waits.
+                    left = deadline - time.monotonic()
+                    cursor.execute(f"PRAGMA busy_timeout={max(int(left * 1000), 0)}")
+                    cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    row = cursor.fetchone()
+                    busy = bool(row and row[0])
+                    if not busy or time.monotonic() + 0.05 >= deadline:
+                        break
+                    time.sleep(0.05)
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout={saved}")
+        finally:
+            cursor.close()
+    with _pending_lock:
+        if busy:
+            _pending.add(_key(bind))
+        else:
+            _pending.discard(_key(bind))
+    if busy:
+        log.warning(
+            "SQLite WAL checkpoint incomplete after %.0f s (a reader is open): old page images "
+            "stay in %s-wal until a later checkpoint",
+            wait,
+            bind.engine.url.database,
+        )
+    return BUSY if busy else TRUNCATED
+
+
+def checkpoint_pending(bind: Engine | Connection) -> bool:
+    """Whether the last checkpoint of this database in this process was kept from completing."""
+    with _pending_lock:
+        return _key(bind) in _pending
+
+
+class CheckpointRetrier:
+    """A daemon thread that, every ``every`` seconds, tries again a checkpoint of ``engine``
+    that a reader kept from completing (``checkpoint_pending``), until it completes. The web
+    app runs one for as long as it serves (SQLite only)."""
+
+    def __init__(self, engine: Engine, every: float) -> None:
+        self.engine = engine
+        self.every = max(every, 0.05)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        return f"CheckpointRetrier(every={self.every})"
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            if checkpoint_pending(self.engine) and checkpoint(self.engine) == TRUNCATED:
+                log.info("the SQLite WAL checkpoint that was pending is done")
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._loop, name="checkpoint-retry", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
@@ -268,7 +478,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-def _alembic_config(engine: Engine) -> Any:
+def _alembic_config(engine: Engine | None) -> Any:
     from alembic.config import Config
 
     config = Config()
@@ -306,18 +516,73 @@ def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(_alembic_config(engine), revision)
 
 
+def head_revision() -> str:
+    """The newest migration this version of fairscreen ships."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at (``None`` for an empty one)."""
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
 def open_database(
-    url: str | None = None, *, migrate: bool = True
+    url: str | None = None, *, migrate: bool = True, readonly: bool = False
 ) -> tuple[Engine, sessionmaker[Session]]:
-    """The configured database, migrated to head unless ``migrate`` is false."""
+    """The configured database, migrated to head unless ``migrate`` is false.
+
+    ``readonly`` is for commands that only read: the database must already exist (a missing
+    SQLite file is an error, not a new empty database), must be at this version's schema (it
+    is never migrated), and the engine cannot write (see ``make_engine``). Nothing on disk is
+    created or changed."""
+    from fairscreen.kit.files import check_private, private_dir
     from fairscreen.kit.settings import get_settings
 
     settings = get_settings()
-    engine = make_engine(
-        url or settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
-    )
-    if migrate:
-        upgrade(engine)
-    else:
+    # The default database lives in the data directory, with the key file and the signing key:
+    # the directory is made private (0700) when it is made, and refused when loosened.
+    in_data_dir = url is None and not settings.database_url
+    url = url or settings.resolved_database_url()
+    if not readonly:
+        if in_data_dir:
+            private_dir(settings.data_dir)
+        engine = make_engine(url, sqlite_synchronous=settings.sqlite_synchronous)
+        if migrate:
+            upgrade(engine)
+        else:
+            check_reachable(engine)
+        return engine, session_factory(engine)
+    if in_data_dir and settings.data_dir.exists():
+        check_private(settings.data_dir, "data directory")
+    path = sqlite_file(url)
+    if path is not None:
+        for existing in sqlite_files(path):
+            if existing.exists():
+                check_private(existing, "database file")
+    if path is not None and not path.is_file():
+        raise DatabaseError(
+            f"{path}: no database there, so nothing to read (check FAIRSCREEN_DATA_DIR and "
+            "FAIRSCREEN_DATABASE_URL; `fairscreen screen` or `fairscreen demo` creates one)"
+        )
+    engine = make_engine(url, readonly=True)
+    try:
         check_reachable(engine)
+        at, head = current_revision(engine), head_revision()
+    except BaseException:
+        engine.dispose()
+        raise
+    if at != head:
+        engine.dispose()
+        where = path if path is not None else _shown(url)
+        raise DatabaseError(
+            f"{where}: the database is at schema revision {at or '(none)'}, this version of "
+            f"fairscreen reads {head}; back it up, then run `fairscreen db upgrade`"
+        )
     return engine, session_factory(engine)

@@ -89,18 +89,18 @@ def _os_error(exc: OSError) -> Failure:
 
 
 def _data_dir_setting(path: Path) -> Path | None:
-    """The configured data directory if ``path`` is in it (the user named it by a setting)."""
+    """The configured data directory if ``path`` is in it, or is one of the folders it would be
+    created in (the user named it by a setting)."""
     from fairscreen.kit.settings import get_settings
 
     try:
         data_dir = get_settings().data_dir
     except FairscreenError:
         return None
-    try:
-        path.absolute().relative_to(data_dir.absolute())
-    except ValueError:
-        return None
-    return data_dir
+    here, there = path.absolute(), data_dir.absolute()
+    if here == there or there in here.parents or here in there.parents:
+        return data_dir
+    return None
 
 
 def _database_error(exc: BaseException) -> Failure | None:

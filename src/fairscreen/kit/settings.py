@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str | None = None
     sqlite_synchronous: str = "FULL"
+    # Seconds a WAL checkpoint after a destruction waits for open readers (then: "busy"), and
+    # seconds between the server's tries of such a checkpoint until it completes.
+    sqlite_checkpoint_wait: float = Field(default=10.0, ge=0)
+    sqlite_checkpoint_retry: float = Field(default=10.0, gt=0)
     log_origin: str = "fairscreen.invalid/ledger"
     # Who holds the key-encryption keys (see docs/vault.md): ``local`` is ``{data_dir}/kek.json``,
     # ``pkcs11`` an HSM token. The PIN is a SecretStr so it never shows in a repr or a log.
@@ -38,6 +42,12 @@ class Settings(BaseSettings):
     pkcs11_module: Path = Path("/usr/lib/softhsm/libsofthsm2.so")
     pkcs11_token: str | None = None
     pkcs11_pin: SecretStr | None = None
+    # The Host names the web server answers to (comma-separated); any other Host header is
+    # refused, so DNS rebinding cannot reach the API from a browser. `serve` adds its --host.
+    allowed_hosts: str = "localhost,127.0.0.1,::1,[::1]"
+
+    def host_names(self) -> list[str]:
+        return [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -1,96 +1,67 @@
-"""Signed checkpoints: the log's signing key, publishing, and the background publisher.
+"""Signed checkpoints: publishing, and the background publisher.
 
 The log signs C2SP tlog-checkpoint notes with Ed25519 under the key name ``Settings.log_origin``.
-The signer key lives in ``{data_dir}/ledger-signing.key`` (the Go ``sumdb/note`` text form),
-created with mode 0600 the first time it is needed and refused if anyone else can read it. It
-is never logged; ``fairscreen ledger key`` prints the public verifier key only.
+The signing key (a file, or a key pair on the PKCS#11 token) is found, made and checked by
+``fairscreen.ledger.signing``; it is never logged, and ``fairscreen ledger key`` prints the
+public verifier key only.
 
 ``publish`` never signs a checkpoint that is inconsistent with the last one it signed: under the
 append lock it builds the consistency proof from the last signed size to the current size out of
 the stored tiles and verifies it (RFC 9162 §2.1.4.2) against both roots before signing. A smaller
 tree than a signed one, or a different root for a signed size, is refused (``LedgerError``) and
-nothing is signed. A checkpoint is a row in the same database, so it becomes visible exactly
+nothing is signed. Nor does it sign with a key other than the one recorded for the log (or, where
+none is recorded yet, the one that signed the last checkpoint): that would fork the log too.
+A checkpoint is a row in the same database, so it becomes visible exactly
 when the entries it covers are committed: a rolled-back append can never have been published.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import table_of, transaction
-from fairscreen.kit.settings import Settings, get_settings
+from fairscreen.kit.settings import Settings
 from fairscreen.ledger import log, merkle, proofs
 from fairscreen.ledger.log import LedgerError
 from fairscreen.ledger.models import LedgerCheckpoint
-from fairscreen.ledger.note import Checkpoint, NoteError, Signer, Verifier, sign_note
+from fairscreen.ledger.note import Checkpoint, Signer, Verifier, sign_note
+from fairscreen.ledger.signing import (
+    KEY_FILE,
+    check_key,
+    key_path,
+    load_signer,
+    load_verifier,
+    record_key,
+)
 
-KEY_FILE = "ledger-signing.key"
+__all__ = [
+    "KEY_FILE",
+    "PublishedCheckpoint",
+    "Publisher",
+    "all_sizes",
+    "key_path",
+    "latest",
+    "load_signer",
+    "load_verifier",
+    "publish",
+    "verifier_key",
+]
+
 CHECKPOINTS = table_of(LedgerCheckpoint)
 
 logger = logging.getLogger(__name__)
 
 
-# -- the signing key -------------------------------------------------------------------------
-
-
-def key_path(settings: Settings | None = None) -> Path:
-    return (settings or get_settings()).data_dir / KEY_FILE
-
-
-def load_signer(settings: Settings | None = None, *, create: bool = True) -> Signer:
-    """The log's signer, from ``{data_dir}/ledger-signing.key`` (created, 0600, if missing)."""
-    settings = settings or get_settings()
-    return _load_signer(key_path(settings), settings.log_origin, create)
-
-
-@lru_cache(maxsize=8)
-def _load_signer(path: Path, origin: str, create: bool) -> Signer:
-    if not path.exists():
-        if not create:
-            raise LedgerError(f"{path}: no ledger signing key (run `fairscreen ledger key`)")
-        _create_key(path, origin)
-    mode = path.stat().st_mode & 0o777
-    if mode & 0o077:
-        raise LedgerError(
-            f"{path}: signing key is readable by others (mode {mode:o}); chmod 600 it"
-        )
-    try:
-        signer = Signer.parse(path.read_text())
-    except NoteError as exc:
-        raise LedgerError(f"{path}: not a ledger signing key ({exc})") from None
-    if signer.name != origin:
-        raise LedgerError(
-            f"{path}: the key is for origin {signer.name!r} but FAIRSCREEN_LOG_ORIGIN is {origin!r}"
-        )
-    return signer
-
-
-def _create_key(path: Path, origin: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    signer = Signer.generate(origin)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return  # another process made it first; use theirs
-    with os.fdopen(fd, "w") as handle:
-        handle.write(signer.secret_text() + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    logger.info("created the ledger signing key for %s (%s)", origin, signer.verifier.text())
-
-
 def verifier_key(settings: Settings | None = None) -> Verifier:
-    return load_signer(settings).verifier
+    """The public half of the log's signing key (read only: never creates one)."""
+    return load_verifier(settings)
 
 
 # -- checkpoints -----------------------------------------------------------------------------
@@ -138,6 +109,8 @@ def publish(
     session = target
     signer = signer or load_signer()
     head = log.lock_state(session)  # serialises with appenders and other publishers
+    if not check_key(session, signer.verifier, "refusing to sign"):  # another key would fork
+        record_key(session, signer)
     last = latest(session)
     if last is not None:
         if last.size > head.size:

@@ -15,9 +15,9 @@ from typing import Annotated
 import httpx
 import typer
 from rich.console import Console
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from fairscreen.kit.db import open_database, transaction
+from fairscreen.kit.db import DatabaseError, open_database
 from fairscreen.kit.text import read_text
 from fairscreen.ledger import checkpoints, log, receipts, tiles
 from fairscreen.ledger.log import LedgerError
@@ -63,18 +63,48 @@ def _verifier(text: str | None) -> Verifier | None:
 
 
 @ledger_app.command("key")
-def key_command() -> None:
-    """Print the log's public verifier key (creating the signing key on first use).
+def key_command(
+    init: Annotated[
+        bool,
+        typer.Option(
+            "--init",
+            help="make the signing key if there is none and the database needs none yet",
+        ),
+    ] = False,
+) -> None:
+    """Print the log's public verifier key.
 
-    The key file is {data_dir}/ledger-signing.key (mode 0600); only the public key is printed.
-    Give it to witnesses (--log ORIGIN=VKEY) and to anyone who verifies receipts."""
-    typer.echo(checkpoints.verifier_key().text())
+    The signing key is {data_dir}/ledger-signing.key (mode 0600), or a key pair on the PKCS#11
+    token with FAIRSCREEN_KEY_PROVIDER=pkcs11; only the public key is printed. Give it to
+    witnesses (--log ORIGIN=VKEY) and to anyone who verifies receipts. Without --init nothing
+    is created: a missing key is an error that says how to restore it."""
+    if init:
+        _, sessions = open_database()
+        signer = checkpoints.load_signer(sessions=sessions, create=True)
+        typer.echo(signer.verifier.text())
+        signer.close()
+        return
+    typer.echo(checkpoints.load_verifier(sessions=_read_only_or_none()).text())
+
+
+def _read_only() -> sessionmaker[Session]:
+    """The configured database for a command that only reads: never created, migrated or
+    written (see ``kit.db.open_database``)."""
+    return open_database(readonly=True)[1]
+
+
+def _read_only_or_none() -> sessionmaker[Session] | None:
+    """The same, or ``None`` when there is no database at all (the key can be shown anyway)."""
+    try:
+        return open_database(readonly=True)[1]
+    except DatabaseError:
+        return None
 
 
 @ledger_app.command("status")
 def status_command() -> None:
     """Show the log's size and root and its latest signed checkpoint."""
-    _, sessions = open_database()
+    sessions = _read_only()
     with sessions() as session:
         head = log.read_state(session)
         latest = checkpoints.latest(session)
@@ -90,9 +120,17 @@ def status_command() -> None:
 def checkpoint_command() -> None:
     """Sign and store a checkpoint for the log as it is now, and print it.
 
-    Refuses (exit 1) if the log is not consistent with the last checkpoint it signed."""
+    Refuses (exit 1) if the log is not consistent with the last checkpoint it signed, or if
+    the signing key is missing or not the one that signed it. The first checkpoint of a log
+    that has none makes the signing key (and says so)."""
     _, sessions = open_database()
-    published = checkpoints.publish(sessions, checkpoints.load_signer())
+    had_key = checkpoints.key_path().exists()
+    signer = checkpoints.load_signer(sessions=sessions, create=True)
+    if signer.holder == "file" and not had_key:
+        err.print(f"created the ledger signing key {checkpoints.key_path()}")
+        err.print(f"its public key: {signer.verifier.text()}")
+    published = checkpoints.publish(sessions, signer)
+    signer.close()
     typer.echo(published.note, nl=False)
 
 
@@ -120,13 +158,9 @@ def verify_command(
 
     Exit status 0 when everything checks out, 1 naming the first bad index otherwise."""
     verifier = _verifier(key)
+    sessions = _read_only()
     if verifier is None:
-        path = checkpoints.key_path()
-        if path.exists():
-            verifier = checkpoints.load_signer(create=False).verifier
-        else:
-            err.print("warning: no --key and no local signing key; checkpoint signatures unchecked")
-    _, sessions = open_database()
+        verifier = checkpoints.load_verifier(sessions=sessions)
     progress = None
     if not quiet and sys.stderr.isatty():
         from rich.progress import Progress
@@ -176,7 +210,7 @@ def export_command(
 ) -> None:
     """Write the log as static files (checkpoint, tile/<L>/<N>, tile/entries/<N>, with partial
     tiles as .p/<W>) under --out, for any web server to serve to witnesses and monitors."""
-    _, sessions = open_database()
+    sessions = _read_only()
     with sessions() as session:
         latest = checkpoints.latest(session)
         if latest is None:
@@ -229,13 +263,15 @@ def receipt_get(
     ] = "report",
 ) -> None:
     """Write the receipt for entry INDEX (or for a candidate's consent or latest report): the
-    entry, its leaf hash, a signed checkpoint covering it and the inclusion proof. Publishes a
-    checkpoint first if none covers the entry yet."""
+    entry, its leaf hash, a signed checkpoint covering it and the inclusion proof.
+
+    Reads only: if no checkpoint covers the entry yet, it says so (`fairscreen ledger
+    checkpoint` signs one; `fairscreen serve` does it within a second)."""
     if (index is None) == (candidate is None):
         raise typer.BadParameter("give --index or --candidate (one of them)")
     if event not in ("consent", "report"):
         raise typer.BadParameter(f"expected consent or report, got {event!r}", param_hint="--event")
-    _, sessions = open_database()
+    sessions = _read_only()
     with sessions() as session:
         if candidate is not None:
             index = _context(ctx).receipt_index(session, candidate, event)
@@ -245,8 +281,16 @@ def receipt_get(
     if index >= size:
         raise LedgerError(f"--index {index}: no such entry (the log has {size} entries)")
     if latest is None or latest.size <= index:
-        checkpoints.publish(sessions, checkpoints.load_signer())
-    with transaction(sessions) as session:
+        signed = (
+            "no checkpoint is signed yet"
+            if latest is None
+            else f"the latest checkpoint covers {latest.size} entries"
+        )
+        raise LedgerError(
+            f"entry {index} is not covered by a signed checkpoint yet ({signed}); "
+            "`fairscreen ledger checkpoint` signs one"
+        )
+    with sessions() as session:
         receipt = receipts.build_receipt(session, index)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(receipt, indent=2) + "\n")

@@ -24,6 +24,7 @@ import hashlib
 import re
 import struct
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -120,10 +121,20 @@ class Verifier:
         return True
 
 
-class Signer:
-    """An Ed25519 note signer (type 0x01) or witness cosigner (type 0x04). Holds a secret."""
+class SigningKey(Protocol):
+    """An Ed25519 private key: ``cryptography``'s, or one held by a token that signs inside it
+    (``fairscreen.ledger.signing``)."""
 
-    def __init__(self, name: str, private_key: Ed25519PrivateKey, alg: int = ALG_ED25519) -> None:
+    def sign(self, data: bytes) -> bytes: ...
+
+    def public_key(self) -> Ed25519PublicKey: ...
+
+
+class Signer:
+    """An Ed25519 note signer (type 0x01) or witness cosigner (type 0x04). Holds a secret (or
+    the means to use one kept in a token: ``holder`` is then ``pkcs11``)."""
+
+    def __init__(self, name: str, private_key: SigningKey, alg: int = ALG_ED25519) -> None:
         if not _valid_name(name):
             raise NoteError(f"key name {name!r} is empty or has spaces or '+'")
         if alg not in (ALG_ED25519, ALG_COSIGNATURE_V1):
@@ -131,10 +142,17 @@ class Signer:
         self.name = name
         self.alg = alg
         self._key = private_key
+        self.holder = "file" if isinstance(private_key, Ed25519PrivateKey) else "pkcs11"
         self.verifier = Verifier(name, alg, _raw_public(private_key.public_key()))
 
     def __repr__(self) -> str:  # never show the key
         return f"Signer({self.name!r}, alg={self.alg:#04x}, id={self.verifier.id:08x})"
+
+    def close(self) -> None:
+        """Release what holds the key (a token session); nothing for a key in memory."""
+        close = getattr(self._key, "close", None)
+        if callable(close):
+            close()
 
     @classmethod
     def generate(cls, name: str, alg: int = ALG_ED25519) -> Signer:
@@ -159,8 +177,16 @@ class Signer:
             signer = cls(name, signer._key, alg)
         return signer
 
+    def seed(self) -> bytes:
+        """The 32-byte private key, only to move it into a token (``fairscreen.ledger.signing``)."""
+        if not isinstance(self._key, Ed25519PrivateKey):
+            raise NoteError(f"the key {self.name!r} is held by a token")
+        return self._key.private_bytes_raw()
+
     def secret_text(self) -> str:
         """The signer key in text form. A secret: write it to a 0600 file, never to a log."""
+        if not isinstance(self._key, Ed25519PrivateKey):
+            raise NoteError(f"the key {self.name!r} is held by a token; it has no text form")
         seed = self._key.private_bytes_raw()
         material = base64.b64encode(bytes([self.alg]) + seed).decode()
         return f"PRIVATE+KEY+{self.name}+{self.verifier.id:08x}+{material}"

@@ -443,7 +443,7 @@ def _worker_init(url: str, inherited: Engine | None, records: Records | None) ->
     global _worker_read, _worker_records
     if inherited is not None:
         inherited.dispose(close=False)  # the parent's pooled connections stay the parent's
-    _worker_read = _Reader(session_factory(make_engine(url)))
+    _worker_read = _Reader(session_factory(make_engine(url, readonly=True)))  # reads only
     _worker_records = records
 
 

@@ -2,23 +2,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairscreen.kit.db import Base, UTCDateTime
 
 
 class Organisation(Base):
-    """An employer or an agency. Organisations are not personal data: names are stored in clear."""
+    """A tenant: an employer, a screening agency, a regulator or the platform operator.
+    Organisations are not personal data: names are stored in clear. ``totp_required`` makes a
+    second factor compulsory for the organisation's staff."""
 
     __tablename__ = "organisations"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     external_ref: Mapped[str] = mapped_column(String(64), unique=True)
-    kind: Mapped[str] = mapped_column(String(16))  # employer | agency
+    kind: Mapped[str] = mapped_column(String(16))  # employer | agency | regulator | platform
     name: Mapped[str] = mapped_column(String(200))
     jurisdiction: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    totp_required: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class Position(Base):

@@ -4,6 +4,7 @@ right to deletion: requests, identity verification, processing, legal holds)."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -17,9 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import open_database, transaction
-from fairscreen.kit.errors import FairscreenError
+from fairscreen.kit.errors import ExitCode, FairscreenError, InputError
 from fairscreen.policy.pack import load_pack
 from fairscreen.retention import deletion
+from fairscreen.retention.erasure import COMPACT_PENDING, WAL_PENDING
 from fairscreen.retention.sweep import recent_certificates
 from fairscreen.vault.lazy import LazyVault
 
@@ -45,8 +47,10 @@ def _day(value: str | None, option: str) -> date | None:
 
 
 @contextmanager
-def _vault() -> Iterator[LazyVault]:
-    vault = LazyVault()
+def _vault(sessions: sessionmaker[Session]) -> Iterator[LazyVault]:
+    """The configured vault for ``sessions``' database, opened on first use: checked against
+    the keys it recorded, and never making one (a missing key file is an error)."""
+    vault = LazyVault(sessions)
     try:
         yield vault
     finally:
@@ -57,6 +61,38 @@ def _sessions() -> sessionmaker[Session]:
     return open_database()[1]
 
 
+def _read_only() -> sessionmaker[Session]:
+    """The database for a command that only reads: it must exist and is never written."""
+    return open_database(readonly=True)[1]
+
+
+NOT_DURABLE = (
+    ExitCode.PENDING
+)  # destroyed and certified, but still in the SQLite WAL or the catalog
+
+
+def _durability(durability: str | None) -> None:
+    """Say what a destruction left on disk when it is not clean; exit 6 while the SQLite WAL
+    still holds it (docs/retention.md, "What stays on disk")."""
+    if durability == WAL_PENDING:
+        err.print(
+            "[yellow]warning[/yellow] destroyed and certified, but the old pages are still in "
+            "the SQLite WAL: a reader kept the checkpoint from completing "
+            "(FAIRSCREEN_SQLITE_CHECKPOINT_WAIT). Run `fairscreen retention compact` once "
+            "readers are done; a running `fairscreen serve` retries it, and checkpoints when "
+            "it stops",
+            markup=True,
+        )
+        raise typer.Exit(NOT_DURABLE)
+    if durability == COMPACT_PENDING:
+        err.print(
+            "note: on PostgreSQL the old row versions stay in the table files until "
+            "`fairscreen retention compact`, and in the WAL until the KEK is rotated and "
+            "retired (docs/retention.md)",
+            markup=False,
+        )
+
+
 # -- fairscreen retention ----------------------------------------------------------------------
 
 
@@ -64,7 +100,10 @@ def _sessions() -> sessionmaker[Session]:
 def sweep_command(
     today: Annotated[
         str | None,
-        typer.Option(help="destroy candidates whose retain_until is before this day (YYYY-MM-DD)"),
+        typer.Option(
+            help="destroy candidates whose retain_until is before this day (YYYY-MM-DD); "
+            "not later than today's date (UTC)"
+        ),
     ] = None,
     batch: Annotated[int, typer.Option(min=1, max=100_000, help="candidates per transaction")] = (
         20_000
@@ -74,22 +113,26 @@ def sweep_command(
     """Destroy every candidate whose retention has ended, and certify it on the ledger.
 
     Every row of each candidate goes, their data key last (crypto-shredding for every copy of
-    the database), in batches of one transaction each, each batch with a destruction certificate and a ledger entry. On
-    SQLite the write-ahead log is then checkpointed and truncated.
+    the database), in batches of one transaction each, each batch with a destruction
+    certificate and a ledger entry. On SQLite the write-ahead log is then checkpointed and
+    truncated before anything is printed; exit 6 if a reader kept that from completing (the
+    data is destroyed, not yet out of the WAL).
 
     Idempotent: a second run destroys and certifies nothing. Resumable: after a crash, run it
-    again. Candidates under an active legal hold are skipped."""
-    from fairscreen.retention.sweep import count_expired, sweep
+    again. Candidates under an active legal hold are skipped. --today may name a past day (a
+    sweep as of then destroys less), never a day that has not come: the certificate would call
+    an early destruction lawful."""
+    from fairscreen.retention.sweep import check_day, count_expired, sweep
 
     day = _day(today, "--today") or utcnow().date()
-    sessions = _sessions()
+    check_day(day, "--today")
     if dry_run:
-        n = count_expired(sessions, day)
+        n = count_expired(_read_only(), day)
         out.print(
             f"{n:,} candidate(s) with retain_until before {day.isoformat()} would be destroyed"
         )
         return
-    result = sweep(sessions, today=day, batch_size=batch)
+    result = sweep(_sessions(), today=day, batch_size=batch)
     if not result.destroyed:
         out.print(f"nothing to destroy: no candidate with retain_until before {day.isoformat()}")
         return
@@ -104,30 +147,36 @@ def sweep_command(
         f"destroyed {result.destroyed:,} candidate(s) in {len(result.certificates)} batch(es), "
         f"{result.seconds:.2f} s ({result.rate:,.0f}/s)"
     )
-    if result.wal_checkpoint == "busy":
-        err.print(
-            "[yellow]warning[/yellow] the SQLite WAL could not be truncated (a reader is open); "
-            "old page images stay in it until the next checkpoint",
-            markup=True,
-        )
+    _durability(result.durability)
 
 
 @retention_app.command("compact")
 def compact_command() -> None:
     """Rewrite the files so that old row versions of destroyed data are gone from them.
 
-    SQLite: checkpoint and truncate the WAL (the sweep already does; secure delete zeroed the
-    rest). PostgreSQL: VACUUM (FULL) the tables the sweep writes (takes an exclusive lock on
-    each, table by table: run it in a maintenance window), then CHECKPOINT. Old WAL segments,
-    archived WAL and backups are not reached: rotate the KEK and retire the old version
-    (`fairscreen keys rotate`, `fairscreen keys retire`), see docs/retention.md."""
-    from fairscreen.retention.sweep import compact
+    SQLite: checkpoint and truncate the WAL (every destruction already does; this finishes one
+    a reader kept from completing). PostgreSQL: statistics target 0 for every sealed and
+    blind-index column and their planner statistics removed, VACUUM (FULL, ANALYZE) of the
+    tables destruction writes (an exclusive lock on each, table by table: run it in a
+    maintenance window), VACUUM (FULL) of pg_statistic (superuser), then CHECKPOINT. Old WAL
+    segments, archived WAL and backups are not reached: rotate the KEK and retire the old
+    version (`fairscreen keys rotate`, `fairscreen keys retire`), see docs/retention.md.
+    Exit 3 when a step could not be done (the output says which and why)."""
+    from fairscreen.retention.compact import compact
 
     engine, _ = open_database()
     result = compact(engine)
     if result.tables:
         out.print(f"rewritten: {', '.join(result.tables)}")
+    if result.targets_set:
+        out.print(f"statistics target 0: {', '.join(result.targets_set)}")
+    if result.statistics_cleared:
+        out.print(f"planner statistics removed: {', '.join(result.statistics_cleared)}")
+    if engine.dialect.name != "sqlite":
+        out.print(f"pg_statistic: {result.catalog}")
     out.print(f"checkpoint: {result.checkpoint}")
+    if not result.complete:
+        raise typer.Exit(NOT_DURABLE)
 
 
 @retention_app.command("certificates")
@@ -136,7 +185,7 @@ def certificates_command(
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines")] = False,
 ) -> None:
     """List destruction certificates: reason, rule, time, number of subjects."""
-    sessions = _sessions()
+    sessions = _read_only()
     with sessions() as session:
         rows = recent_certificates(session, limit)
     if as_json:
@@ -190,38 +239,73 @@ def request_command(
     out.print(f"deletion request {view.id} received, due by {view.due_by.isoformat()}")
 
 
+def _identity(from_stdin: bool) -> tuple[str, str]:
+    """The requester's ID number and name: from a prompt that does not echo, or with
+    ``--stdin`` from standard input (the ID number on the first line, the name on the second).
+    Never from the command line, where every user of the machine sees them (``ps``) and the
+    shell keeps them in its history."""
+    if from_stdin:
+        lines = sys.stdin.read().splitlines()
+        if len(lines) < 2 or not lines[0].strip() or not lines[1].strip():
+            raise InputError("standard input", "expected two lines: the ID number, then the name")
+        if any(line.strip() for line in lines[2:]):
+            raise InputError("standard input", "expected two lines only (ID number, name)")
+        return lines[0].strip(), lines[1].strip()
+    if not sys.stdin.isatty():
+        raise InputError(
+            "standard input",
+            "not a terminal, so there is nowhere to ask; pass --stdin and give the ID number "
+            "and the name on two lines",
+        )
+    return (
+        typer.prompt("ID number", hide_input=True).strip(),
+        typer.prompt("name", hide_input=True).strip(),
+    )
+
+
+def _refuse_secret_option(value: str | None, option: str) -> None:
+    if value is not None:
+        raise typer.BadParameter(
+            "not accepted on the command line, where every user of this machine can read it "
+            "(ps) and the shell keeps it in its history; run without it to be asked (input "
+            "hidden), or pass --stdin and give the ID number and the name on two lines",
+            param_hint=option,
+        )
+
+
 @deletion_app.command("verify")
 def verify_command(
     request_id: Annotated[str, typer.Argument(help="the deletion request")],
-    id_number: Annotated[
-        str,
+    from_stdin: Annotated[
+        bool,
         typer.Option(
-            prompt="ID number",
-            hide_input=True,
-            help="the requester's ID number (asked for if not given; it is not stored)",
+            "--stdin",
+            help="read the ID number and the name from standard input, one per line "
+            "(default: ask for them, without echo)",
         ),
-    ],
-    name: Annotated[
-        str,
-        typer.Option(
-            prompt="name", hide_input=True, help="the requester's name (asked for if not given)"
-        ),
-    ],
+    ] = False,
     id_kind: Annotated[str, typer.Option(help="the kind of ID document")] = "cn_resident_id",
+    id_number: Annotated[str | None, typer.Option("--id-number", hidden=True)] = None,
+    name: Annotated[str | None, typer.Option("--name", hidden=True)] = None,
 ) -> None:
     """Verify the requester's identity by their ID number and name (never stored).
 
-    The ID number is looked up through the blind index and the name compared with the sealed
-    record. Exit 1 if they do not match a record."""
+    Both are asked for without echo, or read from standard input with --stdin (ID number on the
+    first line, name on the second); never taken from the command line. The ID number is
+    looked up through the blind index and the name compared with the sealed record. Exit 1 if
+    they do not match a record."""
+    _refuse_secret_option(id_number, "--id-number")
+    _refuse_secret_option(name, "--name")
+    given_number, given_name = _identity(from_stdin)
     sessions = _sessions()
 
-    with _vault() as vault, transaction(sessions) as session:
+    with _vault(sessions) as vault, transaction(sessions) as session:
         result = deletion.verify(
             session,
             vault(),
             request_id,
-            id_number=id_number,
-            name=name,
+            id_number=given_number,
+            name=given_name,
             id_kind=id_kind,
             now=utcnow(),
         )
@@ -248,24 +332,24 @@ def process_command(
 ) -> None:
     """Resolve a verified request: destroy and certify, or refuse for a legal hold.
 
-    Exit 1 when the request is refused (the reason is printed)."""
+    It prints the outcome once the destruction is out of the database's files (SQLite: the
+    write-ahead log checkpointed and truncated). Exit 1 when the request is refused (the reason
+    is printed); exit 6 when it is done but a reader kept the checkpoint from completing."""
     if (request_id is None) == (not all_verified):
         raise typer.BadParameter("give a request id or --all, not both", param_hint="REQUEST_ID")
     sessions = _sessions()
     pack = load_pack()
     if all_verified:
-        views = deletion.process_verified(sessions, now=utcnow(), pack=pack)
-        if not views:
+        processed = deletion.process_verified(sessions, now=utcnow(), pack=pack)
+        if not processed.requests:
             out.print("no verified request is waiting")
             return
-        _print_requests(views, utcnow().date())
-        return
-    assert request_id is not None
-
-    with transaction(sessions) as session:
-        view = deletion.process(session, request_id, now=utcnow(), pack=pack)
-    _print_requests([view], utcnow().date())
-    if view.status == deletion.REFUSED:
+    else:
+        assert request_id is not None
+        processed = deletion.process_request(sessions, request_id, now=utcnow(), pack=pack)
+    _print_requests(processed.requests, utcnow().date())
+    _durability(processed.durability)
+    if not all_verified and processed.requests[0].status == deletion.REFUSED:
         raise typer.Exit(1)
 
 
@@ -276,7 +360,7 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines")] = False,
 ) -> None:
     """List deletion requests by deadline, marking those that are (or were resolved) late."""
-    sessions = _sessions()
+    sessions = _read_only()
     today = utcnow().date()
 
     with sessions() as session:
@@ -303,7 +387,7 @@ def hold_command(
     reason."""
     sessions = _sessions()
 
-    with _vault() as vault, transaction(sessions) as session:
+    with _vault(sessions) as vault, transaction(sessions) as session:
         hold = deletion.place_hold(session, vault(), candidate, reason=reason, now=utcnow())
     out.print(f"legal hold {hold.id} placed on candidate {hold.candidate_id}")
 
@@ -323,7 +407,7 @@ def holds_command(
     active: Annotated[bool, typer.Option(help="only holds not yet lifted")] = False,
 ) -> None:
     """List legal holds."""
-    sessions = _sessions()
+    sessions = _read_only()
     with sessions() as session:
         holds = deletion.list_holds(session, active_only=active)
     for h in holds:

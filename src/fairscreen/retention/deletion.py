@@ -17,7 +17,9 @@ Lifecycle::
 - ``process`` destroys every candidate record the requester proved theirs, exactly as the
   retention sweep does, with its own certificate (reason ``deletion_request``), unless a legal
   hold is active on one of them: then the request is refused with the hold's legal reason.
-  Either way it appends ``deletion.resolved``.
+  Either way it appends ``deletion.resolved``. ``process_request`` and ``process_verified`` run
+  it inside ``retention.erasure.erasing`` and return only once the destruction is durable (or
+  say that it is not yet: ``Processed.durability``).
 
 Ledger entries carry no personal data and no free text: the resolution's reason is committed
 (its record keeps it), the entry says only the reason code.
@@ -34,8 +36,9 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.candidates.models import Candidate
-from fairscreen.candidates.service import client_ref_index
-from fairscreen.kit.db import table_of, transaction
+from fairscreen.candidates.service import client_ref_indexes
+from fairscreen.kit import errors
+from fairscreen.kit.db import engine_of, table_of
 from fairscreen.kit.errors import InputError
 from fairscreen.kit.ids import new_id
 from fairscreen.kit.names import name_key
@@ -49,6 +52,7 @@ from fairscreen.retention.destroy import (
     destroy_batch,
     prepare_connection,
 )
+from fairscreen.retention.erasure import erasing
 from fairscreen.retention.models import (
     DeletionRequest,
     DeletionRequestCandidate,
@@ -77,11 +81,11 @@ _DATA_KEYS = table_of(DataKey)
 _ID_KIND = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
-class NotFoundError(RetentionError):
+class NotFoundError(RetentionError, errors.NotFoundError):
     """No such deletion request, legal hold or candidate."""
 
 
-class WrongStateError(RetentionError):
+class WrongStateError(RetentionError, errors.ConflictError):
     """The request or hold is not in a state that allows the operation."""
 
 
@@ -136,6 +140,15 @@ class Verification:
 
     request: RequestView
     verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Processed:
+    """Requests resolved by one erasure, and what it left on disk (``retention.erasure``:
+    "clean", "wal_pending", "compact_pending"; None when nothing was destroyed)."""
+
+    requests: list[RequestView]
+    durability: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +295,8 @@ def _matching_candidates(
     session: Session, vault: Vault, id_kind: str, id_number: str, name: str
 ) -> list[str]:
     """Live candidates whose blind-indexed ID number and sealed name both match."""
-    index = vault.blind_index(id_kind, id_number)
+    # Under every index secret in use: during a rotation a row is under the old or the new one.
+    indexes = vault.lookup_indexes(id_kind, id_number)
     rows = session.execute(
         select(
             _CANDIDATES.c.id,
@@ -292,7 +306,7 @@ def _matching_candidates(
             _DATA_KEYS.c.wrapped,
         )
         .join(_DATA_KEYS, _DATA_KEYS.c.id == _CANDIDATES.c.data_key_id)
-        .where(_CANDIDATES.c.id_number_index == index)
+        .where(_CANDIDATES.c.id_number_index.in_(indexes))
         .order_by(_CANDIDATES.c.id)
     ).all()
     wanted = name_key(name)
@@ -411,13 +425,12 @@ def process(
     if row.status in (DONE, REFUSED):
         raise WrongStateError(f"deletion request {request_id}: already {row.status}")
     prepare_connection(session)
+    # From the request's links to the candidates (a join: with ``id IN (subquery)`` SQLite
+    # walks the ``erased_at`` index over every live candidate instead).
     live = (
         select(_CANDIDATES.c.id, _CANDIDATES.c.data_key_id, _CANDIDATES.c.subject_ref)
-        .where(
-            _CANDIDATES.c.id.in_(
-                select(_LINKS.c.candidate_id).where(_LINKS.c.request_id == request_id)
-            )
-        )
+        .select_from(_LINKS.join(_CANDIDATES, _CANDIDATES.c.id == _LINKS.c.candidate_id))
+        .where(_LINKS.c.request_id == request_id)
         .with_for_update(of=_CANDIDATES)
     )
     session.execute(insert(BATCH).from_select(["candidate_id", "data_key_id", "subject"], live))
@@ -463,13 +476,33 @@ def process(
     return get_request(session, request_id)
 
 
+def process_request(
+    sessions: sessionmaker[Session],
+    request_id: str,
+    *,
+    now: datetime,
+    pack: PolicyPack,
+    checkpoint_wait: float | None = None,
+) -> Processed:
+    """``process`` in its own transaction of an erasure: returns once what it destroyed is out
+    of the database's files (SQLite), or says why not."""
+    with (
+        erasing(engine_of(sessions), checkpoint_wait=checkpoint_wait) as erasure,
+        erasure.transaction() as session,
+    ):
+        view = process(session, request_id, now=now, pack=pack)
+    return Processed([view], erasure.durability)
+
+
 def process_verified(
     sessions: sessionmaker[Session],
     *,
     now: datetime,
     pack: PolicyPack,
-) -> list[RequestView]:
-    """Resolve every verified request, each in its own transaction (the scheduler's job)."""
+    checkpoint_wait: float | None = None,
+) -> Processed:
+    """Resolve every verified request, each in its own transaction of one erasure (the
+    scheduler's job and ``deletion process --all``)."""
     with sessions() as session:
         pending = list(
             session.scalars(
@@ -479,13 +512,14 @@ def process_verified(
             )
         )
     done = []
-    for request_id in pending:
-        with transaction(sessions) as session:
+    with erasing(engine_of(sessions), checkpoint_wait=checkpoint_wait) as erasure:
+        for request_id in pending:
             try:
-                done.append(process(session, request_id, now=now, pack=pack))
+                with erasure.transaction() as session:
+                    done.append(process(session, request_id, now=now, pack=pack))
             except WrongStateError:
                 continue  # resolved meanwhile by someone else
-    return done
+    return Processed(done, erasure.durability)
 
 
 # -- legal holds -----------------------------------------------------------------------------
@@ -500,7 +534,7 @@ def find_candidate(session: Session, vault: Vault, candidate: str, *, lock: bool
     A destroyed candidate is not found: nothing of theirs is left to find."""
     stmt = select(_CANDIDATES.c.id).where(
         (_CANDIDATES.c.id == candidate)
-        | (_CANDIDATES.c.external_ref_index == client_ref_index(vault, candidate))
+        | (_CANDIDATES.c.external_ref_index.in_(client_ref_indexes(vault, candidate)))
     )
     if lock:
         stmt = stmt.with_for_update()
@@ -541,8 +575,42 @@ def release_hold(session: Session, hold_id: str, *, now: datetime) -> HoldView:
     return HoldView(row.id, row.candidate_id, row.reason, row.placed_at, now)
 
 
-def list_holds(session: Session, *, active_only: bool = False) -> list[HoldView]:
+def candidate_organisations(session: Session, candidate_id: str) -> set[str]:
+    """The employers and agencies of a candidate's checks: who may act on their legal holds."""
+    from fairscreen.screening.models import CheckRequest
+
+    rows = session.execute(
+        select(CheckRequest.employer_id, CheckRequest.agency_id).where(
+            CheckRequest.candidate_id == candidate_id
+        )
+    )
+    return {org for row in rows for org in row if org}
+
+
+def hold_candidate(session: Session, hold_id: str) -> str:
+    found = session.scalar(select(_HOLDS.c.candidate_id).where(_HOLDS.c.id == hold_id))
+    if found is None:
+        raise NotFoundError(f"legal hold {hold_id!r}: no such hold")
+    return str(found)
+
+
+def list_holds(
+    session: Session, *, active_only: bool = False, organisation_id: str | None = None
+) -> list[HoldView]:
+    """Holds by when they were placed; with ``organisation_id``, only those on candidates with a
+    check of that organisation (as employer or agency)."""
     stmt = select(_HOLDS).order_by(_HOLDS.c.placed_at, _HOLDS.c.id)
     if active_only:
         stmt = stmt.where(_HOLDS.c.lifted_at.is_(None))
+    if organisation_id is not None:
+        from fairscreen.screening.models import CheckRequest
+
+        stmt = stmt.where(
+            _HOLDS.c.candidate_id.in_(
+                select(CheckRequest.candidate_id).where(
+                    (CheckRequest.employer_id == organisation_id)
+                    | (CheckRequest.agency_id == organisation_id)
+                )
+            )
+        )
     return [_hold_view(row) for row in session.execute(stmt)]

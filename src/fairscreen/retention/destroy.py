@@ -26,7 +26,8 @@ none of it.
 
 On SQLite the connection turns on ``PRAGMA secure_delete`` first, so freed cells and pages are
 overwritten with zeros rather than left in the file (docs/retention.md says what that does and
-does not reach).
+does not reach). The session must be an erasure's (``retention.erasure.erasing``), which makes
+the destruction durable before anyone reports it.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from fairscreen.accounts.models import AccessLog
 from fairscreen.candidates.models import Candidate, CandidateDemographics
 from fairscreen.consent.models import Consent, ConsentRevocation
 from fairscreen.kit.db import table_of
@@ -59,6 +61,7 @@ from fairscreen.kit.ids import new_id
 from fairscreen.ledger.entry import EventType
 from fairscreen.ledger.record import record
 from fairscreen.rating.models import Report
+from fairscreen.retention.erasure import record_destruction
 from fairscreen.retention.models import (
     DeletionRequestCandidate,
     DestroyedSubject,
@@ -91,6 +94,7 @@ DATA_CLASSES: tuple[str, ...] = (
     "screening.reports",
     "retention.lifted_legal_holds",
     "retention.deletion_request_links",
+    "accounts.access_log",
 )
 
 # Every table that refers (by foreign key) to a candidate or to a row that refers to one, in
@@ -98,6 +102,7 @@ DATA_CLASSES: tuple[str, ...] = (
 # that hangs off a candidate and is not listed, so a new one gets deleted with the person
 # before it can keep anything of theirs past erasure.
 DELETED_TABLES: tuple[str, ...] = (
+    "access_log",
     "reports",
     "source_queries",
     "consent_revocations",
@@ -202,6 +207,7 @@ def destroy_batch(
     count = int(session.scalar(select(func.count()).select_from(BATCH)) or 0)
     if count == 0:
         return None
+    record_destruction(session, count)  # refuses a session outside ``erasing()``
     if len(rule) > 80:
         raise RetentionError(f"rule: at most 80 characters, got {len(rule)}")
     held = session.scalar(
@@ -220,6 +226,7 @@ def destroy_batch(
     requests = select(_REQUESTS.c.id).where(_REQUESTS.c.candidate_id.in_(in_batch))
     consents = select(_CONSENTS.c.id).where(_CONSENTS.c.candidate_id.in_(in_batch))
     for table, where in (
+        (table_of(AccessLog), AccessLog.candidate_id.in_(in_batch)),
         (table_of(Report), Report.request_id.in_(requests)),
         (table_of(SourceQuery), SourceQuery.request_id.in_(requests)),
         (table_of(ConsentRevocation), ConsentRevocation.consent_id.in_(consents)),

@@ -1,4 +1,6 @@
-"""The right to deletion and the destruction certificates over HTTP (mounted at ``/retention``).
+"""The right to deletion and the destruction certificates over HTTP (mounted at
+``/api/v1/retention``), for the platform's operators and the agencies' reviewers. Every route
+requires a session or token whose role grants its action (``permissions.toml``).
 
 Deletion requests, as a candidate's client or the operator's console drives them:
 
@@ -7,7 +9,11 @@ Deletion requests, as a candidate's client or the operator's console drives them
   match a record, 422 when they do not (the body says how many attempts are left), 409 when the
   request is not waiting for verification;
 - ``POST /deletion-requests/{id}/process``: destroy and certify, or refuse with the legal
-  reason (an active legal hold); 409 unless verified;
+  reason (an active legal hold); 409 unless verified. It answers once the destruction is out of
+  the database's files (``retention.erasure``); ``durability`` says what it left: ``clean``,
+  ``wal_pending`` (SQLite: a reader kept the checkpoint from completing; retried by the
+  scheduler and at shutdown), ``compact_pending`` (PostgreSQL: see docs/retention.md), or
+  null when nothing was destroyed;
 - ``GET /deletion-requests[?overdue=true&status=...]``, ``GET /deletion-requests/{id}``.
 
 Legal holds: ``POST /legal-holds``, ``POST /legal-holds/{id}/release``, ``GET /legal-holds``.
@@ -19,25 +25,22 @@ stored; the request keeps only which candidate records they proved to be the req
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from fairscreen.accounts.auth import Require
+from fairscreen.accounts.policy import Actor, Target, authorize, reach
 from fairscreen.kit.clock import utcnow
-from fairscreen.kit.errors import FairscreenError, InputError
 from fairscreen.kit.http import SessionDep
 from fairscreen.policy.pack import load_pack
 from fairscreen.retention import deletion
 from fairscreen.retention.sweep import recent_certificates
-from fairscreen.vault import Vault
-from fairscreen.vault.lazy import LazyVault
+from fairscreen.vault.lazy import app_vault
+from fairscreen.web.problems import problem
 
 router = APIRouter(tags=["retention"])
-T = TypeVar("T")
-_vault_lock = threading.Lock()
 
 
 class NewRequest(BaseModel):
@@ -63,137 +66,156 @@ class NewHold(BaseModel):
     reason: str = Field(min_length=1, max_length=200, description="legal basis and proceeding")
 
 
-def app_vault(request: Request) -> Vault:
-    """The app's vault: ``app.state.vault`` if the app has one, else opened on first use."""
-    state = request.app.state
-    vault = getattr(state, "vault", None)
-    if isinstance(vault, Vault):
-        return vault
-    with _vault_lock:
-        lazy = getattr(state, "retention_vault", None)
-        if not isinstance(lazy, LazyVault):
-            lazy = state.retention_vault = LazyVault()
-    return lazy()
-
-
-def _call(fn: Callable[[], T]) -> T:
-    try:
-        return fn()
-    except deletion.NotFoundError as exc:
-        raise HTTPException(404, str(exc)) from None
-    except deletion.WrongStateError as exc:
-        raise HTTPException(409, str(exc)) from None
-    except InputError as exc:
-        raise HTTPException(422, {"field": exc.where, "message": exc.message}) from None
-    except FairscreenError as exc:
-        raise HTTPException(409, str(exc)) from None
-
-
 def _json(view: deletion.RequestView) -> dict[str, Any]:
     return view.as_json(utcnow().date())
 
 
-@router.post("/deletion-requests", status_code=201)
-def create_request(session: SessionDep, body: NewRequest | None = None) -> dict[str, Any]:
+_AUTH: dict[int | str, dict[str, Any]] = {401: {}, 403: {}}
+
+
+@router.post("/deletion-requests", status_code=201, responses={**_AUTH, 422: {}})
+def create_request(
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(Require("deletion.process"))],
+    body: NewRequest | None = None,
+) -> dict[str, Any]:
+    """Record a deletion request taken by an operator (a letter, a call); a candidate asks from
+    their own account instead."""
     channel = body.channel if body else "api"
-
-    def work() -> deletion.RequestView:
-        with session.begin():
-            return deletion.receive(session, now=utcnow(), pack=load_pack(), channel=channel)
-
-    return _json(_call(work))
+    with session.begin():
+        view = deletion.receive(session, now=utcnow(), pack=load_pack(), channel=channel)
+    return _json(view)
 
 
-@router.get("/deletion-requests")
+@router.get("/deletion-requests", responses=_AUTH)
 def list_requests(
     session: SessionDep,
+    actor: Annotated[Actor, Depends(Require("deletion.read"))],
     overdue: Annotated[bool, Query(description="only open requests past their deadline")] = False,
     status: Annotated[str | None, Query(description="received, verified, done, refused")] = None,
 ) -> list[dict[str, Any]]:
     today = utcnow().date()
-    views = _call(
-        lambda: deletion.list_requests(session, today=today, overdue=overdue, status=status)
-    )
+    views = deletion.list_requests(session, today=today, overdue=overdue, status=status)
     return [v.as_json(today) for v in views]
 
 
-@router.get("/deletion-requests/{request_id}")
-def get_request(request_id: str, session: SessionDep) -> dict[str, Any]:
-    return _json(_call(lambda: deletion.get_request(session, request_id)))
-
-
-@router.post("/deletion-requests/{request_id}/verify")
-def verify_request(
-    request_id: str, proof: IdentityProof, session: SessionDep, request: Request
+@router.get("/deletion-requests/{request_id}", responses={**_AUTH, 404: {}})
+def get_request(
+    request_id: str,
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(Require("deletion.read"))],
 ) -> dict[str, Any]:
-    def work() -> deletion.Verification:
-        vault = app_vault(request)
-        with session.begin():
-            return deletion.verify(
-                session,
-                vault,
-                request_id,
-                id_number=proof.id_number.get_secret_value(),
-                name=proof.name.get_secret_value(),
-                id_kind=proof.id_kind,
-                now=utcnow(),
-            )
-
-    result = _call(work)
-    body = {"verified": result.verified, "request": _json(result.request)}
-    if not result.verified:
-        body["attempts_left"] = max(
-            0, deletion.MAX_FAILED_ATTEMPTS - result.request.failed_attempts
-        )
-        body["message"] = (
-            "the request is refused: identity not verified"
-            if result.request.status == deletion.REFUSED
-            else "the ID number and name do not match a record"
-        )
-        raise HTTPException(422, body)
-    return body
+    return _json(deletion.get_request(session, request_id))
 
 
-@router.post("/deletion-requests/{request_id}/process")
-def process_request(request_id: str, session: SessionDep) -> dict[str, Any]:
-    def work() -> deletion.RequestView:
-        with session.begin():
-            return deletion.process(session, request_id, now=utcnow(), pack=load_pack())
-
-    return _json(_call(work))
-
-
-@router.get("/legal-holds")
-def list_holds(
-    session: SessionDep, active: Annotated[bool, Query(description="only holds not lifted")] = False
-) -> list[dict[str, Any]]:
-    return [h.as_json() for h in deletion.list_holds(session, active_only=active)]
-
-
-@router.post("/legal-holds", status_code=201)
-def place_hold(body: NewHold, session: SessionDep, request: Request) -> dict[str, Any]:
+@router.post(
+    "/deletion-requests/{request_id}/verify", responses={**_AUTH, 404: {}, 409: {}, 422: {}}
+)
+def verify_request(
+    request_id: str,
+    proof: IdentityProof,
+    session: SessionDep,
+    request: Request,
+    actor: Annotated[Actor, Depends(Require("deletion.process"))],
+) -> Any:
+    """The operator checks the requester's ID number and name against the sealed records."""
     vault = app_vault(request)
+    with session.begin():
+        result = deletion.verify(
+            session,
+            vault,
+            request_id,
+            id_number=proof.id_number.get_secret_value(),
+            name=proof.name.get_secret_value(),
+            id_kind=proof.id_kind,
+            now=utcnow(),
+        )
+    if result.verified:
+        return {"verified": True, "request": _json(result.request)}
+    refused = result.request.status == deletion.REFUSED
+    return problem(
+        422,
+        "identity not verified",
+        "the request is refused: identity not verified"
+        if refused
+        else "the ID number and name do not match a record",
+        attempts_left=max(0, deletion.MAX_FAILED_ATTEMPTS - result.request.failed_attempts),
+        request=_json(result.request),
+    )
 
-    def work() -> deletion.HoldView:
-        with session.begin():
-            return deletion.place_hold(
-                session, vault, body.candidate, reason=body.reason, now=utcnow()
-            )
 
-    return _call(work).as_json()
-
-
-@router.post("/legal-holds/{hold_id}/release")
-def release_hold(hold_id: str, session: SessionDep) -> dict[str, Any]:
-    def work() -> deletion.HoldView:
-        with session.begin():
-            return deletion.release_hold(session, hold_id, now=utcnow())
-
-    return _call(work).as_json()
+@router.post("/deletion-requests/{request_id}/process", responses={**_AUTH, 404: {}, 409: {}})
+def process_request(
+    request_id: str,
+    request: Request,
+    actor: Annotated[Actor, Depends(Require("deletion.process"))],
+) -> dict[str, Any]:
+    """Destroy and certify (or refuse for a legal hold); the answer says whether the destroyed
+    pages are already out of every file of the database (``durability``)."""
+    processed = deletion.process_request(
+        request.app.state.sessions, request_id, now=utcnow(), pack=load_pack()
+    )
+    return {**_json(processed.requests[0]), "durability": processed.durability}
 
 
-@router.get("/certificates")
-def list_certificates(
-    session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+@router.get("/legal-holds", responses=_AUTH)
+def list_holds(
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(Require("hold.read"))],
+    active: Annotated[bool, Query(description="only holds not lifted")] = False,
 ) -> list[dict[str, Any]]:
+    scope = reach(actor, "hold.read")
+    return [
+        h.as_json()
+        for h in deletion.list_holds(
+            session, active_only=active, organisation_id=scope.organisation_id
+        )
+    ]
+
+
+@router.post("/legal-holds", status_code=201, responses={**_AUTH, 404: {}, 422: {}})
+def place_hold(
+    body: NewHold,
+    session: SessionDep,
+    request: Request,
+    actor: Annotated[Actor, Depends(Require("hold.manage"))],
+) -> dict[str, Any]:
+    vault = app_vault(request)
+    with session.begin():
+        candidate_id = deletion.find_candidate(session, vault, body.candidate, lock=True)
+        authorize(
+            actor,
+            "hold.manage",
+            Target.of(*deletion.candidate_organisations(session, candidate_id)),
+            what=f"candidate {body.candidate}",
+        )
+        hold = deletion.place_hold(session, vault, candidate_id, reason=body.reason, now=utcnow())
+    return hold.as_json()
+
+
+@router.post("/legal-holds/{hold_id}/release", responses={**_AUTH, 404: {}, 409: {}})
+def release_hold(
+    hold_id: str,
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(Require("hold.manage"))],
+) -> dict[str, Any]:
+    with session.begin():
+        candidate_id = deletion.hold_candidate(session, hold_id)
+        authorize(
+            actor,
+            "hold.manage",
+            Target.of(*deletion.candidate_organisations(session, candidate_id)),
+            what=f"legal hold {hold_id}",
+        )
+        hold = deletion.release_hold(session, hold_id, now=utcnow())
+    return hold.as_json()
+
+
+@router.get("/certificates", responses=_AUTH)
+def list_certificates(
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(Require("tally.read"))],
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """Destruction certificates, newest first (no personal data: classes, counts, rules)."""
     return recent_certificates(session, limit)

@@ -7,6 +7,10 @@ sweep`` do by hand: idempotent, so a run that overlaps a manual one, or a server
 the middle of one, does no harm. A failed run is logged (no personal data: ids and counts) and
 retried at the next interval.
 
+Each run returns once what it destroyed is durable (``retention.erasure``), and ends by trying
+again a checkpoint that a reader kept from completing earlier (``kit.db.checkpoint_pending``);
+between runs the app's ``kit.db.CheckpointRetrier`` does that.
+
 ``install(app, sessions)`` starts the thread with the app's lifespan and stops it with it.
 """
 
@@ -25,8 +29,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.clock import utcnow
+from fairscreen.kit.db import TRUNCATED, checkpoint, checkpoint_pending, engine_of
 from fairscreen.policy.pack import PolicyPack, load_pack
 from fairscreen.retention import deletion
+from fairscreen.retention.erasure import CLEAN, WAL_PENDING
 from fairscreen.retention.sweep import DEFAULT_BATCH, SweepResult, sweep
 
 log = logging.getLogger(__name__)
@@ -52,6 +58,9 @@ class Run:
     sweep: SweepResult | None
     requests: int  # deletion requests resolved
     error: str | None
+    # What the run's destructions left on disk ("clean", "wal_pending", "compact_pending"; None
+    # when nothing was destroyed and no earlier checkpoint was pending).
+    durability: str | None = None
 
 
 class RetentionScheduler:
@@ -70,6 +79,7 @@ class RetentionScheduler:
         if interval <= 0:
             raise ValueError(f"interval: a positive number of seconds, got {interval}")
         self.sessions = sessions
+        self.engine = engine_of(sessions)
         self.interval = interval
         self.first_after = interval if first_after is None else max(0.0, first_after)
         self.batch_size = batch_size
@@ -94,8 +104,11 @@ class RetentionScheduler:
             result: SweepResult | None = None
             resolved = 0
             error = None
+            states: list[str | None] = []
             try:
-                resolved = len(deletion.process_verified(self.sessions, now=now, pack=self.pack))
+                processed = deletion.process_verified(self.sessions, now=now, pack=self.pack)
+                resolved = len(processed.requests)
+                states.append(processed.durability)
                 result = sweep(
                     self.sessions,
                     today=now.date(),
@@ -103,12 +116,25 @@ class RetentionScheduler:
                     pack=self.pack,
                     clock=self.clock,
                 )
+                states.append(result.durability)
             except Exception as exc:  # a scheduler must survive a bad run and try again later
                 error = f"{type(exc).__name__}: {exc}"
                 log.exception("scheduled retention run failed; retrying in %.0f s", self.interval)
-            run = Run(now, result, resolved, error)
+            durability = next((s for s in states if s == WAL_PENDING), None) or next(
+                (s for s in states if s is not None), None
+            )
+            if checkpoint_pending(self.engine):
+                durability = self._checkpoint()
+            run = Run(now, result, resolved, error, durability)
             self.runs = [*self.runs[-99:], run]
             return run
+
+    def _checkpoint(self) -> str:
+        """Try again a checkpoint that a reader kept from completing."""
+        if checkpoint(self.engine) == TRUNCATED:
+            log.info("retention: the WAL checkpoint that was pending is done")
+            return CLEAN
+        return WAL_PENDING
 
     def _loop(self) -> None:
         delay = self.first_after

@@ -13,8 +13,9 @@ destroys it and certifies it (``fairscreen.retention.destroy``). So:
   SKIP LOCKED`` (a deletion request or a legal hold being placed on one of them waits or is
   skipped, never interleaved); on SQLite every transaction holds the write lock from its start.
 
-On SQLite the sweep ends with ``PRAGMA wal_checkpoint(TRUNCATE)``: the zeroed pages reach the
-main file and the write-ahead log, which still holds the earlier page images with the
+The sweep runs inside ``retention.erasure.erasing``: on SQLite it ends with
+``PRAGMA wal_checkpoint(TRUNCATE)`` before it returns its certificates, so the zeroed pages reach
+the main file and the write-ahead log, which still holds the earlier page images with the
 ciphertexts, is cut to nothing (docs/retention.md, "What stays on disk").
 """
 
@@ -22,27 +23,26 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Connection, Engine, and_, exists, func, insert, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import and_, exists, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.candidates.models import Candidate
 from fairscreen.kit.clock import utcnow
-from fairscreen.kit.db import table_of
+from fairscreen.kit.db import engine_of, table_of
+from fairscreen.kit.errors import InputError
 from fairscreen.policy.pack import PolicyPack, load_pack
 from fairscreen.retention.destroy import (
     BATCH,
-    DELETED_TABLES,
     RETENTION_EXPIRED,
     Certificate,
     destroy_batch,
     prepare_connection,
 )
+from fairscreen.retention.erasure import CLEAN, WAL_PENDING, erasing
 from fairscreen.retention.models import DestructionCertificate, LegalHold
 
 log = logging.getLogger(__name__)
@@ -70,13 +70,42 @@ class SweepResult:
     destroyed: int = 0
     certificates: list[Certificate] = field(default_factory=list)
     seconds: float = 0.0
-    # SQLite only: "truncated" when the WAL was checkpointed and cut to zero bytes, "busy" when a
-    # reader kept it from completing (the next sweep or checkpoint finishes it).
-    wal_checkpoint: str | None = None
+    # What the destruction left on disk (``retention.erasure``): "clean" (SQLite, checkpointed),
+    # "wal_pending" (SQLite, a reader kept the checkpoint from completing: retried),
+    # "compact_pending" (PostgreSQL); None when nothing was destroyed.
+    durability: str | None = None
 
     @property
     def rate(self) -> float:
         return self.destroyed / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def wal_checkpoint(self) -> str | None:
+        """SQLite only: "truncated" when the WAL was checkpointed and cut to zero bytes, "busy"
+        when a reader kept it from completing; None elsewhere or when nothing was destroyed."""
+        return {CLEAN: "truncated", WAL_PENDING: "busy"}.get(self.durability or "")
+
+
+class FutureDayError(InputError):
+    """A sweep asked to act as of a day that has not come yet."""
+
+
+def check_day(today: date, where: str = "today", clock: Callable[[], datetime] = utcnow) -> None:
+    """Refuse a sweep day later than the clock's date (UTC).
+
+    A sweep destroys whoever's ``retain_until`` is before ``today`` and certifies on the ledger
+    that their retention had ended; a day in the future would destroy people early and the
+    ledger would count it as lawful. An earlier day is fine (it destroys less). Tests that need
+    another "now" freeze the clock in-process (``fairscreen.kit.clock.frozen``); nothing a
+    running fairscreen reads (no option, no environment variable) can move it."""
+    real = clock().date()
+    if today > real:
+        raise FutureDayError(
+            where,
+            f"{today.isoformat()} is later than today's date ({real.isoformat()}, UTC); a sweep "
+            "may not run ahead of the calendar (it would destroy people before their retention "
+            "ends and certify that as lawful)",
+        )
 
 
 def sweep_rule(pack: PolicyPack, today: date) -> str:
@@ -121,39 +150,6 @@ def count_expired(sessions: sessionmaker[Session], today: date) -> int:
         )
 
 
-def _engine(sessions: sessionmaker[Session]) -> Engine:
-    engine = sessions.kw.get("bind")
-    if not isinstance(engine, Engine):
-        raise TypeError("the sweep needs a sessionmaker bound to an Engine")
-    return engine
-
-
-@contextmanager
-def _sweep_connection(engine: Engine) -> Iterator[Connection]:
-    """One connection for the whole sweep, with ``SQLITE_SWEEP_PRAGMAS`` on SQLite (set outside
-    any transaction, where SQLite honours them, and put back afterwards: the connection returns
-    to the pool)."""
-    with engine.connect() as conn:
-        cursor = None
-        saved: list[tuple[str, int]] = []
-        if engine.dialect.name == "sqlite":
-            # On the DB-API connection: SQLAlchemy would open a transaction around a statement.
-            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            for pragma, value in SQLITE_SWEEP_PRAGMAS:
-                cursor.execute(f"PRAGMA {pragma}")
-                row = cursor.fetchone()
-                if row is not None:
-                    saved.append((pragma, int(row[0])))
-                cursor.execute(f"PRAGMA {pragma}={value}")
-        try:
-            yield conn
-        finally:
-            if cursor is not None:
-                for pragma, previous in saved:
-                    cursor.execute(f"PRAGMA {pragma}={previous}")
-                cursor.close()
-
-
 def sweep(
     sessions: sessionmaker[Session],
     *,
@@ -162,23 +158,26 @@ def sweep(
     pack: PolicyPack | None = None,
     clock: Callable[[], datetime] = utcnow,
     progress: Callable[[int], None] | None = None,
-    checkpoint: bool = True,
+    checkpoint_wait: float | None = None,
 ) -> SweepResult:
     """Destroy every expired candidate, a committed and certified batch at a time.
 
-    ``today`` defaults to the current UTC date. ``progress`` is called with the running total after every
-    batch. ``seconds`` in the result covers everything, the final WAL checkpoint included."""
+    ``today`` defaults to the current UTC date. ``progress`` is called with the running total
+    after every batch. It returns once what it destroyed is durable (``retention.erasure``);
+    ``seconds`` in the result covers everything, the final WAL checkpoint included."""
     if not 1 <= batch_size <= MAX_BATCH:
         raise ValueError(f"batch: between 1 and {MAX_BATCH}, got {batch_size}")
     today = today or clock().date()
+    check_day(today, clock=clock)
     pack = pack or load_pack()
     rule = sweep_rule(pack, today)
     result = SweepResult(today)
-    engine = _engine(sessions)
+    engine = engine_of(sessions)
     started = time.perf_counter()
-    with _sweep_connection(engine) as conn:
+    pragmas = SQLITE_SWEEP_PRAGMAS if engine.dialect.name == "sqlite" else ()
+    with erasing(engine, pragmas=pragmas, checkpoint_wait=checkpoint_wait) as erasure:
         while True:
-            with Session(bind=conn, expire_on_commit=False) as session, session.begin():
+            with erasure.transaction() as session:
                 prepare_connection(session)
                 select_expired(session, today, batch_size)
                 certificate = destroy_batch(
@@ -196,8 +195,7 @@ def sweep(
                 progress(result.destroyed)
             if certificate.subjects < batch_size:
                 break
-        if checkpoint and result.destroyed:
-            result.wal_checkpoint = wal_checkpoint(conn)
+    result.durability = erasure.durability
     result.seconds = time.perf_counter() - started
     if result.destroyed:
         log.info(
@@ -207,61 +205,6 @@ def sweep(
             len(result.certificates),
         )
     return result
-
-
-def wal_checkpoint(bind: Engine | Connection) -> str | None:
-    """SQLite: copy the WAL into the main file and truncate it to zero bytes. Returns
-    "truncated", or "busy" if a reader kept the checkpoint from completing; None elsewhere."""
-    if bind.dialect.name != "sqlite":
-        return None
-    with ExitStack() as stack:
-        conn = bind if isinstance(bind, Connection) else stack.enter_context(bind.connect())
-        # On the DB-API connection itself: a checkpoint cannot run inside the transaction that
-        # SQLAlchemy would begin around it.
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-    busy = bool(row and row[0])
-    if busy:
-        log.warning("retention: WAL checkpoint incomplete (a reader is open); it runs again later")
-    return "busy" if busy else "truncated"
-
-
-# The tables a destruction rewrites or deletes from: where dead tuples of destroyed data lie.
-COMPACT_TABLES = DELETED_TABLES
-
-
-@dataclass
-class CompactResult:
-    tables: list[str]
-    checkpoint: str  # SQLite: "truncated" | "busy"; PostgreSQL: "done" | why it was not run
-
-
-def compact(engine: Engine) -> CompactResult:
-    """Make the files stop holding the old row versions of destroyed data.
-
-    SQLite: nothing to rewrite (the sweep's secure delete already zeroed what it freed); the
-    WAL is checkpointed and truncated. PostgreSQL: ``VACUUM (FULL)`` rewrites the tables the
-    sweep touches into new files (plain VACUUM marks dead tuples free but leaves their bytes in
-    the pages), then ``CHECKPOINT`` lets the server unlink the old files. It does not reach the
-    WAL segments already written, archived WAL or backups: docs/retention.md says what does
-    (rotating the KEK and retiring the old version)."""
-    if engine.dialect.name == "sqlite":
-        return CompactResult([], wal_checkpoint(engine) or "truncated")
-    done: list[str] = []
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in COMPACT_TABLES:
-            conn.exec_driver_sql(f'VACUUM (FULL, ANALYZE) "{table}"')
-            done.append(table)
-        try:
-            conn.exec_driver_sql("CHECKPOINT")
-            state = "done"
-        except DBAPIError as exc:  # needs superuser or pg_checkpoint; the server checkpoints anyway
-            state = f"not run ({type(exc).__name__}): the next automatic checkpoint unlinks the old files"
-    return CompactResult(done, state)
 
 
 def recent_certificates(session: Session, limit: int) -> list[dict[str, object]]:

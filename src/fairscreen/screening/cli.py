@@ -17,13 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from fairscreen.kit.db import make_engine, session_factory, upgrade
 from fairscreen.kit.errors import FairscreenError
 from fairscreen.kit.settings import Settings, get_settings, load_settings
-from fairscreen.ledger.checkpoints import load_signer
+from fairscreen.ledger.signing import load_signer
 from fairscreen.policy.pack import default_pack_for, load_pack_file
 from fairscreen.rating.engine import load_ruleset_file
 from fairscreen.screening.summary import Tally
 from fairscreen.vault import Vault
-from fairscreen.vault.keys import LocalKeyFile
-from fairscreen.vault.providers import open_vault
+from fairscreen.vault.providers import CREATE, open_vault
 from fairscreen.world.load import WorldStore, load_world
 
 if TYPE_CHECKING:
@@ -33,11 +32,11 @@ err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
 
-def _vault(key_file: Path | None = None) -> Vault:
-    """The configured vault (key file or HSM), or the demo's own key file."""
-    if key_file is not None:
-        return Vault(LocalKeyFile(key_file))
-    return open_vault(get_settings())
+def _vault(settings: Settings, sessions: sessionmaker[Session]) -> Vault:
+    """The vault for a screening: the first screening into an empty database makes the keys (and
+    records them); into a database that depends on keys, a missing or different key stops it
+    here, before anything is written (docs/vault.md, "Keys never appear silently")."""
+    return open_vault(settings, sessions, mode=CREATE)
 
 
 def _progress(console: Console, label: str, *, disable: bool, rate: bool = True) -> Progress:
@@ -76,12 +75,11 @@ def _run(
     tally = Tally()
     total = world.candidate_count()
     write = sys.stdout.buffer.write
+    signer = load_signer(settings, sessions=sessions, create=True)  # the same rule as the vault
     started = time.perf_counter()
     with _progress(err, "screening", disable=not show_progress) as progress:
         task = progress.add_task("screening", total=total, rate="")
-        results = screen_world(
-            world, sessions, vault, setup=setup, batch_size=batch, signer=load_signer(settings)
-        )
+        results = screen_world(world, sessions, vault, setup=setup, batch_size=batch, signer=signer)
         for done, result in enumerate(results, start=1):
             tally.add(result, categories.get(result["position"]))
             if json_lines:
@@ -92,6 +90,7 @@ def _run(
                     task, completed=done, rate=f"{done / elapsed:,.0f}/s" if elapsed else ""
                 )
     sys.stdout.flush()
+    signer.close()
     return tally, time.perf_counter() - started
 
 
@@ -134,7 +133,7 @@ def screen(
         setup = prepare(store, pack=policy, ruleset=ruleset)
         engine, sessions = _open(database or settings.resolved_database_url())
         try:
-            vault = _vault()
+            vault = _vault(settings, sessions)
             try:
                 tally, seconds = _run(
                     store,
@@ -246,11 +245,18 @@ def demo(
             progress=lambda done: bar.update(task, completed=done),
         )
     database_url = f"sqlite:///{(out_dir / 'fairscreen.db').resolve()}"
-    settings = load_settings(data_dir=out_dir.resolve(), database_url=database_url)
+    # The demo's own keys, next to its database, whatever the environment says.
+    settings = load_settings(
+        data_dir=out_dir.resolve(), database_url=database_url, key_provider="local"
+    )
     with load_world(world_path) as store:
         setup = prepare(store)
         engine, sessions = _open(database_url)
-        vault = _vault(out_dir / "kek.json")
+        try:
+            vault = _vault(settings, sessions)
+        except BaseException:
+            engine.dispose()
+            raise
         try:
             tally, seconds = _run(
                 store,

@@ -189,16 +189,21 @@ class Recorder:
             batch.add(DataKey, key.row)
             cid = new_id()
             seal = key.sealer.seal
+            index_version = self.vault.index_version()
             batch.add(
                 Candidate,
                 {
                     "id": cid,
                     "data_key_id": key.sealer.data_key_id,
-                    "external_ref_index": client_ref_index(self.vault, cand.id),
+                    # Both blind indexes under the one index secret the row names.
+                    "external_ref_index": client_ref_index(
+                        self.vault, cand.id, version=index_version
+                    ),
                     "external_ref_ct": seal("candidates", "external_ref_ct", cid, cand.id.encode()),
                     "id_number_index": self.vault.blind_index(
-                        cand.id_document.kind, cand.id_document.number
+                        cand.id_document.kind, cand.id_document.number, version=index_version
                     ),
+                    "blind_index_version": index_version,
                     "name_ct": seal("candidates", "name_ct", cid, cand.name.encode()),
                     "id_document_ct": seal(
                         "candidates",
@@ -477,9 +482,12 @@ def receipt_index(session: Session, vault: Vault, candidate_ref: str, event: str
 
 
 def candidate_receipt_index(session: Session, candidate_ref: str, event: str) -> int:
-    """``receipt_index`` with the configured vault (for ``fairscreen receipt get``)."""
+    """``receipt_index`` with the configured vault (for ``fairscreen receipt get``), opened to
+    read only: it makes no key and records nothing (docs/vault.md)."""
+    from fairscreen.kit.db import session_factory
     from fairscreen.kit.settings import get_settings
-    from fairscreen.vault.providers import open_vault
+    from fairscreen.vault.providers import READ, open_vault
 
-    with open_vault(get_settings()) as vault:
+    sessions = session_factory(session.get_bind().engine)
+    with open_vault(get_settings(), sessions, mode=READ) as vault:
         return receipt_index(session, vault, candidate_ref, event)

@@ -130,8 +130,10 @@ class Vault:
     def __init__(self, provider: KeyProvider, *, readers: Sequence[KeyProvider] = ()) -> None:
         self.provider = provider
         self.readers = tuple(readers)
-        # Read once: lookups hash with it in-process (see docs/vault.md, "Blind index").
-        self._index_key = provider.index_key()
+        # Index keys are read once per secret version and then used in-process (see
+        # docs/vault.md, "Blind index"); the current one right away.
+        self._index_keys: dict[int, bytes] = {}
+        self.index_version()
 
     def __repr__(self) -> str:
         return f"Vault({self.provider!r})"
@@ -171,13 +173,56 @@ class Vault:
             raise KeyProviderError(f"data key {data_key_id}: {exc}") from None
         return Sealer(data_key_id, key)
 
-    def blind_index(self, kind: str, value: str, *, canonical: bool = True) -> bytes:
+    # -- blind indexes ---------------------------------------------------------------------------
+
+    def index_version(self) -> int:
+        """The index secret version new blind indexes are made under. Asked of the provider each
+        time (a ``stat`` of the key file; the token at most every few seconds), so a rotation
+        run by another process is followed without a restart."""
+        version = self.provider.current_index_version()
+        if version not in self._index_keys:
+            self._index_keys[version] = self.provider.index_key(version)
+        return version
+
+    def _index_key(self, version: int) -> bytes:
+        key = self._index_keys.get(version)
+        if key is None:
+            key = self._index_keys[version] = self.provider.index_key(version)
+        return key
+
+    def blind_index(
+        self, kind: str, value: str, *, canonical: bool = True, version: int | None = None
+    ) -> bytes:
         """A keyed index of ``value`` (e.g. the ID number): equal values give equal indexes, and
         nobody without the index key can test a guess against it. ``kind`` keeps indexes of
         different things apart; the value is taken in its canonical form (``canonical_index_value``)
         unless ``canonical`` is false (identifiers such as a client's reference, where ``A1`` and
-        ``a1`` are different people)."""
+        ``a1`` are different people). Made under the current index secret unless ``version``
+        names another; a row stores the version with its indexes (``index_version``)."""
         text = canonical_index_value(value) if canonical else value
-        return hmac.digest(
-            self._index_key, _INDEX_HEAD + _field(kind) + text.encode(), hashlib.sha256
-        )
+        key = self._index_key(self.index_version() if version is None else version)
+        return hmac.digest(key, _INDEX_HEAD + _field(kind) + text.encode(), hashlib.sha256)
+
+    def versioned_blind_index(
+        self, kind: str, value: str, *, canonical: bool = True
+    ) -> tuple[int, bytes]:
+        """``(version, index)`` under the current index secret, for a row to store both."""
+        version = self.index_version()
+        return version, self.blind_index(kind, value, canonical=canonical, version=version)
+
+    def lookup_versions(self) -> list[int]:
+        """The index secrets still in use, asked of the provider now (a rotation elsewhere is
+        seen at once); forgets the keys of secrets retired since."""
+        versions = self.provider.index_versions()
+        for stale in set(self._index_keys) - set(versions):
+            del self._index_keys[stale]
+        return versions
+
+    def lookup_indexes(self, kind: str, value: str, *, canonical: bool = True) -> list[bytes]:
+        """The blind index of ``value`` under every index secret still in use, for a lookup
+        (``WHERE column IN (...)``): while a rotation rebuilds the indexes, a row is under the
+        old secret or the new one, and is found either way."""
+        return [
+            self.blind_index(kind, value, canonical=canonical, version=v)
+            for v in self.lookup_versions()
+        ]

@@ -39,6 +39,11 @@ log = logging.getLogger(__name__)
 
 DATA_KEY_BYTES = 32
 INDEX_KEY_INFO = b"fairscreen/blind-index/v1"
+# A fixed, public 256-bit key whose wrap under a KEK identifies the KEK (a key check value, as
+# payment HSMs compute one by encrypting zeros): RFC 5649 wrapping is deterministic, so the same
+# KEK always gives the same value, and it tells nothing about the KEK.
+_CHECK_KEY = hashlib.sha256(b"fairscreen/kek-check/v1").digest()
+_INDEX_CHECK = b"fairscreen/index-check/v1"
 
 
 def derive_index_key(secret: bytes) -> bytes:
@@ -47,6 +52,17 @@ def derive_index_key(secret: bytes) -> bytes:
     Every provider derives it the same way (an HSM computes this HMAC on the token), so the
     secret can move from the key file into an HSM and the blind indexes stay valid."""
     return hmac.digest(secret, INDEX_KEY_INFO, hashlib.sha256)
+
+
+def kek_check_value(provider: KeyProvider, version: str) -> str:
+    """The key check value of KEK ``version``: the first 16 bytes of the SHA-256 of a fixed key
+    wrapped under it, in hex. Equal for the same KEK on any provider; different otherwise."""
+    return hashlib.sha256(provider.wrap(version, _CHECK_KEY)).hexdigest()[:32]
+
+
+def index_check_value(index_key: bytes) -> str:
+    """The check value of a blind-index key: an HMAC of a fixed label under it, 16 bytes, hex."""
+    return hmac.digest(index_key, _INDEX_CHECK, hashlib.sha256)[:16].hex()
 
 
 class KeyProviderError(FairscreenError):
@@ -89,8 +105,24 @@ class KeyProvider(Protocol):
         """The same data key wrapped under ``to_version`` (inside the token, where there is one)."""
         ...
 
-    def index_key(self) -> bytes:
-        """The blind-index HMAC key, read once when the vault opens."""
+    def index_versions(self) -> list[int]:
+        """The usable blind-index secret versions, oldest first (two while a rotation runs)."""
+        ...
+
+    def current_index_version(self) -> int:
+        """The index secret new blind indexes are made under."""
+        ...
+
+    def index_key(self, version: int | None = None) -> bytes:
+        """The blind-index HMAC key of ``version`` (default: the current one)."""
+        ...
+
+    def new_index_version(self) -> int:
+        """Create a blind-index secret, durably, and make it current."""
+        ...
+
+    def retire_index(self, version: int) -> None:
+        """Destroy a blind-index secret that is not current."""
         ...
 
     def new_version(self) -> str:
@@ -111,6 +143,13 @@ class _Kek:
     retired: str | None = None
 
 
+@dataclass
+class _IndexSecret:
+    secret: bytes = field(repr=False)
+    created: str
+    retired: str | None = None
+
+
 class LocalKeyFile:
     """KEKs in a local file (mode 0600). Good for one machine; use an HSM for an organisation.
 
@@ -118,15 +157,20 @@ class LocalKeyFile:
     made under an exclusive ``flock`` on ``<file>.lock``, written to a temporary file, fsynced,
     renamed over the old one and the directory fsynced, so a new KEK version is on disk before
     any data key is wrapped by it. Every process re-reads the file when it changes, so a new
-    current version or a retirement made elsewhere takes effect without a restart.
+    current version or a retirement made elsewhere takes effect without a restart; a re-read
+    that finds a *different* key under a version name it already knew (another key file put in
+    place) is refused rather than used.
     """
 
     name = "local"
-    FORMAT = "fairscreen-local-keys/2"
+    FORMAT = "fairscreen-local-keys/3"
+    _FORMAT_2 = "fairscreen-local-keys/2"  # one index secret; read as index version 1
 
     def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
         self._signature: tuple[int, int, int] | None = None
+        self._keks: dict[str, _Kek] = {}
+        self._index: dict[int, _IndexSecret] = {}
         if not path.exists():
             if not create:
                 raise KeyProviderError(f"{path}: no key file")
@@ -148,7 +192,10 @@ class LocalKeyFile:
             "format": self.FORMAT,
             "current": "local-1",
             "keks": {"local-1": {"key": _b64(os.urandom(32)), "created": now, "retired": None}},
-            "index_secret": _b64(os.urandom(32)),
+            "index": {
+                "current": 1,
+                "secrets": {"1": {"secret": _b64(os.urandom(32)), "created": now, "retired": None}},
+            },
         }
         data = json.dumps(doc, indent=2).encode()
         # Written whole under a private name, then linked into place: another process starting at
@@ -188,7 +235,17 @@ class LocalKeyFile:
                 version: {"key": _b64(kek.key), "created": kek.created, "retired": kek.retired}
                 for version, kek in self._keks.items()
             },
-            "index_secret": _b64(self._index_secret),
+            "index": {
+                "current": self._index_current,
+                "secrets": {
+                    str(version): {
+                        "secret": _b64(entry.secret),
+                        "created": entry.created,
+                        "retired": entry.retired,
+                    }
+                    for version, entry in self._index.items()
+                },
+            },
         }
         atomic_write(self.path, json.dumps(doc, indent=2).encode())
         self._load()
@@ -214,8 +271,6 @@ class LocalKeyFile:
                     f"{self.path}: key file from a development version (format 1, raw index "
                     "key); its blind indexes do not match this version: start a new data dir"
                 )
-            if doc.get("format") != self.FORMAT:
-                raise ValueError("unknown format")
             current = str(doc["current"])
             keks = {
                 str(version): _Kek(
@@ -223,18 +278,55 @@ class LocalKeyFile:
                 )
                 for version, spec in doc["keks"].items()
             }
-            index_secret = base64.b64decode(doc["index_secret"])
+            if doc.get("format") == self._FORMAT_2:
+                secret = base64.b64decode(doc["index_secret"])
+                index = {1: _IndexSecret(secret, keks[current].created)}
+                index_current = 1
+            elif doc.get("format") == self.FORMAT:
+                index = {
+                    int(version): _IndexSecret(
+                        base64.b64decode(spec["secret"]), str(spec["created"]), spec.get("retired")
+                    )
+                    for version, spec in doc["index"]["secrets"].items()
+                }
+                index_current = int(doc["index"]["current"])
+            else:
+                raise ValueError("unknown format")
             # The current version may be retired: that is a key file whose data keys have all
             # moved to an HSM (it then wraps nothing: see ``_kek``).
-            if len(index_secret) != 32 or current not in keks:
+            if current not in keks or index_current not in index:
+                raise ValueError("inconsistent")
+            if index[index_current].retired or any(
+                len(entry.secret) != 32 for entry in index.values() if not entry.retired
+            ):
                 raise ValueError("inconsistent")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             # The exception text of a JSON or base64 error can quote the file: leave it out.
             raise KeyProviderError(
                 f"{self.path}: not a fairscreen key file ({type(exc).__name__})"
             ) from None
-        self._current, self._keks, self._index_secret = current, keks, index_secret
+        self._check_same_keys(keks, index)
+        self._current, self._keks = current, keks
+        self._index, self._index_current = index, index_current
         self._signature = (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _check_same_keys(self, keks: dict[str, _Kek], index: dict[int, _IndexSecret]) -> None:
+        """A version's key never changes: a re-read that finds other bytes under a name this
+        process already used means someone put a different key file in place."""
+        for version, kek in keks.items():
+            known = self._keks.get(version)
+            if known and known.key and kek.key and not hmac.compare_digest(known.key, kek.key):
+                raise KeyProviderError(
+                    f"{self.path}: the key file was replaced by a different one (KEK "
+                    f"{version} changed); put the original back (docs/vault.md, restoring keys)"
+                )
+        for number, entry in index.items():
+            seen = self._index.get(number)
+            if seen and seen.secret and entry.secret and seen.secret != entry.secret:
+                raise KeyProviderError(
+                    f"{self.path}: the key file was replaced by a different one (index secret "
+                    f"{number} changed); put the original back (docs/vault.md, restoring keys)"
+                )
 
     def _fresh(self) -> None:
         """Re-read the file if another process replaced it (one ``stat`` per call)."""
@@ -284,15 +376,67 @@ class LocalKeyFile:
     def rewrap(self, wrapped: bytes, from_version: str, to_version: str) -> bytes:
         return self.wrap(to_version, self.unwrap(from_version, wrapped))
 
-    def index_key(self) -> bytes:
+    # -- blind-index secrets -------------------------------------------------------------------
+
+    def index_versions(self) -> list[int]:
         self._fresh()
-        return derive_index_key(self._index_secret)
+        return sorted(n for n, entry in self._index.items() if entry.retired is None)
+
+    def retired_index_versions(self) -> list[int]:
+        self._fresh()
+        return sorted(n for n, entry in self._index.items() if entry.retired)
+
+    def current_index_version(self) -> int:
+        self._fresh()
+        return self._index_current
+
+    def _index_secret(self, version: int | None) -> bytes:
+        self._fresh()
+        number = self._index_current if version is None else version
+        entry = self._index.get(number)
+        if entry is None or entry.retired is not None:
+            state = "retired" if entry else "unknown"
+            raise KeyProviderError(f"index secret {number} is {state} in {self.path}")
+        return entry.secret
+
+    def index_key(self, version: int | None = None) -> bytes:
+        return derive_index_key(self._index_secret(version))
 
     def export_index_secret(self) -> bytes:
-        """The blind-index secret itself, only to import it into an HSM when moving there
-        (``fairscreen.vault.providers.open_provider``); the KEKs have no such door."""
-        self._fresh()
-        return self._index_secret
+        """The current blind-index secret itself, only to import it into an HSM when moving
+        there (``fairscreen.vault.providers.open_provider``); the KEKs have no such door."""
+        return self._index_secret(None)
+
+    def export_index_secrets(self) -> dict[int, bytes]:
+        """Every usable blind-index secret by version, for the same move."""
+        return {n: self._index_secret(n) for n in self.index_versions()}
+
+    def new_index_version(self) -> int:
+        """Create a blind-index secret and make it current (``keys rotate --index`` step one)."""
+        with self._locked():
+            number = 1 + max(self._index)
+            self._index[number] = _IndexSecret(os.urandom(32), datetime.now(UTC).isoformat())
+            self._index_current = number
+            self._save()
+        log.info("index secret %d created in %s and made current", number, self.path)
+        return number
+
+    def retire_index(self, version: int) -> None:
+        """Drop a blind-index secret's bytes from the file, keeping its number as a tombstone."""
+        with self._locked():
+            entry = self._index.get(version)
+            if entry is None:
+                raise KeyProviderError(f"unknown index secret {version} in {self.path}")
+            if version == self._index_current:
+                raise KeyProviderError(f"index secret {version} is current; rotate first")
+            if entry.retired is not None:
+                return  # already gone (a resumed rotation)
+            entry.secret = b""
+            entry.retired = datetime.now(UTC).isoformat()
+            self._save()
+        log.info("index secret %d retired in %s", version, self.path)
+
+    # -- versions ------------------------------------------------------------------------------
 
     def new_version(self) -> str:
         """Create a KEK version and make it current (``fairscreen keys rotate`` step one)."""

@@ -2,8 +2,11 @@
 
 On the token, each KEK version is a 256-bit AES secret key, labelled ``fairscreen/kek/hsm-N``,
 stored (``CKA_TOKEN``), private, sensitive and not extractable, allowed to wrap and unwrap and
-nothing else. The blind-index secret is a 256-bit generic secret labelled
-``fairscreen/index/1`` that may only sign (HMAC).
+nothing else. Each blind-index secret version is a 256-bit generic secret labelled
+``fairscreen/index/N`` that may only sign (HMAC); the highest N is current. The ledger's
+signing key, when the token holds it, is an Ed25519 key pair (``CKM_EC_EDWARDS_KEY_PAIR_GEN``,
+signing with ``CKM_EDDSA``) labelled ``fairscreen/ledger/<origin>``, its private half sensitive,
+not extractable and allowed to sign only.
 
 Every wrap and unwrap happens inside the token with ``CKM_AES_KEY_WRAP_PAD`` (RFC 5649, the
 format the local key file produces too):
@@ -29,13 +32,14 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pkcs11
 from pkcs11 import Attribute, KeyType, Mechanism, MechanismFlag, ObjectClass
 from pkcs11 import exceptions as p11
+from pkcs11.util.ec import encode_named_curve_parameters
 
 from fairscreen.vault.keys import (
     DATA_KEY_BYTES,
@@ -48,7 +52,10 @@ log = logging.getLogger(__name__)
 
 DEBIAN_SOFTHSM2 = Path("/usr/lib/softhsm/libsofthsm2.so")
 KEK_LABEL = "fairscreen/kek/"
-INDEX_LABEL = "fairscreen/index/1"
+INDEX_LABEL = "fairscreen/index/"
+SIGNING_LABEL = "fairscreen/ledger/"
+# Ed25519 on the token (PKCS#11 3.0 CKK_EC_EDWARDS): the curve named by its OID, 1.3.101.112.
+_ED25519_PARAMS = encode_named_curve_parameters("1.3.101.112")
 _WRAP = Mechanism.AES_KEY_WRAP_PAD
 _NONE = MechanismFlag(0)
 # How long a process trusts its list of KEKs before asking the token again which is current:
@@ -63,12 +70,32 @@ _LOGINS: dict[tuple[str, str], bytes] = {}
 
 T = TypeVar("T")
 
+
+class EmptyTokenError(KeyProviderError):
+    """The token has no fairscreen KEK or index secret, and was not asked to make them."""
+
+
 # A data key while it is on the token: never stored, no use on the token itself.
 _READABLE_DATA_KEY = {
     Attribute.TOKEN: False,
     Attribute.PRIVATE: True,
     Attribute.SENSITIVE: False,
     Attribute.EXTRACTABLE: True,
+}
+# A blind-index secret: on the token, never out of it, good for HMAC (sign) only.
+_INDEX_PROTECT = {
+    Attribute.TOKEN: True,
+    Attribute.PRIVATE: True,
+    Attribute.SENSITIVE: True,
+    Attribute.EXTRACTABLE: False,
+    Attribute.MODIFIABLE: False,
+    Attribute.SIGN: True,
+    Attribute.VERIFY: False,
+    Attribute.ENCRYPT: False,
+    Attribute.DECRYPT: False,
+    Attribute.WRAP: False,
+    Attribute.UNWRAP: False,
+    Attribute.DERIVE: False,
 }
 _SEALED_DATA_KEY = {
     Attribute.TOKEN: False,
@@ -91,16 +118,24 @@ class Pkcs11Provider:
         *,
         create: bool = True,
         index_secret: bytes | None = None,
+        index_secrets: Mapping[int, bytes] | None = None,
+        signing_only: bool = False,
     ) -> None:
         """Log in to the token; with ``create``, make the first KEK and the blind-index secret
-        if the token has none. ``index_secret`` is the key file's, when moving from it: it is
-        imported if the token has no index secret yet, and checked against it otherwise."""
+        if the token has none. ``index_secrets`` are the key file's (by version), when moving
+        from it: they are imported if the token has no index secret yet, and checked against it
+        otherwise (``index_secret`` is the same for version 1 alone). ``signing_only`` logs in
+        for the ledger's signing key alone, and neither needs nor makes KEKs."""
         self.module = module
         self.token_label = token_label
         self._lock = threading.RLock()
         self._keks: dict[str, Any] = {}
+        self._indexes: dict[int, Any] = {}
+        self._index_keys: dict[int, bytes] = {}
         self._listed_at = 0.0
         self._session: Any = None
+        if index_secrets is None and index_secret is not None:
+            index_secrets = {1: index_secret}
         try:
             lib = pkcs11.lib(str(module))
         except (RuntimeError, OSError) as exc:
@@ -116,13 +151,15 @@ class Pkcs11Provider:
             ) from None
         self._owns_login = False
         self._session = self._login(token, pin)
+        if signing_only:
+            return
         try:
             self._refresh()
             if not self._keks:
                 if not create:
-                    raise KeyProviderError(f"{self.describe()}: no fairscreen KEK on the token")
+                    raise EmptyTokenError(f"{self.describe()}: no fairscreen KEK on the token")
                 self._generate_kek(1)
-            self._index_key = self._derive_index_key(create=create, imported=index_secret)
+            self._setup_index(create=create, imported=index_secrets or {})
         except BaseException:
             self.close()
             raise
@@ -158,6 +195,8 @@ class Pkcs11Provider:
         with self._lock:
             session, self._session = self._session, None
             self._keks = {}
+            self._indexes = {}
+            self._index_keys = {}
             if self._owns_login:
                 # Closing the session that logged in logs the whole process out of the token.
                 _LOGINS.pop((str(self.module), self.token_label), None)
@@ -187,7 +226,19 @@ class Pkcs11Provider:
                 if version in keks:
                     raise KeyProviderError(f"{self.describe()}: two KEKs labelled {label!r}")
                 keks[version] = obj
+        indexes: dict[int, Any] = {}
+        for obj in session.get_objects(
+            {Attribute.CLASS: ObjectClass.SECRET_KEY, Attribute.KEY_TYPE: KeyType.GENERIC_SECRET}
+        ):
+            label = obj[Attribute.LABEL]
+            if isinstance(label, str) and label.startswith(INDEX_LABEL):
+                number = _index_number(label[len(INDEX_LABEL) :])
+                if number in indexes:
+                    raise KeyProviderError(f"{self.describe()}: two objects labelled {label!r}")
+                indexes[number] = obj
         self._keks = dict(sorted(keks.items(), key=lambda item: _number(item[0])))
+        self._indexes = dict(sorted(indexes.items()))
+        self._index_keys = {n: k for n, k in self._index_keys.items() if n in self._indexes}
         self._listed_at = time.monotonic()
 
     def _generate_kek(self, number: int) -> str:
@@ -210,67 +261,47 @@ class Pkcs11Provider:
         log.info("KEK version %s created on %s", version, self.describe())
         return version
 
-    def _derive_index_key(self, *, create: bool, imported: bytes | None) -> bytes:
-        """The blind-index key: HMAC-SHA256, on the token, of a fixed label under the index
-        secret. Derived once per process; the secret itself never leaves the token."""
+    def _setup_index(self, *, create: bool, imported: Mapping[int, bytes]) -> None:
+        """Make sure the token has a blind-index secret: import the key file's (moving from it),
+        or create the first one; and check that imported secrets match what the token holds."""
         session = self._session_or_fail()
-        protect = {
-            Attribute.TOKEN: True,
-            Attribute.PRIVATE: True,
-            Attribute.SENSITIVE: True,
-            Attribute.EXTRACTABLE: False,
-            Attribute.MODIFIABLE: False,
-            Attribute.SIGN: True,
-            Attribute.VERIFY: False,
-            Attribute.ENCRYPT: False,
-            Attribute.DECRYPT: False,
-            Attribute.WRAP: False,
-            Attribute.UNWRAP: False,
-            Attribute.DERIVE: False,
-        }
-        try:
-            secret = session.get_key(
-                object_class=ObjectClass.SECRET_KEY,
-                key_type=KeyType.GENERIC_SECRET,
-                label=INDEX_LABEL,
-            )
-        except p11.MultipleObjectsReturned:
-            raise KeyProviderError(
-                f"{self.describe()}: two objects labelled {INDEX_LABEL!r}"
-            ) from None
-        except p11.NoSuchKey:
-            if imported is not None:
-                secret = session.create_object(
-                    {
-                        Attribute.CLASS: ObjectClass.SECRET_KEY,
-                        Attribute.KEY_TYPE: KeyType.GENERIC_SECRET,
-                        Attribute.LABEL: INDEX_LABEL,
-                        Attribute.VALUE: imported,
-                        **protect,
-                    }
-                )
+        if not self._indexes:
+            if imported and create:
+                for number, secret in sorted(imported.items()):
+                    session.create_object(
+                        {
+                            Attribute.CLASS: ObjectClass.SECRET_KEY,
+                            Attribute.KEY_TYPE: KeyType.GENERIC_SECRET,
+                            Attribute.LABEL: f"{INDEX_LABEL}{number}",
+                            Attribute.VALUE: secret,
+                            **_INDEX_PROTECT,
+                        }
+                    )
                 log.info("blind-index secret imported from the key file into %s", self.describe())
             elif create:
-                secret = session.generate_key(
-                    KeyType.GENERIC_SECRET,
-                    256,
-                    label=INDEX_LABEL,
-                    store=True,
-                    capabilities=MechanismFlag.SIGN,
-                    template=protect,
-                )
+                self._generate_index(1)
                 log.info("blind-index secret created on %s", self.describe())
             else:
+                raise EmptyTokenError(f"{self.describe()}: no blind-index secret on the token")
+            self._refresh()
+        for number, secret in imported.items():
+            if number in self._indexes and not hmac.compare_digest(
+                self.index_key(number), derive_index_key(secret)
+            ):
                 raise KeyProviderError(
-                    f"{self.describe()}: no blind-index secret on the token"
-                ) from None
-        derived: bytes = secret.sign(INDEX_KEY_INFO, mechanism=Mechanism.SHA256_HMAC)
-        if imported is not None and not hmac.compare_digest(derived, derive_index_key(imported)):
-            raise KeyProviderError(
-                f"{self.describe()}: its blind-index secret is not the key file's, so the blind "
-                "indexes in the database would stop matching; see docs/vault.md"
-            )
-        return derived
+                    f"{self.describe()}: its blind-index secret {number} is not the key file's, "
+                    "so the blind indexes in the database would stop matching; see docs/vault.md"
+                )
+
+    def _generate_index(self, number: int) -> None:
+        self._session_or_fail().generate_key(
+            KeyType.GENERIC_SECRET,
+            256,
+            label=f"{INDEX_LABEL}{number}",
+            store=True,
+            capabilities=MechanismFlag.SIGN,
+            template=_INDEX_PROTECT,
+        )
 
     def _kek(self, version: str) -> Any:
         kek = self._keks.get(version)
@@ -391,8 +422,179 @@ class Pkcs11Provider:
 
         return self._call(run)
 
-    def index_key(self) -> bytes:
-        return self._index_key
+    # -- blind-index secrets -------------------------------------------------------------------
+
+    def index_versions(self) -> list[int]:
+        with self._lock:
+            self._refresh()  # lookups ask: a rotation elsewhere must be seen at once
+            return list(self._indexes)
+
+    def current_index_version(self) -> int:
+        with self._lock:
+            if not self._indexes or time.monotonic() - self._listed_at > REFRESH_SECONDS:
+                self._refresh()
+            if not self._indexes:
+                raise KeyProviderError(f"{self.describe()}: no blind-index secret on the token")
+            return max(self._indexes)
+
+    def index_key(self, version: int | None = None) -> bytes:
+        """HMAC-SHA256, on the token, of a fixed label under the index secret ``version``.
+        Derived once per version and process; the secret itself never leaves the token."""
+        with self._lock:
+            number = self.current_index_version() if version is None else version
+            derived = self._index_keys.get(number)
+            if derived is not None:
+                return derived
+            secret = self._indexes.get(number)
+            if secret is None:
+                self._refresh()
+                secret = self._indexes.get(number)
+            if secret is None:
+                raise KeyProviderError(f"index secret {number} is not on {self.describe()}")
+            derived = self._call(
+                lambda: bytes(secret.sign(INDEX_KEY_INFO, mechanism=Mechanism.SHA256_HMAC))
+            )
+            self._index_keys[number] = derived
+            return derived
+
+    def new_index_version(self) -> int:
+        with self._lock:
+            self._refresh()
+            number = 1 + max(self._indexes, default=0)
+            self._call(lambda: self._generate_index(number))
+            self._refresh()
+        log.info("index secret %d created on %s", number, self.describe())
+        return number
+
+    def retire_index(self, version: int) -> None:
+        with self._lock:
+            self._refresh()
+            if version not in self._indexes:
+                return  # already destroyed (a resumed rotation)
+            if version == next(reversed(self._indexes)):
+                raise KeyProviderError(f"index secret {version} is current; rotate first")
+            self._call(lambda: self._indexes[version].destroy())
+            self._refresh()
+        log.info("index secret %d destroyed on %s", version, self.describe())
+
+    # -- the ledger's signing key ----------------------------------------------------------------
+
+    def _signing_objects(self, origin: str) -> tuple[Any, Any] | None:
+        session = self._session_or_fail()
+        label = SIGNING_LABEL + origin
+        found = {
+            obj.object_class: obj
+            for obj in session.get_objects(
+                {Attribute.KEY_TYPE: KeyType.EC_EDWARDS, Attribute.LABEL: label}
+            )
+        }
+        private = found.get(ObjectClass.PRIVATE_KEY)
+        public = found.get(ObjectClass.PUBLIC_KEY)
+        if private is None and public is None:
+            return None
+        if private is None or public is None:
+            raise KeyProviderError(
+                f"{self.describe()}: only half of the key pair {label!r} is on the token"
+            )
+        return private, public
+
+    def signing_public_key(self, origin: str) -> bytes | None:
+        """The raw 32-byte Ed25519 public key of the log ``origin``'s signing key on the token,
+        or ``None`` if the token has none."""
+        with self._lock:
+            pair = self._call(lambda: self._signing_objects(origin))
+            if pair is None:
+                return None
+            point = bytes(pair[1][Attribute.EC_POINT])
+        # CKA_EC_POINT is the DER OCTET STRING of the point (SoftHSM2 and PKCS#11 3.0).
+        if len(point) == 34 and point[:2] == b"\x04\x20":
+            return point[2:]
+        if len(point) == 32:
+            return point
+        raise KeyProviderError(f"{self.describe()}: the signing key's public point is not Ed25519")
+
+    def create_signing_key(self, origin: str, *, seed: bytes | None = None) -> bytes:
+        """Generate the Ed25519 signing key pair of ``origin`` on the token (or import the one
+        whose 32-byte private ``seed`` is given, moving from a key file) and return its public
+        key. The private half is sensitive, not extractable and may only sign."""
+        label = SIGNING_LABEL + origin
+        private_template = {
+            Attribute.TOKEN: True,
+            Attribute.PRIVATE: True,
+            Attribute.SENSITIVE: True,
+            Attribute.EXTRACTABLE: False,
+            Attribute.MODIFIABLE: False,
+            Attribute.SIGN: True,
+            Attribute.DERIVE: False,
+            Attribute.LABEL: label,
+        }
+        public_template = {
+            Attribute.TOKEN: True,
+            Attribute.PRIVATE: False,
+            Attribute.VERIFY: True,
+            Attribute.MODIFIABLE: False,
+            Attribute.EC_PARAMS: _ED25519_PARAMS,
+            Attribute.LABEL: label,
+        }
+
+        def run() -> None:
+            session = self._session_or_fail()
+            if self._signing_objects(origin) is not None:
+                raise KeyProviderError(f"{self.describe()}: already has a key {label!r}")
+            if seed is None:
+                session.generate_keypair(
+                    KeyType.EC_EDWARDS,
+                    mechanism=Mechanism.EC_EDWARDS_KEY_PAIR_GEN,
+                    public_template=public_template,
+                    private_template=private_template,
+                    store=True,
+                )
+                return
+            from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+            public = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw()
+            session.create_object(
+                {
+                    Attribute.CLASS: ObjectClass.PRIVATE_KEY,
+                    Attribute.KEY_TYPE: KeyType.EC_EDWARDS,
+                    Attribute.EC_PARAMS: _ED25519_PARAMS,
+                    Attribute.VALUE: seed,
+                    **private_template,
+                }
+            )
+            session.create_object(
+                {
+                    Attribute.CLASS: ObjectClass.PUBLIC_KEY,
+                    Attribute.KEY_TYPE: KeyType.EC_EDWARDS,
+                    Attribute.EC_POINT: b"\x04\x20" + public,
+                    **public_template,
+                }
+            )
+
+        with self._lock:
+            self._call(run)
+        public = self.signing_public_key(origin)
+        assert public is not None
+        log.info(
+            "ledger signing key for %s %s on %s",
+            origin,
+            "generated" if seed is None else "imported",
+            self.describe(),
+        )
+        return public
+
+    def sign(self, origin: str, message: bytes) -> bytes:
+        """An Ed25519 signature (``CKM_EDDSA``, pure Ed25519) of ``message`` by ``origin``'s key."""
+
+        def run() -> bytes:
+            pair = self._signing_objects(origin)
+            if pair is None:
+                raise KeyProviderError(
+                    f"{self.describe()}: no ledger signing key {SIGNING_LABEL + origin!r}"
+                )
+            return bytes(pair[0].sign(message, mechanism=Mechanism.EDDSA))
+
+        return self._call(run)
 
     def new_version(self) -> str:
         with self._lock:
@@ -417,3 +619,9 @@ def _number(version: str) -> int:
         return int(version.rsplit("-", 1)[1])
     except (IndexError, ValueError):
         raise KeyProviderError(f"not a KEK version name: {version!r}") from None
+
+
+def _index_number(text: str) -> int:
+    if not text.isdigit():
+        raise KeyProviderError(f"not an index secret label: {INDEX_LABEL}{text!r}")
+    return int(text)

@@ -23,9 +23,11 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairscreen.kit.db import table_of
+from fairscreen.kit.clock import utcnow
+from fairscreen.kit.db import table_of, transaction
 from fairscreen.kit.errors import FairscreenError
-from fairscreen.vault.keys import KeyProvider, KeyProviderError
+from fairscreen.vault import bindings
+from fairscreen.vault.keys import KeyProvider, KeyProviderError, kek_check_value
 from fairscreen.vault.models import DataKey
 
 log = logging.getLogger(__name__)
@@ -93,6 +95,16 @@ def rotate(
         current = target.new_version()
         created = True
         waiting = pending(sessions, target.name, current)
+    # The new version is durable already; record it before any data key is wrapped under it.
+    with transaction(sessions) as session:
+        bindings.record(
+            session,
+            bindings.KEK,
+            current,
+            kek_check_value(target, current),
+            target.name,
+            utcnow(),
+        )
     if progress is not None:
         progress.start(current, waiting, resumed=not created)
     log.info(
@@ -304,5 +316,7 @@ def retire(
         owner.retire(version, allow_current=owner is not providers[0])
     except KeyProviderError as exc:
         raise RetireError(str(exc)) from None
+    with transaction(sessions) as session:
+        bindings.retire(session, bindings.KEK, version, utcnow())
     log.info("KEK version %s of %s retired", version, owner.name)
     return owner

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from fairscreen.kit.errors import ConfigError
+from fairscreen.kit.signals import Terminated
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -50,28 +51,46 @@ def serve(
     ] = 0.5,
     publish: Annotated[bool, typer.Option(help="run the background checkpoint publisher")] = True,
 ) -> None:
-    """Serve the web app: the ledger's C2SP tlog-tiles endpoints and JSON proofs under /ledger,
-    deletion requests, legal holds and destruction certificates under /retention, and the API
-    documentation under /docs and /redoc (served by the app itself, no CDN).
+    """Serve the web app: the JSON API under /api/v1 (signed-in staff and candidates, API
+    tokens; docs/api.md), the ledger's C2SP tlog-tiles endpoints and JSON proofs under /ledger,
+    and the API documentation under /docs and /redoc (served by the app itself, no CDN).
+    Answers only to the Host names of FAIRSCREEN_ALLOWED_HOSTS and --host.
 
     Prints the URL it listens on once the port is open. With the publisher on (the default), a
     checkpoint is signed whenever the log has grown, at least once a second while entries
     arrive; the retention sweep runs on its schedule (FAIRSCREEN_RETENTION_SWEEP_INTERVAL
-    seconds, 0 to turn it off)."""
+    seconds, 0 to turn it off). On SQLite the write-ahead log is checkpointed into the main
+    file at start-up and on a clean stop (SIGTERM, Ctrl-C)."""
     import uvicorn
 
     from fairscreen.kit.db import open_database
-    from fairscreen.ledger.checkpoints import Publisher, load_signer
+    from fairscreen.ledger.checkpoints import Publisher
+    from fairscreen.ledger.signing import load_signer
     from fairscreen.web.app import create_app
 
     _, sessions = open_database()
-    publisher = Publisher(sessions, load_signer(), interval=publish_interval) if publish else None
-    app = create_app(sessions, publisher=publisher)
+    publisher = None
+    if publish:
+        # A database that never signed a checkpoint may get its first signing key here; one
+        # whose checkpoints were signed must find that key, or the server does not start.
+        publisher = Publisher(
+            sessions, load_signer(sessions=sessions, create=True), interval=publish_interval
+        )
+    from fairscreen.kit.settings import get_settings
+
+    hosts = get_settings().host_names()
+    if host not in ("0.0.0.0", "::", ""):  # noqa: S104 (compared, not bound)
+        hosts.append(host)
+    app = create_app(sessions, publisher=publisher, allowed_hosts=hosts)
     sock = _listen(host, port)
     url = _url(sock)
     err.print(f"fairscreen serving on {url} (API docs: {url}/docs; Ctrl-C to stop)")
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     try:
         server.run(sockets=[sock])
+    except (KeyboardInterrupt, Terminated):
+        # uvicorn shut down gracefully (the app's lifespan ended: publisher and scheduler
+        # stopped, the WAL checkpointed), then raised again the signal that stopped it.
+        return
     finally:
         sock.close()

@@ -6,13 +6,24 @@ name. Cross-line rules (unique IDs, references that resolve, known position cate
 checked in the same store once all lines are in. Nothing outside the store is written until the
 whole file is known to be good; on any error the store is deleted and ``WorldError`` lists the
 first problems, each naming the line and the JSON path.
+
+The store holds every candidate's data in clear, so it has no name: it is SQLite's private
+temporary database, kept in memory up to its page cache and beyond that in a file that SQLite
+creates with mode 0600 in its temporary directory (``SQLITE_TMPDIR``, ``TMPDIR``, ``/var/tmp``,
+``/tmp``) and unlinks the moment it has opened it. No other process can open it by a name, and
+it is gone when the store is closed or the process ends, however it ends (an exception, SIGTERM,
+Ctrl-C, ``kill -9``). Stores that older versions left in the temporary directory by name
+(``fairscreen-world-*.sqlite``, mode 0644) are removed when a world is next loaded.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
 import re
 import sqlite3
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -24,13 +35,17 @@ import orjson
 from pydantic import ValidationError
 
 from fairscreen.kit.errors import InputError, PolicyError
+from fairscreen.kit.files import create_private_file
 from fairscreen.kit.names import name_key
 from fairscreen.kit.text import BOM, not_utf8
 from fairscreen.policy.pack import PolicyPack, default_pack_for
 from fairscreen.world import model
 
+log = logging.getLogger(__name__)
+
 MAX_PROBLEMS = 20
 _BATCH = 2000
+_LEGACY_STORE = re.compile(r"fairscreen-world-[A-Za-z0-9_]+\.sqlite(-journal|-wal|-shm)?")
 
 
 class WorldError(InputError):
@@ -146,12 +161,12 @@ class WorldSummary:
 
 
 class WorldStore:
-    """A loaded world: the validated lines, indexed for the sandbox sources."""
+    """A loaded world: the validated lines, indexed for the sandbox sources, on the connection
+    that loaded them (``path`` is None for the unnamed temporary store)."""
 
-    def __init__(self, path: Path, *, owned: bool) -> None:
+    def __init__(self, db: sqlite3.Connection, path: Path | None = None) -> None:
         self.path = path
-        self._owned = owned
-        self.db = sqlite3.connect(path, check_same_thread=False)
+        self.db = db
         self.db.execute("PRAGMA query_only=ON")
         self.header = model.Header.model_validate_json(self._meta("header"))
         self._held_for: tuple[str, frozenset[str]] = ("", frozenset())
@@ -164,10 +179,8 @@ class WorldStore:
         return str(row[0])
 
     def close(self) -> None:
+        """Close the store; the unnamed one is gone with its connection."""
         self.db.close()
-        if self._owned:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     def __enter__(self) -> WorldStore:
         return self
@@ -435,6 +448,62 @@ class _Loader:
         )[:MAX_PROBLEMS]
 
 
+def _open_files() -> set[tuple[int, int]] | None:
+    """(device, inode) of every file some process of ours has open; None where /proc cannot
+    tell (then nothing is removed: a store may be in use by a running older version)."""
+    proc = Path("/proc")
+    if not (proc / "self" / "fd").is_dir():
+        return None
+    found: set[tuple[int, int]] = set()
+    for pid in proc.iterdir():
+        if not pid.name.isdigit():
+            continue
+        try:
+            fds = list((pid / "fd").iterdir())
+        except OSError:
+            continue  # gone, or another user's
+        for fd in fds:
+            try:
+                st = fd.stat()
+            except OSError:
+                continue
+            found.add((st.st_dev, st.st_ino))
+    return found
+
+
+def remove_legacy_stores(directory: Path | None = None) -> list[Path]:
+    """Remove the named world stores that older versions left in the temporary directory
+    (``fairscreen-world-*.sqlite``: every candidate's data in clear, mode 0644, left behind by a
+    crash): those owned by this user and open in no process. Returns what was removed."""
+    directory = Path(directory or tempfile.gettempdir())
+    try:
+        candidates = [p for p in directory.iterdir() if _LEGACY_STORE.fullmatch(p.name)]
+    except OSError:
+        return []
+    if not candidates:
+        return []
+    in_use = _open_files()
+    if in_use is None:
+        return []
+    removed = []
+    for path in candidates:
+        try:
+            st = path.lstat()
+            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
+                continue
+            if (st.st_dev, st.st_ino) in in_use:
+                continue
+            path.unlink()
+            removed.append(path)
+        except OSError:
+            continue
+    if removed:
+        log.warning(
+            "removed %d world store file(s) left in %s by an earlier run", len(removed), directory
+        )
+    return removed
+
+
 def load_world(
     path: Path | str,
     *,
@@ -443,21 +512,16 @@ def load_world(
 ) -> WorldStore:
     """Validate ``path`` and return its store; raise ``WorldError`` naming every problem found.
 
-    ``pack`` (default: the jurisdiction's pack) checks position categories. The store lives in
-    ``store_path`` if given, else in a temporary file deleted when the store is closed.
+    ``pack`` (default: the jurisdiction's pack) checks position categories. The store is the
+    unnamed temporary database described above, or the file ``store_path`` (created with mode
+    0600, kept when the store is closed).
     """
     path = Path(path)
-    owned = store_path is None
-    if store_path is None:
-        handle, name = tempfile.mkstemp(prefix="fairscreen-world-", suffix=".sqlite")
-        import os
-
-        os.close(handle)
-        store_path = Path(name)
-        store_path.unlink()
-    elif store_path.exists():
+    remove_legacy_stores()
+    if store_path is not None and not create_private_file(store_path):
         raise FileExistsError(f"{store_path}: world store exists already")
-    db = sqlite3.connect(store_path)
+    # "": SQLite's private temporary database (see the module's docstring).
+    db = sqlite3.connect(str(store_path or ""), check_same_thread=False)
     try:
         db.execute("PRAGMA journal_mode=OFF")
         db.execute("PRAGMA synchronous=OFF")
@@ -471,13 +535,13 @@ def load_world(
         assert header is not None
         db.execute("INSERT INTO meta VALUES ('header', ?)", (header.model_dump_json(),))
         db.commit()
-        db.close()
+        return WorldStore(db, store_path)
     except BaseException:
         db.close()
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            Path(f"{store_path}{suffix}").unlink(missing_ok=True)
+        if store_path is not None:
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                Path(f"{store_path}{suffix}").unlink(missing_ok=True)
         raise
-    return WorldStore(store_path, owned=owned)
 
 
 def _read(path: Path, loader: _Loader) -> model.Header | None:

@@ -15,8 +15,8 @@ The ledger's entry format changes with it (version 2), and rows written under th
 cannot be converted without their data keys and the old entries, so this revision refuses a
 database that already holds screenings or ledger entries (``SchemaError``).
 
-Revision ID: 0004_sealed_facts
-Revises: 0003_retention
+Revision ID: 0005_sealed_facts
+Revises: 0004_secret_statistics
 Create Date: 2026-12-06
 """
 
@@ -27,8 +27,8 @@ from alembic import op
 
 from fairscreen.kit.db import SchemaError
 
-revision = "0004_sealed_facts"
-down_revision = "0003_retention"
+revision = "0005_sealed_facts"
+down_revision = "0004_secret_statistics"
 branch_labels = None
 depends_on = None
 
@@ -40,15 +40,31 @@ def _refuse_data(direction: str) -> None:
     if entries or people:
         raise SchemaError(
             f"this database holds {people} candidate(s) and {entries} ledger entries in the "
-            f"format of fairscreen 0.1, which the {direction} to revision 0004_sealed_facts "
+            f"format of fairscreen 0.1, which the {direction} to revision 0005_sealed_facts "
             "cannot convert (the new format seals every fact under the candidates' data keys "
             "and changes the ledger's entries). Keep this database with the version that wrote "
             "it, and point FAIRSCREEN_DATA_DIR or FAIRSCREEN_DATABASE_URL at a new one"
         )
 
 
+# New secret columns (``Sealed``, ``BlindIndex``): out of PostgreSQL's planner statistics from
+# the start (see 0004_secret_statistics).
+NEW_SECRET_COLUMNS = (
+    ("candidates", "external_ref_index"),
+    ("candidates", "external_ref_ct"),
+    ("reports", "content_ct"),
+)
+
+
 def upgrade() -> None:
     _refuse_data("upgrade")
+    _upgrade_tables()
+    if op.get_bind().dialect.name == "postgresql":
+        for table, column in NEW_SECRET_COLUMNS:
+            op.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET STATISTICS 0')
+
+
+def _upgrade_tables() -> None:
     op.create_table(
         "report_tallies",
         sa.Column("employer_id", sa.String(length=32), nullable=False),
