@@ -31,9 +31,18 @@ from fairscreen.kit.settings import Settings
 from fairscreen.ledger import log, merkle, proofs
 from fairscreen.ledger.log import LedgerError
 from fairscreen.ledger.models import LedgerCheckpoint
-from fairscreen.ledger.note import Checkpoint, Signer, Verifier, sign_note
+from fairscreen.ledger.note import (
+    Checkpoint,
+    NoteError,
+    Signer,
+    Verifier,
+    open_checkpoint,
+    sign_note,
+)
 from fairscreen.ledger.signing import (
     KEY_FILE,
+    RESTORE_DOC,
+    LastSigned,
     check_key,
     key_path,
     load_signer,
@@ -111,28 +120,22 @@ def publish(
     head = log.lock_state(session)  # serialises with appenders and other publishers
     if not check_key(session, signer.verifier, "refusing to sign"):  # another key would fork
         record_key(session, signer)
+    record: LastSigned | None = getattr(signer, "last_signed", None)
     last = latest(session)
     if last is not None:
-        if last.size > head.size:
-            raise LedgerError(
-                f"refusing to sign: the log has {head.size} entries but checkpoint {last.size} "
-                "was signed (rollback)"
-            )
-        if last.size == head.size:
-            if last.root != head.root:
-                raise LedgerError(
-                    f"refusing to sign: the root of size {head.size} differs from the signed one (fork)"
-                )
-            return last
-        proof = proofs.consistency_proof(session, last.size, head.size)
-        try:
-            merkle.verify_consistency(last.size, head.size, last.root, head.root, proof)
-        except merkle.ProofError as exc:
-            raise LedgerError(
-                f"refusing to sign size {head.size}: not consistent with signed size {last.size} ({exc})"
-            ) from None
+        _check_extends(session, head, last.size, last.root, "the last checkpoint in the database")
+    outside = _read_outside(record, signer.verifier, last)
+    if record is not None and outside is not None:
+        what = f"the last one signed ({record.where})"
+        _check_extends(session, head, outside.size, outside.root, what)
+    if last is not None and last.size == head.size:
+        if record is not None and (outside is None or outside.size < last.size):
+            record.write(last.note)
+        return last
     text = Checkpoint(signer.name, head.size, head.root).text()
     note = sign_note(text, [signer])
+    if record is not None:
+        record.write(note)  # before the row: a crash now leaves a record the tree still extends
     published = PublishedCheckpoint(head.size, head.root, note, now or utcnow())
     session.execute(
         insert(CHECKPOINTS).values(
@@ -143,6 +146,54 @@ def publish(
         )
     )
     return published
+
+
+def _read_outside(
+    record: LastSigned | None, verifier: Verifier, last: PublishedCheckpoint | None
+) -> Checkpoint | None:
+    """The checkpoint in the signer's record of what it last signed (checked with its key)."""
+    if record is None:
+        return None
+    text = record.read()
+    if text is None:
+        if last is not None:
+            logger.warning(
+                "%s: no record of the last signed checkpoint; taking the database's latest "
+                "(size %d) as the record",
+                record.where,
+                last.size,
+            )
+        return None
+    try:
+        checkpoint, _ = open_checkpoint(text, verifier)
+    except NoteError as exc:
+        raise LedgerError(
+            f"refusing to sign: {record.where} does not hold a checkpoint signed by this key "
+            f"({exc}); restore it from backup ({RESTORE_DOC})"
+        ) from None
+    return checkpoint
+
+
+def _check_extends(session: Session, head: log.TreeHead, size: int, root: bytes, what: str) -> None:
+    """Refuse unless the tree ``head`` extends the signed tree (``size``, ``root``)."""
+    if size > head.size:
+        raise LedgerError(
+            f"refusing to sign: the log has {head.size} entries but {what} has {size} (rollback)"
+        )
+    if size == head.size:
+        if root != head.root:
+            raise LedgerError(
+                f"refusing to sign: the root of size {size} differs from {what} (fork)"
+            )
+        return
+    proof = proofs.consistency_proof(session, size, head.size)
+    try:
+        merkle.verify_consistency(size, head.size, root, head.root, proof)
+    except merkle.ProofError as exc:
+        raise LedgerError(
+            f"refusing to sign size {head.size}: not consistent with {what}, size {size} "
+            f"(fork: {exc})"
+        ) from None
 
 
 class Publisher:
