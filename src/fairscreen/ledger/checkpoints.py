@@ -92,6 +92,14 @@ def latest(session: Session) -> PublishedCheckpoint | None:
     return PublishedCheckpoint(row.size, bytes(row.root), row.note, row.published_at)
 
 
+def at_size(session: Session, size: int) -> PublishedCheckpoint | None:
+    """The checkpoint the log signed for ``size``, if any."""
+    row = session.execute(select(CHECKPOINTS).where(CHECKPOINTS.c.size == size)).first()
+    if row is None:
+        return None
+    return PublishedCheckpoint(row.size, bytes(row.root), row.note, row.published_at)
+
+
 def all_sizes(session: Session) -> list[tuple[int, bytes]]:
     """``(size, root)`` of every signed checkpoint, smallest first."""
     rows = session.execute(
