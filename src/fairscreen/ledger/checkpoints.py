@@ -21,6 +21,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,6 +40,10 @@ from fairscreen.ledger.note import (
     open_checkpoint,
     sign_note,
 )
+
+if TYPE_CHECKING:
+    from fairscreen.ledger.cosign import Collector
+
 from fairscreen.ledger.signing import (
     KEY_FILE,
     RESTORE_DOC,
@@ -212,11 +217,16 @@ class Publisher:
     """
 
     def __init__(
-        self, sessions: sessionmaker[Session], signer: Signer, interval: float = 0.5
+        self,
+        sessions: sessionmaker[Session],
+        signer: Signer,
+        interval: float = 0.5,
+        witnesses: Collector | None = None,
     ) -> None:
         self.sessions = sessions
         self.signer = signer
         self.interval = interval
+        self.witnesses = witnesses
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ledger-publisher", daemon=True)
         self._last_error: str | None = None
@@ -228,16 +238,27 @@ class Publisher:
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._thread.join(timeout)
+        if self.witnesses is not None:
+            self.witnesses.close()
 
     def tick(self) -> PublishedCheckpoint | None:
-        """Publish if the log grew since the last checkpoint; return the new checkpoint."""
+        """Publish if the log grew since the last checkpoint, then push the latest checkpoint
+        to the witnesses that have not cosigned it; return the new checkpoint."""
         with self.sessions() as session:
             head = log.read_state(session)
             last = latest(session)
-        if last is not None and last.size == head.size and last.root == head.root:
-            return None
-        published = publish(self.sessions, self.signer)
-        self.published += 1
+        published = None
+        if last is None or last.size != head.size or last.root != head.root:
+            published = publish(self.sessions, self.signer)
+            self.published += 1
+        if self.witnesses is not None:
+            outcome = self.witnesses.collect()
+            if outcome is not None and outcome.failed:
+                raise LedgerError(
+                    f"checkpoint {outcome.size}: cosigned by {len(outcome.cosigned)}, quorum "
+                    f"{outcome.quorum}; "
+                    + "; ".join(f"witness {n}: {why}" for n, why in sorted(outcome.failed.items()))
+                )
         return published
 
     def _run(self) -> None:
