@@ -342,8 +342,10 @@ class Witness:
             save_state(self.state_path, self.state)
         return Outcome(alarm.url, alarm.origin, "alarm", alarm.new_size, alarm)
 
-    def _open(self, raw: bytes, source: str, old: int | None) -> Checkpoint:
-        """The checkpoint in ``raw``, verified with its origin's key (``_Refused`` if not)."""
+    def _open(self, raw: bytes, source: str, old: int | None, *, polled: bool) -> Checkpoint:
+        """The checkpoint in ``raw``, verified with its origin's key (``_Refused`` if not). A
+        bad signature on what the log itself serves is an alarm; on a pushed request it is only
+        a 403 (anyone may POST, and must not be able to silence the witness that way)."""
         try:
             claimed = parse_checkpoint(parse_note(raw).text)
         except NoteError as exc:
@@ -355,7 +357,7 @@ class Witness:
             checkpoint, _ = open_checkpoint(raw, config.verifier, config.origin)
         except NoteError as exc:
             entry = self.state["logs"].get(claimed.origin)
-            if entry is None or not entry.get("alarm"):
+            if polled and (entry is None or not entry.get("alarm")):
                 self._alarm(
                     Alarm(
                         "bad-signature",
@@ -375,7 +377,7 @@ class Witness:
         """Answer one ``POST <prefix>/add-checkpoint`` (C2SP tlog-witness)."""
         try:
             old, proof, raw = _parse_request(body)
-            checkpoint = self._open(raw, source, old)
+            checkpoint = self._open(raw, source, old, polled=False)
             return Reply(200, self._advance(raw, checkpoint, old, proof, source))
         except _Refused as refused:
             return refused.reply
@@ -434,7 +436,7 @@ class Witness:
             logger.critical("%s (raised earlier; not cosigning this log)", stored.line())
             return Outcome(url, claimed.origin, "alarm", claimed.size, stored)
         try:
-            checkpoint = self._open(raw, url, entry["size"] if entry else None)
+            checkpoint = self._open(raw, url, entry["size"] if entry else None, polled=True)
         except _Refused:
             stored = Alarm(**self.state["logs"][claimed.origin]["alarm"])
             return Outcome(url, claimed.origin, "alarm", claimed.size, stored)
