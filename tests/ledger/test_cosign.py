@@ -314,3 +314,54 @@ def test_the_policy_file_is_checked(tmp_path: Path) -> None:
     policy.write_text(f'[[witness]]\nkey = "{witness}"\nurl = "http://x/"\n')
     loaded = load_policy(policy)
     assert loaded.quorum == 1 and loaded.witnesses[0].url == "http://x"
+
+
+def test_serve_pushes_its_checkpoints_and_serves_them_cosigned(
+    db: Database, signer: Signer, tmp_path: Path, witnesses: list[LiveWitness]
+) -> None:
+    """``fairscreen serve`` with a witness policy: its publisher pushes every new checkpoint
+    to the witnesses, and ``/ledger/checkpoint`` carries their cosignatures."""
+    policy = tmp_path / "witnesses.toml"
+    policy.write_text("".join(w.policy_entry() for w in witnesses))
+    env = _env(db, tmp_path, policy, signer)
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fairscreen",
+            "serve",
+            "--port",
+            str(port),
+            "--publish-interval",
+            "0.1",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}/ledger/checkpoint"
+    try:
+        with db.sessions.begin() as session:
+            log.append(session, plain_entries(1234))
+        deadline = time.monotonic() + 60
+        names: list[str] = []
+        while time.monotonic() < deadline:
+            try:
+                response = httpx.get(url, timeout=2)
+            except httpx.HTTPError:
+                response = None
+            if response is not None and response.status_code == 200:
+                note = parse_note(response.text)
+                names = [s.name for s in note.signatures]
+                if note.text.split(b"\n")[1] == b"1234" and len(names) == 3:
+                    break
+            time.sleep(0.1)
+        assert names == [ORIGIN, "witness.test/w1", "witness.test/w2"]
+        verifiers = [w.signer.verifier for w in witnesses]
+        assert cosign.quorum_of(note.text, note.signatures, verifiers) == names[1:]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

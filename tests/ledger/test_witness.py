@@ -397,3 +397,54 @@ def test_a_cosigned_size_no_longer_served_is_reported(
         h.run_once()
     assert caught.value.exit_code == 7
     assert load_state(h.state)["logs"][ORIGIN]["size"] == 1000
+
+
+def test_one_witness_process_per_state_directory(tmp_path: Path) -> None:
+    """Two witnesses on one state would each cosign from a view the other moved past."""
+    signer = Signer.generate(ORIGIN)
+    port = _free_port()
+    args = [
+        sys.executable,
+        "-m",
+        "fairscreen",
+        "witness",
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--log",
+        f"{ORIGIN}={signer.verifier.text()}",
+        "--state-dir",
+        str(tmp_path / "w"),
+    ]
+    first = subprocess.Popen(args, cwd=ROOT, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.post(f"http://127.0.0.1:{port}/add-checkpoint", content=b"", timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        second = subprocess.run(
+            [*args[:5], f"127.0.0.1:{_free_port()}", *args[6:]],
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert second.returncode == 4, second.stderr
+        assert "another witness process uses this state directory" in second.stderr
+        taken = subprocess.run(
+            [*args[:5], f"127.0.0.1:{port}", *args[6:9], str(tmp_path / "other")],
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert taken.returncode == 4 and f"--listen 127.0.0.1:{port}" in taken.stderr
+    finally:
+        first.terminate()
+        first.wait(timeout=30)
