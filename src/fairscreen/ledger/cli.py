@@ -125,6 +125,7 @@ def checkpoint_command() -> None:
     Refuses (exit 1) if the log is not consistent with the last checkpoint it signed, or if
     the signing key is missing or not the one that signed it. The first checkpoint of a log
     that has none makes the signing key (and says so)."""
+    policy = cosign.configured_policy()  # a bad policy stops before anything is signed
     _, sessions = open_database()
     had_key = checkpoints.key_path().exists()
     signer = checkpoints.load_signer(sessions=sessions, create=True)
@@ -133,7 +134,6 @@ def checkpoint_command() -> None:
         err.print(f"its public key: {signer.verifier.text()}")
     published = checkpoints.publish(sessions, signer)
     signer.close()
-    policy = cosign.configured_policy()
     if policy is None or not policy.witnesses:
         typer.echo(published.note, nl=False)
         return
