@@ -1,8 +1,8 @@
 """ledger cosignatures: the witnesses' cosignatures (C2SP tlog-cosignature) the log collected
 for its checkpoints
 
-Revision ID: 0008_ledger_cosignatures
-Revises: 0007_accounts
+Revision ID: 0009_ledger_cosignatures
+Revises: 0008_delete_indexes
 Create Date: 2026-12-06
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_ledger_cosignatures"
-down_revision = "0007_accounts"
+revision = "0009_ledger_cosignatures"
+down_revision = "0008_delete_indexes"
 branch_labels = None
 depends_on = None
 
