@@ -146,10 +146,12 @@ def configured_policy() -> WitnessPolicy | None:
 # -- stored cosignatures -----------------------------------------------------------------------
 
 
-def cosignature_lines(session: Session, size: int) -> list[str]:
+def cosignature_lines(session: Session, checkpoint: PublishedCheckpoint) -> list[str]:
+    """The cosignature lines the log holds for ``checkpoint`` (its size and its root: lines
+    left over from another root of that size, a history since rewritten, are not its own)."""
     rows = session.execute(
         select(COSIGNATURES.c.line)
-        .where(COSIGNATURES.c.size == size)
+        .where(COSIGNATURES.c.size == checkpoint.size, COSIGNATURES.c.root == checkpoint.root)
         .order_by(COSIGNATURES.c.witness, COSIGNATURES.c.key_id)
     ).all()
     return [row.line for row in rows]
@@ -157,7 +159,7 @@ def cosignature_lines(session: Session, size: int) -> list[str]:
 
 def cosigned_note(session: Session, checkpoint: PublishedCheckpoint) -> str:
     """The checkpoint with every cosignature the log holds for it."""
-    return checkpoint.note + "".join(cosignature_lines(session, checkpoint.size))
+    return checkpoint.note + "".join(cosignature_lines(session, checkpoint))
 
 
 def last_cosigned(session: Session, witness: Verifier) -> int:
@@ -243,7 +245,7 @@ class Collector:
             latest = checkpoints.latest(session)
             if latest is None:
                 return None
-            have = set(cosignature_lines(session, latest.size))
+            have = set(cosignature_lines(session, latest))
             known = parse_note(latest.note + "".join(have)).signatures
             done = set(quorum_of(parse_note(latest.note).text, known, self.policy.verifiers()))
         outcome = Outcome(latest.size, sorted(done), quorum=self.policy.quorum)
@@ -291,13 +293,12 @@ class Collector:
                 line = self._push(witness, checkpoint, conflict.size)
             timestamp = parse_note(checkpoint.note + line).signatures[-1].timestamp or 0
             with transaction(self.sessions) as session:
-                present = session.get(
-                    LedgerCosignature, (checkpoint.size, witness.verifier.name, witness.verifier.id)
-                )
-                if present is None:
+                key = (checkpoint.size, checkpoint.root, witness.verifier.name, witness.verifier.id)
+                if session.get(LedgerCosignature, key) is None:
                     session.add(
                         LedgerCosignature(
                             size=checkpoint.size,
+                            root=checkpoint.root,
                             witness=witness.verifier.name,
                             key_id=witness.verifier.id,
                             line=line,

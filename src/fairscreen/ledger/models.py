@@ -69,11 +69,14 @@ class LedgerCheckpoint(Base):
 
 class LedgerCosignature(Base):
     """A witness's cosignature (C2SP tlog-cosignature ``cosignature/v1``) on the checkpoint of
-    ``size``: the whole signature line, as the witness returned it from ``add-checkpoint``."""
+    ``size`` and ``root``: the whole signature line, as the witness returned it from
+    ``add-checkpoint``. The root is part of the key so that a cosignature is only ever served
+    beside the checkpoint it signs, even after the log's rows were rewritten."""
 
     __tablename__ = "ledger_cosignatures"
 
     size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     witness: Mapped[str] = mapped_column(String(255), primary_key=True)
     key_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     line: Mapped[str] = mapped_column(Text)

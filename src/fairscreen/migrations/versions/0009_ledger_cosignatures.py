@@ -21,11 +21,14 @@ def upgrade() -> None:
     op.create_table(
         "ledger_cosignatures",
         sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("root", sa.LargeBinary(length=32), nullable=False),
         sa.Column("witness", sa.String(length=255), nullable=False),
         sa.Column("key_id", sa.BigInteger(), nullable=False),
         sa.Column("line", sa.Text(), nullable=False),
         sa.Column("cosigned_at", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("size", "witness", "key_id", name=op.f("pk_ledger_cosignatures")),
+        sa.PrimaryKeyConstraint(
+            "size", "root", "witness", "key_id", name=op.f("pk_ledger_cosignatures")
+        ),
     )
 
 
