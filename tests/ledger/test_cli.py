@@ -136,7 +136,7 @@ def _rewrite(db: Database, entries: list[bytes]) -> None:
         log.append(session, entries)
 
 
-@pytest.mark.parametrize("how", ["rollback", "rewrite"])
+@pytest.mark.parametrize("how", ["rollback", "rewrite", "re-signed"])
 def test_verify_against_outside_checkpoints_catches_what_the_database_hides(
     cli_db: Database, settings_env: Path, tmp_path: Path, how: str
 ) -> None:
@@ -157,10 +157,19 @@ def test_verify_against_outside_checkpoints_catches_what_the_database_hides(
         _rewrite(cli_db, honest[:400])
         expected = "first bad index 400"
         detail = "the log has 400 entries but checkpoint 600"
-    else:
+    elif how == "rewrite":
         _rewrite(cli_db, [*honest[:10], b"forged", *honest[11:]])
         expected = "first bad index 0"
         detail = "the entries do not match checkpoint 600"
+    else:
+        # The same rewrite, then signed again for the same size once the record beside the key
+        # is gone too (a split view): the database's own checkpoint 600 matches its entries, the
+        # outside one does not, and the change lies below 600.
+        _rewrite(cli_db, [*honest[:10], b"forged", *honest[11:]])
+        (settings_env / "ledger-signed.checkpoint").unlink()
+        assert runner.invoke(app, ["ledger", "checkpoint"]).exit_code == 0
+        expected = "first bad index 0"
+        detail = "the entries do not match checkpoint 600 ("
     alone = runner.invoke(app, ["ledger", "verify", "-q"])
     assert alone.exit_code == 0  # with its checkpoints gone, the database agrees with itself
     for outside in (receipt, tmp_path / "regulator.checkpoint"):
@@ -169,6 +178,8 @@ def test_verify_against_outside_checkpoints_catches_what_the_database_hides(
         assert (
             expected in caught.output and detail in caught.output and str(outside) in caught.output
         )
+        if how != "rollback":
+            assert "the first changed entry is in 0..599" in caught.output
 
 
 def test_verify_needs_a_key_and_names_rows_past_the_tree(

@@ -526,6 +526,7 @@ class _Run:
         self.outside: list[OutsideCheckpoint] = []
         self.upper: list[_Level] = []  # tile levels 1, 2, ...
         self.tree_ok = True  # false once the recomputed tree cannot be trusted any more
+        self.matched_before = 0  # the largest matched checkpoint size below the last matched
         self._tree_marks: list[int] = []  # indices of problems that explain a changed tree
 
     def _entry_problem(self, index: int, message: str) -> None:
@@ -680,12 +681,16 @@ class _Run:
         if not self.tree_ok:
             return good_until
         if self._root_at(size, prefixes.get(size, [])) == root:
+            if size > good_until:
+                self.matched_before = good_until
             return size
+        # Another checkpoint of this very size may have matched (the database's, where an
+        # outside one disagrees): the change is then below it, after the last smaller match.
+        low = good_until if good_until < size else self.matched_before
         self._tree_problem(
-            good_until,
+            low,
             size,
-            f"the entries do not match {label}: the first changed entry is in "
-            f"{good_until}..{size - 1}",
+            f"the entries do not match {label}: the first changed entry is in {low}..{size - 1}",
         )
         self.tree_ok = False
         return good_until
