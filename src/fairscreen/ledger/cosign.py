@@ -330,8 +330,8 @@ class Collector:
             raise _SizeConflictError(int(text), url)
         if response.status_code == 409:
             logger.critical(
-                "witness %s refuses checkpoint %d: it cosigned another root for that size "
-                "(a fork of this log): %s",
+                "witness %s refuses checkpoint %d as a conflict with what it has seen of this "
+                "log (a fork, or an alarm it already holds): %s",
                 witness.verifier.name,
                 checkpoint.size,
                 response.text.strip()[:200],
