@@ -19,9 +19,9 @@ import httpx
 import pytest
 
 from fairscreen.kit.errors import ConfigError
-from fairscreen.ledger import checkpoints, cosign, log, receipts
+from fairscreen.ledger import checkpoints, cosign, log, proofs, receipts
 from fairscreen.ledger.cosign import Collector, load_policy
-from fairscreen.ledger.note import ALG_COSIGNATURE_V1, Signer, parse_note
+from fairscreen.ledger.note import ALG_COSIGNATURE_V1, Signer, parse_note, sign_note
 from fairscreen.ledger.receipts import QuorumError
 from fairscreen.ledger.witness import load_state
 from fairscreen.web.app import create_app
@@ -249,9 +249,7 @@ def test_the_add_checkpoint_protocol(db: Database, signer: Signer, tmp_path: Pat
         log.append(session, plain_entries(100, start=300))
     second = checkpoints.publish(db.sessions, signer)
     with db.sessions() as session:
-        proof = [
-            base64.b64encode(h).decode() for h in cosign.proofs.consistency_proof(session, 300, 400)
-        ]
+        proof = [base64.b64encode(h).decode() for h in proofs.consistency_proof(session, 300, 400)]
 
     def body(old: int, lines: list[str], note: str) -> bytes:
         return ("".join([f"old {old}\n", *(p + "\n" for p in lines), "\n", note])).encode()
@@ -271,13 +269,11 @@ def test_the_add_checkpoint_protocol(db: Database, signer: Signer, tmp_path: Pat
     assert w.add_checkpoint(b"old 300\n" + second.note.encode()).status == 400
     other = Signer.generate(ORIGIN)
     assert (
-        w.add_checkpoint(
-            body(300, proof, checkpoints.sign_note(parse_note(second.note).text, [other]))
-        ).status
+        w.add_checkpoint(body(300, proof, sign_note(parse_note(second.note).text, [other]))).status
         == 403
     )
     stranger = Signer.generate("another.example/log")
-    strange = checkpoints.sign_note(
+    strange = sign_note(
         b"another.example/log\n1\n" + base64.b64encode(bytes(32)) + b"\n", [stranger]
     )
     assert w.add_checkpoint(body(0, [], strange)).status == 404

@@ -17,7 +17,7 @@ from fairscreen.kit.settings import Settings
 from fairscreen.ledger import checkpoints, log
 from fairscreen.ledger.log import LedgerError
 from fairscreen.ledger.models import LedgerCheckpoint
-from fairscreen.ledger.note import Signer, open_checkpoint
+from fairscreen.ledger.note import Signer, open_checkpoint, sign_note
 from fairscreen.ledger.signing import (
     MissingSigningKeyError,
     WrongSigningKeyError,
@@ -338,7 +338,7 @@ def test_the_record_is_adopted_from_the_database_once_and_must_verify(
     assert "no record of the last signed checkpoint" in caplog.text
     assert open_checkpoint(record.read_text(), signer.verifier)[0].size == 105
 
-    record.write_text(checkpoints.sign_note(b"x\n1\n" + b"A" * 43 + b"=\n", [Signer.generate("x")]))
+    record.write_text(sign_note(b"x\n1\n" + b"A" * 43 + b"=\n", [Signer.generate("x")]))
     with db.sessions.begin() as session:
         log.append(session, plain_entries(5, start=105))
     with pytest.raises(LedgerError, match="does not hold a checkpoint signed by this key"):
