@@ -12,7 +12,13 @@ from fairscreen.accounts.models import (
 )
 from fairscreen.candidates.models import Candidate, CandidateDemographics
 from fairscreen.consent.models import Consent, ConsentRevocation
-from fairscreen.ledger.models import LedgerBundle, LedgerCheckpoint, LedgerState, LedgerTile
+from fairscreen.ledger.models import (
+    LedgerBundle,
+    LedgerCheckpoint,
+    LedgerCosignature,
+    LedgerState,
+    LedgerTile,
+)
 from fairscreen.ledger.verify import Records
 from fairscreen.notify.models import OutboxMessage
 from fairscreen.organisations.models import Organisation, Position
@@ -63,6 +69,7 @@ __all__ = [
     "DestructionCertificate",
     "LedgerBundle",
     "LedgerCheckpoint",
+    "LedgerCosignature",
     "LedgerState",
     "LedgerTile",
     "LegalHold",

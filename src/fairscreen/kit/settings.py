@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     sqlite_checkpoint_wait: float = Field(default=10.0, ge=0)
     sqlite_checkpoint_retry: float = Field(default=10.0, gt=0)
     log_origin: str = "fairscreen.invalid/ledger"
+    # The ledger's witness policy (docs/ledger.md, "Witnesses"): a TOML file naming the
+    # witnesses the log pushes its checkpoints to and how many must cosign. Unset: none.
+    witness_policy: Path | None = None
     # Who holds the key-encryption keys (see docs/vault.md): ``local`` is ``{data_dir}/kek.json``,
     # ``pkcs11`` an HSM token. The PIN is a SecretStr so it never shows in a repr or a log.
     key_provider: Literal["local", "pkcs11"] = "local"

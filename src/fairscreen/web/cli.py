@@ -73,8 +73,14 @@ def serve(
     if publish:
         # A database that never signed a checkpoint may get its first signing key here; one
         # whose checkpoints were signed must find that key, or the server does not start.
+        from fairscreen.ledger.cosign import Collector, configured_policy
+
+        policy = configured_policy()  # the witnesses each checkpoint is pushed to
         publisher = Publisher(
-            sessions, load_signer(sessions=sessions, create=True), interval=publish_interval
+            sessions,
+            load_signer(sessions=sessions, create=True),
+            interval=publish_interval,
+            witnesses=Collector(sessions, policy) if policy and policy.witnesses else None,
         )
     from fairscreen.kit.settings import get_settings
 
