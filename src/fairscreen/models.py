@@ -11,7 +11,15 @@ from fairscreen.accounts.models import (
     StaffAccount,
 )
 from fairscreen.candidates.models import Candidate, CandidateDemographics
-from fairscreen.consent.models import Consent, ConsentRevocation
+from fairscreen.consent.models import Consent, ConsentRevocation, Invitation
+from fairscreen.feedback.models import (
+    Decision,
+    DecisionTally,
+    Dispute,
+    DisputeDocument,
+    DisputeResolution,
+    Notice,
+)
 from fairscreen.ledger.models import LedgerBundle, LedgerCheckpoint, LedgerState, LedgerTile
 from fairscreen.ledger.verify import Records
 from fairscreen.notify.models import OutboxMessage
@@ -37,6 +45,10 @@ LEDGER_RECORDS = Records(
         CheckRequest,
         SourceQuery,
         Report,
+        Notice,
+        Dispute,
+        DisputeResolution,
+        Decision,
         DestructionCertificate,
         DeletionRequest,
         DeletionResolution,
@@ -56,17 +68,24 @@ __all__ = [
     "Consent",
     "ConsentRevocation",
     "DataKey",
+    "Decision",
+    "DecisionTally",
     "DeletionRequest",
     "DeletionRequestCandidate",
     "DeletionResolution",
     "DestroyedSubject",
     "DestructionCertificate",
+    "Dispute",
+    "DisputeDocument",
+    "DisputeResolution",
+    "Invitation",
     "LedgerBundle",
     "LedgerCheckpoint",
     "LedgerState",
     "LedgerTile",
     "LegalHold",
     "LoginSession",
+    "Notice",
     "OneTimeCode",
     "Organisation",
     "OutboxMessage",
