@@ -113,7 +113,7 @@ class DeletionRequest(Base, Committed):
     # The candidate account that asked from its own session (channel "portal"), so that the
     # candidate can follow the request; None for requests taken by an operator.
     account_id: Mapped[str | None] = mapped_column(
-        ForeignKey("candidate_accounts.id", ondelete="SET NULL"), nullable=True, index=True
+        ForeignKey("candidate_accounts.id"), nullable=True, index=True
     )
 
 

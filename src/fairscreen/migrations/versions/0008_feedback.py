@@ -5,6 +5,11 @@ reference) instead of free text; a deletion request may belong to the candidate 
 made it. The new sealed and blind-index columns are kept out of PostgreSQL's planner
 statistics (see 0004_secret_statistics).
 
+On SQLite the reference columns of ``positions`` and ``deletion_requests`` are added in place,
+so that a database holding data upgrades (rebuilding a table other rows refer to is refused
+while foreign keys are enforced). Downgrading rebuilds them, which needs those tables' children
+empty on SQLite.
+
 Existing legal holds keep their text as the staff-only reference, under the reason code
 ``legal_obligation`` (whose approved text the candidate sees).
 
@@ -44,6 +49,33 @@ def _committed() -> list[sa.Column[object]]:
         sa.Column("commitment_salt", sa.LargeBinary(length=16), nullable=False),
         sa.Column("ledger_index", sa.BigInteger(), nullable=False),
     ]
+
+
+def _add_reference(table: str, column: str, target: str, ondelete: str | None = None) -> None:
+    """Add a nullable reference column with its foreign key and index. SQLite adds it in place
+    (``ALTER TABLE ... ADD COLUMN ... REFERENCES``): rebuilding the table, as Alembic's batch
+    mode would, cannot drop a table other rows refer to while foreign keys are enforced."""
+    name = f"fk_{table}_{column}_{target}"
+    if op.get_bind().dialect.name == "sqlite":
+        action = f" ON DELETE {ondelete}" if ondelete else ""
+        op.execute(
+            f'ALTER TABLE "{table}" ADD COLUMN "{column}" VARCHAR(32) '
+            f'CONSTRAINT "{name}" REFERENCES "{target}" (id){action}'
+        )
+    else:
+        op.add_column(table, sa.Column(column, sa.String(length=32), nullable=True))
+        op.create_foreign_key(name, table, target, [column], ["id"], ondelete=ondelete)
+    op.create_index(f"ix_{table}_{column}", table, [column], unique=False)
+
+
+def _drop_reference(table: str, column: str, target: str) -> None:
+    op.drop_index(f"ix_{table}_{column}", table_name=table)
+    if op.get_bind().dialect.name == "sqlite":  # the inline constraint goes with the column
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column(column)
+    else:
+        op.drop_constraint(f"fk_{table}_{column}_{target}", table, type_="foreignkey")
+        op.drop_column(table, column)
 
 
 def upgrade() -> None:
@@ -289,18 +321,7 @@ def _tables() -> None:
 
 
 def _changes() -> None:
-    with op.batch_alter_table("deletion_requests", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("account_id", sa.String(length=32), nullable=True))
-        batch_op.create_index(
-            batch_op.f("ix_deletion_requests_account_id"), ["account_id"], unique=False
-        )
-        batch_op.create_foreign_key(
-            batch_op.f("fk_deletion_requests_account_id_candidate_accounts"),
-            "candidate_accounts",
-            ["account_id"],
-            ["id"],
-            ondelete="SET NULL",
-        )
+    _add_reference("deletion_requests", "account_id", "candidate_accounts")
 
     with op.batch_alter_table("legal_holds", schema=None) as batch_op:
         batch_op.add_column(
@@ -317,24 +338,11 @@ def _changes() -> None:
         batch_op.alter_column("reason_code", server_default=None)
         batch_op.drop_column("reason")
 
-    with op.batch_alter_table("positions", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("agency_id", sa.String(length=32), nullable=True))
-        batch_op.create_index(batch_op.f("ix_positions_agency_id"), ["agency_id"], unique=False)
-        batch_op.create_foreign_key(
-            batch_op.f("fk_positions_agency_id_organisations"),
-            "organisations",
-            ["agency_id"],
-            ["id"],
-        )
+    _add_reference("positions", "agency_id", "organisations")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("positions", schema=None) as batch_op:
-        batch_op.drop_constraint(
-            batch_op.f("fk_positions_agency_id_organisations"), type_="foreignkey"
-        )
-        batch_op.drop_index(batch_op.f("ix_positions_agency_id"))
-        batch_op.drop_column("agency_id")
+    _drop_reference("positions", "agency_id", "organisations")
 
     with op.batch_alter_table("legal_holds", schema=None) as batch_op:
         batch_op.add_column(
@@ -346,12 +354,7 @@ def downgrade() -> None:
         batch_op.drop_column("reference")
         batch_op.drop_column("reason_code")
 
-    with op.batch_alter_table("deletion_requests", schema=None) as batch_op:
-        batch_op.drop_constraint(
-            batch_op.f("fk_deletion_requests_account_id_candidate_accounts"), type_="foreignkey"
-        )
-        batch_op.drop_index(batch_op.f("ix_deletion_requests_account_id"))
-        batch_op.drop_column("account_id")
+    _drop_reference("deletion_requests", "account_id", "candidate_accounts")
 
     op.drop_table("dispute_resolutions")
     with op.batch_alter_table("dispute_documents", schema=None) as batch_op:
