@@ -601,11 +601,17 @@ def _hold_view(row: Any) -> HoldView:
 
 
 def find_candidate(session: Session, vault: Vault, candidate: str, *, lock: bool = False) -> str:
-    """A candidate's row id, by row id or by the client's reference (through its blind index).
-    A destroyed candidate is not found: nothing of theirs is left to find."""
+    """A candidate's row id, by row id, by the client's reference (through its blind index) or
+    by the id of one of their checks (what an agency knows of a candidate who came in through
+    an invitation). A destroyed candidate is not found: nothing of theirs is left to find."""
+    from fairscreen.screening.models import CheckRequest
+
     stmt = select(_CANDIDATES.c.id).where(
         (_CANDIDATES.c.id == candidate)
         | (_CANDIDATES.c.external_ref_index.in_(client_ref_indexes(vault, candidate)))
+        | _CANDIDATES.c.id.in_(
+            select(CheckRequest.candidate_id).where(CheckRequest.id == candidate)
+        )
     )
     if lock:
         stmt = stmt.with_for_update()

@@ -70,7 +70,11 @@ class IdentityProof(BaseModel):
 class NewHold(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    candidate: str = Field(min_length=1, max_length=64, description="id or external reference")
+    candidate: str = Field(
+        min_length=1,
+        max_length=64,
+        description="the candidate's id, the client's reference for them, or a check's id",
+    )
     reason_code: str = Field(
         min_length=1,
         max_length=40,
