@@ -211,3 +211,23 @@ def test_invitations_are_the_inviting_organisations_and_unanswered_ones_go(
         assert Api(world.app()).get(f"{BASE}/invitation/{flow.token}").status_code == 404
         assert purge_invitations(world.db.sessions, now=utcnow()) == 1
     assert _count(world, m.Invitation) == 0 and _count(world, m.DataKey) == keys - 1
+
+
+def test_an_index_rotation_keeps_invitations_found_by_their_client_reference(
+    world: World,
+) -> None:
+    from fairscreen.vault import reindex
+
+    flow = Flow(world, "zhang", "software_engineering").run("C-ZHANG")
+    unsigned = Flow(world, "luo", "general_office", tenant=0)
+    unsigned.position_id = flow.position_id
+    unsigned.invite("C-LUO")
+    result = reindex.rotate_index(world.db.sessions, world.vault)
+    assert result.failed == 0 and result.retired == [1]
+    with world.db.sessions() as session:
+        versions = set(session.scalars(select(m.Invitation.blind_index_version)))
+    assert versions == {2}
+    recruiter = flow.staff("recruiter")
+    for ref, invitation in (("C-ZHANG", flow.invitation), ("C-LUO", unsigned.invitation)):
+        found = recruiter.get(f"{BASE}/invitations", params={"client_reference": ref}).json()
+        assert [i["id"] for i in found] == [invitation["id"]]
