@@ -9,7 +9,7 @@ from importlib import resources
 import pytest
 
 from fairscreen.kit.errors import PolicyError
-from fairscreen.policy.pack import load_pack, parse_pack
+from fairscreen.policy.pack import PolicyPack, load_pack, parse_pack
 from fairscreen.policy.periods import (
     add_business_days,
     add_days,
@@ -22,7 +22,7 @@ CN = (resources.files("fairscreen.policy") / "packs" / "cn-2026.1.toml").read_te
 WEDNESDAY = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
 
 
-def _business_pack(days: int = 5) -> object:
+def _business_pack(days: int = 5) -> PolicyPack:
     text = CN.replace(
         "pre_adverse_notice_days = 5",
         f'pre_adverse_notice_days = {days}\npre_adverse_notice_calendar = "business"',
