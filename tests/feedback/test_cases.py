@@ -208,6 +208,9 @@ def test_zhang_dispute_rerating_then_a_litigation_not_hire_is_refused_or_flagged
     assert served.status_code == 200 and served.content == PDF
     assert served.headers["content-type"] == "application/pdf"
     assert served.headers["content-disposition"].startswith("attachment")
+    # served sandboxed: even a browser told to render it runs nothing of it
+    assert served.headers["content-security-policy"].startswith("sandbox")
+    assert served.headers.get_list("x-content-type-options") == ["nosniff"]
     assert (
         recruiter.post(
             f"{BASE}/disputes/{dispute}/resolve", json={"outcome": "deleted"}
