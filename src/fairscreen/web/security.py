@@ -61,9 +61,7 @@ class SecurityHeaders:
                 given = message.get("headers", [])
                 # A response that sandboxes itself (a document served back as an attachment)
                 # keeps its own, stricter policy; any other policy is replaced.
-                csp = next(
-                    (v for k, v in given if k.lower() == b"content-security-policy"), b""
-                )
+                csp = next((v for k, v in given if k.lower() == b"content-security-policy"), b"")
                 if not csp.startswith(b"sandbox"):
                     csp = (DOCS_CSP if docs else STRICT_CSP).encode()
                 headers = [(k, v) for k, v in given if k.lower() not in _REPLACED]
