@@ -3,6 +3,7 @@ business days (Monday to Friday) when the pack says so, as the US pack's five bu
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 
@@ -18,17 +19,25 @@ from fairscreen.policy.periods import (
     waiting_period_ends,
 )
 
-CN = (resources.files("fairscreen.policy") / "packs" / "cn-2026.1.toml").read_text(encoding="utf-8")
+_CN = load_pack()  # the current CN pack, whatever its version
+CN = (resources.files("fairscreen.policy") / "packs" / f"{_CN.id}-{_CN.version}.toml").read_text(
+    encoding="utf-8"
+)
 WEDNESDAY = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
 
 
-def _business_pack(days: int = 5) -> PolicyPack:
-    text = CN.replace(
-        "pre_adverse_notice_days = 5",
-        f'pre_adverse_notice_days = {days}\npre_adverse_notice_calendar = "business"',
+def _with_days(days: int, calendar: str) -> str:
+    text, found = re.subn(
+        r"(?m)^pre_adverse_notice_days = \d+$",
+        f'pre_adverse_notice_days = {days}\npre_adverse_notice_calendar = "{calendar}"',
+        CN,
     )
-    assert text != CN
-    return parse_pack(text, origin="us-like.toml")
+    assert found == 1
+    return text
+
+
+def _business_pack(days: int = 5) -> PolicyPack:
+    return parse_pack(_with_days(days, "business"), origin="us-like.toml")
 
 
 def test_the_cn_pack_counts_calendar_days() -> None:
@@ -59,10 +68,7 @@ def test_business_days_are_weekdays_only(days: int) -> None:
 
 
 def test_a_pack_names_its_calendar_or_is_refused() -> None:
-    bad = CN.replace(
-        "pre_adverse_notice_days = 5",
-        'pre_adverse_notice_days = 5\npre_adverse_notice_calendar = "lunar"',
-    )
+    bad = _with_days(5, "lunar")
     with pytest.raises(PolicyError, match=r"bad.toml: pack.pre_adverse_notice_calendar"):
         parse_pack(bad, origin="bad.toml")
     with pytest.raises(ValueError, match="calendar"):
