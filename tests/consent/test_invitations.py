@@ -49,6 +49,9 @@ def test_the_link_says_what_is_asked_and_the_code_goes_to_the_invited_contact(
     assert link.get(f"{BASE}/invitation/fsi_unknown").status_code == 404
     view = link.get(f"{BASE}/invitation/{flow.token}").json()
     assert view["for_whom"]["employer"] == "employer 0"
+    assert view["why"].endswith(
+        "(勞動合同法 第8條: facts directly related to the employment contract)"
+    )
     assert view["for_whom"]["agency"] == "agency 0"
     checked = {i["item"]: i for i in view["what_is_checked"]}
     assert checked["criminal_record"]["separate_consent"] is True
