@@ -100,6 +100,11 @@ def test_signing_item_by_item_with_a_receipt(world: World) -> None:
     bad = candidate.post(url, json={"identity": wrong_id, "items": ["identity"]})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "id_document.number"
     assert "990105199107020377" not in bad.text and person["birth_date"] not in bad.text
+    unknown_kind = {**identity, "id_document": {**identity["id_document"], "kind": "ssn"}}
+    bad = candidate.post(url, json={"identity": unknown_kind, "items": ["identity"]})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "body.identity.id_document.kind"
+    assert identity["id_document"]["number"] not in bad.text
     other = candidate_client(world, "nosy@mail.example")
     assert other.post(url, json={"identity": identity, "items": ["identity"]}).status_code == 404
 
