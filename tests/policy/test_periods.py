@@ -75,3 +75,13 @@ def test_a_pack_names_its_calendar_or_is_refused() -> None:
         add_days(WEDNESDAY, 1, "lunar")
     with pytest.raises(ValueError, match="days"):
         add_business_days(WEDNESDAY, -1)
+
+
+def test_the_us_pack_waits_five_business_days() -> None:
+    us = load_pack("us-2026.1")
+    assert us.periods.pre_adverse_notice_days == 5
+    assert us.periods.pre_adverse_notice_calendar == "business"
+    assert waiting_period_ends(us, WEDNESDAY) == WEDNESDAY + timedelta(days=7)
+    friday = WEDNESDAY + timedelta(days=2)
+    assert waiting_period_ends(us, friday) == friday + timedelta(days=7)
+    assert reinvestigation_due(us, WEDNESDAY) == WEDNESDAY + timedelta(days=30)  # §1681i(a)(1)
