@@ -70,7 +70,7 @@ def test_the_sandbox_is_loaded_once_and_again_when_its_file_changes(tmp_path: Pa
 def test_only_shipped_packs_and_rule_sets_are_used() -> None:
     pack = load_pack()
     assert shipped_pack(pack.ref) is not None and shipped_pack(pack.ref).ref == pack.ref
-    with pytest.raises(PolicyError, match="no shipped policy pack 'xx@1'"):
+    with pytest.raises(PolicyError, match="policy pack xx@1: not shipped with this version"):
         shipped_pack("xx@1")
     current = shipped_ruleset(pack)
     assert shipped_ruleset(pack, current.ref).ref == current.ref
