@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from fairscreen.feedback.cli import feedback_app
 from fairscreen.kit import failure
 from fairscreen.kit.db_cli import db_app
 from fairscreen.kit.signals import exit_on_sigterm
@@ -96,6 +97,7 @@ app.command()(witness)
 app.add_typer(keys_app, name="keys")
 app.add_typer(retention_app, name="retention")
 app.add_typer(deletion_app, name="deletion")
+app.add_typer(feedback_app, name="feedback")
 app.add_typer(db_app, name="db")
 
 

@@ -11,7 +11,15 @@ from fairscreen.accounts.models import (
     StaffAccount,
 )
 from fairscreen.candidates.models import Candidate, CandidateDemographics
-from fairscreen.consent.models import Consent, ConsentRevocation
+from fairscreen.consent.models import Consent, ConsentRevocation, Invitation
+from fairscreen.feedback.models import (
+    Decision,
+    DecisionTally,
+    Dispute,
+    DisputeDocument,
+    DisputeResolution,
+    Notice,
+)
 from fairscreen.ledger.models import (
     LedgerBundle,
     LedgerCheckpoint,
@@ -43,6 +51,10 @@ LEDGER_RECORDS = Records(
         CheckRequest,
         SourceQuery,
         Report,
+        Notice,
+        Dispute,
+        DisputeResolution,
+        Decision,
         DestructionCertificate,
         DeletionRequest,
         DeletionResolution,
@@ -62,11 +74,17 @@ __all__ = [
     "Consent",
     "ConsentRevocation",
     "DataKey",
+    "Decision",
+    "DecisionTally",
     "DeletionRequest",
     "DeletionRequestCandidate",
     "DeletionResolution",
     "DestroyedSubject",
     "DestructionCertificate",
+    "Dispute",
+    "DisputeDocument",
+    "DisputeResolution",
+    "Invitation",
     "LedgerBundle",
     "LedgerCheckpoint",
     "LedgerCosignature",
@@ -74,6 +92,7 @@ __all__ = [
     "LedgerTile",
     "LegalHold",
     "LoginSession",
+    "Notice",
     "OneTimeCode",
     "Organisation",
     "OutboxMessage",

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     # The Host names the web server answers to (comma-separated); any other Host header is
     # refused, so DNS rebinding cannot reach the API from a browser. `serve` adds its --host.
     allowed_hosts: str = "localhost,127.0.0.1,::1,[::1]"
+    # The sandbox's records for checks started online (an invited candidate's signed consent):
+    # a world file whose source records the sandbox serves (docs/feedback.md). Unset: such
+    # checks wait, their consent signed, until it is set.
+    sandbox_world: Path | None = None
 
     def host_names(self) -> list[str]:
         return [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]

@@ -30,6 +30,7 @@ class EventType(StrEnum):
     CHECK_STOPPED = "check.stopped"
     SOURCE_QUERIED = "source.queried"
     REPORT_ISSUED = "report.issued"
+    NOTICE_SENT = "notice.sent"
     DISPUTE_OPENED = "dispute.opened"
     DISPUTE_RESOLVED = "dispute.resolved"
     DECISION_RECORDED = "decision.recorded"
