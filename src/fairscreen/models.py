@@ -14,7 +14,7 @@ from fairscreen.candidates.models import Candidate, CandidateDemographics
 from fairscreen.consent.models import Consent, ConsentRevocation
 from fairscreen.ledger.models import LedgerBundle, LedgerCheckpoint, LedgerState, LedgerTile
 from fairscreen.ledger.verify import Records
-from fairscreen.notify.models import OutboxMessage
+from fairscreen.notify.models import DeliveryAttempt, NotifyKey, OutboxMessage, WebhookEndpoint
 from fairscreen.organisations.models import Organisation, Position
 from fairscreen.rating.models import Report, ReportTally
 from fairscreen.retention.destroy import destroyed_subjects
@@ -59,6 +59,7 @@ __all__ = [
     "DeletionRequest",
     "DeletionRequestCandidate",
     "DeletionResolution",
+    "DeliveryAttempt",
     "DestroyedSubject",
     "DestructionCertificate",
     "LedgerBundle",
@@ -67,6 +68,7 @@ __all__ = [
     "LedgerTile",
     "LegalHold",
     "LoginSession",
+    "NotifyKey",
     "OneTimeCode",
     "Organisation",
     "OutboxMessage",
@@ -76,4 +78,5 @@ __all__ = [
     "ReportTally",
     "SourceQuery",
     "StaffAccount",
+    "WebhookEndpoint",
 ]

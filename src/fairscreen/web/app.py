@@ -22,6 +22,8 @@ from fairscreen.kit.db import BUSY, CheckpointRetrier, checkpoint, engine_of, op
 from fairscreen.kit.settings import get_settings
 from fairscreen.ledger.checkpoints import Publisher
 from fairscreen.ledger.routes import router as ledger_router
+from fairscreen.notify.delivery import install as install_delivery
+from fairscreen.notify.routes import router as webhooks_router
 from fairscreen.retention.routes import router as retention_router
 from fairscreen.retention.scheduler import install as install_retention_sweep
 from fairscreen.web import problems, security
@@ -32,6 +34,7 @@ API_PREFIX = "/api/v1"
 API_ROUTERS: tuple[tuple[str, APIRouter], ...] = (
     ("", accounts_router),
     ("/retention", retention_router),
+    ("/webhooks", webhooks_router),
 )
 
 log = logging.getLogger(__name__)
@@ -103,4 +106,5 @@ def create_app(
         return {"status": "ok"}
 
     install_retention_sweep(app, sessions)  # FAIRSCREEN_RETENTION_SWEEP_INTERVAL (0: off)
+    install_delivery(app, sessions)  # the outbox's worker: FAIRSCREEN_NOTIFY_INTERVAL (0: off)
     return app
