@@ -143,9 +143,9 @@ class SmtpTransport:
         email["Subject"] = outgoing.subject or ""
         email["Date"] = format_datetime(utcnow())
         email["Message-ID"] = f"<{outgoing.id}@{self.domain}>"
-        email["Content-Language"] = outgoing.language
         email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
-        email.set_content(outgoing.body.decode())
+        email.set_content(outgoing.body.decode())  # (replaces any Content-* header)
+        email["Content-Language"] = outgoing.language
         return email
 
     def send(self, message: Outgoing) -> str:
