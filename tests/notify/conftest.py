@@ -99,5 +99,5 @@ def allow_loopback(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("FAIRSCREEN_WEBHOOK_ALLOW_NETWORKS", LOOPBACK)
     notify_settings.cache_clear()
     yield
-    monkeypatch.delenv("FAIRSCREEN_WEBHOOK_ALLOW_NETWORKS")
+    monkeypatch.delenv("FAIRSCREEN_WEBHOOK_ALLOW_NETWORKS", raising=False)
     notify_settings.cache_clear()
