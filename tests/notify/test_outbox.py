@@ -111,3 +111,31 @@ def test_a_message_that_could_never_be_sent_fails_the_callers_transaction(
     assert caught.value.where == field
     with db.sessions() as session:
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_kek_rotation_rewraps_the_platform_key_with_every_other(
+    db: Database, vault: Vault, key_file: Path
+) -> None:
+    """What waits stays deliverable through ``keys rotate`` and the old KEK's destruction."""
+    from fairscreen.vault import rotation
+
+    with db.sessions.begin() as session:
+        enqueue(
+            session,
+            vault=vault,
+            channel="email",
+            recipient="wu.li@mail.example",
+            template="one_time_code",
+            params=CODE,
+            now=utcnow(),
+        )
+        old = session.scalars(select(DataKey.kek_version)).one()
+    result = rotation.rotate(db.sessions, vault.provider)
+    rotation.retire(db.sessions, old, [vault.provider])
+    assert result.version != old
+    with db.sessions() as session:
+        assert session.scalars(select(DataKey.kek_version)).one() == result.version
+    fresh = Vault(LocalKeyFile(key_file))  # a new process: nothing unwrapped in memory
+    with db.sessions() as session:
+        [opened] = waiting(session, fresh)
+    assert opened.payload.recipient == "wu.li@mail.example"
