@@ -202,7 +202,9 @@ class Receiver:
     """Records every POST; answers with ``statuses`` in turn (then 200). While ``hold`` is set,
     a request is recorded and then kept waiting until ``release`` (or the client goes)."""
 
-    def __init__(self, statuses: list[int] | None = None) -> None:
+    def __init__(
+        self, statuses: list[int] | None = None, *, certificate: Certificate | None = None
+    ) -> None:
         self.requests: list[Request] = []
         self.statuses = list(statuses or [])
         self.hold = threading.Event()
@@ -224,6 +226,8 @@ class Receiver:
                     receiver.held.set()
                     receiver._release.wait(60)
                 self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("Location", "http://169.254.169.254/latest/meta-data")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -233,11 +237,17 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = int(self.server.server_address[1])
+        self.scheme = "http"
+        if certificate is not None:
+            self.scheme = "https"
+            self.server.socket = certificate.server_context().wrap_socket(
+                self.server.socket, server_side=True
+            )
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
+        return f"{self.scheme}://127.0.0.1:{self.port}/hook"
 
     def release(self) -> None:
         self.hold.clear()

@@ -56,13 +56,14 @@ def test_urls_to_private_addresses_are_refused_with_the_setting_named() -> None:
 def test_plain_http_only_to_this_machine_and_only_when_allowed() -> None:
     target = check("http://127.0.0.1:9000/hook?x=1", LOOPBACK)
     assert (target.scheme, target.port, target.path) == ("http", 9000, "/hook?x=1")
-    assert target.connect_url() == "http://127.0.0.1:9000/hook?x=1"
+    assert target.connect_url(target.addresses[0]) == "http://127.0.0.1:9000/hook?x=1"
     assert target.host_header() == "127.0.0.1:9000"
     allowed_private = (*LOOPBACK, *networks("10.0.0.0/8"))
     with pytest.raises(InputError, match="https"):
         check("http://10.0.0.5/hook", allowed_private)
     ipv6 = check("https://[::1]/hook", LOOPBACK)
-    assert ipv6.connect_url() == "https://[::1]:443/hook" and ipv6.host_header() == "[::1]"
+    assert ipv6.connect_url(ipv6.addresses[0]) == "https://[::1]:443/hook"
+    assert ipv6.host_header() == "[::1]"
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ resolves to must be public (``ipaddress``'s ``is_global``: not loopback, private
 shared, reserved, multicast or unspecified; an IPv4-mapped IPv6 address counts as the IPv4
 address it carries), or inside one of the networks of ``FAIRSCREEN_WEBHOOK_ALLOW_NETWORKS``.
 This is checked when the endpoint is saved and again at every delivery, and the delivery then
-connects to the very address that was checked (``Target.address``), so a DNS answer that
-changes in between (DNS rebinding) cannot send it elsewhere. Plain http is accepted only for
+connects to an address that was checked (``Target.addresses``, in the resolver's order), so a
+DNS answer that changes in between (DNS rebinding) cannot send it elsewhere. Plain http is accepted only for
 a host whose addresses are all loopback and allowed (a receiver on the same machine, in tests
 and development). URLs with a user name or password are refused: the secret signs requests.
 """
@@ -30,17 +30,17 @@ MAX_URL = 2000
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """A checked webhook URL: connect to ``address`` on ``port``, and present ``host`` (the
-    Host header, TLS SNI and certificate name)."""
+    """A checked webhook URL: connect to one of ``addresses`` (every one checked) on ``port``,
+    and present ``host`` (the Host header, TLS SNI and certificate name)."""
 
     scheme: str
     host: str
     port: int
     path: str  # with the query, if any
-    address: IPAddress
+    addresses: tuple[IPAddress, ...]
 
-    def connect_url(self) -> str:
-        ip = f"[{self.address}]" if self.address.version == 6 else str(self.address)
+    def connect_url(self, address: IPAddress) -> str:
+        ip = f"[{address}]" if address.version == 6 else str(address)
         return f"{self.scheme}://{ip}:{self.port}{self.path}"
 
     def host_header(self) -> str:
@@ -114,4 +114,4 @@ def check(url: str, allowed: Sequence[IPNetwork], *, field: str = "url") -> Targ
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
-    return Target(scheme, host, port, path, addresses[0])
+    return Target(scheme, host, port, path, tuple(addresses))

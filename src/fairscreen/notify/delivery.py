@@ -29,7 +29,7 @@ import threading
 import types
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -104,7 +104,6 @@ class Run:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
-    answers: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -114,8 +113,8 @@ class Run:
         return f"{self.sent} sent, {self.retrying} to retry, {self.failed} failed"
 
 
-def _empty(now: datetime) -> dict[str, Any]:
-    return {"sealed": None, "params": None, "data_key_id": None}
+# What a sent or failed message no longer holds.
+EMPTIED: dict[str, Any] = {"sealed": None, "params": None, "data_key_id": None}
 
 
 class Deliverer:
@@ -186,7 +185,7 @@ class Deliverer:
                             status=FAILED,
                             failed_at=now,
                             last_error="the worker stopped during the last allowed attempt",
-                            **_empty(now),
+                            **EMPTIED,
                         )
                     )
                     continue
@@ -272,11 +271,10 @@ class Deliverer:
         values: dict[str, Any]
         if error is None:
             outcome = SENT
-            values = {"status": SENT, "sent_at": now, "last_error": None, **_empty(now)}
+            values = {"status": SENT, "sent_at": now, "last_error": None, **EMPTIED}
         elif error.permanent or ready.attempt >= self.schedule.max_attempts:
             outcome = FAILED
-            values = {"status": FAILED, "failed_at": now, "last_error": error.reason}
-            values.update(_empty(now))
+            values = {"status": FAILED, "failed_at": now, "last_error": error.reason, **EMPTIED}
         else:
             outcome = "retry"
             values = {
@@ -358,8 +356,6 @@ class Deliverer:
                     break
                 answer, error = self.send(ready)
                 outcome = self.record(ready, answer, error)
-                if answer:
-                    run.answers.append(answer)
                 if outcome == SENT:
                     run.sent += 1
                 elif outcome == FAILED:

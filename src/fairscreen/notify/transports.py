@@ -170,8 +170,7 @@ class SmtpTransport:
                 f"cannot reach {where}: {exc.strerror or type(exc).__name__}"
             ) from None
         try:
-            with smtp:
-                smtp.send_message(self.message(message))
+            smtp.send_message(self.message(message))
         except smtplib.SMTPRecipientsRefused as exc:
             code = next(iter(exc.recipients.values()))[0] if exc.recipients else 550
             raise DeliveryError(
@@ -188,7 +187,16 @@ class SmtpTransport:
             ) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"{where} dropped the connection ({type(exc).__name__})") from None
+        finally:
+            _quit(smtp)  # the message is accepted (250) or not; how QUIT goes changes nothing
         return "smtp 250"
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
 
 
 # -- SMS -----------------------------------------------------------------------------------------
@@ -287,16 +295,25 @@ class FileTransport:
 
 
 class WebhookTransport:
-    """A signed POST of the JSON body to the endpoint, at the address checked just before
-    (``addresses.check``: no private addresses unless allowed, no DNS rebinding), without
-    redirects, proxies from the environment or cookies; the answer's body is not read.
-    2xx: delivered; anything else, or no answer: tried again."""
+    """A signed POST of the JSON body to the endpoint, at an address checked just before
+    (``addresses.check``: no private addresses unless allowed, no DNS rebinding; the next one
+    if a connection is refused), with the URL's host as Host header, TLS server name and the
+    name its certificate must bear; without redirects, proxies from the environment or
+    cookies; the answer's body is not read. 2xx: delivered; anything else, or no answer:
+    tried again."""
 
     name = "webhook"
 
-    def __init__(self, *, allowed: Sequence[IPNetwork], timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        *,
+        allowed: Sequence[IPNetwork],
+        timeout: float = 10.0,
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
         self.allowed = tuple(allowed)
         self.timeout = timeout
+        self.verify = verify  # the CAs certificates are checked against (default: certifi's)
 
     def __repr__(self) -> str:
         return f"WebhookTransport(allowed={[str(n) for n in self.allowed]})"
@@ -313,22 +330,27 @@ class WebhookTransport:
             "User-Agent": USER_AGENT,
         }
         extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-        try:
-            with (
-                httpx.Client(
-                    timeout=self.timeout, follow_redirects=False, trust_env=False
-                ) as client,
-                client.stream(
-                    "POST",
-                    target.connect_url(),
-                    content=message.body,
-                    headers=headers,
-                    extensions=extensions,
-                ) as response,
-            ):
-                status = response.status_code
-        except httpx.HTTPError as exc:
-            raise _http_error(exc, "the endpoint") from None
+        status: int | None = None
+        with httpx.Client(
+            timeout=self.timeout, follow_redirects=False, trust_env=False, verify=self.verify
+        ) as client:
+            for i, address in enumerate(target.addresses):
+                try:
+                    with client.stream(
+                        "POST",
+                        target.connect_url(address),
+                        content=message.body,
+                        headers=headers,
+                        extensions=extensions,
+                    ) as response:
+                        status = response.status_code
+                    break
+                except httpx.ConnectError as exc:
+                    if i + 1 == len(target.addresses):  # else: the host's next address
+                        raise _http_error(exc, "the endpoint") from None
+                except httpx.HTTPError as exc:
+                    raise _http_error(exc, "the endpoint") from None
+        assert status is not None
         return _http_answer(status, "the endpoint", permanent_4xx=False)
 
 

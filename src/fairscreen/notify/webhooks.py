@@ -166,7 +166,9 @@ def open_secret(sealer: Sealer, endpoint_id: str, secret_ct: bytes) -> str:
     return sealer.open(*SECRET_AT, endpoint_id, secret_ct).decode()
 
 
-def endpoint(session: Session, actor: Actor, endpoint_id: str, *, lock: bool = False) -> Any:
+def endpoint(
+    session: Session, actor: Actor, endpoint_id: str, *, lock: bool = False
+) -> WebhookEndpoint:
     """The endpoint, if the actor may manage it (else 404, like one that does not exist)."""
     row = session.get(WebhookEndpoint, endpoint_id, with_for_update=lock or None)
     what = f"webhook {endpoint_id}"
