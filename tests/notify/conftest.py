@@ -3,7 +3,7 @@ database and vault with the transports a test chooses, and a webhook-managing or
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,7 +38,7 @@ class Clock:
 
 def deliverer(
     db: Database,
-    vault: Vault,
+    vault: Vault | Callable[[], Vault],
     *,
     email: Transport | None = None,
     sms: Transport | None = None,

@@ -31,9 +31,7 @@ class Site:
     env: dict[str, str]
     employer: str
 
-    def fairscreen(
-        self, *args: str, timeout: float = 120, **env: str
-    ) -> subprocess.CompletedProcess[str]:
+    def fairscreen(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "fairscreen", *args],
             env={**self.env, **env},
@@ -41,7 +39,7 @@ class Site:
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
-            timeout=timeout,
+            timeout=120,
             check=False,
         )
 

@@ -25,6 +25,7 @@ from fairscreen.notify.transports import (
     transports,
 )
 from fairscreen.vault import Vault
+from fairscreen.vault.keys import KeyProviderError
 from tests.conftest import Database
 from tests.notify.conftest import T0, Clock, Emptied, attempts, deliverer, message
 from tests.notify.servers import (
@@ -378,3 +379,26 @@ def test_transports_come_from_the_settings_and_bad_ones_are_named(tmp_path: Path
         load_notify_settings(smtp_security="sometimes")
     with pytest.raises(ConfigError, match="FAIRSCREEN_WEBHOOK_ALLOW_NETWORKS"):
         load_notify_settings(webhook_allow_networks="localhost")
+
+
+def test_a_vault_that_cannot_be_opened_delays_messages_without_losing_them(
+    db: Database, vault: Vault
+) -> None:
+    """The key file missing or the HSM away is the site's trouble, not the message's: it is
+    tried again on the schedule, still sealed, and goes once the vault opens."""
+    message_id = _sms(db, vault)
+    clock = Clock()
+
+    def unavailable() -> Vault:
+        raise KeyProviderError("key file /srv/keys/kek.json: no such file (FAIRSCREEN_DATA_DIR)")
+
+    with Receiver() as gateway:
+        sms = HttpSmsGateway(url=gateway.url)
+        assert deliverer(db, unavailable, sms=sms, clock=clock).run_once().retrying == 1
+        row = message(db, message_id)
+        assert (row.status, row.attempts) == ("pending", 1) and row.sealed is not None
+        assert row.last_error is not None and "kek.json: no such file" in row.last_error
+        clock.advance(30)
+        assert deliverer(db, lambda: vault, sms=sms, clock=clock).run_once().sent == 1
+    assert [r.json()["id"] for r in gateway.requests] == [message_id]
+    assert [a["outcome"] for a in attempts(db, message_id)] == ["retry", "sent"]

@@ -7,7 +7,8 @@ A delivery is three steps, each of the database ones a short transaction of its 
    wait for each other); SQLite takes the write lock when the transaction begins, so claims are
    one at a time. A claimed message becomes ``sending`` with its attempt counted and
    ``next_attempt_at`` pushed out by the lease (``FAIRSCREEN_NOTIFY_LEASE``); an attempt row
-   is written. Its personal part is opened and rendered (in memory only);
+   is written. Once that is committed, its personal part is opened and rendered (in memory
+   only); if the vault or the database fails meanwhile, the attempt is a failure that may pass;
 2. **send** it with the channel's transport, outside any transaction;
 3. **record** the outcome, fenced by the attempt number (a worker whose lease lapsed cannot
    overwrite a later attempt): ``sent``; or, after a failure that may pass, ``pending`` again
@@ -35,10 +36,12 @@ from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import table_of
+from fairscreen.kit.errors import FairscreenError
 from fairscreen.notify import webhooks
 from fairscreen.notify.keys import platform_sealer
 from fairscreen.notify.models import (
@@ -55,7 +58,8 @@ from fairscreen.notify.render import render
 from fairscreen.notify.settings import NotifySettings, notify_settings
 from fairscreen.notify.signing import EVENT_HEADER, ID_HEADER, SIGNATURE_HEADER, sign
 from fairscreen.notify.transports import DeliveryError, Outgoing, Transports, transports
-from fairscreen.vault import Vault
+from fairscreen.vault import Sealer, Vault
+from fairscreen.vault.keys import KeyProviderError
 
 log = logging.getLogger(__name__)
 _OUTBOX = table_of(OutboxMessage)
@@ -113,6 +117,14 @@ class Run:
         return f"{self.sent} sent, {self.retrying} to retry, {self.failed} failed"
 
 
+def _unavailable(exc: Exception) -> str:
+    """Our words for a failure of the vault or the database while opening messages (a
+    ``FairscreenError`` says which setting or file; anything else only its type)."""
+    if isinstance(exc, FairscreenError):
+        return f"cannot open the message: {exc}"
+    return f"cannot open the message ({type(exc).__name__}); tried again later"
+
+
 # What a sent or failed message no longer holds.
 EMPTIED: dict[str, Any] = {"sealed": None, "params": None, "data_key_id": None}
 
@@ -152,6 +164,7 @@ class Deliverer:
     def claim(self) -> list[Ready]:
         """Claim up to ``batch`` due messages and prepare them (see the module's text)."""
         now = self.clock()
+        claimed: list[tuple[Any, int]] = []
         with self.sessions.begin() as session:
             rows = session.execute(
                 select(
@@ -174,7 +187,6 @@ class Deliverer:
                 .limit(self.batch)
                 .with_for_update(skip_locked=True)
             ).all()
-            ready: list[Ready] = []
             for row in rows:
                 if row.status == SENDING and row.attempts >= self.schedule.max_attempts:
                     # its last allowed attempt was cut short (the worker died): give up
@@ -199,17 +211,31 @@ class Deliverer:
                     insert(_ATTEMPTS),
                     [{"message_id": row.id, "number": attempt, "started_at": now}],
                 )
-                ready.append(self._prepare(session, row, attempt, now))
-        return ready
+                claimed.append((row, attempt))
+        # Opening and rendering happen after the claim is committed: the vault may need the
+        # database itself when it is first opened (``fairscreen serve`` opens it on first use,
+        # recording the keys it depends on), which on SQLite waits for the claim's write lock.
+        return self._prepare_all(claimed, now) if claimed else []
 
-    def _prepare(self, session: Session, row: Any, attempt: int, now: datetime) -> Ready:
+    def _prepare_all(self, claimed: list[tuple[Any, int]], now: datetime) -> list[Ready]:
+        try:
+            vault = self.vault()
+            with self.sessions() as session:
+                sealer = platform_sealer(session, vault, now=now, create=False)
+                return [self._prepare(session, sealer, row, attempt) for row, attempt in claimed]
+        except Exception as exc:  # the vault or the database, not the messages: try again later
+            reason = _unavailable(exc)
+            log.error("notify: cannot open the claimed messages: %s", reason)
+            error = DeliveryError(reason)
+            return [Ready(row.id, row.channel, attempt, None, error) for row, attempt in claimed]
+
+    def _prepare(self, session: Session, sealer: Sealer, row: Any, attempt: int) -> Ready:
         try:
             if row.channel == "webhook":
-                outgoing = self._webhook(session, row, now)
+                outgoing = self._webhook(session, sealer, row)
             else:
                 if row.sealed is None:
                     raise DeliveryError("nothing to send (already emptied)", permanent=True)
-                sealer = platform_sealer(session, self.vault(), now=now)
                 payload = open_payload(sealer, row.id, bytes(row.sealed))
                 text = render(row.template, row.channel, row.language, payload.params)
                 outgoing = Outgoing(
@@ -222,19 +248,20 @@ class Deliverer:
                 )
         except DeliveryError as exc:
             return Ready(row.id, row.channel, attempt, None, exc)
+        except (SQLAlchemyError, KeyProviderError, OSError) as exc:  # may pass: try again
+            return Ready(row.id, row.channel, attempt, None, DeliveryError(_unavailable(exc)))
         except Exception as exc:  # a message that cannot be opened or rendered never will be
             reason = f"cannot prepare the message ({type(exc).__name__})"
             log.error("outbox message %s: %s", row.id, reason)
             return Ready(row.id, row.channel, attempt, None, DeliveryError(reason, permanent=True))
         return Ready(row.id, row.channel, attempt, outgoing)
 
-    def _webhook(self, session: Session, row: Any, now: datetime) -> Outgoing:
+    def _webhook(self, session: Session, sealer: Sealer, row: Any) -> Outgoing:
         endpoint = session.get(WebhookEndpoint, row.endpoint_id)
         if endpoint is None or endpoint.disabled_at is not None:
             raise DeliveryError("the endpoint was removed", permanent=True)
         if row.params is None:
             raise DeliveryError("nothing to send (already emptied)", permanent=True)
-        sealer = platform_sealer(session, self.vault(), now=now)
         secret = webhooks.open_secret(sealer, endpoint.id, bytes(endpoint.secret_ct))
         content = webhooks.body(row.id, row.template, row.created_at, row.params)
         headers = {

@@ -28,11 +28,15 @@ _opened: WeakKeyDictionary[Vault, dict[str, Sealer]] = WeakKeyDictionary()
 _lock = threading.Lock()
 
 
-def platform_sealer(session: Session, vault: Vault, *, now: datetime) -> Sealer:
+def platform_sealer(
+    session: Session, vault: Vault, *, now: datetime, create: bool = True
+) -> Sealer:
     """The sealer of the platform's notification key, made (in the caller's transaction) if
-    the database has none yet."""
+    the database has none yet and ``create`` allows it (else ``NotFoundError``)."""
     row = session.get(NotifyKey, PLATFORM)
     if row is None:
+        if not create:
+            raise NotFoundError("notify_keys: the platform's notification key is missing")
         return _create(session, vault, now)
     with _lock:
         known = _opened.get(vault, {}).get(row.data_key_id)

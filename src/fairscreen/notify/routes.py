@@ -95,10 +95,11 @@ def create_endpoint(
 ) -> EndpointCreated:
     """Register an endpoint for the caller's organisation. The URL must be https and resolve to
     public addresses only. The answer holds the signing secret, shown this once."""
+    vault = app_vault(request)  # first, outside the transaction: opening it may write
     with session.begin():
         secret, view = webhooks.create_endpoint(
             session,
-            app_vault(request),
+            vault,
             actor,
             url=body.url,
             events=body.events,
