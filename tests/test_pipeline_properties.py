@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -115,7 +116,7 @@ def _add(kind: str, candidate: dict[str, Any], variant: int) -> WorldBuilder:
     c = next(line for line in w.lines if line.get("id") == candidate["id"])
     scope = _scope(c)
     if kind == "out_of_scope":
-        additions = [
+        additions: list[tuple[str, Callable[[], object]]] = [
             (
                 "criminal_record",
                 lambda: w.court_case(
@@ -173,7 +174,7 @@ def _add(kind: str, candidate: dict[str, Any], variant: int) -> WorldBuilder:
                 ),
             ),
         ]
-        choices = [add for item, add in additions if item not in scope]
+        choices: list[Callable[[], object]] = [add for item, add in additions if item not in scope]
         if choices:
             choices[variant % len(choices)]()
     elif kind == "forbidden":

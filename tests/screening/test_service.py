@@ -352,7 +352,7 @@ def test_candidates_get_receipts_for_their_consent_and_report(
         for event, kind in (("consent", "consent.signed"), ("report", "report.issued")):
             receipt = receipts.build_receipt(s, receipt_index(s, vault, "C1", event))
             checked = receipts.verify_receipt(receipt, checkpoints.verifier_key(settings))
-            assert json.loads(checked.entry)["type"] == kind
+            assert checked.entry is not None and json.loads(checked.entry)["type"] == kind
         with pytest.raises(InputError, match="has no report"):
             receipt_index(s, vault, "C2", "report")  # revoked: stopped, no report
         with pytest.raises(InputError, match="no candidate"):

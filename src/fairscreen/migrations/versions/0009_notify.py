@@ -7,8 +7,8 @@ worker ever delivered them (one-time codes, long expired): they are marked faile
 and the plain ``recipient`` column is dropped. The new sealed columns are kept out of
 PostgreSQL's planner statistics (see 0004_secret_statistics).
 
-Revision ID: 0008_notify
-Revises: 0007_accounts
+Revision ID: 0009_notify
+Revises: 0008_delete_indexes
 Create Date: 2026-12-08
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_notify"
-down_revision = "0007_accounts"
+revision = "0009_notify"
+down_revision = "0008_delete_indexes"
 branch_labels = None
 depends_on = None
 
