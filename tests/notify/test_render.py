@@ -10,7 +10,21 @@ import pytest
 from fairscreen.kit.errors import InputError
 from fairscreen.notify.render import LANGUAGES, TEXT_CHANNELS, render, template_names
 
-SAMPLE = {"one_time_code": {"code": "493817", "minutes": 10}}
+CHECK = "0195c3a7e2b04f1d8c9a6b5e4d3c2b1a"
+# Each template with the parameters its domain passes (feedback: ``feedback.notify.tell``).
+SAMPLE: dict[str, dict[str, object]] = {
+    "one_time_code": {"code": "493817", "minutes": 10},
+    "report.issued": {"check": CHECK, "version": 2},
+    "notice.sent": {
+        "check": CHECK,
+        "notice": CHECK,
+        "version": 1,
+        "waiting_until": "2026-12-13T08:30:00.123456+08:00",
+    },
+    "dispute.opened": {"check": CHECK, "dispute": CHECK, "due_at": "2027-01-05T00:00:00+00:00"},
+    "dispute.resolved": {"check": CHECK, "dispute": CHECK, "version": 2},
+    "decision.recorded": {"check": CHECK, "decision": CHECK},
+}
 
 
 def test_every_template_has_every_language_of_each_of_its_channels() -> None:
@@ -50,6 +64,28 @@ def test_every_template_renders_with_its_sample_parameters() -> None:
                 assert text.body.strip()
 
 
+def test_the_feedback_messages_carry_their_dates_and_versions_in_each_language() -> None:
+    for language in LANGUAGES:
+        notice = render("notice.sent", "email", language, SAMPLE["notice.sent"])
+        # the waiting period's end, in UTC whatever offset it came with
+        assert "2026-12-13 00:30 UTC" in notice.body, language
+        sms = render("notice.sent", "sms", language, SAMPLE["notice.sent"])
+        assert "2026-12-13 00:30 UTC" in sms.body and len(sms.body) <= 140
+        opened = render("dispute.opened", "sms", language, SAMPLE["dispute.opened"])
+        assert "2027-01-05 00:00 UTC" in opened.body
+        resolved = render("dispute.resolved", "email", language, SAMPLE["dispute.resolved"])
+        assert {"en": "version 2", "zh-Hant": "第 2 版", "zh-Hans": "第 2 版"}[language] in (
+            resolved.body
+        )
+        # what the candidate reads is behind their sign-in: no id in the text
+        for name in ("report.issued", "decision.recorded"):
+            assert CHECK not in render(name, "email", language, SAMPLE[name]).body
+    with pytest.raises(InputError, match="not an ISO 8601 time"):
+        render("dispute.opened", "sms", "en", {**SAMPLE["dispute.opened"], "due_at": "soon"})
+    with pytest.raises(InputError, match="no UTC offset"):
+        render("notice.sent", "sms", "en", {**SAMPLE["notice.sent"], "waiting_until": "2026-12-13"})
+
+
 def test_a_missing_parameter_an_unknown_template_or_language_is_named() -> None:
     with pytest.raises(InputError, match=r"params: template one_time_code/email\.en\.txt"):
         render("one_time_code", "email", "en", {"code": "1"})
@@ -57,8 +93,9 @@ def test_a_missing_parameter_an_unknown_template_or_language_is_named() -> None:
         render("no_such", "sms", "en", {})
     with pytest.raises(InputError, match="language"):
         render("one_time_code", "sms", "fr", SAMPLE["one_time_code"])
-    with pytest.raises(InputError, match="template"):
-        render("../accounts", "sms", "en", {})
+    for name in ("../accounts", "report..issued", ".hidden", "report.", "Report.issued"):
+        with pytest.raises(InputError, match="not a template name"):
+            render(name, "sms", "en", {})
 
 
 def test_a_subject_stays_one_line_whatever_the_parameters_hold() -> None:

@@ -1,7 +1,9 @@
 """Message texts: one Jinja2 template per template name, channel and language.
 
 ``templates/<name>/<channel>.<language>.txt``: ``email`` templates define two blocks,
-``subject`` and ``body``; ``sms`` templates are the text itself. Every template exists in the
+``subject`` and ``body``; ``sms`` templates are the text itself. A name is lower-case words,
+dotted like the events it announces (``one_time_code``, ``report.issued``). The filter
+``when`` shows an ISO 8601 time as ``2026-12-06 04:38 UTC``. Every template exists in the
 three languages (zh-Hant, the default; zh-Hans; en): ``tests/notify/test_render.py`` holds each
 one to that and renders it. Parameters missing from a message are an error
 (``StrictUndefined``), found when the message is enqueued, in the caller's transaction.
@@ -13,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -23,7 +26,7 @@ from fairscreen.kit.errors import InputError
 LANGUAGES = ("zh-Hant", "zh-Hans", "en")
 DEFAULT_LANGUAGE = "zh-Hant"
 TEXT_CHANNELS = ("email", "sms")
-_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_NAME = re.compile(r"(?=.{1,64}$)[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,14 +35,27 @@ class Text:
     body: str
 
 
+def when(value: str) -> str:
+    """An ISO 8601 time (with its offset) as ``YYYY-MM-DD HH:MM UTC``."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise InputError("params", f"{value!r} is not an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise InputError("params", f"{value!r} has no UTC offset")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=PackageLoader("fairscreen.notify", "templates"),
         undefined=StrictUndefined,
         autoescape=False,  # noqa: S701 (plain-text messages, never HTML)
         keep_trailing_newline=True,
     )
+    environment.filters["when"] = when
+    return environment
 
 
 def template_names() -> list[str]:
@@ -51,7 +67,7 @@ def render(name: str, channel: str, language: str, params: Mapping[str, Any]) ->
     """The text of template ``name`` for ``channel`` in ``language`` with ``params``; an
     ``InputError`` names what is wrong (an unknown template, language or parameter)."""
     if not _NAME.fullmatch(name):
-        raise InputError("template", f"{name!r} is not a template name (a-z, 0-9, _)")
+        raise InputError("template", f"{name!r} is not a template name (a-z, 0-9, _, dots)")
     if channel not in TEXT_CHANNELS:
         raise InputError("channel", f"one of {', '.join(TEXT_CHANNELS)}")
     if language not in LANGUAGES:
