@@ -379,6 +379,10 @@ def test_transports_come_from_the_settings_and_bad_ones_are_named(tmp_path: Path
         load_notify_settings(smtp_security="sometimes")
     with pytest.raises(ConfigError, match="FAIRSCREEN_WEBHOOK_ALLOW_NETWORKS"):
         load_notify_settings(webhook_allow_networks="localhost")
+    for url in ("screening.example.com", "https://screening.example.com/", "ftp://x.example"):
+        with pytest.raises(ConfigError, match="FAIRSCREEN_PUBLIC_URL"):
+            load_notify_settings(public_url=url)
+    assert load_notify_settings(public_url="https://x.example/fs").public_url.endswith("/fs")
 
 
 def test_a_vault_that_cannot_be_opened_delays_messages_without_losing_them(

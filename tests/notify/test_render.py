@@ -24,6 +24,13 @@ SAMPLE: dict[str, dict[str, object]] = {
     "dispute.opened": {"check": CHECK, "dispute": CHECK, "due_at": "2027-01-05T00:00:00+00:00"},
     "dispute.resolved": {"check": CHECK, "dispute": CHECK, "version": 2},
     "decision.recorded": {"check": CHECK, "decision": CHECK},
+    "invitation": {
+        "invitation": CHECK,
+        "token": "fsi_q1XvY2t8nLr0ZkqG4bT5WmA9cE3sD7fH6jK2pN8uV0w",
+        "employer": "城東物業管理有限公司",
+        "position": "行政助理",
+        "expires_at": "2026-12-20T09:00:00+00:00",
+    },
 }
 
 
@@ -84,6 +91,31 @@ def test_the_feedback_messages_carry_their_dates_and_versions_in_each_language()
         render("dispute.opened", "sms", "en", {**SAMPLE["dispute.opened"], "due_at": "soon"})
     with pytest.raises(InputError, match="no UTC offset"):
         render("notice.sent", "sms", "en", {**SAMPLE["notice.sent"], "waiting_until": "2026-12-13"})
+
+
+def test_an_invitation_links_to_the_site_the_settings_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from fairscreen.notify.settings import notify_settings
+
+    params = SAMPLE["invitation"]
+    link = f"https://screening.example.com/api/v1/invitation/{params['token']}"
+    monkeypatch.setenv("FAIRSCREEN_PUBLIC_URL", "https://screening.example.com")
+    notify_settings.cache_clear()
+    try:
+        for language in LANGUAGES:
+            email = render("invitation", "email", language, params)
+            assert email.subject is not None and "城東物業管理有限公司" in email.subject
+            assert link in email.body and "行政助理" in email.body
+            assert "2026-12-20 09:00 UTC" in email.body
+            assert link in render("invitation", "sms", language, params).body
+    finally:
+        monkeypatch.delenv("FAIRSCREEN_PUBLIC_URL")
+        notify_settings.cache_clear()
+    # by default, the address `fairscreen serve` listens on
+    assert (
+        "http://127.0.0.1:8000/api/v1/invitation/" in render("invitation", "sms", "en", params).body
+    )
 
 
 def test_a_missing_parameter_an_unknown_template_or_language_is_named() -> None:

@@ -194,6 +194,13 @@ def test_a_webhook_body_never_carries_a_persons_data(
         assert session.scalars(select(OutboxMessage)).all() == []
 
 
+def test_ids_only_keeps_what_a_webhook_may_carry() -> None:
+    check = new_id()
+    told = {"check": check, "version": 2, "waiting_until": "2026-12-13T00:30:00+00:00"}
+    assert webhooks.ids_only(told) == {"check": check, "version": 2}
+    assert webhooks.ids_only({"name": "王小明", "light": "red", "flag": True}) == {"flag": True}
+
+
 def test_unknown_events_are_a_bug_of_the_caller(sqlite_db: Database) -> None:
     with pytest.raises(PolicyError, match="declare it"), sqlite_db.sessions.begin() as session:
         webhooks.emit(

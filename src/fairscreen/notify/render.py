@@ -3,7 +3,8 @@
 ``templates/<name>/<channel>.<language>.txt``: ``email`` templates define two blocks,
 ``subject`` and ``body``; ``sms`` templates are the text itself. A name is lower-case words,
 dotted like the events it announces (``one_time_code``, ``report.issued``). The filter
-``when`` shows an ISO 8601 time as ``2026-12-06 04:38 UTC``. Every template exists in the
+``when`` shows an ISO 8601 time as ``2026-12-06 04:38 UTC``; ``site`` is where people reach
+this site (``FAIRSCREEN_PUBLIC_URL``), for links. Every template exists in the
 three languages (zh-Hant, the default; zh-Hans; en): ``tests/notify/test_render.py`` holds each
 one to that and renders it. Parameters missing from a message are an error
 (``StrictUndefined``), found when the message is enqueued, in the caller's transaction.
@@ -81,6 +82,9 @@ def render(name: str, channel: str, language: str, params: Mapping[str, Any]) ->
             f"{name!r} has no {channel} text in {language} "
             f"(add src/fairscreen/notify/templates/{path})",
         ) from None
+    from fairscreen.notify.settings import notify_settings
+
+    params = {**params, "site": notify_settings().public_url}  # FAIRSCREEN_PUBLIC_URL
     try:
         if channel == "email":
             if "subject" not in template.blocks or "body" not in template.blocks:

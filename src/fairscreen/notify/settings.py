@@ -5,6 +5,7 @@ reach. docs/notify.md lists them with their defaults."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -19,6 +20,9 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 class NotifySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FAIRSCREEN_", extra="ignore")
+
+    # -- links in messages: where people reach this site (no trailing slash) ----------------
+    public_url: str = "http://127.0.0.1:8000"
 
     # -- e-mail ----------------------------------------------------------------------------
     email_transport: Literal["none", "smtp", "file"] = "none"
@@ -54,6 +58,16 @@ class NotifySettings(BaseSettings):
     notify_max_attempts: int = Field(default=8, ge=1, le=50)
     notify_backoff_base: float = Field(default=30.0, gt=0)  # seconds before the 2nd attempt
     notify_backoff_max: float = Field(default=3600.0, gt=0)  # the longest wait
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^/\s?#@]+(/[^\s?#]*[^/\s?#])?", value):
+            raise ValueError(
+                "the site's address for links, such as https://screening.example.com "
+                "(http or https, no trailing slash)"
+            )
+        return value
 
     @field_validator("webhook_allow_networks")
     @classmethod

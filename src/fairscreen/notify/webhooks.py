@@ -99,6 +99,17 @@ def check_events(events: Sequence[str]) -> list[str]:
     return [ALL] if ALL in chosen else chosen
 
 
+def _plain(value: Any) -> bool:
+    whole = isinstance(value, int) and abs(value) < 2**53  # bools are ints too
+    return whole or (isinstance(value, str) and _ID.fullmatch(value) is not None)
+
+
+def ids_only(data: Mapping[str, Any]) -> dict[str, Any]:
+    """What of ``data`` a webhook may carry: its identifiers, whole numbers and booleans (for
+    a domain that tells a person more, such as a date, and the organisations only the ids)."""
+    return {key: value for key, value in data.items() if _plain(value)}
+
+
 def check_data(data: Mapping[str, Any]) -> dict[str, Any]:
     """An event's data: identifiers (32 hex digits), whole numbers and booleans only."""
     if len(data) > _DATA_MAX:
@@ -107,8 +118,7 @@ def check_data(data: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in data.items():
         if not _KEY.fullmatch(key):
             raise PolicyError(f"webhook data: {key!r} is not a field name (a-z, 0-9, _)")
-        whole = isinstance(value, int) and abs(value) < 2**53  # bools are ints too
-        if whole or (isinstance(value, str) and _ID.fullmatch(value)):
+        if _plain(value):
             out[key] = value
         else:
             raise PolicyError(
