@@ -37,7 +37,9 @@ class NotifySettings(BaseSettings):
     smtp_ca_file: Path | None = None
 
     # -- SMS -------------------------------------------------------------------------------
-    sms_transport: Literal["none", "http", "file"] = "none"
+    # none, http, file, or the name of an installed transport (entry point group
+    # fairscreen.sms_transports: a function of these settings returning a Transport)
+    sms_transport: str = Field(default="none", pattern=r"^[a-z][a-z0-9_.-]{0,63}$")
     sms_url: str | None = None  # the gateway's endpoint (http transport)
     sms_token: SecretStr | None = None  # sent as Authorization: Bearer
     sms_timeout: float = Field(default=10.0, gt=0, le=120)

@@ -7,8 +7,9 @@ there was one, and whether trying again can help (``permanent``).
 
 - e-mail: ``SmtpTransport`` (stdlib ``smtplib``; STARTTLS or implicit TLS, verified against the
   system's CA bundle or ``FAIRSCREEN_SMTP_CA_FILE``; optional authentication);
-- SMS: ``HttpSmsGateway`` (a generic JSON-over-HTTPS gateway; providers that want another shape
-  get a transport of their own with the same two methods);
+- SMS: ``HttpSmsGateway`` (a generic JSON-over-HTTPS gateway); a provider that wants another
+  shape is a transport of its own with the same ``name`` and ``send``, in any installed package
+  that declares it as an entry point of ``fairscreen.sms_transports`` (``plugin``);
 - both, for development: ``FileTransport`` (one JSON line per message in a private file);
 - webhooks: ``WebhookTransport`` (a signed POST to a checked address, see ``addresses``).
 
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Protocol
 
@@ -354,6 +356,42 @@ class WebhookTransport:
         return _http_answer(status, "the endpoint", permanent_4xx=False)
 
 
+# -- installed transports ------------------------------------------------------------------------
+
+SMS_PLUGINS = "fairscreen.sms_transports"
+
+
+def plugin(group: str, name: str, settings: NotifySettings) -> Transport:
+    """The transport an installed package provides as entry point ``name`` of ``group``: a
+    function taking the settings and returning an object with ``name`` and ``send`` (it reads
+    its own credentials, from its own settings)."""
+    found = entry_points(group=group, name=name)
+    if not found:
+        installed = sorted(e.name for e in entry_points(group=group)) or ["none installed"]
+        raise ConfigError(
+            f"FAIRSCREEN_SMS_TRANSPORT={name!r}: none, http, file, or an installed transport "
+            f"(entry points {group}: {', '.join(installed)})"
+        )
+    entry = next(iter(found))
+    try:
+        transport = entry.load()(settings)
+    except ConfigError:
+        raise
+    except Exception as exc:  # the plugin's own failure: name it, do not dump it
+        raise ConfigError(
+            f"FAIRSCREEN_SMS_TRANSPORT={name!r}: {entry.value} failed ({type(exc).__name__}: {exc})"
+        ) from None
+    if not callable(getattr(transport, "send", None)) or not isinstance(
+        getattr(transport, "name", None), str
+    ):
+        raise ConfigError(
+            f"FAIRSCREEN_SMS_TRANSPORT={name!r}: {entry.value} returned no transport "
+            "(an object with a name and a send(outgoing) method)"
+        )
+    chosen: Transport = transport
+    return chosen
+
+
 # -- from the settings ---------------------------------------------------------------------------
 
 
@@ -398,6 +436,8 @@ def transports(settings: NotifySettings) -> Transports:
         )
     elif settings.sms_transport == "file":
         sms = FileTransport(settings.notify_path())
+    elif settings.sms_transport != "none":
+        sms = plugin(SMS_PLUGINS, settings.sms_transport, settings)
     webhook = WebhookTransport(
         allowed=settings.allowed_networks(), timeout=settings.webhook_timeout
     )
