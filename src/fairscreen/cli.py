@@ -20,6 +20,7 @@ from fairscreen.kit import failure
 from fairscreen.kit.db_cli import db_app
 from fairscreen.kit.signals import exit_on_sigterm
 from fairscreen.ledger.cli import LedgerContext, ledger_app, receipt_app, witness
+from fairscreen.notify.cli import app as notify_app
 from fairscreen.retention.cli import deletion_app, retention_app
 from fairscreen.screening.cli import demo, screen
 from fairscreen.vault.cli import app as keys_app
@@ -99,6 +100,7 @@ app.add_typer(retention_app, name="retention")
 app.add_typer(deletion_app, name="deletion")
 app.add_typer(feedback_app, name="feedback")
 app.add_typer(db_app, name="db")
+app.add_typer(notify_app, name="notify")
 
 
 def main() -> None:

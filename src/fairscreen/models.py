@@ -28,7 +28,7 @@ from fairscreen.ledger.models import (
     LedgerTile,
 )
 from fairscreen.ledger.verify import Records
-from fairscreen.notify.models import OutboxMessage
+from fairscreen.notify.models import DeliveryAttempt, NotifyKey, OutboxMessage, WebhookEndpoint
 from fairscreen.organisations.models import Organisation, Position
 from fairscreen.rating.models import Report, ReportTally
 from fairscreen.retention.destroy import destroyed_subjects
@@ -79,6 +79,7 @@ __all__ = [
     "DeletionRequest",
     "DeletionRequestCandidate",
     "DeletionResolution",
+    "DeliveryAttempt",
     "DestroyedSubject",
     "DestructionCertificate",
     "Dispute",
@@ -93,6 +94,7 @@ __all__ = [
     "LegalHold",
     "LoginSession",
     "Notice",
+    "NotifyKey",
     "OneTimeCode",
     "Organisation",
     "OutboxMessage",
@@ -102,4 +104,5 @@ __all__ = [
     "ReportTally",
     "SourceQuery",
     "StaffAccount",
+    "WebhookEndpoint",
 ]

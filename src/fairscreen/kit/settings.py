@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -65,15 +65,28 @@ class Settings(BaseSettings):
 def load_settings(**overrides: Any) -> Settings:
     """The settings from the environment (with ``overrides``); a bad value is a ``ConfigError``
     that names the variable, the value and what it should be."""
+    return read_settings(Settings, **overrides)
+
+
+S = TypeVar("S", bound=BaseSettings)
+_SECRET_WORDS = ("pin", "password", "token", "secret")
+
+
+def read_settings(cls: type[S], **overrides: Any) -> S:
+    """``cls`` (a ``BaseSettings`` with the ``FAIRSCREEN_`` prefix, or one longer) read from the
+    environment; a bad value is a ``ConfigError`` naming the variable, the value (never for a
+    secret) and what it should be."""
+    prefix = str(cls.model_config.get("env_prefix") or "FAIRSCREEN_")
     try:
-        return Settings(**overrides)
+        return cls(**overrides)
     except ValidationError as exc:
         problems = []
         for error in exc.errors(include_url=False):
             field = ".".join(str(part) for part in error["loc"])
-            variable = f"FAIRSCREEN_{field.upper()}"
+            variable = f"{prefix}{field.upper()}"
             value = os.environ.get(variable)
-            shown = f"={value!r}" if value is not None and "pin" not in field else ""
+            secret = any(word in field for word in _SECRET_WORDS)
+            shown = f"={value!r}" if value is not None and not secret else ""
             problems.append(f"{variable}{shown}: {error['msg']}")
         raise ConfigError("; ".join(problems) + " (fix or unset the variable)") from None
 

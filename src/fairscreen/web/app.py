@@ -26,6 +26,8 @@ from fairscreen.kit.db import BUSY, CheckpointRetrier, checkpoint, engine_of, op
 from fairscreen.kit.settings import get_settings
 from fairscreen.ledger.checkpoints import Publisher
 from fairscreen.ledger.routes import router as ledger_router
+from fairscreen.notify.delivery import install as install_delivery
+from fairscreen.notify.routes import router as webhooks_router
 from fairscreen.organisations.routes import router as positions_router
 from fairscreen.retention.routes import me_router as retention_me_router
 from fairscreen.retention.routes import router as retention_router
@@ -43,6 +45,7 @@ API_ROUTERS: tuple[tuple[str, APIRouter], ...] = (
     ("", feedback_router),
     ("/retention", retention_router),
     ("/me", retention_me_router),
+    ("/webhooks", webhooks_router),
 )
 
 log = logging.getLogger(__name__)
@@ -115,4 +118,5 @@ def create_app(
 
     install_retention_sweep(app, sessions)  # FAIRSCREEN_RETENTION_SWEEP_INTERVAL (0: off)
     install_feedback_jobs(app, sessions)  # FAIRSCREEN_FEEDBACK_INTERVAL (0: off)
+    install_delivery(app, sessions)  # the outbox's worker: FAIRSCREEN_NOTIFY_INTERVAL (0: off)
     return app

@@ -59,8 +59,10 @@ def serve(
     Prints the URL it listens on once the port is open. With the publisher on (the default), a
     checkpoint is signed whenever the log has grown, at least once a second while entries
     arrive; the retention sweep runs on its schedule (FAIRSCREEN_RETENTION_SWEEP_INTERVAL
-    seconds, 0 to turn it off). On SQLite the write-ahead log is checkpointed into the main
-    file at start-up and on a clean stop (SIGTERM, Ctrl-C)."""
+    seconds, 0 to turn it off), and the outbox's worker delivers notifications
+    (FAIRSCREEN_NOTIFY_INTERVAL seconds between polls, 0 to turn it off; docs/notify.md). On
+    SQLite the write-ahead log is checkpointed into the main file at start-up and on a clean
+    stop (SIGTERM, Ctrl-C)."""
     import uvicorn
 
     from fairscreen.kit.db import open_database
