@@ -391,7 +391,8 @@ class Recorder:
                 "policy": policy,
                 "as_of": screening.as_of,
                 "scope": screening.scope.as_json(),
-                "not_checked": screening.scope.not_checked_json(),
+                # the result's own list (built once per screening; nothing changes it)
+                "not_checked": screening.result()["not_checked"],
                 "scope_fixed_at": screening.at,
             },
         )
