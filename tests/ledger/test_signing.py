@@ -256,6 +256,10 @@ def test_moving_to_the_hsm_imports_the_key_file_and_asks_to_shred_it(
     assert not _token_objects(hsm)[ObjectClass.PRIVATE_KEY][Attribute.EXTRACTABLE]
     assert "shred" in caplog.text and str(checkpoints.key_path(settings)) in caplog.text
     assert signer.secret_text().split("+")[4] not in caplog.text
+    # What the file key last signed moved onto the token with it.
+    kept = (data / "ledger-signed.checkpoint").read_text()
+    assert open_checkpoint(kept, signer.verifier)[0].size == 100
+    assert moved.last_signed is not None and moved.last_signed.read() == kept
     with db.sessions.begin() as session:
         log.append(session, plain_entries(10, start=100))
     assert checkpoints.publish(db.sessions, moved).size == 110  # the log goes on, same key

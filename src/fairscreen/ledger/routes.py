@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import base64
 import gzip
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -40,7 +41,19 @@ router = APIRouter(tags=["ledger"])
 IMMUTABLE = "public, max-age=31536000, immutable"
 MUTABLE = "no-cache, max-age=1"
 OCTETS = "application/octet-stream"
-GET = ["GET", "HEAD"]  # every resource answers HEAD as it answers GET, without the body
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def _get(path: str, **options: Any) -> Callable[[Handler], Handler]:
+    """Register ``path`` for GET, and for HEAD as well (the same handler answers it without the
+    body). HEAD stays out of the OpenAPI document: one operation per resource, one id."""
+
+    def register(handler: Handler) -> Handler:
+        router.add_api_route(path, handler, methods=["GET"], **options)
+        router.add_api_route(path, handler, methods=["HEAD"], include_in_schema=False, **options)
+        return handler
+
+    return register
 
 
 def _reply(
@@ -74,7 +87,7 @@ def _default_size(session: SessionDep, size: int | None) -> int:
     return latest.size if latest is not None else log.read_state(session).size
 
 
-@router.api_route("/checkpoint", methods=GET, response_class=Response)
+@_get("/checkpoint", response_class=Response)
 def get_checkpoint(request: Request, session: SessionDep) -> Response:
     """The latest signed checkpoint, with every witness cosignature the log holds for it."""
     latest = checkpoints.latest(session)
@@ -94,7 +107,7 @@ def _in_tree(session: SessionDep, level: int, index: int, width: int) -> bool:
     return width <= tiles.tile_width(level, index, log.read_state(session).size)
 
 
-@router.api_route("/tile/entries/{path:path}", methods=GET, response_class=Response)
+@_get("/tile/entries/{path:path}", response_class=Response)
 def get_entry_bundle(request: Request, path: str, session: SessionDep) -> Response:
     """An entry bundle; gzip-encoded when the client accepts it (C2SP tlog-tiles). Full and
     partial bundles never change, so both are cached as immutable."""
@@ -117,7 +130,7 @@ def get_entry_bundle(request: Request, path: str, session: SessionDep) -> Respon
     return _reply(request, body, OCTETS, headers)
 
 
-@router.api_route("/tile/{level}/{path:path}", methods=GET, response_class=Response)
+@_get("/tile/{level}/{path:path}", response_class=Response)
 def get_tile(request: Request, level: str, path: str, session: SessionDep) -> Response:
     """A tile of hashes. A partial tile ``.p/W`` never changes either (a wider tile only
     appends), so every tile is cached as immutable."""
@@ -134,7 +147,7 @@ def get_tile(request: Request, level: str, path: str, session: SessionDep) -> Re
     return _reply(request, found[1][: width * 32], OCTETS, {"Cache-Control": IMMUTABLE})
 
 
-@router.api_route("/proof/inclusion", methods=GET, response_model=None)
+@_get("/proof/inclusion", response_model=None)
 def get_inclusion_proof(
     request: Request,
     session: SessionDep,
@@ -160,7 +173,7 @@ def get_inclusion_proof(
     )
 
 
-@router.api_route("/proof/consistency", methods=GET, response_model=None)
+@_get("/proof/consistency", response_model=None)
 def get_consistency_proof(
     request: Request,
     session: SessionDep,
@@ -180,7 +193,7 @@ def get_consistency_proof(
     )
 
 
-@router.api_route("/receipt/{index}", methods=GET, response_model=None)
+@_get("/receipt/{index}", response_model=None)
 def get_receipt(request: Request, index: int, session: SessionDep) -> Response:
     """A receipt for entry ``index`` on the latest checkpoint that covers it and carries the
     witness policy's quorum of cosignatures (else the latest that covers it)."""

@@ -369,6 +369,7 @@ def _token_signer(
 ) -> LogSigner:
     origin = settings.log_origin
     token = _token(settings)
+    moved = False
     try:
         public = token.signing_public_key(origin)
         in_file = read_key_file(path, origin)
@@ -379,6 +380,7 @@ def _token_signer(
                 with sessions() as session:
                     check_key(session, in_file.verifier, str(path))
             public = token.create_signing_key(origin, seed=in_file.seed())
+            moved = True
         elif public is None:
             deps = _dependents(sessions, origin)
             if not create or (deps is not None and deps.needs()):
@@ -397,9 +399,14 @@ def _token_signer(
                 path,
                 token.describe(),
             )
-        return LogSigner(
-            origin, TokenSigningKey(token, origin, public), SignedObject(token, origin)
-        )
+        record = SignedObject(token, origin)
+        if moved:
+            # What the file key last signed moves with it (publish checks it with the key), so
+            # the move does not fall back on the deletable database rows.
+            kept = SignedFile(signed_path(settings)).read()
+            if kept is not None and record.read() is None:
+                record.write(kept)
+        return LogSigner(origin, TokenSigningKey(token, origin, public), record)
     except BaseException:
         token.close()
         raise
