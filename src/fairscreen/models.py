@@ -10,6 +10,7 @@ from fairscreen.accounts.models import (
     PasswordSetup,
     StaffAccount,
 )
+from fairscreen.audit.models import BiasAudit, ModelVersion
 from fairscreen.candidates.models import Candidate, CandidateDemographics
 from fairscreen.consent.models import Consent, ConsentRevocation
 from fairscreen.ledger.models import LedgerBundle, LedgerCheckpoint, LedgerState, LedgerTile
@@ -40,6 +41,8 @@ LEDGER_RECORDS = Records(
         DestructionCertificate,
         DeletionRequest,
         DeletionResolution,
+        ModelVersion,
+        BiasAudit,
     ),
     destroyed=destroyed_subjects,
 )
@@ -49,6 +52,7 @@ __all__ = [
     "LEDGER_RECORDS",
     "AccessLog",
     "ApiToken",
+    "BiasAudit",
     "Candidate",
     "CandidateAccount",
     "CandidateDemographics",
@@ -67,6 +71,7 @@ __all__ = [
     "LedgerTile",
     "LegalHold",
     "LoginSession",
+    "ModelVersion",
     "OneTimeCode",
     "Organisation",
     "OutboxMessage",

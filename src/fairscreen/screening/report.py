@@ -18,7 +18,7 @@ from fairscreen.pipeline import Screening
 from fairscreen.vault import Sealer
 from fairscreen.verify.findings import Finding
 
-CONTENT_VERSION = 1
+CONTENT_VERSION = 2  # 2: names the artefacts it was made with ("models")
 _TABLE, _COLUMN = "reports", "content_ct"
 
 
@@ -40,11 +40,15 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     }
 
 
-def report_content(screening: Screening) -> dict[str, Any]:
-    """The sealed content of the report of a completed (not stopped) screening."""
+def report_content(
+    screening: Screening, models: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """The sealed content of the report of a completed (not stopped) screening; ``models`` are
+    the artefacts it was made with (kind, id@version, digest: ``fairscreen.audit.registry``)."""
     result = screening.result()
     return {
         "v": CONTENT_VERSION,
+        "models": models or [],
         "light": result["light"],
         "reasons": result["reasons"],
         "excluded": result["excluded"],

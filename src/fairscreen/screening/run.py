@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from fairscreen.audit.registry import Artefact, in_use
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import transaction
 from fairscreen.ledger import checkpoints
@@ -39,6 +40,7 @@ class RunSetup:
     sources: SourceSet
     as_of: date
     lexicon: str  # the reference-screening vocabulary's version, compiled here, before any timing
+    models: tuple[Artefact, ...] = ()  # what shapes the lights (fairscreen.audit.registry)
 
 
 def prepare(
@@ -48,7 +50,9 @@ def prepare(
     ruleset = ruleset or default_ruleset_for(pack)
     sources = world_sources(world)
     sources.check_covers(pack)
-    return RunSetup(pack, ruleset, sources, world.header.as_of, lexicon_version())
+    return RunSetup(
+        pack, ruleset, sources, world.header.as_of, lexicon_version(), in_use(pack, ruleset)
+    )
 
 
 def screen_world(
@@ -74,7 +78,7 @@ def screen_world(
     default_agency = agencies[0] if len(agencies) == 1 else None
     with transaction(sessions) as session:
         directory = import_organisations(session, organisations, positions.values(), at)
-    recorder = Recorder(vault, directory, setup.pack)
+    recorder = Recorder(vault, directory, setup.pack, setup.models or None)
     candidates = world.candidates()
     while batch := list(islice(candidates, batch_size)):
         screenings = [

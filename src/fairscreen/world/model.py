@@ -163,6 +163,25 @@ class Demographics(_Record):
     sex: Literal["female", "male", "other"] | None = None
     birth_year: Year | None = None
     ethnicity: Annotated[str, Field(max_length=40)] | None = None
+    region: Annotated[str, Field(max_length=40)] | None = Field(
+        default=None, description="self-identified region of household registration (province level)"
+    )
+    audit_consent: bool | None = Field(
+        default=None,
+        description="the candidate's separate consent to the bias audit using these values; "
+        "absent or null: no",
+    )
+
+
+class DecisionRecord(_Record, title="Decision"):
+    """The employer's hiring decision on the candidate's application (what the bias audit
+    compares with the light). Synthetic worlds carry one per candidate when asked for."""
+
+    type: Literal["decision"]
+    id: Ref
+    candidate: Ref = Field(description="id of the candidate whose application was decided")
+    outcome: Literal["hired", "rejected"]
+    decided: date
 
 
 # --- the external records the sources read ------------------------------------------------------
@@ -362,7 +381,13 @@ ExternalRecord = (
 )
 
 Line = Annotated[
-    Header | OrganisationRecord | PositionRecord | CandidateRecord | Demographics | ExternalRecord,
+    Header
+    | OrganisationRecord
+    | PositionRecord
+    | CandidateRecord
+    | Demographics
+    | DecisionRecord
+    | ExternalRecord,
     Field(discriminator="type"),
 ]
 
@@ -372,6 +397,7 @@ LINE = TypeAdapter[
     | PositionRecord
     | CandidateRecord
     | Demographics
+    | DecisionRecord
     | IdentityRecord
     | EducationRecord
     | EmploymentRecord
@@ -410,7 +436,14 @@ EXTERNAL_TYPES: frozenset[str] = frozenset(
 # has always used.
 _SCHEMA_NAMES: dict[str, str] = {
     cls.__name__: str(cls.model_config["title"])
-    for cls in (OrganisationRecord, PositionRecord, ConsentRecord, CandidateRecord, SubjectRecord)
+    for cls in (
+        OrganisationRecord,
+        PositionRecord,
+        ConsentRecord,
+        CandidateRecord,
+        SubjectRecord,
+        DecisionRecord,
+    )
 }
 
 
