@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from fairscreen.kit.clock import years_between
 from fairscreen.policy.vocabulary import Item
+from fairscreen.synth.plan import CATEGORY_WEIGHTS
 
 if TYPE_CHECKING:
     from fairscreen.synth.base import Person, Plan
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 REGIONS = ("东江", "西岭", "南湖", "北原", "中川", "海宁", "云岭", "青川", "河西", "山阳")
 AUDIT_CONSENT = 0.85  # share of candidates with demographics who consent to the audit's use
 REGION_GIVEN = 0.9
-BIAS_FACTOR = 0.3  # a biased employer's offer rate for the group it rejects, relative
+BIAS_FACTOR = 0.2  # a biased employer's offer rate for the group it rejects, relative
 AGE_LIMIT = 35
 
 # Planted hard cases that the CN rule set makes red or yellow when the position's scope reaches
@@ -100,22 +101,25 @@ class Plant:
 
 def plant(ctx: Context) -> Plant:
     """Offer rates and planted biases, from the world seed alone. One employer per kind of
-    bias, chosen among the employers with at least the median number of positions (an employer
-    that sees a handful of applicants cannot be judged, by an audit or anybody else)."""
+    bias, chosen among the employers expecting at least the median number of applicants (an
+    employer that sees a handful cannot be judged, by an audit or by anybody else)."""
     rng = random.Random(f"fairscreen-decisions:{ctx.seed}")
     employers = ctx.directory.employers
     rates = {e.id: round(rng.uniform(0.35, 0.7), 3) for e in employers}
-    openings: dict[str, int] = {}
-    for position in ctx.directory.positions:
-        openings[position.employer.id] = openings.get(position.employer.id, 0) + 1
-    counts = sorted(openings.get(e.id, 0) for e in employers)
-    median = counts[len(counts) // 2]
-    eligible = sorted(e.id for e in employers if openings.get(e.id, 0) >= median)
+    # expected applicants: candidates pick a category by weight, then one of its positions
+    expected: dict[str, float] = {}
+    for category, openings in ctx.directory.by_category.items():
+        for position in openings:
+            share = CATEGORY_WEIGHTS.get(category, 1) / len(openings)
+            expected[position.employer.id] = expected.get(position.employer.id, 0.0) + share
+    ranked = sorted(expected.get(e.id, 0.0) for e in employers)
+    median = ranked[len(ranked) // 2]
+    eligible = sorted(e.id for e in employers if expected.get(e.id, 0.0) >= median)
     chosen = rng.sample(eligible, min(3, len(eligible)))
     kinds = ("female", "age_35_plus", "region")
     biases: dict[str, Bias] = {}
     for employer, kind in zip(chosen, kinds, strict=False):
-        regions = tuple(sorted(rng.sample(REGIONS, 2))) if kind == "region" else ()
+        regions = tuple(sorted(rng.sample(REGIONS, 3))) if kind == "region" else ()
         biases[employer] = Bias(employer, kind, regions)
     return Plant(rates, biases)
 
