@@ -2,8 +2,8 @@
 artefacts each check request was made with (check_requests.models) and the candidate's
 separate consent to the audit's use of their demographics (candidate_demographics.audit_consent).
 
-Revision ID: 0008_audit
-Revises: 0007_accounts
+Revision ID: 0009_audit
+Revises: 0008_delete_indexes
 Create Date: 2026-12-10
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_audit"
-down_revision = "0007_accounts"
+revision = "0009_audit"
+down_revision = "0008_delete_indexes"
 branch_labels = None
 depends_on = None
 
