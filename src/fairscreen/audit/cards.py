@@ -67,6 +67,16 @@ REFERENCE_ACCURACY_NOTE = {
 }
 
 
+def shipped() -> dict[str, tuple[PolicyPack, RuleSet]]:
+    """The policy pack and rule set shipped for each jurisdiction: what the server's cards
+    describe."""
+    from fairscreen.policy.pack import default_pack_for
+    from fairscreen.rating.engine import default_ruleset_for
+
+    pack = default_pack_for("CN")
+    return {"CN": (pack, default_ruleset_for(pack))}
+
+
 @cache
 def _words() -> dict[str, Any]:
     text = (resources.files("fairscreen.audit") / "cards.toml").read_text(encoding="utf-8")
@@ -334,6 +344,60 @@ class Previous:
     lexicon: dict[str, Any] | None = None
 
 
+def _version_key(version: str) -> tuple[tuple[int, str], ...]:
+    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in version.split("."))
+
+
+def _archived(kind: str) -> list[tuple[str, str]]:
+    """The archive's files of one kind (``packs``, ``rulesets``, ``lexicons``): (name, text).
+    The archive keeps every earlier published version of a shipped artefact, so a card can say
+    what changed after the shipped file was replaced by its next version."""
+    folder = resources.files("fairscreen.audit") / "archive" / kind
+    if not folder.is_dir():
+        return []
+    return sorted(
+        (entry.name, entry.read_text(encoding="utf-8"))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".toml")
+    )
+
+
+def archived_previous(pack: PolicyPack, ruleset: RuleSet) -> Previous:
+    """The archived version just before ``pack``, ``ruleset`` and the shipped lexicon, where
+    the archive holds one (else ``None``: the card says it is the first published version)."""
+    from fairscreen.audit.registry import lexicon_bytes
+    from fairscreen.policy.pack import parse_pack
+    from fairscreen.rating.engine import parse_ruleset
+
+    previous = Previous()
+    packs = [parse_pack(text, origin=f"archive/packs/{name}") for name, text in _archived("packs")]
+    older = [
+        p for p in packs if p.id == pack.id and _version_key(p.version) < _version_key(pack.version)
+    ]
+    if older:
+        previous.pack = max(older, key=lambda p: _version_key(p.version))
+    base = previous.pack or pack
+    rulesets = []
+    for name, text in _archived("rulesets"):
+        head = tomllib.loads(text).get("ruleset", {})
+        if head.get("id") == ruleset.id and _version_key(str(head.get("version"))) < _version_key(
+            ruleset.version
+        ):
+            rulesets.append(parse_ruleset(text, base, origin=f"archive/rulesets/{name}"))
+    if rulesets:
+        previous.ruleset = max(rulesets, key=lambda r: _version_key(r.version))
+    current = tomllib.loads(lexicon_bytes().decode("utf-8"))["lexicon"]["version"]
+    lexicons = [tomllib.loads(text) for _, text in _archived("lexicons")]
+    older_lexicons = [
+        lx for lx in lexicons if _version_key(str(lx["lexicon"]["version"])) < _version_key(current)
+    ]
+    if older_lexicons:
+        previous.lexicon = max(
+            older_lexicons, key=lambda lx: _version_key(str(lx["lexicon"]["version"]))
+        )
+    return previous
+
+
 def cards(
     pack: PolicyPack,
     ruleset: RuleSet,
@@ -395,8 +459,8 @@ def cards(
             )
         )
         key = "en" if language == "en" else "zh-Hant"
-        head = REFERENCE_ACCURACY_HEAD[key]
-        rows = [
+        head: tuple[str, ...] = REFERENCE_ACCURACY_HEAD[key]
+        rows: list[tuple[str, ...]] = [
             (
                 name,
                 str(n),

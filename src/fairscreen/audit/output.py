@@ -33,6 +33,7 @@ from fairscreen.audit.bias import (
     Table,
 )
 from fairscreen.kit.canonical import canonical_json
+from fairscreen.kit.files import atomic_write
 
 FORMAT = "fairscreen-bias-audit"
 VERSION = "1"
@@ -178,7 +179,13 @@ def chart_svg(table: Mapping[str, Any]) -> str:
     ]
     best = max((g["selection_rate"] for g in groups if g["status"] == "reference"), default=None)
     height = 0.9 + 0.32 * max(len(groups), 1)
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "fairscreen"}):
+    with (
+        matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "fairscreen"}),
+        warnings.catch_warnings(),
+    ):
+        # text is kept as text (svg.fonttype none): the browser draws CJK labels with its own
+        # fonts, so matplotlib's missing-glyph warnings (from layout and saving) do not apply
+        warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
         fig, ax = plt.subplots(figsize=(6.4, height))
         try:
             ax.barh(range(len(groups)), rates, color=colours)
@@ -190,11 +197,7 @@ def chart_svg(table: Mapping[str, Any]) -> str:
                 ax.axvline(best * FOUR_FIFTHS, color="#b8312f", linestyle="--", linewidth=1)
             fig.tight_layout()
             out = io.StringIO()
-            with warnings.catch_warnings():
-                # text is kept as text (svg.fonttype none): the browser draws CJK labels with
-                # its own fonts, so matplotlib's missing-glyph warnings do not apply
-                warnings.simplefilter("ignore", UserWarning)
-                fig.savefig(out, format="svg", metadata={"Date": None})
+            fig.savefig(out, format="svg", metadata={"Date": None})
         finally:
             plt.close(fig)
     text = out.getvalue()
@@ -241,14 +244,15 @@ def to_html(report: Report) -> str:
 
 
 def write(report: Report, directory: Path) -> dict[str, Path]:
-    """Write ``audit.json``, ``audit.csv`` and ``audit.html`` into ``directory``."""
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "json": directory / "audit.json",
-        "csv": directory / "audit.csv",
-        "html": directory / "audit.html",
+    """Write ``audit.json``, ``audit.csv`` and ``audit.html`` into ``directory``, each whole or
+    not at all (rendered first, then written through a temporary file and renamed)."""
+    contents = {
+        "json": canonical_json(report.document) + b"\n",
+        "csv": to_csv(report).encode("utf-8"),
+        "html": to_html(report).encode("utf-8"),
     }
-    paths["json"].write_bytes(canonical_json(report.document) + b"\n")
-    paths["csv"].write_text(to_csv(report), encoding="utf-8")
-    paths["html"].write_text(to_html(report), encoding="utf-8")
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = {kind: directory / f"audit.{kind}" for kind in contents}
+    for kind, data in contents.items():
+        atomic_write(paths[kind], data, mode=0o644)
     return paths

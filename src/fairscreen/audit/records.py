@@ -9,39 +9,62 @@ still counted (as ``not_shown``), but nothing about them is opened.
 - ``from_database``: every stored check request (optionally one organisation's, as employer or
   agency, and a time window), its latest report's light and rules (sealed: opened with the
   candidate's data key) and the consented demographics (sealed too). Decisions join here when
-  the feedback workflow stores them: ``decisions`` maps a check request's id to its outcome and
-  date.
+  the feedback workflow stores them (its ``decisions`` table: outcome ``hire`` or ``not_hire``,
+  sealed under the candidate's data key like the report; read when the table exists).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, date, datetime, time
+from collections.abc import Iterator
+from datetime import date
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import orjson
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import (
+    Column,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    and_,
+    func,
+    inspect,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from fairscreen.audit.bias import AuditRecord
 from fairscreen.candidates.models import Candidate, CandidateDemographics
+from fairscreen.kit.db import UTCDateTime
 from fairscreen.organisations.models import Position
-from fairscreen.pipeline import Application, screen
 from fairscreen.policy.pack import PolicyPack
 from fairscreen.rating.engine import RuleSet
 from fairscreen.rating.models import Report
 from fairscreen.screening.models import CheckRequest
 from fairscreen.screening.report import open_content
+from fairscreen.screening.run import prepare
 from fairscreen.vault import Vault
 from fairscreen.vault.models import DataKey
 from fairscreen.world import model
 from fairscreen.world.load import WorldStore, load_world
 
-DecisionLookup = Callable[[Session, list[str]], Mapping[str, tuple[str, date]]]
+# The feedback workflow's decisions (``fairscreen.feedback.models.Decision``), as much of the table
+# as the audit reads: declared here, not imported, so the audit runs on a database without it.
+DECISIONS = Table(
+    "decisions",
+    MetaData(),
+    Column("id", String(32), primary_key=True),
+    Column("request_id", String(32)),
+    Column("decided_at", UTCDateTime()),
+    Column("content_ct", LargeBinary),
+)
+DECISION_OUTCOMES = {"hire": "hired", "not_hire": "rejected"}
 
 
-def _demographics(demo: model.Demographics | None) -> dict[str, object]:
+def _demographics(demo: model.Demographics | None) -> dict[str, Any]:
     if demo is None or demo.audit_consent is not True:
         return {}
     return {
@@ -60,40 +83,28 @@ def from_store(
     batch: int = 500,
 ) -> Iterator[AuditRecord]:
     """Screen every candidate of a loaded world and yield their audit records."""
-    from fairscreen.screening.run import prepare
+    from fairscreen.audit.rescreen import screen_store
 
     setup = prepare(store, pack=pack, ruleset=ruleset)
-    positions = {p.id: p for p in store.positions()}
-    agencies = [o.id for o in store.organisations() if o.kind == "agency"]
-    default_agency = agencies[0] if len(agencies) == 1 else None
-    at = datetime.combine(setup.as_of, time(), tzinfo=UTC)
-    candidates = store.candidates()
-    while chunk := list(islice(candidates, batch)):
-        ids = [c.id for c in chunk]
+    screenings = screen_store(store, setup=setup)
+    while chunk := list(islice(screenings, batch)):
+        ids = [s.application.candidate.id for s in chunk]
         demographics = store.demographics_for(ids)
         decisions = store.decisions_for(ids)
-        for cand in chunk:
-            position = positions[cand.applies_to]
-            agency = cand.consent.agency if cand.consent and cand.consent.agency else default_agency
-            done = screen(
-                Application(cand, position, agency),
-                sources=setup.sources,
-                pack=setup.pack,
-                ruleset=setup.ruleset,
-                as_of=setup.as_of,
-                at=at,
-            )
-            decision = decisions.get(cand.id)
+        for done in chunk:
+            cid = done.application.candidate.id
+            position = done.application.position
+            decision = decisions.get(cid)
             rating = done.rating
             yield AuditRecord(
                 employer=position.employer,
-                agency=agency,
+                agency=done.application.agency,
                 category=position.category,
                 light=str(rating.light) if rating else None,
                 rules=tuple(r.rule for r in rating.reasons) if rating else (),
                 decision=decision.outcome if decision else None,
                 at=decision.decided if decision else setup.as_of,
-                **_demographics(demographics.get(cand.id)),  # type: ignore[arg-type]
+                **_demographics(demographics.get(cid)),
             )
 
 
@@ -104,9 +115,9 @@ def from_world(
         return list(from_store(store, pack=pack, ruleset=ruleset))
 
 
-def no_decisions(session: Session, requests: list[str]) -> Mapping[str, tuple[str, date]]:
-    """Until the feedback workflow stores decisions, the database has none."""
-    return {}
+def has_decisions(session: Session) -> bool:
+    """Whether this database has the feedback workflow's ``decisions`` table."""
+    return inspect(session.connection()).has_table(DECISIONS.name)
 
 
 def from_database(
@@ -116,32 +127,37 @@ def from_database(
     organisation: str | None = None,
     since: date | None = None,
     until: date | None = None,
-    decisions: DecisionLookup = no_decisions,
     batch: int = 500,
 ) -> Iterator[AuditRecord]:
     """The audit records of the stored check requests (one organisation's, as employer or
-    agency, if given; issued in ``since`` .. ``until``, inclusive)."""
+    agency, if given; dated in ``since`` .. ``until``, inclusive: the decision's date, else the
+    report's, else when the scope was fixed), with the employer's decision where one is
+    stored."""
     latest = (
         select(Report.request_id, func.max(Report.version).label("version"))
         .group_by(Report.request_id)
         .subquery()
     )
+    decided = has_decisions(session)
+    columns: list[Any] = [
+        CheckRequest.id,
+        CheckRequest.candidate_id,
+        CheckRequest.employer_id,
+        CheckRequest.agency_id,
+        CheckRequest.scope_fixed_at,
+        Position.category,
+        Report.id,
+        Report.issued_at,
+        Report.content_ct,
+        DataKey.id,
+        DataKey.kek_version,
+        DataKey.wrapped,
+        CandidateDemographics.demographics_ct,
+    ]
+    if decided:
+        columns += [DECISIONS.c.id, DECISIONS.c.decided_at, DECISIONS.c.content_ct]
     query = (
-        select(
-            CheckRequest.id,
-            CheckRequest.candidate_id,
-            CheckRequest.employer_id,
-            CheckRequest.agency_id,
-            CheckRequest.scope_fixed_at,
-            Position.category,
-            Report.id,
-            Report.issued_at,
-            Report.content_ct,
-            DataKey.id,
-            DataKey.kek_version,
-            DataKey.wrapped,
-            CandidateDemographics.demographics_ct,
-        )
+        select(*columns)
         .join(Position, Position.id == CheckRequest.position_id)
         .join(Candidate, Candidate.id == CheckRequest.candidate_id)
         .join(DataKey, DataKey.id == Candidate.data_key_id)
@@ -159,63 +175,73 @@ def from_database(
         )
         .order_by(CheckRequest.scope_fixed_at, CheckRequest.id)
     )
+    if decided:
+        query = query.outerjoin(DECISIONS, DECISIONS.c.request_id == CheckRequest.id)
     if organisation is not None:
         query = query.where(
             or_(CheckRequest.employer_id == organisation, CheckRequest.agency_id == organisation)
         )
-    rows = session.execute(query).all()
-    for start in range(0, len(rows), batch):
-        part = rows[start : start + batch]
-        decided = decisions(session, [r[0] for r in part])
-        for (
-            request_id,
-            candidate_id,
-            employer,
-            agency,
-            fixed_at,
-            category,
-            report_id,
-            issued_at,
-            content_ct,
-            key_id,
-            kek_version,
-            wrapped,
-            demo_ct,
-        ) in part:
-            when = (issued_at or fixed_at).date()
-            outcome = decided.get(request_id)
-            if outcome is not None:
-                when = outcome[1]
-            if (since is not None and when < since) or (until is not None and when > until):
-                continue
-            sealer = None
-            light, rules = None, ()
-            if content_ct is not None or demo_ct is not None:
-                sealer = vault.sealer(key_id, kek_version, bytes(wrapped))
-            if content_ct is not None and sealer is not None:
-                content = open_content(sealer, report_id, bytes(content_ct))
-                light = content["light"]
-                rules = tuple(r["rule"] for r in content["reasons"])
-            demo: dict[str, object] = {}
-            if demo_ct is not None and sealer is not None:
-                opened = orjson.loads(
-                    sealer.open(
-                        "candidate_demographics", "demographics_ct", candidate_id, bytes(demo_ct)
-                    )
-                )
-                demo = {
-                    "sex": opened.get("sex"),
-                    "birth_year": opened.get("birth_year"),
-                    "ethnicity": opened.get("ethnicity"),
-                    "region": opened.get("region"),
-                }
-            yield AuditRecord(
-                employer=employer,
-                agency=agency,
-                category=category,
-                light=light,
-                rules=rules,
-                decision=outcome[0] if outcome is not None else None,
-                at=when,
-                **demo,  # type: ignore[arg-type]
-            )
+    result = session.execute(query.execution_options(yield_per=batch))
+    for part in result.partitions():
+        for row in part:
+            found = _record(vault, tuple(row), decided, since, until)
+            if found is not None:
+                yield found
+
+
+def _record(
+    vault: Vault,
+    row: tuple[Any, ...],
+    decided: bool,
+    since: date | None,
+    until: date | None,
+) -> AuditRecord | None:
+    (
+        _request_id,
+        candidate_id,
+        employer,
+        agency,
+        fixed_at,
+        category,
+        report_id,
+        issued_at,
+        content_ct,
+        key_id,
+        kek_version,
+        wrapped,
+        demo_ct,
+    ) = row[:13]
+    decision_id, decided_at, decision_ct = row[13:16] if decided else (None, None, None)
+    when: date = (decided_at or issued_at or fixed_at).date()
+    if (since is not None and when < since) or (until is not None and when > until):
+        return None
+    sealer = None
+    if content_ct is not None or demo_ct is not None or decision_ct is not None:
+        sealer = vault.sealer(key_id, kek_version, bytes(wrapped))
+    light, rules = None, ()
+    if content_ct is not None and sealer is not None:
+        content = open_content(sealer, report_id, bytes(content_ct))
+        light = content["light"]
+        rules = tuple(r["rule"] for r in content["reasons"])
+    outcome = None
+    if decision_ct is not None and sealer is not None:
+        opened = orjson.loads(
+            sealer.open(DECISIONS.name, "content_ct", decision_id, bytes(decision_ct))
+        )
+        outcome = DECISION_OUTCOMES.get(opened.get("outcome"))
+    demo: dict[str, Any] = {}
+    if demo_ct is not None and sealer is not None:
+        opened = orjson.loads(
+            sealer.open("candidate_demographics", "demographics_ct", candidate_id, bytes(demo_ct))
+        )
+        demo = {k: opened.get(k) for k in ("sex", "birth_year", "ethnicity", "region")}
+    return AuditRecord(
+        employer=employer,
+        agency=agency,
+        category=category,
+        light=light,
+        rules=rules,
+        decision=outcome,
+        at=when,
+        **demo,
+    )
