@@ -157,8 +157,6 @@ def bench_audit(n: int, rounds: int) -> dict[str, Any]:
     }
 
 
-
-
 def bench_counterfactual(candidates: int, seed: int) -> dict[str, Any]:
     from fairscreen.audit import counterfactual
     from fairscreen.audit.rescreen import screen_store

@@ -258,7 +258,10 @@ class Recorder:
             return -1
         for screening in screenings:
             used = (screening.scope.policy, screening.rating.ruleset if screening.rating else None)
-            if used[0] != self._refs["policy_pack"] or used[1] not in (None, self._refs["rule_set"]):
+            if used[0] != self._refs["policy_pack"] or used[1] not in (
+                None,
+                self._refs["rule_set"],
+            ):
                 raise InputError(
                     "screening",
                     f"made under {used[0]} and {used[1]}, but this recorder publishes "

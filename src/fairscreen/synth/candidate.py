@@ -15,8 +15,8 @@ from fairscreen.synth.consent import consent
 from fairscreen.synth.context import Context
 from fairscreen.synth.courts import courts
 from fairscreen.synth.credit import credit
-from fairscreen.synth.decisions import decision, extend_demographics
 from fairscreen.synth.criminal import criminal
+from fairscreen.synth.decisions import decision, extend_demographics
 from fairscreen.synth.driving import driving
 from fairscreen.synth.enforcement import enforcement
 from fairscreen.synth.licences import LICENCE_VALIDITY, fitness

@@ -24,9 +24,7 @@ SEED_RANGE = (-(2**63), 2**63 - 1)  # the header holds the seed as a JSON intege
 class Context:
     decisions: Plant | None
 
-    def __init__(
-        self, *, candidates: int, seed: int, as_of: date, decisions: bool = False
-    ) -> None:
+    def __init__(self, *, candidates: int, seed: int, as_of: date, decisions: bool = False) -> None:
         if not 1 <= candidates <= MAX_CANDIDATES:
             raise ValueError(f"candidates must be between 1 and {MAX_CANDIDATES:,}")
         if not SEED_RANGE[0] <= seed <= SEED_RANGE[1]:

@@ -11,7 +11,6 @@ from fairscreen.kit.names import name_key
 from fairscreen.policy.vocabulary import ExclusionReason, FindingCode, Item, SourceKind
 from fairscreen.sources.base import Subject
 
-
 # The identity-matching rules as a declared, versioned artefact (the model registry publishes
 # its digest, ``fairscreen.audit.registry``): bump the version whenever ``match_identity`` or
 # the name comparison it relies on (``kit.names.name_key``) changes what it decides.

@@ -164,7 +164,8 @@ class Demographics(_Record):
     birth_year: Year | None = None
     ethnicity: Annotated[str, Field(max_length=40)] | None = None
     region: Annotated[str, Field(max_length=40)] | None = Field(
-        default=None, description="self-identified region of household registration (province level)"
+        default=None,
+        description="self-identified region of household registration (province level)",
     )
     audit_consent: bool | None = Field(
         default=None,
