@@ -13,8 +13,9 @@ has:
   household registration: the ID number's first six digits change (always a synthetic
   ``99xxxx`` division, never a real one), with a valid check digit;
 - another **name style**: a new name of the new sex and birth decade, in another script
-  (Simplified, Traditional, or an English name), unique in the world; every register that
-  names the candidate (and every namesake, so a namesake stays a namesake) carries it;
+  (Simplified, Traditional, or an English name), unique in the world (candidates who shared a
+  name share the new one); every register that names the candidate (and every namesake and
+  name-only party, so a namesake stays a namesake) carries it;
 - their references rewritten: their name and its short forms (小王, 王工, Ms Wang), pronouns
   (他/她, he/she, him/her, his/her), honorifics (先生/女士, Mr/Ms) and their ethnicity words.
 
@@ -80,6 +81,7 @@ class Variant:
     old_surnames: tuple[str, ...]  # the surname in each script it may be written in
     new_surname: str
     new_surname_hant: str
+    new_surname_en: str  # romanised, for English text ("Mr Li")
     old_given: str
     new_given: str
     old_sex: str
@@ -257,6 +259,7 @@ def plan_variants(store: WorldStore, *, seed: int = 0) -> dict[str, Variant]:
     for cand in candidates:
         alloc.reserve(cand)
     variants: dict[str, Variant] = {}
+    renamed: dict[str, synth_names.PersonName] = {}
     for start in range(0, len(candidates), 500):
         chunk = candidates[start : start + 500]
         demographics = store.demographics_for([c.id for c in chunk])
@@ -269,7 +272,12 @@ def plan_variants(store: WorldStore, *, seed: int = 0) -> dict[str, Variant]:
             new_sex = "male" if old_sex == "female" else "female"
             new_birth = _new_birth(rng, cand.birth_date, as_of, _earliest(store, cand))
             old_age, new_age = as_of.year - cand.birth_date.year, as_of.year - new_birth.year
-            made = alloc.name(new_sex, new_birth.year, _style(cand.name))
+            # candidates who share a name share its replacement: a record that names one of
+            # them without an ID number (a name-only court party, a namesake) names them all,
+            # in the variant world as in the world
+            key = name_key(cand.name)
+            made = renamed.get(key) or alloc.name(new_sex, new_birth.year, _style(cand.name))
+            renamed[key] = made
             new_number = alloc.number(number, new_sex, new_birth)
             if cand.name.isascii():  # which word is the given name varies (Kelvin Chan Ka-ho)
                 old_given = ""
@@ -295,6 +303,7 @@ def plan_variants(store: WorldStore, *, seed: int = 0) -> dict[str, Variant]:
                 else _S2T.convert(made.surname)
                 if made.script != "en"
                 else made.romanised_surname,
+                new_surname_en=made.romanised_surname,
                 old_given=old_given,
                 new_given=made.given_written,
                 old_sex=old_sex,
@@ -339,7 +348,10 @@ _ZH_HONORIFICS = (
 _ZH_GENDERED = {"先生": "女士", "女士": "先生", "小姐": "先生", "哥": "姐", "姐": "哥"}
 # 他 is a pronoun, except inside words: 其他 (other), 他们 (they), 他人 (others), 吉他 ...
 _TA_BEFORE = set("其吉利排无無")
-_TA_AFTER = set("们們人乡鄉国國日处處律杀殺用者方物")
+_TA_AFTER = set("们們人乡鄉国國日律杀殺用者方物")
+# 他处 (elsewhere), but not 她处分 / 他处理 (punished her, he handled): 处 then one of these
+_CHU = set("处處")
+_CHU_VERB = set("分理罚罰置")
 _EN_PRONOUNS = {
     "he": "she",
     "she": "he",
@@ -467,6 +479,8 @@ def _swap_chinese(text: str) -> str:
         after = text[i + 1] if i + 1 < len(text) else ""
         if before in _TA_BEFORE or after in _TA_AFTER:
             continue
+        if after in _CHU and text[i + 2 : i + 3] not in _CHU_VERB:
+            continue
         chars[i] = "她" if ch == "他" else "他"
     return "".join(chars)
 
@@ -527,7 +541,7 @@ def rewrite_reference(text: str, variant: Variant) -> str:
         if surname.isascii():
             text = re.sub(
                 rf"\b(?:Mr|Ms|Mrs|Miss|Dr)\.? {re.escape(surname)}\b",
-                lambda _m: mask(f"{title} {variant.new_surname}"),
+                lambda _m: mask(f"{title} {variant.new_surname_en}"),
                 text,
             )
             continue
