@@ -139,7 +139,5 @@ def ensure_published(
 
 
 def versions(session: Session) -> list[ModelVersion]:
-    """Every artefact version recorded in this database, oldest first."""
-    return list(
-        session.scalars(select(ModelVersion).order_by(ModelVersion.first_used_at, ModelVersion.id))
-    )
+    """Every artefact version recorded in this database, in the order they were published."""
+    return list(session.scalars(select(ModelVersion).order_by(ModelVersion.ledger_index)))
