@@ -5,16 +5,19 @@ suppression, too small to judge, four-fifths, Holm's correction."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 import pytest
 from fairlearn.metrics import MetricFrame, count, selection_rate
 from scipy.stats import chi2_contingency, fisher_exact
 
-from fairscreen.audit import bias
+from fairscreen.audit import bias, records
 from fairscreen.audit.bias import AuditRecord, Columns
+from fairscreen.synth import generate_world
 
 TOLERANCE = 1e-9
 SEXES = np.array(["female", "male", "other", ""])
@@ -273,3 +276,32 @@ def test_the_rule_tables_say_which_rule_drives_a_disparity() -> None:
     assert rows[("male",)].rate == 1.0
     assert rows[("female",)].rate == pytest.approx(200 / 300)
     assert rows[("female",)].four_fifths
+
+
+def test_the_audit_finds_the_employers_the_generator_planted(tmp_path: Path) -> None:
+    """A world of 6,000 with decisions: each planted employer (women, 35 and over, three
+    regions) is flagged on its attribute in decisions on green or blue lights, and at most
+    one fair employer is flagged. (Rates over several seeds: bench/audit.py.)"""
+    world, truth = tmp_path / "world.jsonl", tmp_path / "truth.jsonl"
+    generate_world(world, candidates=6_000, seed=1, truth=truth, decisions=True)
+    planted = {
+        line["employer"]: line
+        for line in map(orjson.loads, truth.read_bytes().splitlines())
+        if line["type"] == "employer_bias"
+    }
+    assert sorted(p["against"] for p in planted.values()) == ["age_35_plus", "female", "region"]
+    found = records.from_world(world)
+    flagged = bias.flags(bias.run(Columns.from_records(found), outcomes=("decision_given_light",)))
+    by_employer: dict[str, set[tuple[str, str]]] = {}
+    for flag in flagged:
+        if flag.scope == "employer":
+            by_employer.setdefault(flag.scope_value, set()).add((flag.attributes[0], flag.group[0]))
+    for employer, line in planted.items():
+        hits = by_employer.get(employer, set())
+        if line["against"] == "female":
+            assert ("sex", "female") in hits
+        elif line["against"] == "age_35_plus":
+            assert ("age_35", "35_plus") in hits
+        else:
+            assert any(a == "region" and g in line["regions"] for a, g in hits)
+    assert len(set(by_employer) - set(planted)) <= 1

@@ -104,9 +104,7 @@ def test_changes_from_the_previous_rule_set_in_plain_words() -> None:
     rules = list(RULESET.rules)
     removed, changed = rules[0], rules[1]
     older = dataclasses.replace(changed, within_years=(changed.within_years or 0) + 3)
-    previous = dataclasses.replace(
-        RULESET, version="2025.9", rules=tuple([removed, older, *rules[2:]])
-    )
+    previous = dataclasses.replace(RULESET, version="2025.9", rules=(removed, older, *rules[2:]))
     current = dataclasses.replace(RULESET, rules=tuple(rules[1:]))
     lines = cards.ruleset_diff(current, previous, PACK, "en")
     assert any(x.startswith(f"removed: {removed.id}:") for x in lines)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
@@ -14,6 +14,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from fairscreen.kit.errors import ExitCode, InputError
+
+if TYPE_CHECKING:  # the audit's numpy and scipy load only when an audit command runs
+    from fairscreen.audit.output import Report
 
 model_app = typer.Typer(
     help="The model registry: the artefacts that shape a light, their versions and cards.",
@@ -296,7 +299,6 @@ def bias_command(
     flag is a finding for the reader, not an error)."""
     from fairscreen.audit import bias, output, records
     from fairscreen.kit.clock import utcnow
-    from fairscreen.kit.db import open_database, transaction
 
     first, last = _day(since), _day(until)
     if first and last and first > last:
@@ -333,9 +335,7 @@ def bias_command(
     paths = output.write(report, out_dir)
     published = ""
     if publish:
-        _, sessions = open_database(database)
-        with transaction(sessions) as session:
-            _, index = _publish(session, report)
+        index = _publish(database, report)
         published = f"; digest on the ledger at #{index}"
     figures = report.figures
     out.print(
@@ -389,11 +389,28 @@ def _from_database(
         engine.dispose()
 
 
-def _publish(session: Any, report: Any) -> tuple[str, int]:
+def _publish(database: str | None, report: Report) -> int:
+    """Put the report on the ledger and sign a checkpoint that covers it (as ``fairscreen
+    screen`` does after each batch), so a receipt for it can be had at once."""
     from fairscreen.audit.service import publish
     from fairscreen.kit.clock import utcnow
+    from fairscreen.kit.db import open_database, transaction
+    from fairscreen.kit.settings import get_settings
+    from fairscreen.ledger import checkpoints
+    from fairscreen.ledger.signing import load_signer
 
-    return publish(session, report, now=utcnow())
+    engine, sessions = open_database(database)
+    try:
+        signer = load_signer(get_settings(), sessions=sessions, create=True)
+        try:
+            with transaction(sessions) as session:
+                _, index = publish(session, report, now=utcnow())
+            checkpoints.publish(sessions, signer)
+        finally:
+            signer.close()
+    finally:
+        engine.dispose()
+    return index
 
 
 @audit_app.command("proxies")

@@ -1,10 +1,11 @@
 """The bias audit's outputs: JSON and CSV tables, an HTML report with charts, and its digest.
 
-The JSON document is the audit (canonical JSON: its SHA-256 is the report's digest, which goes
-on the ledger with the key figures); the CSV holds the same rows, one group per line; the HTML
-report lays the tables out as NYC Local Law 144's summaries do (category, applicants, selected,
-selection rate, impact ratio) with a bar chart per table, drawn by matplotlib (Agg backend) as
-static SVG inside the page: no script, nothing fetched from elsewhere.
+The JSON document is the audit (canonical JSON, written as is: the SHA-256 of ``audit.json`` is
+the report's digest, which goes on the ledger with the key figures); the CSV holds the same
+rows, one group per line; the HTML report lays the tables out as NYC Local Law 144's summaries
+do (category, applicants, selected, selection rate, impact ratio) with a bar chart per table,
+drawn by matplotlib (Agg backend) as static SVG inside the page: no script, nothing fetched
+from elsewhere.
 """
 
 from __future__ import annotations
@@ -247,7 +248,7 @@ def write(report: Report, directory: Path) -> dict[str, Path]:
     """Write ``audit.json``, ``audit.csv`` and ``audit.html`` into ``directory``, each whole or
     not at all (rendered first, then written through a temporary file and renamed)."""
     contents = {
-        "json": canonical_json(report.document) + b"\n",
+        "json": canonical_json(report.document),  # its SHA-256 is the digest
         "csv": to_csv(report).encode("utf-8"),
         "html": to_html(report).encode("utf-8"),
     }

@@ -34,12 +34,12 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from fairscreen.audit.bias import AuditRecord
 from fairscreen.candidates.models import Candidate, CandidateDemographics
 from fairscreen.kit.db import UTCDateTime
-from fairscreen.organisations.models import Position
+from fairscreen.organisations.models import Organisation, Position
 from fairscreen.policy.pack import PolicyPack
 from fairscreen.rating.engine import RuleSet
 from fairscreen.rating.models import Report
@@ -130,7 +130,8 @@ def from_database(
     batch: int = 500,
 ) -> Iterator[AuditRecord]:
     """The audit records of the stored check requests (one organisation's, as employer or
-    agency, if given; dated in ``since`` .. ``until``, inclusive: the decision's date, else the
+    agency, if given: by its id or its own reference; organisations are named by their own
+    reference, as in the world file; dated in ``since`` .. ``until``, inclusive: the decision's date, else the
     report's, else when the scope was fixed), with the employer's decision where one is
     stored."""
     latest = (
@@ -139,11 +140,12 @@ def from_database(
         .subquery()
     )
     decided = has_decisions(session)
+    employer, agency = aliased(Organisation), aliased(Organisation)
     columns: list[Any] = [
         CheckRequest.id,
         CheckRequest.candidate_id,
-        CheckRequest.employer_id,
-        CheckRequest.agency_id,
+        employer.external_ref,
+        agency.external_ref,
         CheckRequest.scope_fixed_at,
         Position.category,
         Report.id,
@@ -159,6 +161,8 @@ def from_database(
     query = (
         select(*columns)
         .join(Position, Position.id == CheckRequest.position_id)
+        .join(employer, employer.id == CheckRequest.employer_id)
+        .outerjoin(agency, agency.id == CheckRequest.agency_id)
         .join(Candidate, Candidate.id == CheckRequest.candidate_id)
         .join(DataKey, DataKey.id == Candidate.data_key_id)
         .outerjoin(latest, latest.c.request_id == CheckRequest.id)
@@ -179,7 +183,12 @@ def from_database(
         query = query.outerjoin(DECISIONS, DECISIONS.c.request_id == CheckRequest.id)
     if organisation is not None:
         query = query.where(
-            or_(CheckRequest.employer_id == organisation, CheckRequest.agency_id == organisation)
+            or_(
+                employer.id == organisation,
+                employer.external_ref == organisation,
+                agency.id == organisation,
+                agency.external_ref == organisation,
+            )
         )
     result = session.execute(query.execution_options(yield_per=batch))
     for part in result.partitions():
