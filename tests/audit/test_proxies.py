@@ -44,7 +44,7 @@ def test_every_allowance_names_a_function_that_exists() -> None:
     known = {f"{m}.*" for m in modules} | {
         f"{m}.{name}" for m in modules for name, _, _ in proxies._functions(ast.parse(_source(m)))
     }
-    for table in (proxies.MATCHING, proxies.DIGITS):
+    for table in (proxies.MATCHING, proxies.DIGITS, proxies.BIRTH_DATE_STATUTES):
         for key in table:
             assert key in known, key
 

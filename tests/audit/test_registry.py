@@ -129,21 +129,21 @@ def test_a_new_rule_set_version_is_published_when_it_is_first_used(
 ) -> None:
     with _world(1).load(_dir(tmp_path / "one")) as store:
         list(screen_world(store, db.sessions, vault))
-    source = (resources.files("fairscreen.rating") / "rulesets" / "cn-2026.1.toml").read_text(
-        encoding="utf-8"
-    )
+    name = f"{PACK.id}-{PACK.version}.toml"
+    source = (resources.files("fairscreen.rating") / "rulesets" / name).read_text(encoding="utf-8")
     changed = tmp_path / "rules.toml"
-    changed.write_text(source.replace('version = "2026.1"', 'version = "2026.1-local"', 1))
+    version = f'version = "{PACK.version}"'
+    changed.write_text(source.replace(version, f'version = "{PACK.version}-local"', 1))
     ruleset = load_ruleset_file(changed, PACK)
     with _world(1).load(_dir(tmp_path / "two")) as store:
         setup = prepare(store, ruleset=ruleset)
         list(screen_world(store, db.sessions, vault, setup=setup))
     published = _published(db)
     assert [e["attrs"]["ref"] for e in published] == [  # type: ignore[index]
-        "cn@2026.1",
-        "cn-rules@2026.1",
+        PACK.ref,
+        default_ruleset_for(PACK).ref,
         registry.reference_screener().ref,
         registry.identity_matching().ref,
-        "cn-rules@2026.1-local",
+        f"cn-rules@{PACK.version}-local",
     ]
     assert published[-1]["attrs"]["digest"] == hashlib.sha256(changed.read_bytes()).hexdigest()  # type: ignore[index]

@@ -13,6 +13,7 @@ written by ``fairscreen model card``.
 from __future__ import annotations
 
 import html
+import json
 import re
 import tomllib
 from collections.abc import Iterable
@@ -40,6 +41,16 @@ REFERENCE_BLIND_BATCHES: tuple[tuple[str, int, tuple[float, ...]], ...] = (
     ("references_variants3", 134, (0.760, 0.311, 0.429, 1.000, 1.000, 0.061)),
     ("references_variants4", 82, (1.000, 0.564, 0.750, 0.750, 1.000, 0.560)),
     ("references_variants5", 77, (0.912, 0.886, 1.000, 0.500, 1.000, 0.556)),
+    ("references_blind_a", 373, (0.926, 0.926, 0.938, 0.833, 0.981, 0.477)),
+    ("references_variants6", 176, (0.938, 0.836, 0.818, 0.692, 0.978, 0.677)),
+    ("references_variants7", 157, (0.971, 0.931, 1.000, 0.875, 0.935, 0.741)),
+)
+# Blind batch B: written from the definitions only, held back until the screener was final,
+# scored once (docs/references.md, "Blind batch B, scored once"): the estimate to quote.
+REFERENCE_BLIND_B: tuple[str, int, tuple[float, ...]] = (
+    "references_blind_b",
+    377,
+    (0.948, 0.930, 0.931, 0.818, 0.958, 0.613),
 )
 REFERENCE_ACCURACY_HEAD = {
     "en": (
@@ -53,16 +64,18 @@ REFERENCE_ACCURACY_HEAD = {
 }
 REFERENCE_ACCURACY_NOTE = {
     "en": (
-        "Blind batches: sentences written before tuning and scored once (first scores). On the "
-        "1,361-sentence tuning corpus: forbidden recall 1.000, private-life recall 1.000, "
-        "misconduct precision and recall 1.000. Against three generated worlds of 20,000 "
-        "candidates every sentence was classified as labelled, but the generator's templates "
-        "overlap the tuning; the blind batches are the estimate for new text."
+        "First scores of batches written before tuning, each scored once; the last row, blind "
+        "batch B (written from the category definitions only and held back until the screener "
+        "was final, scored with lexicon 2026.12.5), is the estimate to quote: forbidden and "
+        "private-life remarks together are found at recall 0.911 (about one in twelve reaches "
+        "the employer read as neutral), misconduct at recall 0.613 and precision 0.958; no "
+        "forbidden or private-life sentence was read as misconduct."
     ),
     "zh-Hant": (
-        "盲測批次: 調整前撰寫、只評分一次的句子 (首次分數)。在 1,361 句的調整語料上: 禁止類別召回率 "
-        "1.000, 私生活召回率 1.000, 不當行為精確率與召回率 1.000。在三個 20,000 名候選人的生成世界上"
-        "每句分類皆與標註一致, 但生成器的模板與調整語料重疊; 盲測批次才是對新文本的估計。"
+        "各批次均在調整前撰寫、只評分一次 (首次分數); 最後一行盲測批次 B (僅依類別定義撰寫, "
+        "待篩查器定稿後才評分, 使用詞典 2026.12.5) 是應引用的估計: 禁止類別與私生活合計召回率 "
+        "0.911 (約每十二句有一句被當作中性而到達僱主), 不當行為召回率 0.613、精確率 0.958; "
+        "沒有禁止類別或私生活的句子被判為不當行為。"
     ),
 }
 
@@ -70,11 +83,14 @@ REFERENCE_ACCURACY_NOTE = {
 def shipped() -> dict[str, tuple[PolicyPack, RuleSet]]:
     """The policy pack and rule set shipped for each jurisdiction: what the server's cards
     describe."""
-    from fairscreen.policy.pack import default_pack_for
+    from fairscreen.policy.pack import default_pack_for, shipped_packs
     from fairscreen.rating.engine import default_ruleset_for
 
-    pack = default_pack_for("CN")
-    return {"CN": (pack, default_ruleset_for(pack))}
+    out = {}
+    for jurisdiction in sorted(shipped_packs()):
+        pack = default_pack_for(jurisdiction)
+        out[jurisdiction] = (pack, default_ruleset_for(pack))
+    return out
 
 
 @cache
@@ -98,8 +114,11 @@ def label(key: str, language: str, **values: object) -> str:
 
 
 def _zh_or_en(title: str, language: str) -> str:
-    """A pack title written '中文 english': the part in the card's language."""
+    """A pack title written '中文 english': the part in the card's language (a title in one
+    language only is that title in every card)."""
     match = re.search(r"[A-Za-z]", title)
+    if match is not None and match.start() == 0:
+        return title
     if match is None:
         return title if language != "zh-Hans" else _T2S.convert(title)
     zh, en = title[: match.start()].strip(), title[match.start() :].strip()
@@ -128,26 +147,34 @@ class Card:
         return self.artefact.kind.replace("_", "-")
 
 
+def _cjk(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+
+
 def _basis(pack: PolicyPack, key: str, language: str) -> str:
+    """A legal basis as the card's reader can read it: the pack's citation and summary (in the
+    statute's language), with the citation in English for an English card on a Chinese pack."""
     basis = pack.legal_bases[key]
-    if language == "en":
+    citation, summary = basis.citation, basis.summary
+    if language == "en" and _cjk(citation):
         english = _words()["bases"].get(key, {}).get("en")
-        return f"{basis.citation}" + (f" ({english})" if english else "")
-    summary = _T2S.convert(basis.summary) if language == "zh-Hans" else basis.summary
-    citation = _T2S.convert(basis.citation) if language == "zh-Hans" else basis.citation
+        return english or citation
+    if language == "zh-Hans":
+        citation, summary = _T2S.convert(citation), _T2S.convert(summary)
     return f"{citation}: {summary}"
 
 
+def _vocabulary(table: str, keys: Iterable[str], language: str) -> str:
+    words = _words()[table]
+    sep = ", " if language == "en" else "、"
+    return sep.join(_say(words[k], language) if k in words else k for k in sorted(keys))
+
+
 def rule_in_words(rule: Rule, pack: PolicyPack, language: str) -> str:
-    words = _words()
-    light = _say(words["lights"][str(rule.light)], language)
-    finding = _say(words["findings"][str(rule.finding)], language)
+    light = _say(_words()["lights"][str(rule.light)], language)
+    finding = _say(_words()["findings"][str(rule.finding)], language)
     if rule.subtypes:
-        kinds = ", ".join(
-            _say(words["subtypes"][s], language) if s in words["subtypes"] else s
-            for s in sorted(rule.subtypes)
-        )
-        finding = f"{finding} ({kinds})"
+        finding = f"{finding} ({_vocabulary('subtypes', rule.subtypes, language)})"
     if rule.categories:
         where = ", ".join(
             _zh_or_en(pack.categories[c].title, language) for c in sorted(rule.categories)
@@ -155,56 +182,107 @@ def rule_in_words(rule: Rule, pack: PolicyPack, language: str) -> str:
     else:
         where = label("all_categories", language)
     parts = [finding]
+    culpability = getattr(rule, "culpability", None)
+    if culpability:
+        kinds = _vocabulary("culpability", (str(c) for c in culpability), language)
+        parts.append(label("culpability", language, kinds=kinds))
+    penalties = getattr(rule, "penalties", None)
+    if penalties:
+        kinds = _vocabulary("penalties", (str(p) for p in penalties), language)
+        parts.append(label("penalties", language, kinds=kinds))
+    probation = getattr(rule, "probation", None)
+    if probation is not None:
+        parts.append(label("probation_true" if probation else "probation_false", language))
     if rule.within_years is not None:
         parts.append(label("within", language, n=rule.within_years))
     if rule.min_count is not None:
         parts.append(label("min_count", language, n=rule.min_count))
+    if getattr(rule, "min_findings", None):
+        parts.append(label("min_findings", language, n=rule.min_findings))
+    if getattr(rule, "bar", False):
+        parts.append(label("bar", language))
     sep = "; " if language == "en" else "；"
     text = f"{rule.id}: {light}. {sep.join(parts)} — {where}."
     return f"{text} {label('legal_basis', language)}: {_basis(pack, rule.legal_basis, language)}"
 
 
-def _rule_key(rule: Rule) -> tuple[Any, ...]:
-    return (
-        rule.light,
-        rule.code,
-        rule.legal_basis,
-        rule.item,
-        rule.finding,
-        rule.categories,
-        rule.subtypes,
-        rule.within_years,
-        rule.min_count,
-    )
+# Rule fields a rule set decides with; fields added to the engine later default to these values
+# (a rule archived before a field existed compares as having its default).
+_RULE_DEFAULTS: dict[str, Any] = {
+    "culpability": None,
+    "penalties": None,
+    "probation": None,
+    "bar": False,
+    "min_findings": None,
+}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (frozenset, set)):
+        return sorted(str(v) for v in value)
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    return str(value)
+
+
+def rule_fields(rule: Rule) -> dict[str, Any]:
+    """What a rule decides with, as JSON values (its id aside)."""
+    names = [n for n in rule.__dataclass_fields__ if n != "id"]
+    return {n: _plain(getattr(rule, n)) for n in names}
+
+
+def _same_rule(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    for name in old.keys() | new.keys():
+        default = _plain(_RULE_DEFAULTS.get(name))
+        if old.get(name, default) != new.get(name, default):
+            return False
+    return True
+
+
+def snapshot_ruleset(ruleset: RuleSet, pack: PolicyPack) -> dict[str, Any]:
+    """A rule set as the archive keeps it once a newer one replaces it: each rule's fields and
+    its plain words in every language (so its card can still say what was removed or changed
+    when the engine that parsed it is gone)."""
+    return {
+        "kind": "rule_set",
+        "id": ruleset.id,
+        "version": ruleset.version,
+        "ref": ruleset.ref,
+        "digest": ruleset.digest,
+        "rules": [
+            {
+                "id": rule.id,
+                "fields": rule_fields(rule),
+                "text": {lang: rule_in_words(rule, pack, lang) for lang in LANGUAGES},
+            }
+            for rule in ruleset.rules
+        ],
+    }
 
 
 def ruleset_diff(
-    ruleset: RuleSet, previous: RuleSet | None, pack: PolicyPack, language: str
+    ruleset: RuleSet, previous: dict[str, Any] | None, pack: PolicyPack, language: str
 ) -> list[str]:
+    """What changed from ``previous`` (an archived snapshot), rule by rule, in plain words."""
     if previous is None:
         return [label("no_previous", language)]
-    old = {r.id: r for r in previous.rules}
+    old = {r["id"]: r for r in previous["rules"]}
     new = {r.id: r for r in ruleset.rules}
     out = []
-    for rid in sorted(new.keys() - old.keys()):
+    for rid in [r.id for r in ruleset.rules if r.id not in old]:
         out.append(f"{label('added', language)}: {rule_in_words(new[rid], pack, language)}")
-    for rid in sorted(old.keys() - new.keys()):
-        out.append(f"{label('removed', language)}: {rule_in_words(old[rid], pack, language)}")
-    for rid in sorted(new.keys() & old.keys()):
-        if _rule_key(new[rid]) != _rule_key(old[rid]):
-            before = rule_in_words(old[rid], pack, language)
+    for rid in [r["id"] for r in previous["rules"] if r["id"] not in new]:
+        out.append(f"{label('removed', language)}: {old[rid]['text'][language]}")
+    for rid in [r.id for r in ruleset.rules if r.id in old]:
+        if not _same_rule(old[rid]["fields"], rule_fields(new[rid])):
+            before = old[rid]["text"][language]
             after = rule_in_words(new[rid], pack, language)
             out.append(
                 f"{label('changed', language)}: {label('from_to', language, a=before, b=after)}"
             )
-    if [r.id for r in ruleset.rules if r.id in old] != [
-        r.id for r in previous.rules if r.id in new
-    ]:
-        out.append(
-            "The order of the rules changed (the first matching rule applies)."
-            if language == "en"
-            else _say({"en": "", "hant": "規則順序有變 (適用第一條匹配的規則)。"}, language)
-        )
+    kept_old = [r["id"] for r in previous["rules"] if r["id"] in new]
+    if [r.id for r in ruleset.rules if r.id in old] != kept_old:
+        out.append(label("reordered", language))
     return out or [label("no_changes", language)]
 
 
@@ -237,65 +315,101 @@ def pack_rules(pack: PolicyPack, language: str) -> list[str]:
     return out
 
 
-def pack_diff(pack: PolicyPack, previous: PolicyPack | None, language: str) -> list[str]:
+def snapshot_pack(pack: PolicyPack) -> dict[str, Any]:
+    """A policy pack as the archive keeps it: per category the items it may check and how far
+    back, the items that need a separate consent, the forbidden categories and the periods."""
+    return {
+        "kind": "policy_pack",
+        "id": pack.id,
+        "version": pack.version,
+        "ref": pack.ref,
+        "digest": pack.digest,
+        "categories": {
+            name: {str(i): pack.lookback_years(name, i) for i in sorted(c.items, key=str)}
+            for name, c in pack.categories.items()
+        },
+        "separate": sorted(str(i) for i, p in pack.items.items() if p.separate_consent),
+        "forbidden": sorted(str(f) for f in pack.forbidden),
+        "periods": {k: getattr(pack.periods, k) for k in pack.periods.__dataclass_fields__},
+    }
+
+
+def pack_diff(pack: PolicyPack, previous: dict[str, Any] | None, language: str) -> list[str]:
+    """What changed from ``previous`` (an archived snapshot), in plain words."""
     if previous is None:
         return [label("no_previous", language)]
+    current = snapshot_pack(pack)
     out = []
-    for name in sorted(pack.categories.keys() | previous.categories.keys()):
-        new, old = pack.categories.get(name), previous.categories.get(name)
+    unlimited = label("unlimited", language)
+    for name in sorted(current["categories"].keys() | previous["categories"].keys()):
+        new, old = current["categories"].get(name), previous["categories"].get(name)
         if new is None or old is None:
-            verb = label("added" if old is None else "removed", language)
-            out.append(f"{verb}: {name}")
+            out.append(f"{label('added' if old is None else 'removed', language)}: {name}")
             continue
-        for item in sorted(new.items - old.items):
+        for item in sorted(new.keys() - old.keys()):
             out.append(f"{name}: {label('added', language)} {item}")
-        for item in sorted(old.items - new.items):
+        for item in sorted(old.keys() - new.keys()):
             out.append(f"{name}: {label('removed', language)} {item}")
-        for item in sorted(new.items & old.items):
-            a = previous.lookback_years(name, item)
-            b = pack.lookback_years(name, item)
-            if a != b:
+        for item in sorted(new.keys() & old.keys()):
+            if new[item] != old[item]:
+                a = unlimited if old[item] is None else label("years", language, n=old[item])
+                b = unlimited if new[item] is None else label("years", language, n=new[item])
                 out.append(
                     f"{name}: {item} {label('lookback', language)} "
-                    + label(
-                        "from_to",
-                        language,
-                        a=a or label("unlimited", language),
-                        b=b or label("unlimited", language),
-                    )
+                    + label("from_to", language, a=a, b=b)
                 )
-    if pack.periods != previous.periods:
-        out.append(
-            f"{label('periods', language)}: "
-            + label("from_to", language, a=previous.periods, b=pack.periods)
-        )
-    for f in sorted(pack.forbidden ^ previous.forbidden):
-        verb = "added" if f in pack.forbidden else "removed"
-        out.append(f"{label('forbidden', language)}: {label(verb, language)} {f}")
+    for key in ("separate", "forbidden"):
+        for value in sorted(set(current[key]) ^ set(previous[key])):
+            verb = "added" if value in current[key] else "removed"
+            out.append(f"{label(key, language)}: {label(verb, language)} {value}")
+    for period, value in current["periods"].items():
+        if previous["periods"].get(period) != value:
+            out.append(
+                f"{label('periods', language)}: {period} "
+                + label("from_to", language, a=previous["periods"].get(period), b=value)
+            )
     return out or [label("no_changes", language)]
+
+
+def lexicon_terms(data: dict[str, Any]) -> dict[str, list[str]]:
+    """Every term list (and named pattern) of a lexicon, by its section path: what the archive
+    keeps of it."""
+    out: dict[str, list[str]] = {}
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{path}.{k}" if path else k)
+        elif isinstance(node, list) and all(isinstance(x, str) for x in node):
+            out[path] = sorted(node)
+        elif isinstance(node, str):
+            out[path] = [node]
+
+    walk({k: v for k, v in data.items() if k not in ("lexicon", "anchors")}, "")
+    return out
+
+
+def snapshot_lexicon(data: dict[str, Any], digest: str) -> dict[str, Any]:
+    version = str(data["lexicon"]["version"])
+    return {
+        "kind": "reference_screener",
+        "id": "reference-lexicon",
+        "version": version,
+        "ref": f"reference-lexicon@{version}",
+        "digest": digest,
+        "terms": lexicon_terms(data),
+    }
 
 
 def lexicon_diff(
     current: dict[str, Any], previous: dict[str, Any] | None, language: str
 ) -> list[str]:
-    """Terms added and removed per section of the lexicon, counted."""
+    """Terms added and removed per section of the lexicon, counted, from ``previous`` (an
+    archived snapshot)."""
     if previous is None:
         return [label("no_previous", language)]
-
-    def terms(data: dict[str, Any]) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = {}
-
-        def walk(node: Any, path: str) -> None:
-            if isinstance(node, dict):
-                for k, v in node.items():
-                    walk(v, f"{path}.{k}" if path else k)
-            elif isinstance(node, list) and all(isinstance(x, str) for x in node):
-                out[path] = set(node)
-
-        walk({k: v for k, v in data.items() if k not in ("lexicon", "anchors")}, "")
-        return out
-
-    new, old = terms(current), terms(previous)
+    new = {k: set(v) for k, v in lexicon_terms(current).items()}
+    old = {k: set(v) for k, v in previous["terms"].items()}
     lines = []
     for section in sorted(new.keys() | old.keys()):
         added = len(new.get(section, set()) - old.get(section, set()))
@@ -339,8 +453,10 @@ def _tail(artefact: Artefact, language: str, diff: list[str]) -> list[Section]:
 
 @dataclass
 class Previous:
-    pack: PolicyPack | None = None
-    ruleset: RuleSet | None = None
+    """The archived snapshots of the versions before the ones a card describes."""
+
+    pack: dict[str, Any] | None = None
+    ruleset: dict[str, Any] | None = None
     lexicon: dict[str, Any] | None = None
 
 
@@ -348,54 +464,40 @@ def _version_key(version: str) -> tuple[tuple[int, str], ...]:
     return tuple((int(p), "") if p.isdigit() else (-1, p) for p in version.split("."))
 
 
-def _archived(kind: str) -> list[tuple[str, str]]:
-    """The archive's files of one kind (``packs``, ``rulesets``, ``lexicons``): (name, text).
-    The archive keeps every earlier published version of a shipped artefact, so a card can say
-    what changed after the shipped file was replaced by its next version."""
-    folder = resources.files("fairscreen.audit") / "archive" / kind
+@cache
+def archive() -> tuple[dict[str, Any], ...]:
+    """The archive (``fairscreen/audit/archive/*.json``): a snapshot of every shipped version of
+    an artefact that a newer one replaced, so that a card can say what changed."""
+    folder = resources.files("fairscreen.audit") / "archive"
     if not folder.is_dir():
-        return []
-    return sorted(
-        (entry.name, entry.read_text(encoding="utf-8"))
-        for entry in folder.iterdir()
-        if entry.name.endswith(".toml")
+        return ()
+    return tuple(
+        json.loads(entry.read_text(encoding="utf-8"))
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".json")
     )
+
+
+def _before(kind: str, id_: str, version: str) -> dict[str, Any] | None:
+    older = [
+        s
+        for s in archive()
+        if s["kind"] == kind
+        and s["id"] == id_
+        and _version_key(s["version"]) < _version_key(version)
+    ]
+    return max(older, key=lambda s: _version_key(s["version"])) if older else None
 
 
 def archived_previous(pack: PolicyPack, ruleset: RuleSet) -> Previous:
     """The archived version just before ``pack``, ``ruleset`` and the shipped lexicon, where
     the archive holds one (else ``None``: the card says it is the first published version)."""
-    from fairscreen.audit.registry import lexicon_bytes
-    from fairscreen.policy.pack import parse_pack
-    from fairscreen.rating.engine import parse_ruleset
-
-    previous = Previous()
-    packs = [parse_pack(text, origin=f"archive/packs/{name}") for name, text in _archived("packs")]
-    older = [
-        p for p in packs if p.id == pack.id and _version_key(p.version) < _version_key(pack.version)
-    ]
-    if older:
-        previous.pack = max(older, key=lambda p: _version_key(p.version))
-    base = previous.pack or pack
-    rulesets = []
-    for name, text in _archived("rulesets"):
-        head = tomllib.loads(text).get("ruleset", {})
-        if head.get("id") == ruleset.id and _version_key(str(head.get("version"))) < _version_key(
-            ruleset.version
-        ):
-            rulesets.append(parse_ruleset(text, base, origin=f"archive/rulesets/{name}"))
-    if rulesets:
-        previous.ruleset = max(rulesets, key=lambda r: _version_key(r.version))
-    current = tomllib.loads(lexicon_bytes().decode("utf-8"))["lexicon"]["version"]
-    lexicons = [tomllib.loads(text) for _, text in _archived("lexicons")]
-    older_lexicons = [
-        lx for lx in lexicons if _version_key(str(lx["lexicon"]["version"])) < _version_key(current)
-    ]
-    if older_lexicons:
-        previous.lexicon = max(
-            older_lexicons, key=lambda lx: _version_key(str(lx["lexicon"]["version"]))
-        )
-    return previous
+    lexicon = reference_screener().ref.split("@", 1)[1]
+    return Previous(
+        pack=_before("policy_pack", pack.id, pack.version),
+        ruleset=_before("rule_set", ruleset.id, ruleset.version),
+        lexicon=_before("reference_screener", "reference-lexicon", lexicon),
+    )
 
 
 def cards(
@@ -468,7 +570,7 @@ def cards(
                 f"{s[2]:.3f} / {s[3]:.3f}",
                 f"{s[4]:.3f} / {s[5]:.3f}",
             )
-            for name, n, s in REFERENCE_BLIND_BATCHES
+            for name, n, s in (*REFERENCE_BLIND_BATCHES, REFERENCE_BLIND_B)
         ]
         note = REFERENCE_ACCURACY_NOTE[key]
         if language == "zh-Hans":

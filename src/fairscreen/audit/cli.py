@@ -97,15 +97,19 @@ def card_command(
             raise InputError("--language", f"{lang!r} is not one of {', '.join(cards.LANGUAGES)}")
     policy, ruleset = _packs(jurisdiction, pack, rules)
     previous = cards.archived_previous(policy, ruleset)
-    if previous_pack is not None:
-        previous.pack = load_pack_file(previous_pack)
+    older = load_pack_file(previous_pack) if previous_pack is not None else None
+    if older is not None:
+        previous.pack = cards.snapshot_pack(older)
     if previous_rules is not None:
-        previous.ruleset = load_ruleset_file(previous_rules, previous.pack or policy)
+        base = older or policy
+        previous.ruleset = cards.snapshot_ruleset(load_ruleset_file(previous_rules, base), base)
     if previous_lexicon is not None:
+        data = read_text(previous_lexicon)
         try:
-            previous.lexicon = tomllib.loads(read_text(previous_lexicon))
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(str(previous_lexicon), f"not a TOML lexicon: {exc}") from None
+            lexicon = tomllib.loads(data)
+            previous.lexicon = cards.snapshot_lexicon(lexicon, "")
+        except (tomllib.TOMLDecodeError, KeyError) as exc:
+            raise InputError(str(previous_lexicon), f"not a reference lexicon: {exc}") from None
     made = cards.cards(policy, ruleset, languages=languages, previous=previous)
     written = []
     for card in made:
@@ -118,6 +122,38 @@ def card_command(
         if card.language == languages[0]:
             out.print(f"{card.artefact.kind:<20} {card.artefact.ref:<28} {card.artefact.digest}")
     err.print(f"wrote {len(written)} files to {escape(str(out_dir))}")
+
+
+@model_app.command("snapshot")
+def snapshot_command(
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", file_okay=False, help="directory for the snapshots")
+    ],
+    jurisdiction: Annotated[str, typer.Option(help="whose shipped pack and rule set")] = "CN",
+) -> None:
+    """Write the shipped policy pack, rule set and reference lexicon as archive snapshots (JSON:
+    what their cards need to say what a later version changed). Run it before a shipped
+    artefact is replaced, into src/fairscreen/audit/archive (docs/audit.md)."""
+    import hashlib
+    import tomllib
+
+    from fairscreen.audit import cards, registry
+    from fairscreen.kit.files import atomic_write
+
+    policy, ruleset = _packs(jurisdiction, None, None)
+    data = registry.lexicon_bytes()
+    snapshots = [
+        cards.snapshot_pack(policy),
+        cards.snapshot_ruleset(ruleset, policy),
+        cards.snapshot_lexicon(
+            tomllib.loads(data.decode("utf-8")), hashlib.sha256(data).hexdigest()
+        ),
+    ]
+    for snapshot in snapshots:
+        path = out_dir / f"{snapshot['ref']}.json"
+        text = orjson.dumps(snapshot, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+        atomic_write(path, text + b"\n", mode=0o644)
+        out.print(f"{snapshot['kind']:<20} {snapshot['ref']:<28} {path}")
 
 
 @model_app.command("list")

@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from fairscreen.audit.registry import in_use, reference_screener
+from fairscreen.audit.registry import identity_matching, in_use, reference_screener
 from fairscreen.audit.rescreen import screen_store
 from fairscreen.pipeline import Screening
 from fairscreen.policy.pack import PolicyPack
 from fairscreen.rating.engine import RuleSet
 from fairscreen.screening.run import prepare
+from fairscreen.verify.findings import Finding
 from fairscreen.verify.references import screen_reference
 from fairscreen.world import model
 from fairscreen.world.load import WorldStore, load_world
@@ -95,31 +96,39 @@ def _verdict(result: dict[str, Any]) -> dict[str, Any]:
     return {"status": result["status"], "light": result["light"], "reasons": result["reasons"]}
 
 
-def _responsible(before: Screening, after: Screening, models: dict[str, str]) -> list[str]:
+def _responsible(before: Screening, after: Screening) -> list[str]:
+    """The artefacts whose decisions differ between a candidate and their variant: a reference
+    finding is the reference screener's, a finding found for one and not the other (or matched
+    otherwise) identity matching's, a finding excluded for one only (lookback, sealing, scope)
+    the policy pack's, and a finding kept by both but rated otherwise the rule set's."""
+    pack = before.scope.policy
+    rating = before.rating or after.rating
+    rule_set = rating.ruleset if rating is not None else pack
     blame: set[str] = set()
     old = {f.ref: f for f in before.findings}
     new = {f.ref: f for f in after.findings}
     for ref in old.keys() | new.keys():
         a, b = old.get(ref), new.get(ref)
-        if (
-            a is not None
-            and b is not None
-            and (a.code, a.subtype, a.exclusion, a.match)
-            == (b.code, b.subtype, b.exclusion, b.match)
-        ):
+        if a is not None and b is not None and _same(a, b):
             continue
-        item = (a or b).item if (a or b) is not None else None  # type: ignore[union-attr]
-        if item is not None and str(item) == "reference":
-            blame.add(models["reference_screener"])
-        elif (a is None) != (b is None) or (a and b and a.match != b.match):
-            blame.add(models["identity_matching"])
+        either = a or b
+        assert either is not None
+        if str(either.item) == "reference":
+            blame.add(reference_screener().ref)
+        elif a is None or b is None or a.match != b.match:
+            blame.add(identity_matching().ref)
+        elif a.exclusion != b.exclusion:
+            blame.add(pack)
         else:
-            blame.add(models["rule_set"])
+            blame.add(rule_set)
     if before.scope.as_json() != after.scope.as_json():
-        blame.add(models["policy_pack"])
-    if not blame:
-        blame.add(models["rule_set"])
-    return sorted(blame)
+        blame.add(pack)
+    return sorted(blame or {rule_set})
+
+
+def _same(a: Finding, b: Finding) -> bool:
+    keys = ("code", "subtype", "exclusion", "match", "occurred_on", "ongoing", "count")
+    return all(getattr(a, k) == getattr(b, k) for k in keys)
 
 
 @dataclass
@@ -172,9 +181,12 @@ def run(
     outcome = Outcome()
     with load_world(world, pack=pack) as store, tempfile.TemporaryDirectory() as tmp:
         setup = prepare(store, pack=pack, ruleset=ruleset)
-        artefacts = in_use(setup.pack, setup.ruleset)
-        models = {a.kind: a.ref for a in artefacts}
-        outcome.models = [a.as_json() for a in artefacts]
+        artefacts = {
+            a.key: a
+            for pack_, rules in setup.by_jurisdiction.values()
+            for a in in_use(pack_, rules)
+        }
+        outcome.models = [a.as_json() for a in artefacts.values()]
         target = keep or Path(tmp) / "variant.jsonl"
         variants = make_variants(store, world, target)
         with load_world(target, pack=pack) as twin:
@@ -197,7 +209,7 @@ def run(
                             _verdict(a),
                             _verdict(b),
                             variant.changes(),
-                            _responsible(before, after, models),
+                            _responsible(before, after),
                         )
                     )
                 if a["excluded"] != b["excluded"]:

@@ -17,7 +17,9 @@ hand the registers' records to verification. Three rules:
    validator it calls (``kit.cnid``) read digits.
 2. **A person's name and birth date are read only to match identity.** ``.name`` on a person
    (a ``subject``, ``candidate``, ``party``, ``person`` or ``referee``), ``.birth_date`` and
-   ``.name_key`` appear only in the functions listed in ``MATCHING``, each with the reason.
+   ``.name_key`` appear only in the functions listed in ``MATCHING``, each with the reason; the
+   birth date also where a statute turns on age and can only take a finding away
+   (``BIRTH_DATE_STATUTES``: the sealing of juvenile records).
 3. **No demographic field.** No guarded module names ``sex``, ``gender``, ``ethnicity``,
    ``birth_year``, ``region``, ``audit_consent`` or the demographics record (as an attribute, a
    variable, a keyword or a string key), and none imports ``fairscreen.candidates``,
@@ -46,15 +48,22 @@ MATCHING: dict[str, str] = {
     "fairscreen.verify.findings.match_identity": "identity matching itself",
     "fairscreen.verify.checks._person_records": "hands a register record's subject to matching",
     "fairscreen.verify.checks._case_party": "hands each court party to matching",
+    "fairscreen.verify.checks._arbitration_party": "hands each arbitration party to matching",
     "fairscreen.verify.checks.verify_identity": "the identity register's answer against the "
     "candidate's name and birth date",
-    "fairscreen.verify.checks.verify_references": "a referee's name (never the candidate's): "
+    "fairscreen.verify.checks.weigh_references": "a referee's name (never the candidate's): "
     "whether two referees are the same person",
     "fairscreen.pipeline.screen": "hands the candidate's strong keys to the sources (Subject)",
     "fairscreen.sources.base.Subject.__post_init__": "the name's matching key",
     "fairscreen.sources.world.*": "the registers look a person up by number or by name",
     "fairscreen.world.model.*": "the format's load-time checks (refuse a bad line)",
     "fairscreen.world.load.*": "the store indexes records by number and name for the registers",
+}
+# Functions that may read the candidate's birth date for a statute that turns on age, and why:
+# each can only take a finding away, never add one.
+BIRTH_DATE_STATUTES: dict[str, str] = {
+    "fairscreen.verify.checks.juvenile_sealed": "刑事訴訟法 第286條: a record of an offence "
+    "committed before 18 is sealed; the birth date only ever excludes a conviction",
 }
 # Functions that may read an ID number's digits, and why.
 DIGITS: dict[str, str] = {
@@ -281,6 +290,8 @@ class _Function(ast.NodeVisitor):
         if not isinstance(node, ast.Attribute) or not isinstance(node.ctx, ast.Load):
             return
         if _allowed(MATCHING, self.module, self.function):
+            return
+        if node.attr == "birth_date" and _allowed(BIRTH_DATE_STATUTES, self.module, self.function):
             return
         if node.attr in PERSON_FIELDS:
             self.report(node, f"reads a person's {node.attr} outside identity matching")

@@ -21,19 +21,24 @@ def screen_store(
     setup: RunSetup | None = None,
 ) -> Iterator[Screening]:
     """Every candidate of ``store``, in file order, screened against the position they applied
-    for, at the world's date."""
+    for, at the world's date, under the pack and rule set of their employer's jurisdiction."""
     setup = setup or prepare(store, pack=pack, ruleset=ruleset)
     positions = {p.id: p for p in store.positions()}
-    agencies = [o.id for o in store.organisations() if o.kind == "agency"]
+    organisations = store.organisations()
+    jurisdiction = {o.id: o.jurisdiction for o in organisations}
+    agencies = [o.id for o in organisations if o.kind == "agency"]
     default_agency = agencies[0] if len(agencies) == 1 else None
     at = datetime.combine(setup.as_of, time(), tzinfo=UTC)
     for cand in store.candidates():
+        position = positions[cand.applies_to]
         agency = cand.consent.agency if cand.consent and cand.consent.agency else default_agency
+        law = jurisdiction.get(position.employer, store.header.jurisdiction)
+        policy, rules = setup.for_jurisdiction(law)
         yield screen(
-            Application(cand, positions[cand.applies_to], agency),
+            Application(cand, position, agency),
             sources=setup.sources,
-            pack=setup.pack,
-            ruleset=setup.ruleset,
+            pack=policy,
+            ruleset=rules,
             as_of=setup.as_of,
             at=at,
         )

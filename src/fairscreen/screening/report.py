@@ -18,7 +18,9 @@ from fairscreen.pipeline import Screening
 from fairscreen.vault import Sealer
 from fairscreen.verify.findings import Finding
 
-CONTENT_VERSION = 2  # 2: names the artefacts it was made with ("models")
+# 2: findings carry culpability, penalty, probation, outside_lookback; 3: names the artefacts it
+# was made with ("models": fairscreen.audit.registry)
+CONTENT_VERSION = 3
 _TABLE, _COLUMN = "reports", "content_ct"
 
 
@@ -33,6 +35,10 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "occurred_on": finding.occurred_on.isoformat() if finding.occurred_on else None,
         "ongoing": finding.ongoing,
         "count": finding.count,
+        "culpability": str(finding.culpability) if finding.culpability else None,
+        "penalty": str(finding.penalty) if finding.penalty else None,
+        "probation": finding.probation,
+        "outside_lookback": finding.outside_lookback,
         "authoritative": finding.authoritative,
         "exclusion": str(finding.exclusion) if finding.exclusion else None,
         "provenance": finding.provenance(),

@@ -46,7 +46,13 @@ from fairscreen.world import model
 from fairscreen.world.load import WorldStore
 
 _S2T = opencc.OpenCC("s2t")
+# A variant is never so young that a record of theirs dates from before they were 16 (a job, a
+# degree, a licence), nor a criminal record from before they were 18: the age of majority, at
+# which the sealing of juvenile records (刑事訴訟法 第286條) reads a conviction. A candidate
+# with a criminal record from before their own 18th birthday keeps their birth date: the
+# statute reads their age at that record, and so must the counterfactual.
 MIN_AGE_AT_FIRST_RECORD = 16
+MIN_AGE_AT_CRIMINAL_RECORD = 18
 AGE_RANGE = (18, 65)
 MINORITIES = ("Uyghur", "Hui", "Tibetan", "Zhuang", "Mongol", "Yi", "Miao")
 _ETHNIC_ZH = {e[0]: (e[1], e[2]) for e in orgs.ETHNICITIES_CN}
@@ -131,9 +137,18 @@ def _sex_of(number: str) -> str | None:
     return None
 
 
-def _earliest(store: WorldStore, cand: model.CandidateRecord) -> date | None:
-    """The earliest date any record about the candidate (or a claim of theirs) speaks of."""
+def _criminal(data: dict[str, Any]) -> bool:
+    kind = data.get("type")
+    return kind == "criminal_certificate" or (
+        kind == "court_case" and data.get("kind") == "criminal"
+    )
+
+
+def _earliest(store: WorldStore, cand: model.CandidateRecord) -> tuple[date | None, date | None]:
+    """The earliest date any record about the candidate (or a claim of theirs) speaks of, and
+    the earliest any criminal record about them does."""
     found: list[date] = []
+    criminal: list[date] = []
     for claim in cand.claims.education:
         found.append(date(claim.graduated, 7, 1))
     for job in cand.claims.employment:
@@ -146,8 +161,11 @@ def _earliest(store: WorldStore, cand: model.CandidateRecord) -> date | None:
     )
     for (body,) in bodies:
         data = orjson.loads(body)
-        found.extend(_dates_in(data, skip={"birth_date"}))
-    return min(found) if found else None
+        dates = list(_dates_in(data, skip={"birth_date"}))
+        found.extend(dates)
+        if _criminal(data):
+            criminal.extend(dates)
+    return (min(found) if found else None), (min(criminal) if criminal else None)
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
@@ -166,11 +184,16 @@ def _dates_in(value: Any, *, skip: set[str]) -> Iterator[date]:
         yield date(parts[0], parts[1], parts[2] if len(parts) == 3 else 1)
 
 
-def _new_birth(rng: random.Random, old: date, as_of: date, earliest: date | None) -> date:
+def _new_birth(
+    rng: random.Random, old: date, as_of: date, earliest: tuple[date | None, date | None]
+) -> date:
     age = as_of.year - old.year
     latest_year = as_of.year - AGE_RANGE[0]
-    if earliest is not None:
-        latest_year = min(latest_year, earliest.year - MIN_AGE_AT_FIRST_RECORD)
+    first, criminal = earliest
+    if first is not None:
+        latest_year = min(latest_year, first.year - MIN_AGE_AT_FIRST_RECORD - 1)
+    if criminal is not None:
+        latest_year = min(latest_year, criminal.year - MIN_AGE_AT_CRIMINAL_RECORD - 1)
     youngest = as_of.year - latest_year
     if age < 35:
         target = rng.randint(41, 55)
@@ -182,6 +205,10 @@ def _new_birth(rng: random.Random, old: date, as_of: date, earliest: date | None
         target = max(youngest, age - 5)
     year = as_of.year - target
     return date(year, old.month, min(old.day, 28) if old.month == 2 else old.day)
+
+
+def _age_at(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def _band(age: int) -> tuple[bool, bool]:
@@ -270,7 +297,15 @@ def plan_variants(store: WorldStore, *, seed: int = 0) -> dict[str, Variant]:
                 _sex_of(number) or rng.choice(("female", "male"))
             )
             new_sex = "male" if old_sex == "female" else "female"
-            new_birth = _new_birth(rng, cand.birth_date, as_of, _earliest(store, cand))
+            earliest = _earliest(store, cand)
+            criminal = earliest[1]
+            if (
+                criminal is not None
+                and _age_at(cand.birth_date, criminal) < MIN_AGE_AT_CRIMINAL_RECORD
+            ):
+                new_birth = cand.birth_date
+            else:
+                new_birth = _new_birth(rng, cand.birth_date, as_of, earliest)
             old_age, new_age = as_of.year - cand.birth_date.year, as_of.year - new_birth.year
             # candidates who share a name share its replacement: a record that names one of
             # them without an ID number (a name-only court party, a namesake) names them all,

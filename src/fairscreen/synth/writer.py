@@ -49,7 +49,7 @@ def _header(ctx: Context) -> dict[str, Any]:
     return {
         "type": "world",
         "format": model.FORMAT,
-        "version": model.VERSION,
+        "version": model.VERSION if ctx.decisions is None else model.DECISIONS_VERSION,
         "jurisdiction": "CN",
         "as_of": ctx.as_of,
         "seed": ctx.seed,
