@@ -176,11 +176,12 @@ def test_fisher_p_is_scipys_two_sided_p() -> None:
     rng = np.random.default_rng(11)
     for _ in range(300):
         a, b, c, d = (int(x) for x in rng.integers(0, 25, 4))
-        assert abs(bias.fisher_p(a, b, c, d) - fisher_exact([[a, b], [c, d]]).pvalue) <= 1e-12
+        table = np.array([[a, b], [c, d]])
+        assert abs(bias.fisher_p(a, b, c, d) - fisher_exact(table).pvalue) <= 1e-12
 
 
 def _rows(sizes: dict[str, tuple[int, int]], unknown: int = 0) -> dict[str, bias.GroupRow]:
-    labels = [(g,) for g in sizes]
+    labels: list[tuple[str, ...]] = [(g,) for g in sizes]
     n = np.array([v[0] for v in sizes.values()], dtype=np.int64)
     s = np.array([v[1] for v in sizes.values()], dtype=np.int64)
     rows, _ = bias._rows(n, s, labels, unknown)
