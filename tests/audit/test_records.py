@@ -4,36 +4,25 @@ decisions). Demographics are read only with the candidate's separate audit conse
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    select,
-)
+from sqlalchemy import func, select
 
 from fairscreen.audit import records
 from fairscreen.audit.rescreen import screen_store
-from fairscreen.candidates.models import Candidate
-from fairscreen.kit.canonical import canonical_json
-from fairscreen.kit.db import UTCDateTime
-from fairscreen.kit.ids import new_id
-from fairscreen.rating.models import Report
-from fairscreen.screening.models import CheckRequest
+from fairscreen.feedback.models import Decision
+from fairscreen.kit.settings import get_settings
 from fairscreen.screening.run import screen_world
 from fairscreen.vault import Vault
-from fairscreen.vault.models import DataKey
 from fairscreen.world.load import load_world
+from tests.accounts.people import World, make_world
 from tests.conftest import Database
+from tests.feedback.flow import BASE, CASES, Flow
 from tests.worlds import WorldBuilder
 
 
@@ -126,69 +115,32 @@ def test_organisation_and_window_choose_the_checks(
         assert list(records.from_database(s, vault, until=date(2026, 11, 19))) == []
 
 
-# The feedback workflow's table with the columns its model declares (fairscreen.feedback.models.
-# Decision on the 'feedback' branch; its foreign keys left out): the audit reads it when it
-# exists.
-FEEDBACK = MetaData()
-Table(
-    "decisions",
-    FEEDBACK,
-    Column("id", String(32), primary_key=True),
-    Column("request_id", String(32), unique=True),
-    Column("report_id", String(32)),
-    Column("decided_by", String(48)),
-    Column("decided_at", UTCDateTime()),
-    Column("content_ct", LargeBinary),
-    Column("flags", JSON),
-    Column("insisted", Boolean),
-    Column("commitment_salt", LargeBinary(16)),
-    Column("ledger_index", String(20)),
-)
+@pytest.fixture
+def luo(db: Database, vault: Vault, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    """The feedback workflow's world, the sandbox serving Ms Luo's records."""
+    monkeypatch.setenv("FAIRSCREEN_SANDBOX_WORLD", str(CASES / "luo.jsonl"))
+    monkeypatch.setenv("FAIRSCREEN_RETENTION_SWEEP_INTERVAL", "0")
+    monkeypatch.setenv("FAIRSCREEN_FEEDBACK_INTERVAL", "0")
+    get_settings.cache_clear()
+    yield make_world(db, vault)
+    get_settings.cache_clear()
 
 
-@pytest.mark.parametrize("outcome", ["hire", "not_hire"])
-def test_stored_decisions_are_read_when_the_feedback_table_exists(
-    db: Database, vault: Vault, tmp_path: Path, outcome: str
-) -> None:
-    _stored(db, vault, tmp_path)
-    with db.sessions() as s:
-        assert not records.has_decisions(s)
-    FEEDBACK.create_all(db.engine, tables=[FEEDBACK.tables["decisions"]])
-    decided_at = datetime(2026, 12, 3, 10, tzinfo=UTC)
-    with db.sessions.begin() as s:
-        request, report, key = s.execute(
-            select(CheckRequest, Report, DataKey)
-            .join(Report, Report.request_id == CheckRequest.id)
-            .join(Candidate, Candidate.id == CheckRequest.candidate_id)
-            .join(DataKey, DataKey.id == Candidate.data_key_id)
-            .limit(1)
-        ).one()
-        sealer = vault.sealer(key.id, key.kek_version, key.wrapped)
-        decision_id = new_id()
-        content = {"outcome": outcome, "reasons": ["CN-EDU-01"]}
-        s.execute(
-            FEEDBACK.tables["decisions"].insert(),
-            {
-                "id": decision_id,
-                "request_id": request.id,
-                "report_id": report.id,
-                "decided_by": "staff:test",
-                "decided_at": decided_at,
-                "content_ct": sealer.seal(
-                    "decisions", "content_ct", decision_id, canonical_json(content)
-                ),
-                "flags": [],
-                "insisted": False,
-                "commitment_salt": b"\0" * 16,
-                "ledger_index": "0",
-            },
-        )
-    with db.sessions() as s:
-        assert records.has_decisions(s)
-        found = list(records.from_database(s, vault))
-        window = list(records.from_database(s, vault, since=date(2026, 12, 1)))
-    decided = [r for r in found if r.decision is not None]
-    assert len(decided) == 1 and len(found) == 4
-    assert decided[0].decision == {"hire": "hired", "not_hire": "rejected"}[outcome]
-    assert decided[0].at == date(2026, 12, 3)  # the decision's date, not the report's
-    assert window == decided  # the window is the decision's
+def test_a_decision_recorded_in_the_feedback_workflow_is_read(luo: World) -> None:
+    """Through the real API: invited, consented, screened green, hired; the audit reads the
+    light from the sealed report and the outcome from the sealed decision."""
+    flow = Flow(luo, "luo", "general_office").run("C-LUO")
+    with luo.db.sessions() as s:
+        (before,) = list(records.from_database(s, luo.vault))
+    assert before.light == "green" and before.decision is None
+    hired = flow.staff("hiring_manager").post(
+        f"{BASE}/checks/{flow.check_id}/decision", json={"outcome": "hire"}
+    )
+    assert hired.status_code == 201, hired.text
+    with luo.db.sessions() as s:
+        (after,) = list(records.from_database(s, luo.vault))
+        assert s.scalar(select(func.count()).select_from(Decision)) == 1
+    assert after.light == "green" and after.decision == "hired"
+    assert after.category == "general_office" and after.rules == ()
+    assert after.at == datetime.fromisoformat(hired.json()["decided_at"]).date()
+    assert after.sex is None  # no demographics given online: nothing to show

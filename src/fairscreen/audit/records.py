@@ -8,9 +8,9 @@ still counted (as ``not_shown``), but nothing about them is opened.
   screen``, nothing written anywhere) and pairs each light with the world's ``decision`` line;
 - ``from_database``: every stored check request (optionally one organisation's, as employer or
   agency, and a time window), its latest report's light and rules (sealed: opened with the
-  candidate's data key) and the consented demographics (sealed too). Decisions join here when
-  the feedback workflow stores them (its ``decisions`` table: outcome ``hire`` or ``not_hire``,
-  sealed under the candidate's data key like the report; read when the table exists).
+  candidate's data key) and the consented demographics (sealed too), with the employer's
+  decision where the feedback workflow recorded one (``feedback.models.Decision``: outcome
+  ``hire`` or ``not_hire``, sealed under the candidate's data key like the report).
 """
 
 from __future__ import annotations
@@ -22,23 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import (
-    Column,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    and_,
-    func,
-    inspect,
-    or_,
-    select,
-)
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from fairscreen.audit.bias import AuditRecord
 from fairscreen.candidates.models import Candidate, CandidateDemographics
-from fairscreen.kit.db import UTCDateTime
+from fairscreen.feedback.models import Decision
+from fairscreen.feedback.rules import HIRE, NOT_HIRE
 from fairscreen.organisations.models import Organisation, Position
 from fairscreen.policy.pack import PolicyPack
 from fairscreen.rating.engine import RuleSet
@@ -51,17 +41,7 @@ from fairscreen.vault.models import DataKey
 from fairscreen.world import model
 from fairscreen.world.load import WorldStore, load_world
 
-# The feedback workflow's decisions (``fairscreen.feedback.models.Decision``), as much of the table
-# as the audit reads: declared here, not imported, so the audit runs on a database without it.
-DECISIONS = Table(
-    "decisions",
-    MetaData(),
-    Column("id", String(32), primary_key=True),
-    Column("request_id", String(32)),
-    Column("decided_at", UTCDateTime()),
-    Column("content_ct", LargeBinary),
-)
-DECISION_OUTCOMES = {"hire": "hired", "not_hire": "rejected"}
+DECISION_OUTCOMES = {HIRE: "hired", NOT_HIRE: "rejected"}
 
 
 def _demographics(demo: model.Demographics | None) -> dict[str, Any]:
@@ -115,11 +95,6 @@ def from_world(
         return list(from_store(store, pack=pack, ruleset=ruleset))
 
 
-def has_decisions(session: Session) -> bool:
-    """Whether this database has the feedback workflow's ``decisions`` table."""
-    return inspect(session.connection()).has_table(DECISIONS.name)
-
-
 def from_database(
     session: Session,
     vault: Vault,
@@ -129,17 +104,16 @@ def from_database(
     until: date | None = None,
     batch: int = 500,
 ) -> Iterator[AuditRecord]:
-    """The audit records of the stored check requests (one organisation's, as employer or
-    agency, if given: by its id or its own reference; organisations are named by their own
-    reference, as in the world file; dated in ``since`` .. ``until``, inclusive: the decision's date, else the
-    report's, else when the scope was fixed), with the employer's decision where one is
-    stored."""
+    """The audit records of the stored check requests, with the employer's decision where one
+    is recorded: one organisation's, as employer or agency, if given (by its id or its own
+    reference; organisations are named by their own reference, as in the world file), dated in
+    ``since`` .. ``until`` inclusive (the decision's date, else the report's, else when the
+    scope was fixed)."""
     latest = (
         select(Report.request_id, func.max(Report.version).label("version"))
         .group_by(Report.request_id)
         .subquery()
     )
-    decided = has_decisions(session)
     employer, agency = aliased(Organisation), aliased(Organisation)
     columns: list[Any] = [
         CheckRequest.id,
@@ -155,9 +129,10 @@ def from_database(
         DataKey.kek_version,
         DataKey.wrapped,
         CandidateDemographics.demographics_ct,
+        Decision.id,
+        Decision.decided_at,
+        Decision.content_ct,
     ]
-    if decided:
-        columns += [DECISIONS.c.id, DECISIONS.c.decided_at, DECISIONS.c.content_ct]
     query = (
         select(*columns)
         .join(Position, Position.id == CheckRequest.position_id)
@@ -177,10 +152,9 @@ def from_database(
                 CandidateDemographics.audit_consent.is_(True),
             ),
         )
+        .outerjoin(Decision, Decision.request_id == CheckRequest.id)
         .order_by(CheckRequest.scope_fixed_at, CheckRequest.id)
     )
-    if decided:
-        query = query.outerjoin(DECISIONS, DECISIONS.c.request_id == CheckRequest.id)
     if organisation is not None:
         query = query.where(
             or_(
@@ -193,17 +167,13 @@ def from_database(
     result = session.execute(query.execution_options(yield_per=batch))
     for part in result.partitions():
         for row in part:
-            found = _record(vault, tuple(row), decided, since, until)
+            found = _record(vault, tuple(row), since, until)
             if found is not None:
                 yield found
 
 
 def _record(
-    vault: Vault,
-    row: tuple[Any, ...],
-    decided: bool,
-    since: date | None,
-    until: date | None,
+    vault: Vault, row: tuple[Any, ...], since: date | None, until: date | None
 ) -> AuditRecord | None:
     (
         _request_id,
@@ -219,8 +189,10 @@ def _record(
         kek_version,
         wrapped,
         demo_ct,
-    ) = row[:13]
-    decision_id, decided_at, decision_ct = row[13:16] if decided else (None, None, None)
+        decision_id,
+        decided_at,
+        decision_ct,
+    ) = row
     when: date = (decided_at or issued_at or fixed_at).date()
     if (since is not None and when < since) or (until is not None and when > until):
         return None
@@ -235,7 +207,7 @@ def _record(
     outcome = None
     if decision_ct is not None and sealer is not None:
         opened = orjson.loads(
-            sealer.open(DECISIONS.name, "content_ct", decision_id, bytes(decision_ct))
+            sealer.open("decisions", "content_ct", decision_id, bytes(decision_ct))
         )
         outcome = DECISION_OUTCOMES.get(opened.get("outcome"))
     demo: dict[str, Any] = {}

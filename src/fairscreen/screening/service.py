@@ -151,6 +151,67 @@ def consent_digest(consent: model.ConsentRecord) -> str:
     return hashlib.sha256(canonical_json(signed)).hexdigest()
 
 
+def candidate_row(
+    vault: Vault,
+    sealer: Sealer,
+    candidate_id: str,
+    cand: model.CandidateRecord,
+    *,
+    now: datetime,
+    retain: date,
+    account_id: str | None = None,
+) -> dict[str, Any]:
+    """The ``candidates`` row of ``cand``: who they are, sealed under ``sealer``'s data key,
+    with the blind indexes of the client's reference and the ID number (both under the one
+    index secret the row names). The batch path and an invited candidate's own identity (the
+    online path, ``fairscreen.consent.invitations``) store a person the same way."""
+    seal = sealer.seal
+    cid = candidate_id
+    index_version = vault.index_version()
+    return {
+        "id": cid,
+        "data_key_id": sealer.data_key_id,
+        "external_ref_index": client_ref_index(vault, cand.id, version=index_version),
+        "external_ref_ct": seal("candidates", "external_ref_ct", cid, cand.id.encode()),
+        "id_number_index": vault.blind_index(
+            cand.id_document.kind, cand.id_document.number, version=index_version
+        ),
+        "blind_index_version": index_version,
+        "name_ct": seal("candidates", "name_ct", cid, cand.name.encode()),
+        "id_document_ct": seal(
+            "candidates",
+            "id_document_ct",
+            cid,
+            canonical_json(cand.id_document.model_dump(mode="json")),
+        ),
+        "birth_date_ct": seal(
+            "candidates", "birth_date_ct", cid, cand.birth_date.isoformat().encode()
+        ),
+        "claims_ct": seal(
+            "candidates", "claims_ct", cid, canonical_json(cand.claims.model_dump(mode="json"))
+        ),
+        "created_at": now,
+        "retain_until": retain,
+        "account_id": account_id,
+        # kept so erasure can list the pseudonym without unwrapping the key
+        "subject_ref": sealer.subject_ref(cid),
+    }
+
+
+def consent_entry(consent: dict[str, Any]) -> dict[str, Any]:
+    """The ``consent.signed`` entry's keywords for a consent row (``Recording.add``): the items,
+    purpose, separate items and retention, which a regulator checks every query against."""
+    return {
+        "org": consent["recipient_id"],
+        "items": consent["items"],
+        "attrs": {
+            "purpose": consent["purpose"],
+            "separate_items": consent["separate_items"],
+            "retention_days": consent["retention_days"],
+        },
+    }
+
+
 class Recorder:
     """Writes batches of screenings with their ledger entries.
 
@@ -204,43 +265,8 @@ class Recorder:
             key = self.vault.new_data_key(now)
             batch.add(DataKey, key.row)
             cid = new_id()
-            seal = key.sealer.seal
-            index_version = self.vault.index_version()
             batch.add(
-                Candidate,
-                {
-                    "id": cid,
-                    "data_key_id": key.sealer.data_key_id,
-                    # Both blind indexes under the one index secret the row names.
-                    "external_ref_index": client_ref_index(
-                        self.vault, cand.id, version=index_version
-                    ),
-                    "external_ref_ct": seal("candidates", "external_ref_ct", cid, cand.id.encode()),
-                    "id_number_index": self.vault.blind_index(
-                        cand.id_document.kind, cand.id_document.number, version=index_version
-                    ),
-                    "blind_index_version": index_version,
-                    "name_ct": seal("candidates", "name_ct", cid, cand.name.encode()),
-                    "id_document_ct": seal(
-                        "candidates",
-                        "id_document_ct",
-                        cid,
-                        canonical_json(cand.id_document.model_dump(mode="json")),
-                    ),
-                    "birth_date_ct": seal(
-                        "candidates", "birth_date_ct", cid, cand.birth_date.isoformat().encode()
-                    ),
-                    "claims_ct": seal(
-                        "candidates",
-                        "claims_ct",
-                        cid,
-                        canonical_json(cand.claims.model_dump(mode="json")),
-                    ),
-                    "created_at": now,
-                    "retain_until": retain,
-                    # kept so erasure can list the pseudonym without unwrapping the key
-                    "subject_ref": key.sealer.subject_ref(cid),
-                },
+                Candidate, candidate_row(self.vault, key.sealer, cid, cand, now=now, retain=retain)
             )
             found[cand.id] = (cid, key.sealer)
         return found
@@ -361,14 +387,8 @@ class Recorder:
                     Consent,
                     row,
                     at=c.signed_at,
-                    org=recipient,
                     subject=subject,
-                    items=row["items"],
-                    attrs={
-                        "purpose": c.purpose,
-                        "separate_items": row["separate_items"],
-                        "retention_days": row["retention_days"],
-                    },
+                    **consent_entry(row),
                 )
                 if c.revoked_at is not None:
                     revocation = batch.add(
@@ -402,7 +422,8 @@ class Recorder:
                 "policy": policy,
                 "as_of": screening.as_of,
                 "scope": screening.scope.as_json(),
-                "not_checked": screening.scope.not_checked_json(),
+                # the result's own list (built once per screening; nothing changes it)
+                "not_checked": screening.result()["not_checked"],
                 "scope_fixed_at": screening.at,
                 "models": self.models_json,
             },

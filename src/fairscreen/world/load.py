@@ -171,7 +171,7 @@ class WorldStore:
         self.db = db
         self.db.execute("PRAGMA query_only=ON")
         self.header = model.Header.model_validate_json(self._meta("header"))
-        self._held_for: tuple[str, frozenset[str]] = ("", frozenset())
+        self._person_for: tuple[str, dict[str, dict[int, bytes]]] = ("", {})
         self._named_for: tuple[str, frozenset[str]] = ("", frozenset())
 
     def _meta(self, key: str) -> str:
@@ -255,26 +255,34 @@ class WorldStore:
     # -- lookups the sandbox sources make ------------------------------------------------------
 
     def by_number(self, number: str, types: tuple[str, ...]) -> list[bytes]:
-        present = self._held(number)
-        if not present.intersection(types):
-            return []  # most registers hold nothing for most people: no query at all
-        marks = ",".join("?" * len(types))
-        sql = (
-            "SELECT DISTINCT r.rowid, r.body FROM by_number b JOIN records r ON r.rowid = b.record "  # noqa: S608
-            f"WHERE b.number = ? AND b.type IN ({marks}) ORDER BY r.rowid"
-        )
-        return [body for _, body in self.db.execute(sql, (number, *types))]
+        held = self._person(number)
+        if len(types) == 1:
+            one = held.get(types[0])
+            return list(one.values()) if one else []  # most registers hold nothing for most people
+        merged: dict[int, bytes] = {}
+        for kind in types:
+            merged.update(held.get(kind, {}))
+        return [merged[rowid] for rowid in sorted(merged)]
+
+    def _person(self, number: str) -> dict[str, dict[int, bytes]]:
+        """Every record held under ``number``, by type, each type's in file order: one query per
+        person, asked once, so the dozen registers of a screening read what they hold from
+        memory instead of asking the index one by one."""
+        person = self._person_for  # one tuple, read once: safe if another thread replaces it
+        if person[0] != number:
+            held: dict[str, dict[int, bytes]] = {}
+            for kind, rowid, body in self.db.execute(
+                "SELECT b.type, r.rowid, r.body FROM by_number b JOIN records r "
+                "ON r.rowid = b.record WHERE b.number = ? ORDER BY r.rowid",
+                (number,),
+            ):
+                held.setdefault(kind, {})[rowid] = body
+            person = self._person_for = (number, held)
+        return person[1]
 
     def _held(self, number: str) -> frozenset[str]:
-        """The record types held under ``number``: one query per person, asked once, so that the
-        sources of a screening ask the index only for what is there."""
-        held = self._held_for  # one tuple, read once: safe if another thread replaces it
-        if held[0] != number:
-            rows = self.db.execute(
-                "SELECT DISTINCT type FROM by_number WHERE number = ?", (number,)
-            )
-            held = self._held_for = (number, frozenset(map(_first, rows)))
-        return held[1]
+        """The record types held under ``number`` (from ``_person``)."""
+        return frozenset(self._person(number))
 
     def by_name_or_number(self, name: str, number: str, types: tuple[str, ...]) -> list[bytes]:
         key = name_key(name)

@@ -2,8 +2,8 @@
 artefacts each check request was made with (check_requests.models) and the candidate's
 separate consent to the audit's use of their demographics (candidate_demographics.audit_consent).
 
-Revision ID: 0009_audit
-Revises: 0008_delete_indexes
+Revision ID: 0012_audit
+Revises: 0011_notify
 Create Date: 2026-12-10
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_audit"
-down_revision = "0008_delete_indexes"
+revision = "0012_audit"
+down_revision = "0011_notify"
 branch_labels = None
 depends_on = None
 
@@ -45,18 +45,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_bias_audits")),
         sa.UniqueConstraint("ledger_index", name=op.f("uq_bias_audits_ledger_index")),
     )
-    with op.batch_alter_table("check_requests", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("models", sa.JSON(), nullable=True))
-    with op.batch_alter_table("candidate_demographics", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("audit_consent", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    # In place (ALTER TABLE ... ADD COLUMN, SQLite too): rebuilding a table, as Alembic's batch
+    # mode does on SQLite, cannot drop a table other rows refer to while foreign keys are on.
+    op.add_column("check_requests", sa.Column("models", sa.JSON(), nullable=True))
+    op.add_column(
+        "candidate_demographics",
+        sa.Column("audit_consent", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("candidate_demographics", schema=None) as batch_op:
-        batch_op.drop_column("audit_consent")
-    with op.batch_alter_table("check_requests", schema=None) as batch_op:
-        batch_op.drop_column("models")
+    op.drop_column("candidate_demographics", "audit_consent")  # SQLite >= 3.35: in place
+    op.drop_column("check_requests", "models")
     op.drop_table("bias_audits")
     op.drop_table("model_versions")
