@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from fairscreen.audit.cli import audit_app, model_app
 from fairscreen.feedback.cli import feedback_app
 from fairscreen.kit import failure
 from fairscreen.kit.db_cli import db_app
@@ -100,6 +101,8 @@ app.add_typer(retention_app, name="retention")
 app.add_typer(deletion_app, name="deletion")
 app.add_typer(feedback_app, name="feedback")
 app.add_typer(db_app, name="db")
+app.add_typer(model_app, name="model")
+app.add_typer(audit_app, name="audit")
 app.add_typer(notify_app, name="notify")
 
 

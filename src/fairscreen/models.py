@@ -10,6 +10,7 @@ from fairscreen.accounts.models import (
     PasswordSetup,
     StaffAccount,
 )
+from fairscreen.audit.models import BiasAudit, ModelVersion
 from fairscreen.candidates.models import Candidate, CandidateDemographics
 from fairscreen.consent.models import Consent, ConsentRevocation, Invitation
 from fairscreen.feedback.models import (
@@ -58,6 +59,8 @@ LEDGER_RECORDS = Records(
         DestructionCertificate,
         DeletionRequest,
         DeletionResolution,
+        ModelVersion,
+        BiasAudit,
     ),
     destroyed=destroyed_subjects,
 )
@@ -67,6 +70,7 @@ __all__ = [
     "LEDGER_RECORDS",
     "AccessLog",
     "ApiToken",
+    "BiasAudit",
     "Candidate",
     "CandidateAccount",
     "CandidateDemographics",
@@ -93,6 +97,7 @@ __all__ = [
     "LedgerTile",
     "LegalHold",
     "LoginSession",
+    "ModelVersion",
     "Notice",
     "NotifyKey",
     "OneTimeCode",

@@ -38,6 +38,8 @@ class EventType(StrEnum):
     DELETION_RESOLVED = "deletion.resolved"
     DATA_DESTROYED = "data.destroyed"
     RULESET_PUBLISHED = "ruleset.published"
+    MODEL_PUBLISHED = "model.published"  # an artefact that shapes a light, first in use
+    AUDIT_PUBLISHED = "audit.published"  # a bias audit report: its digest and key figures
 
 
 Attr = str | int | bool | None | list[str]

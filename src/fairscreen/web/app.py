@@ -3,6 +3,7 @@
 - ``/api/v1``: the JSON API, every route behind a session or an API token except signing in,
   password setup and candidates' one-time codes; errors as RFC 9457 problem details;
 - ``/ledger``: the evidence ledger's public C2SP tlog-tiles resources and JSON proofs;
+- ``/models``: the model registry and its cards, public (``fairscreen.audit.routes``);
 - ``/docs``, ``/redoc``, ``/openapi.json``: the API's description, served offline;
 - ``/health``: liveness, for load balancers.
 """
@@ -18,6 +19,7 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.accounts.routes import router as accounts_router
+from fairscreen.audit.routes import router as models_router
 from fairscreen.consent.routes import public_router as invitation_link_router
 from fairscreen.consent.routes import router as consent_router
 from fairscreen.feedback.jobs import install as install_feedback_jobs
@@ -110,6 +112,7 @@ def create_app(
     for prefix, router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX + prefix)
     app.include_router(ledger_router, prefix="/ledger")
+    app.include_router(models_router, prefix="/models")  # public: the model registry and cards
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

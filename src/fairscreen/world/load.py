@@ -120,6 +120,7 @@ CREATE TABLE organisations (id TEXT PRIMARY KEY, kind TEXT NOT NULL, body BLOB N
 CREATE TABLE positions (id TEXT PRIMARY KEY, category TEXT NOT NULL, body BLOB NOT NULL);
 CREATE TABLE candidates (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, body BLOB NOT NULL);
 CREATE TABLE demographics (candidate TEXT NOT NULL, body BLOB NOT NULL);
+CREATE TABLE decisions (candidate TEXT NOT NULL, body BLOB NOT NULL);
 CREATE TABLE records (rowid INTEGER PRIMARY KEY, type TEXT NOT NULL, body BLOB NOT NULL);
 CREATE TABLE by_number (number TEXT NOT NULL, type TEXT NOT NULL, record INTEGER NOT NULL);
 CREATE TABLE by_name (name TEXT NOT NULL, type TEXT NOT NULL, record INTEGER NOT NULL);
@@ -132,6 +133,7 @@ CREATE INDEX ix_candidates_id ON candidates (id);
 CREATE INDEX ix_ghosts ON ghosts (id);
 CREATE INDEX ix_refs ON refs (want, line);
 CREATE INDEX ix_demographics ON demographics (candidate);
+CREATE INDEX ix_decisions ON decisions (candidate);
 CREATE INDEX ix_by_number ON by_number (number, type);
 CREATE INDEX ix_by_name ON by_name (name, type);
 CREATE INDEX ix_by_candidate ON by_candidate (candidate, type);
@@ -234,6 +236,20 @@ class WorldStore:
         for (body,) in rows:
             demo = model.Demographics.model_validate_json(body)
             out[demo.candidate] = demo
+        return out
+
+    def decisions_for(self, candidates: list[str]) -> dict[str, model.DecisionRecord]:
+        """The hiring decision on each candidate's application, where the world has one (the
+        bias audit's input; nothing in the screening path reads it)."""
+        marks = ",".join("?" * len(candidates))
+        rows = self.db.execute(
+            f"SELECT body FROM decisions WHERE candidate IN ({marks})",  # noqa: S608
+            candidates,
+        )
+        out = {}
+        for (body,) in rows:
+            decision = model.DecisionRecord.model_validate_json(body)
+            out[decision.candidate] = decision
         return out
 
     # -- lookups the sandbox sources make ------------------------------------------------------
@@ -376,6 +392,9 @@ class _Loader:
         elif kind == "demographics":
             self.ref(line, "$.candidate", rec.candidate, "candidate")
             self.queue("demographics", (rec.candidate, raw))
+        elif kind == "decision":
+            self.ref(line, "$.candidate", rec.candidate, "candidate")
+            self.queue("decisions", (rec.candidate, raw))
         else:
             self.record_rowid += 1
             rowid = self.record_rowid
