@@ -45,7 +45,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import IO, Any, ClassVar, cast
 
 import httpx
 
@@ -530,8 +530,16 @@ class Witness:
                 level, index = level + 1, index >> TILE_HEIGHT
                 need.add((level, index))
         keys = sorted(need)
-        fetched = await asyncio.gather(*(self._tile(url, lv, ix, size) for lv, ix in keys))
-        got = dict(zip(keys, fetched, strict=True))
+        # Every fetch ends before the poll does, even when one fails: a request abandoned
+        # mid-flight (cancelled when the caller's loop closes) could leave the log's server
+        # holding a database transaction it never finishes.
+        results = await asyncio.gather(
+            *(self._tile(url, lv, ix, size) for lv, ix in keys), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        got = dict(zip(keys, cast(list[list[bytes]], results), strict=True))
         nodes: dict[NodeKey, bytes] = {}
         for (level, index), hashes in got.items():
             nodes.update(nodes_from_tile_hashes(level, index, hashes))
