@@ -4,7 +4,10 @@
   password setup and candidates' one-time codes; errors as RFC 9457 problem details;
 - ``/ledger``: the evidence ledger's public C2SP tlog-tiles resources and JSON proofs;
 - ``/docs``, ``/redoc``, ``/openapi.json``: the API's description, served offline;
-- ``/health``: liveness, for load balancers.
+- ``/health``: liveness, for load balancers;
+- the portals' pages (``/``, ``/login``, ``/invite/{token}``, ``/me``, ``/staff``,
+  ``/regulator``; ``fairscreen.web.portal``), in three languages, over the same services and
+  permissions as the API.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from fairscreen.organisations.routes import router as positions_router
 from fairscreen.retention.routes import me_router as retention_me_router
 from fairscreen.retention.routes import router as retention_router
 from fairscreen.retention.scheduler import install as install_retention_sweep
-from fairscreen.web import problems, security
+from fairscreen.web import portal, problems, security
 
 API_PREFIX = "/api/v1"
 # Every router of the JSON API and where it is mounted under API_PREFIX (the access test walks
@@ -107,6 +110,7 @@ def create_app(
     for prefix, router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX + prefix)
     app.include_router(ledger_router, prefix="/ledger")
+    portal.install(app)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

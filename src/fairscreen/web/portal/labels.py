@@ -1,0 +1,220 @@
+"""Words for the codes the domain records (items, sources, lights, reasons, rules, states), as
+English message ids marked for the catalogs; ``label(kind, code)`` shows one in the reader's
+language. A code without a word here is shown as recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from fairscreen.web.portal.i18n import N_
+
+LABELS: Mapping[str, Mapping[str, str]] = {
+    "light": {
+        "green": N_("Green"),
+        "blue": N_("Blue"),
+        "yellow": N_("Yellow"),
+        "red": N_("Red"),
+        "stopped": N_("Stopped"),
+    },
+    "item": {
+        "identity": N_("Identity"),
+        "education": N_("Education"),
+        "employment": N_("Employment history"),
+        "professional_licence": N_("Professional licence"),
+        "criminal_record": N_("Criminal record"),
+        "civil_litigation": N_("Civil litigation as defendant"),
+        "enforcement_list": N_("Dishonest-debtor list"),
+        "credit": N_("Credit report"),
+        "driving_record": N_("Driving record"),
+        "health_fitness": N_("Fitness-for-duty certificate (no diagnoses)"),
+        "reference": N_("References"),
+    },
+    "source": {
+        "identity_registry": N_("Identity registry"),
+        "education_registry": N_("Education registry"),
+        "social_insurance": N_("Social insurance records"),
+        "court_records": N_("Court records"),
+        "enforcement_list": N_("Dishonest-debtor list"),
+        "criminal_certificate": N_("Certificate of no criminal record"),
+        "licence_registry": N_("Licence registry"),
+        "credit_bureau": N_("Credit bureau"),
+        "traffic_records": N_("Traffic records"),
+        "health_certificates": N_("Health certificates"),
+        "referees": N_("Referees"),
+    },
+    "category": {
+        "general_office": N_("General office"),
+        "software_engineering": N_("Software and engineering"),
+        "finance_accounting": N_("Finance and accounting"),
+        "executive_legal_rep": N_("Executive or legal representative"),
+        "driver": N_("Driver"),
+        "childcare_education": N_("Childcare and education"),
+        "security_guard": N_("Security guard"),
+        "healthcare": N_("Healthcare"),
+    },
+    "forbidden": {
+        "marriage_romance": N_("Marriage and relationships"),
+        "pregnancy": N_("Pregnancy"),
+        "health_condition": N_("Health conditions"),
+        "religion": N_("Religion"),
+        "ethnicity": N_("Ethnicity"),
+        "household_registration": N_("Household registration"),
+        "union_political": N_("Union or political activity"),
+        "sexual_orientation": N_("Sexual orientation"),
+        "litigation_as_plaintiff": N_("Lawsuits you brought"),
+        "private_life": N_("Private life"),
+    },
+    "exclusion": {
+        "name_only_match": N_("Matched on a name only, not on your ID number"),
+        "identity_conflict": N_("The record's identity conflicts with yours"),
+        "forbidden_category": N_("A category the law forbids to use"),
+        "private_life_hearsay": N_("Hearsay about private life, never used"),
+        "unverified_single_source": N_("One unconfirmed source only"),
+        "no_adverse_outcome": N_("No adverse outcome"),
+        "outside_lookback": N_("Older than the period the position may look back"),
+        "not_job_relevant": N_("Not relevant to the position"),
+    },
+    "not_checked": {
+        "not_allowed_for_position": N_("Not allowed for this position"),
+        "no_consent": N_("You did not consent to it"),
+        "separate_consent_missing": N_("Needs your separate consent, not given"),
+        "consent_revoked": N_("You revoked your consent"),
+        "consent_invalid": N_("The consent was not valid"),
+    },
+    "finding_status": {
+        "verified": N_("Verified"),
+        "excluded": N_("Excluded"),
+        "corrected": N_("Corrected"),
+        "deleted": N_("Deleted"),
+    },
+    "check_status": {
+        "pending": N_("Waiting for the sources"),
+        "reported": N_("Report issued"),
+        "stopped": N_("Stopped"),
+        "decided": N_("Decided"),
+    },
+    "invitation_status": {
+        "sent": N_("Sent"),
+        "accepted": N_("Accepted"),
+        "signed": N_("Signed"),
+        "checked": N_("Checked"),
+        "revoked": N_("Revoked"),
+        "expired": N_("Expired"),
+    },
+    "dispute_status": {"open": N_("Open"), "resolved": N_("Resolved")},
+    "outcome": {
+        "corrected": N_("Corrected"),
+        "confirmed": N_("Confirmed"),
+        "deleted": N_("Deleted"),
+        "hire": N_("Hire"),
+        "not_hire": N_("Not hire"),
+    },
+    "purpose": {
+        "hiring_decision": N_("Hiring decision"),
+        "pre_adverse_notice": N_("Pre-adverse notice"),
+        "dispute_reinvestigation": N_("Dispute reinvestigation"),
+        "compliance_review": N_("Compliance review"),
+        "candidate_support": N_("Candidate support"),
+    },
+    "role": {
+        "platform_admin": N_("Platform administrator"),
+        "employer_admin": N_("Employer administrator"),
+        "recruiter": N_("Recruiter"),
+        "hiring_manager": N_("Hiring manager"),
+        "agency_admin": N_("Agency administrator"),
+        "agency_analyst": N_("Agency analyst"),
+        "agency_reviewer": N_("Agency reviewer"),
+        "regulator_inspector": N_("Labour inspector"),
+        "candidate": N_("Candidate"),
+    },
+    "action": {
+        "report.read": N_("read the report"),
+        "decision.read": N_("read the decision"),
+        "dispute.read": N_("read a dispute"),
+        "document.read": N_("read a dispute document"),
+        "invitation.read": N_("read the invitation"),
+        "check.light": N_("saw the light in a list of checks"),
+    },
+    "rule": {
+        "decision.open_dispute": N_(
+            "A dispute of this check is open: no decision until it is resolved."
+        ),
+        "decision.favourable_light": N_(
+            "The report is green or blue: it gives no reason for a not-hire."
+        ),
+        "decision.forbidden_reason": N_(
+            "A reason cites a forbidden category, which may never be used."
+        ),
+        "decision.excluded_reason": N_(
+            "A reason cites something the report did not cover or left out."
+        ),
+        "decision.reason_not_in_report": N_(
+            "A not-hire must cite reasons of the latest report version, and only those."
+        ),
+        "decision.no_notice": N_(
+            "A not-hire needs a pre-adverse notice on the latest report version first."
+        ),
+        "decision.waiting_period": N_("The pre-adverse notice's waiting period has not ended."),
+        "decision.already_recorded": N_("A decision was already recorded for this check."),
+        "notice.favourable_light": N_(
+            "The report is green or blue: there is no adverse reason to notify."
+        ),
+        "notice.no_reasons": N_("A notice cites at least one of the report's reasons."),
+        "notice.reason_not_in_report": N_(
+            "A notice cites only reasons of the latest report version."
+        ),
+        "notice.already_sent": N_("A notice was sent on this report version already."),
+    },
+    "reason": {
+        "offence_bars_work_with_minors": N_("An offence that bars work with minors"),
+        "criminal_punishment_bars_security_work": N_(
+            "A criminal punishment that bars security work"
+        ),
+        "economic_crime_bars_executive_office": N_(
+            "An economic crime that bars executive office"
+        ),
+        "dishonest_debtor_bars_executive_office": N_(
+            "A dishonest-debtor listing that bars executive office"
+        ),
+        "accounting_crime_bars_accounting_work": N_(
+            "An accounting offence that bars accounting work"
+        ),
+        "drunk_driving_bars_professional_driving": N_(
+            "Drunk driving that bars professional driving"
+        ),
+        "no_valid_driving_licence": N_("No valid driving licence"),
+        "traffic_crime_bars_professional_driving": N_(
+            "A traffic crime that bars professional driving"
+        ),
+        "no_valid_practising_licence": N_("No valid practising licence"),
+        "no_valid_security_guard_licence": N_("No valid security guard licence"),
+        "conviction_needs_individual_assessment": N_(
+            "A conviction that needs an individual assessment"
+        ),
+        "identity_not_confirmed": N_("Identity not confirmed"),
+        "education_claim_not_confirmed": N_("An education claim not confirmed"),
+        "employment_claim_not_confirmed": N_("An employment claim not confirmed"),
+        "employment_dates_misstated": N_("Employment dates misstated"),
+        "licence_claim_not_confirmed": N_("A licence claim not confirmed"),
+        "licence_expired": N_("A licence expired"),
+        "serious_traffic_violation": N_("A serious traffic violation"),
+        "fitness_certificate_not_current": N_("Fitness certificate not current"),
+        "dishonest_debtor_in_finance_role": N_("A dishonest-debtor listing, for a finance role"),
+        "corroborated_workplace_misconduct": N_("Corroborated workplace misconduct"),
+        "graduation_year_differs": N_("The graduation year differs"),
+        "employment_dates_differ": N_("Employment dates differ"),
+        "credit_delinquency_on_file": N_("A credit delinquency on file"),
+        "past_dishonest_debtor_listing": N_("A past dishonest-debtor listing"),
+        "commercial_litigation_as_defendant": N_("Commercial litigation as defendant"),
+    },
+}
+
+
+def labeller(gettext: Callable[[str], str]) -> Callable[[str, object], str]:
+    """``label(kind, code)`` in the language of ``gettext``."""
+
+    def label(kind: str, code: object) -> str:
+        text = LABELS.get(kind, {}).get(str(code))
+        return gettext(text) if text is not None else str(code)
+
+    return label
