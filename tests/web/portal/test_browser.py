@@ -52,9 +52,11 @@ class Run:
         page = context.new_page()
         page.on(
             "console",
-            lambda m: self.shooter.problems.append(f"console: {m.text}")
-            if "Content Security Policy" in m.text
-            else None,
+            lambda m: (
+                self.shooter.problems.append(f"console: {m.text}")
+                if "Content Security Policy" in m.text
+                else None
+            ),
         )
         return page
 

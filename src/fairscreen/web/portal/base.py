@@ -12,6 +12,7 @@ field; a POST without it, or with another, is refused before anything is done.
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -39,6 +40,14 @@ ENV = Environment(
 LIGHTS = ("green", "blue", "yellow", "red")
 
 
+def _pretty(value: Any) -> str:
+    """Recorded data as JSON, its characters as recorded (never escaped to \\u)."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+ENV.filters["pretty"] = _pretty
+
+
 class LoginRequiredError(Exception):
     """Nobody (or a half-signed-in staff member) asked for a page that needs a session."""
 
@@ -64,9 +73,12 @@ def caller_of(request: Request) -> Caller | None:
 def account_language(request: Request, caller: Caller | None) -> str | None:
     if caller is None or caller.actor.kind == "token":
         return None
-    model = StaffAccount if caller.actor.kind == "staff" else CandidateAccount
     with sessions_of(request)() as session:
-        row = session.get(model, caller.actor.id)
+        row: StaffAccount | CandidateAccount | None = (
+            session.get(StaffAccount, caller.actor.id)
+            if caller.actor.kind == "staff"
+            else session.get(CandidateAccount, caller.actor.id)
+        )
         return i18n.valid(row.locale) if row is not None else None
 
 
@@ -79,8 +91,9 @@ def language_of(request: Request) -> str:
     chosen = i18n.valid(request.cookies.get(i18n.COOKIE))
     chosen = chosen or account_language(request, caller_of(request))
     chosen = chosen or i18n.from_accept_language(request.headers.get("accept-language"))
-    request.state.language = chosen or i18n.DEFAULT
-    return request.state.language
+    language = chosen or i18n.DEFAULT
+    request.state.language = language
+    return language
 
 
 def grants(actor: Actor | None) -> Mapping[str, str]:
@@ -144,9 +157,7 @@ class Page:
             form = await request.form()
             sent = form.get("csrf")
             if not isinstance(sent, str) or not hmac.compare_digest(sent, caller.csrf_token):
-                raise ForbiddenError(
-                    "CSRF check failed: reload the page and send the form again"
-                )
+                raise ForbiddenError("CSRF check failed: reload the page and send the form again")
         if self.kind is not None and caller.actor.kind != self.kind:
             raise ForbiddenError(f"this page is for {self.kind} accounts")
         if self.action is not None:
@@ -183,4 +194,6 @@ def is_page(path: str) -> bool:
 
 
 def error_page(request: Request, status: int, detail: str, **extra: Any) -> Response:
-    return render(request, "error.html", http_status=status, status_code=status, detail=detail, **extra)
+    return render(
+        request, "error.html", http_status=status, status_code=status, detail=detail, **extra
+    )

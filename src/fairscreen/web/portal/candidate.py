@@ -11,9 +11,10 @@ import json
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from starlette.datastructures import UploadFile
 
 from fairscreen.accounts.policy import Actor
 from fairscreen.accounts.service import accesses
@@ -24,8 +25,8 @@ from fairscreen.kit.clock import today, utcnow
 from fairscreen.kit.errors import FairscreenError, InputError
 from fairscreen.ledger import checkpoints, receipts
 from fairscreen.ledger.log import LedgerError
-from fairscreen.retention import deletion
 from fairscreen.policy.pack import load_pack
+from fairscreen.retention import deletion
 from fairscreen.vault.lazy import app_vault
 from fairscreen.web.portal.base import Page, as_list, form_of, render, see_other, sessions_of
 
@@ -52,7 +53,7 @@ def home(request: Request, actor: Candidate_) -> Response:
         checks=checks,
         consents=consents,
         requests=requests,
-        flash=request.query_params.get("done"),
+        done=request.query_params.get("done"),
     )
 
 
@@ -245,7 +246,9 @@ async def add_document(dispute_id: str, request: Request, actor: Candidate_) -> 
         return see_other(f"/me/disputes/{dispute_id}")
     with sessions_of(request).begin() as session:
         view = feedback.read_dispute(session, app_vault(request), actor, dispute_id, now=utcnow())
-    return render(request, "me/dispute.html", http_status=error.http_status, dispute=view, error=error)
+    return render(
+        request, "me/dispute.html", http_status=error.http_status, dispute=view, error=error
+    )
 
 
 # -- who read my data, consents, deletion ------------------------------------------------------
@@ -296,10 +299,10 @@ def _own_receipt(request: Request, actor: Actor, index: int) -> dict[str, Any]:
         try:
             return receipts.build_receipt(session, index)
         except LedgerError as exc:
-            raise _NotYet(str(exc)) from None
+            raise _NotYetError(str(exc)) from None
 
 
-class _NotYet(FairscreenError):
+class _NotYetError(FairscreenError):
     http_status = 409
     title = "not yet"
 
@@ -308,9 +311,16 @@ class _NotYet(FairscreenError):
 def receipt_page(index: int, request: Request, actor: Candidate_) -> Response:
     try:
         receipt = _own_receipt(request, actor, index)
-    except _NotYet as exc:
-        return render(request, "me/receipt.html", index=index, receipt=None, verdict=None,
-                      entry=None, problem=str(exc))
+    except _NotYetError as exc:
+        return render(
+            request,
+            "me/receipt.html",
+            index=index,
+            receipt=None,
+            verdict=None,
+            entry=None,
+            problem=str(exc),
+        )
     verdict: dict[str, Any]
     entry: Any = None
     try:
@@ -320,8 +330,15 @@ def receipt_page(index: int, request: Request, actor: Candidate_) -> Response:
             entry = json.dumps(orjson.loads(verified.entry), ensure_ascii=False, indent=2)
     except FairscreenError as exc:
         verdict = {"ok": False, "why": str(exc)}
-    return render(request, "me/receipt.html", index=index, receipt=receipt, verdict=verdict,
-                  entry=entry, problem=None)
+    return render(
+        request,
+        "me/receipt.html",
+        index=index,
+        receipt=receipt,
+        verdict=verdict,
+        entry=entry,
+        problem=None,
+    )
 
 
 @router.get("/me/receipts/{index}/receipt.json")

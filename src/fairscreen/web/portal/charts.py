@@ -10,10 +10,11 @@ from collections.abc import Mapping
 import matplotlib
 
 matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from fairscreen.web.portal.i18n import Text  # noqa: E402
-from fairscreen.web.portal.labels import LABELS  # noqa: E402
+from fairscreen.web.portal.i18n import Text
+from fairscreen.web.portal.labels import LABELS
 
 COLOURS = {"green": "#11602a", "blue": "#0b4f8a", "yellow": "#b8860b", "red": "#9c1c1c"}
 EVENT_COLOURS = {
@@ -54,6 +55,8 @@ def lights(monthly: Mapping[str, Counter[str]], text: Text) -> bytes:
             label=text.gettext(LABELS["light"][light]),
         )
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+    axes.set_ylim(bottom=0, top=max([*bottom, 1]) * 1.25)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title(text.gettext("Reports per month, by light"))
     axes.set_ylabel(text.gettext("Reports"))
     axes.legend(loc="upper left", frameon=False, ncols=4)
@@ -77,6 +80,9 @@ def events(monthly: Mapping[str, Counter[str]], text: Text) -> bytes:
         axes.plot(
             months, [monthly[m][kind] for m in months], marker="o", color=colour, label=names[kind]
         )
+    highest = max([monthly[m][k] for m in months for k in EVENT_COLOURS] + [1])
+    axes.set_ylim(bottom=0, top=highest * 1.4)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title(text.gettext("Disputes, notices and flagged decisions per month"))
     axes.set_ylabel(text.gettext("Ledger events"))
     axes.legend(loc="upper left", frameon=False, ncols=2)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from fairscreen.accounts import service as accounts
 from fairscreen.accounts import throttle
@@ -58,7 +58,7 @@ def start(request: Request) -> Response:
 
 
 @router.get("/login")
-def login_page(request: Request, next: str | None = None) -> Response:  # noqa: A002
+def login_page(request: Request, next: str | None = None) -> Response:
     return render(request, "login.html", next=safe_next(next, ""), error=None, email="")
 
 
@@ -80,14 +80,26 @@ async def login(request: Request) -> Response:
         return render(
             request, "login.html", http_status=exc.http_status, next=target, error=exc, email=email
         )
-    with sessions() as session:
-        staff = session.query(StaffAccount).filter_by(email=email.strip().lower()).one_or_none()
-        remembered = i18n.valid(staff.locale) if staff is not None else None
+    with sessions.begin() as session:
+        staff = session.scalars(
+            select(StaffAccount).where(StaffAccount.email == email.strip().lower())
+        ).one()
+        remembered = _remember(request, staff)
     response = see_other("/login/totp" if made.second_factor_required else (target or "/"))
     set_session_cookie(response, made.token)
-    if remembered and not i18n.valid(request.cookies.get(i18n.COOKIE)):
+    if remembered:
         _language_cookie(response, remembered)
     return response
+
+
+def _remember(request: Request, account: StaffAccount | CandidateAccount) -> str | None:
+    """At sign-in: a language chosen before (the cookie) becomes the account's; else the
+    account's is returned, for the cookie."""
+    chosen = i18n.valid(request.cookies.get(i18n.COOKIE))
+    if chosen:
+        account.locale = chosen
+        return None
+    return i18n.valid(account.locale)
 
 
 @router.get("/login/totp")
@@ -103,7 +115,9 @@ async def totp(request: Request) -> Response:
     form = await form_of(request)
     if form.get("csrf") != caller.csrf_token:
         raise ForbiddenError("CSRF check failed: reload the page and send the form again")
-    resolved = accounts.Resolved(caller.actor, caller.csrf_token or "", caller.second_factor_pending)
+    resolved = accounts.Resolved(
+        caller.actor, caller.csrf_token or "", caller.second_factor_pending
+    )
     vault = app_vault(request)
     try:
         throttle.hit(throttle.LOGIN_PER_ACCOUNT, "totp", caller.actor.id)
@@ -133,7 +147,7 @@ async def logout(request: Request, actor: Annotated[Actor, Depends(Page(None))])
 
 
 @router.get("/login/candidate")
-def candidate_login_page(request: Request, next: str | None = None) -> Response:  # noqa: A002
+def candidate_login_page(request: Request, next: str | None = None) -> Response:
     return render(
         request, "candidate_login.html", step="contact", contact="", error=None, next=next or ""
     )
@@ -188,8 +202,9 @@ async def candidate_login(request: Request) -> Response:
                 return account, accounts.candidate_session(session, account, now=utcnow())
 
             account, made = accounts.committed(session, work)
-            row = session.get(CandidateAccount, account)
-            remembered = i18n.valid(row.locale) if row is not None else None
+            with session.begin():
+                row = session.get(CandidateAccount, account)
+                remembered = _remember(request, row) if row is not None else None
     except FairscreenError as exc:
         return render(
             request,
@@ -202,7 +217,7 @@ async def candidate_login(request: Request) -> Response:
         )
     response = see_other(safe_next(str(form.get("next", "")), "/me"))
     set_session_cookie(response, made.token)
-    if remembered and not i18n.valid(request.cookies.get(i18n.COOKIE)):
+    if remembered:
         _language_cookie(response, remembered)
     return response
 
@@ -287,9 +302,7 @@ async def invitation_accept(token: str, request: Request) -> Response:
                 account, invitation_id = invitations.accept(
                     session, vault, token, str(form.get("code", "")).strip(), now=now
                 )
-                return account, invitation_id, accounts.candidate_session(
-                    session, account, now=now
-                )
+                return account, invitation_id, accounts.candidate_session(session, account, now=now)
 
             account, invitation_id, made = accounts.committed(session, work)
             language = i18n.valid(request.cookies.get(i18n.COOKIE))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+import datetime as dt
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -97,7 +97,9 @@ def from_accept_language(header: str | None) -> str | None:
 def translations(language: str) -> Translations:
     """The compiled catalog of ``language`` (read from its ``.po`` once per process)."""
     locale = LANGUAGES[language]
-    po = resources.files("fairscreen.web.portal") / "locale" / locale / "LC_MESSAGES" / "messages.po"
+    po = (
+        resources.files("fairscreen.web.portal") / "locale" / locale / "LC_MESSAGES" / "messages.po"
+    )
     with po.open("rb") as handle:
         catalog = read_po(handle, locale=locale)
     buffer = io.BytesIO()
@@ -124,18 +126,20 @@ class Text:
     def ngettext(self) -> Callable[[str, str, int], str]:
         return translations(self.language).ngettext
 
-    def datetime(self, value: datetime | str | None, form: str = "medium") -> str:
+    def datetime(self, value: dt.datetime | str | None, form: str = "medium") -> str:
         if value is None or value == "":
             return ""
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
         return format_datetime(moment, form, tzinfo=TIME_ZONE, locale=LANGUAGES[self.language])
 
-    def date(self, value: date | datetime | str | None, form: str = "medium") -> str:
+    def date(self, value: dt.date | dt.datetime | str | None, form: str = "medium") -> str:
         if value is None or value == "":
             return ""
         if isinstance(value, str):
-            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-        if isinstance(value, datetime):
+            value = (
+                dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+            )
+        if isinstance(value, dt.datetime):
             value = value.astimezone(TIME_ZONE).date()
         return format_date(value, form, locale=LANGUAGES[self.language])
 

@@ -170,9 +170,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "criminal_punishment_bars_security_work": N_(
             "A criminal punishment that bars security work"
         ),
-        "economic_crime_bars_executive_office": N_(
-            "An economic crime that bars executive office"
-        ),
+        "economic_crime_bars_executive_office": N_("An economic crime that bars executive office"),
         "dishonest_debtor_bars_executive_office": N_(
             "A dishonest-debtor listing that bars executive office"
         ),

@@ -16,25 +16,26 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from fairscreen.accounts.models import StaffAccount
+from fairscreen.accounts.models import AccessLog, StaffAccount
 from fairscreen.accounts.policy import Actor, Target, authorize, policy, reach
-from fairscreen.accounts.service import log_access
 from fairscreen.candidates.models import Candidate
 from fairscreen.consent import invitations
 from fairscreen.consent.models import Invitation
 from fairscreen.feedback import service as feedback
 from fairscreen.feedback.service import RuleBrokenError
 from fairscreen.kit.clock import utcnow
+from fairscreen.kit.db import table_of
 from fairscreen.kit.errors import FairscreenError, ForbiddenError, InputError
+from fairscreen.kit.ids import new_id
 from fairscreen.organisations import service as positions
 from fairscreen.organisations.models import Organisation
+from fairscreen.rating.models import Report
 from fairscreen.screening.models import CheckRequest
 from fairscreen.screening.online import data_key_sealer, pack_for
 from fairscreen.screening.report import open_content
-from fairscreen.rating.models import Report
 from fairscreen.vault import Vault
 from fairscreen.vault.lazy import app_vault
 from fairscreen.web.portal.base import (
@@ -76,7 +77,9 @@ def home(request: Request, actor: Staff) -> Response:
 # -- positions ---------------------------------------------------------------------------------
 
 
-def _positions_page(request: Request, actor: Actor, *, http_status: int = 200, **extra: Any) -> Response:
+def _positions_page(
+    request: Request, actor: Actor, *, http_status: int = 200, **extra: Any
+) -> Response:
     scope = reach(actor, "position.read")
     organisation = None if scope.reach == "all" else (scope.organisation_id or "-")
     with sessions_of(request)() as session:
@@ -182,7 +185,9 @@ async def invite(request: Request, actor: Staff_invitation_create) -> Response:
                 now=utcnow(),
             )
     except FairscreenError as exc:
-        return _invitations_page(request, actor, http_status=exc.http_status, error=exc, values=form)
+        return _invitations_page(
+            request, actor, http_status=exc.http_status, error=exc, values=form
+        )
     link = f"{request.base_url}invite/{made.token}"
     return _invitations_page(request, actor, link=link)
 
@@ -248,8 +253,8 @@ def list_rows(
     if light is None or not shows_light:
         stmt = stmt.limit(PAGE_SIZE + 1).offset(page * PAGE_SIZE)
     rows: list[Row] = []
+    shown: list[tuple[str, str]] = []
     skipped = 0
-    now = utcnow()
     for request, candidate in session.execute(stmt):
         found = _light(session, vault, request, candidate) if shows_light else None
         if light is not None and shows_light and found != light:
@@ -258,17 +263,10 @@ def list_rows(
             skipped += 1
             continue
         if len(rows) == PAGE_SIZE:
+            _log_lights(session, actor, shown)
             return rows, True
         if shows_light:
-            log_access(
-                session,
-                actor,
-                candidate_id=candidate.id,
-                request_id=request.id,
-                action="check.light",
-                purpose="hiring_decision",
-                now=now,
-            )
+            shown.append((candidate.id, request.id))
         rows.append(
             Row(
                 feedback.check_summary(session, request),
@@ -276,7 +274,32 @@ def list_rows(
                 _reference(session, vault, request.id),
             )
         )
+    _log_lights(session, actor, shown)
     return rows, False
+
+
+def _log_lights(session: Session, actor: Actor, shown: list[tuple[str, str]]) -> None:
+    """Each light shown, in the candidate's access log (one statement for the page)."""
+    if not shown:
+        return
+    now = utcnow()
+    session.execute(
+        insert(table_of(AccessLog)),
+        [
+            {
+                "id": new_id(),
+                "candidate_id": candidate_id,
+                "request_id": request_id,
+                "at": now,
+                "actor": actor.label,
+                "organisation_id": actor.organisation_id,
+                "role": actor.role,
+                "action": "check.light",
+                "purpose": "hiring_decision",
+            }
+            for candidate_id, request_id in shown
+        ],
+    )
 
 
 @router.get("/staff/checks")
@@ -319,9 +342,7 @@ def _report_page(
         with sessions_of(request)() as session:
             check = feedback.load_check(session, app_vault(request), actor, check_id, "check.read")
             summary = feedback.check_summary(session, check.request)
-        return render(
-            request, "staff/purpose.html", check=summary, purposes=feedback.PURPOSES
-        )
+        return render(request, "staff/purpose.html", check=summary, purposes=feedback.PURPOSES)
     with sessions_of(request).begin() as session:
         report = feedback.read_report(
             session, app_vault(request), actor, check_id, purpose=purpose, now=utcnow()
