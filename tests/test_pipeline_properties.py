@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,16 @@ def _base() -> WorldBuilder:
             graduated=2004 + n + n % 2,
         )
         if Item.CRIMINAL_RECORD in PACK.category(category).items and n % 2 == 0:
-            w.court_case("criminal", "theft", [w.party(c)], decided="2024-02-01")
+            w.court_case(
+                "criminal",
+                "theft",
+                [
+                    w.party(
+                        c, sentence={"kind": "fixed_term", "months": 8, "completed": "2024-10-01"}
+                    )
+                ],
+                decided="2024-02-01",
+            )
         if Item.DRIVING_RECORD in PACK.category(category).items:
             w.record("driving_record", c, licence_class="A1", licence_status="valid", violations=[])
         if Item.HEALTH_FITNESS in PACK.category(category).items:
@@ -115,7 +125,7 @@ def _add(kind: str, candidate: dict[str, Any], variant: int) -> WorldBuilder:
     c = next(line for line in w.lines if line.get("id") == candidate["id"])
     scope = _scope(c)
     if kind == "out_of_scope":
-        additions = [
+        additions: list[tuple[str, Callable[[], object]]] = [
             (
                 "criminal_record",
                 lambda: w.court_case(
@@ -173,7 +183,7 @@ def _add(kind: str, candidate: dict[str, Any], variant: int) -> WorldBuilder:
                 ),
             ),
         ]
-        choices = [add for item, add in additions if item not in scope]
+        choices: list[Callable[[], object]] = [add for item, add in additions if item not in scope]
         if choices:
             choices[variant % len(choices)]()
     elif kind == "forbidden":

@@ -150,11 +150,13 @@ def screen(
             records.extend(got)
         results[item] = records
 
-    # verify: identity on strong keys, corroboration, lookback, provenance.
+    # verify: identity on strong keys, corroboration, legal limits, lookback, provenance.
     ctx = Context(subject, candidate.claims, pack.category(app.position.category), pack, as_of)
     screening.findings = verify(ctx, results)
 
     # rating: the declared rule set over verified findings; what no rule covers is not relevant.
+    # A finding beyond the lookback reaches only the statutory bars (rules with ``bar = true``);
+    # if none applies it is excluded as outside the lookback, not as irrelevant.
     ratable = tuple(
         RatableFinding(
             f.ref,
@@ -164,6 +166,10 @@ def screen(
             (as_of - f.occurred_on).days if f.occurred_on else None,
             f.ongoing,
             f.count,
+            f.culpability,
+            f.penalty,
+            f.probation,
+            f.outside_lookback,
         )
         for f in screening.findings
         if f.exclusion is None and f.code is not None
@@ -172,6 +178,11 @@ def screen(
     irrelevant = set(rating.not_relevant)
     for finding in screening.findings:
         if finding.ref in irrelevant:
-            finding.exclude(ExclusionReason.NOT_JOB_RELEVANT, keep_detail=False)
+            finding.exclude(
+                ExclusionReason.OUTSIDE_LOOKBACK
+                if finding.outside_lookback
+                else ExclusionReason.NOT_JOB_RELEVANT,
+                keep_detail=False,
+            )
     screening.rating = rating
     return screening

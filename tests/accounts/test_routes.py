@@ -179,6 +179,7 @@ def test_candidates_sign_in_with_one_time_codes(world: World) -> None:
             select(m.OutboxMessage).where(m.OutboxMessage.template == "one_time_code")
         ).all()
     assert len(sent) == 1 and sent[0].recipient == "applicant@mail.example"
+    assert sent[0].params is not None
     code = sent[0].params["code"]
     wrong = api.post(
         "/api/v1/auth/candidate/login",

@@ -49,6 +49,9 @@ def test_the_link_says_what_is_asked_and_the_code_goes_to_the_invited_contact(
     assert link.get(f"{BASE}/invitation/fsi_unknown").status_code == 404
     view = link.get(f"{BASE}/invitation/{flow.token}").json()
     assert view["for_whom"]["employer"] == "employer 0"
+    assert view["why"].endswith(
+        "(勞動合同法 第8條: facts directly related to the employment contract)"
+    )
     assert view["for_whom"]["agency"] == "agency 0"
     checked = {i["item"]: i for i in view["what_is_checked"]}
     assert checked["criminal_record"]["separate_consent"] is True
@@ -97,6 +100,11 @@ def test_signing_item_by_item_with_a_receipt(world: World) -> None:
     bad = candidate.post(url, json={"identity": wrong_id, "items": ["identity"]})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "id_document.number"
     assert "990105199107020377" not in bad.text and person["birth_date"] not in bad.text
+    unknown_kind = {**identity, "id_document": {**identity["id_document"], "kind": "ssn"}}
+    bad = candidate.post(url, json={"identity": unknown_kind, "items": ["identity"]})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "body.identity.id_document.kind"
+    assert identity["id_document"]["number"] not in bad.text
     other = candidate_client(world, "nosy@mail.example")
     assert other.post(url, json={"identity": identity, "items": ["identity"]}).status_code == 404
 

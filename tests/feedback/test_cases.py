@@ -208,12 +208,25 @@ def test_zhang_dispute_rerating_then_a_litigation_not_hire_is_refused_or_flagged
     assert served.status_code == 200 and served.content == PDF
     assert served.headers["content-type"] == "application/pdf"
     assert served.headers["content-disposition"].startswith("attachment")
+    # served sandboxed: even a browser told to render it runs nothing of it
+    assert served.headers["content-security-policy"].startswith("sandbox")
+    assert served.headers.get_list("x-content-type-options") == ["nosniff"]
     assert (
         recruiter.post(
             f"{BASE}/disputes/{dispute}/resolve", json={"outcome": "deleted"}
         ).status_code
         == 403
     )  # an employer does not reinvestigate
+    for bad, field in (
+        ({"outcome": "corrected"}, "correction"),
+        (
+            {"outcome": "corrected", "correction": {"culpability": "reckless"}},
+            "correction.culpability",
+        ),
+        ({"outcome": "corrected", "correction": {"provenance": {}}}, "correction.provenance"),
+    ):
+        wrong = reviewer.post(f"{BASE}/disputes/{dispute}/resolve", json=bad)
+        assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == field, wrong.text
     resolved = reviewer.post(
         f"{BASE}/disputes/{dispute}/resolve",
         json={"outcome": "deleted", "note": "外包公司的社保記錄確認了任職。"},

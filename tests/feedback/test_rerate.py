@@ -149,6 +149,46 @@ def test_a_correction_that_leaves_no_rule_excludes_the_finding_as_the_pipeline_d
     assert new["findings"][0]["detail"] is None
 
 
+def test_a_negligent_crime_corrected_lifts_the_security_bar() -> None:
+    conviction = {
+        "ref": "courts:CR-1",
+        "item": "criminal_record",
+        "source": "courts",
+        "status": "verified",
+        "code": "criminal_conviction",
+        "subtype": "traffic_accident",
+        "occurred_on": "2019-05-02",
+        "ongoing": False,
+        "count": None,
+        "culpability": "intentional",
+        "penalty": "criminal_detention",
+        "probation": False,
+        "outside_lookback": False,
+        "authoritative": True,
+        "exclusion": None,
+        "provenance": {},
+        "detail": None,
+    }
+    content = {**_content(), "findings": [conviction]}
+
+    def rated(correction: dict[str, Any] | None) -> dict[str, Any]:
+        return rerate(
+            content,
+            finding="courts:CR-1",
+            outcome="corrected" if correction else "confirmed",
+            correction=correction,
+            ruleset=RULES,
+            category="security_guard",
+            as_of=date(2026, 11, 20),
+            change=CHANGE,
+        )
+
+    assert "CN-SEC-01" in [r["rule"] for r in rated(None)["reasons"]]
+    corrected = rated({"culpability": "negligent"})
+    assert "CN-SEC-01" not in [r["rule"] for r in corrected["reasons"]]
+    assert corrected["findings"][0]["culpability"] == "negligent"
+
+
 def test_documents_are_typed_by_their_content() -> None:
     assert sniff(b"%PDF-1.7\n...") == "application/pdf"
     assert sniff(b"\x89PNG\r\n\x1a\n....") == "image/png"

@@ -113,7 +113,7 @@ def _calls(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any]]]:
             assert params <= RESOURCE_PARAMS, route.path
             action = _requirement(route).action
             assert action is not None, route.path
-            for method in route.methods - {"HEAD"}:
+            for method in (route.methods or set()) - {"HEAD"}:
                 kwargs = bodies.get((method, route.path))
                 if kwargs is None:
                     assert method in ("GET", "DELETE") or route.path.endswith("/revoke"), (

@@ -184,7 +184,7 @@ def test_sealed_and_blind_index_columns_are_plain_binary() -> None:
     plain = MetaData()
     Table("t", marked, Column("a", Sealed), Column("b", BlindIndex(32)))
     Table("t", plain, Column("a", LargeBinary), Column("b", LargeBinary(32)))
-    for dialect in (sqlite.dialect(), postgresql.dialect()):
+    for dialect in (sqlite.dialect(), postgresql.dialect()):  # type: ignore[no-untyped-call]
         assert str(CreateTable(marked.tables["t"]).compile(dialect=dialect)) == str(
             CreateTable(plain.tables["t"]).compile(dialect=dialect)
         )

@@ -51,5 +51,5 @@ def test_an_os_error_in_the_data_dir_names_the_setting(
 
 def test_anything_else_is_an_internal_error_with_a_hint() -> None:
     failure = explain(KeyError("surprise"))
-    assert failure.code == ExitCode.INTERNAL == 70
+    assert failure.code == ExitCode.INTERNAL and int(failure.code) == 70
     assert "KeyError" in failure.message and "FAIRSCREEN_DEBUG=1" in failure.message

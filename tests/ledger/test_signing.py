@@ -200,6 +200,7 @@ def _token_objects(token: Hsm) -> dict[ObjectClass, dict[Attribute, object]]:
                     Attribute.NEVER_EXTRACTABLE,
                     Attribute.SIGN,
                 ]
+            assert obj.object_class is not None
             found[obj.object_class] = {a: obj[a] for a in attrs}
     return found
 

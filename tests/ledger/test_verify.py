@@ -4,6 +4,7 @@ first bad index named; plus tampering with tiles, checkpoints and the tree as a 
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,8 +79,16 @@ def rewrite_entries(session: Session, entries: list[bytes]) -> None:
         session.execute(insert(BUNDLES), rows)
 
 
+def _delete_consent(s: Session, cid: str) -> object:
+    return s.execute(delete(Consent).where(Consent.id == cid))
+
+
+def _point_consent(s: Session, cid: str, index: int) -> object:
+    return s.execute(update(Consent).where(Consent.id == cid).values(ledger_index=index))
+
+
 def tampered(
-    db: Database, signer: Signer, mutate: Callable[[Session], None]
+    db: Database, signer: Signer, mutate: Callable[[Session], object]
 ) -> tuple[int | None, list[str]]:
     with db.sessions() as session:
         session.begin()
@@ -108,10 +117,10 @@ def test_tamper_campaign(db: Database, signer: Signer) -> None:
     detected = 0
     kinds: dict[str, int] = {}
 
-    def entry_change(new: list[bytes]) -> Callable[[Session], None]:
+    def entry_change(new: list[bytes]) -> Callable[[Session], object]:
         return lambda s: rewrite_entries(s, new)
 
-    def record_change(consent_id: str, **values: object) -> Callable[[Session], None]:
+    def record_change(consent_id: str, **values: object) -> Callable[[Session], object]:
         return lambda s: s.execute(update(Consent).where(Consent.id == consent_id).values(**values))
 
     for _ in range(CAMPAIGN):
@@ -173,7 +182,7 @@ def test_tamper_campaign(db: Database, signer: Signer) -> None:
         elif kind == "record-delete":
             cid = rnd.choice(consents)
             expected = fx.record_at[cid]
-            mutate = lambda s, cid=cid: s.execute(delete(Consent).where(Consent.id == cid))  # noqa: E731
+            mutate = functools.partial(_delete_consent, cid=cid)
         elif kind == "record-salt":
             cid = rnd.choice(consents)
             expected, mutate = fx.record_at[cid], record_change(cid, commitment_salt=bytes(16))
@@ -351,9 +360,7 @@ def test_a_row_that_names_no_entry_is_caught(db: Database, signer: Signer) -> No
         first_bad, messages = tampered(
             db,
             signer,
-            lambda s, index=index: s.execute(
-                update(Consent).where(Consent.id == cid).values(ledger_index=index)
-            ),
+            functools.partial(_point_consent, cid=cid, index=index),
         )
         assert first_bad == fx.record_at[cid], messages  # its own entry is left unclaimed
         assert any("names no entry" in m for m in messages), messages

@@ -3,13 +3,14 @@ business days (Monday to Friday) when the pack says so, as the US pack's five bu
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 
 import pytest
 
 from fairscreen.kit.errors import PolicyError
-from fairscreen.policy.pack import load_pack, parse_pack
+from fairscreen.policy.pack import PolicyPack, load_pack, parse_pack
 from fairscreen.policy.periods import (
     add_business_days,
     add_days,
@@ -18,17 +19,25 @@ from fairscreen.policy.periods import (
     waiting_period_ends,
 )
 
-CN = (resources.files("fairscreen.policy") / "packs" / "cn-2026.1.toml").read_text(encoding="utf-8")
+_CN = load_pack()  # the current CN pack, whatever its version
+CN = (resources.files("fairscreen.policy") / "packs" / f"{_CN.id}-{_CN.version}.toml").read_text(
+    encoding="utf-8"
+)
 WEDNESDAY = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
 
 
-def _business_pack(days: int = 5) -> object:
-    text = CN.replace(
-        "pre_adverse_notice_days = 5",
-        f'pre_adverse_notice_days = {days}\npre_adverse_notice_calendar = "business"',
+def _with_days(days: int, calendar: str) -> str:
+    text, found = re.subn(
+        r"(?m)^pre_adverse_notice_days = \d+$",
+        f'pre_adverse_notice_days = {days}\npre_adverse_notice_calendar = "{calendar}"',
+        CN,
     )
-    assert text != CN
-    return parse_pack(text, origin="us-like.toml")
+    assert found == 1
+    return text
+
+
+def _business_pack(days: int = 5) -> PolicyPack:
+    return parse_pack(_with_days(days, "business"), origin="us-like.toml")
 
 
 def test_the_cn_pack_counts_calendar_days() -> None:
@@ -59,13 +68,20 @@ def test_business_days_are_weekdays_only(days: int) -> None:
 
 
 def test_a_pack_names_its_calendar_or_is_refused() -> None:
-    bad = CN.replace(
-        "pre_adverse_notice_days = 5",
-        'pre_adverse_notice_days = 5\npre_adverse_notice_calendar = "lunar"',
-    )
+    bad = _with_days(5, "lunar")
     with pytest.raises(PolicyError, match=r"bad.toml: pack.pre_adverse_notice_calendar"):
         parse_pack(bad, origin="bad.toml")
     with pytest.raises(ValueError, match="calendar"):
         add_days(WEDNESDAY, 1, "lunar")
     with pytest.raises(ValueError, match="days"):
         add_business_days(WEDNESDAY, -1)
+
+
+def test_the_us_pack_waits_five_business_days() -> None:
+    us = load_pack("us-2026.1")
+    assert us.periods.pre_adverse_notice_days == 5
+    assert us.periods.pre_adverse_notice_calendar == "business"
+    assert waiting_period_ends(us, WEDNESDAY) == WEDNESDAY + timedelta(days=7)
+    friday = WEDNESDAY + timedelta(days=2)
+    assert waiting_period_ends(us, friday) == friday + timedelta(days=7)
+    assert reinvestigation_due(us, WEDNESDAY) == WEDNESDAY + timedelta(days=30)  # §1681i(a)(1)

@@ -255,7 +255,9 @@ def _rows(copy: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
 
 def erased_in(copy: Path, candidate_id: str) -> bool:
     """Whether the copy already shows the erasure: the candidate's row is gone."""
-    return _rows(copy, "SELECT count(*) FROM candidates WHERE id = ?", candidate_id)[0][0] == 0
+    return bool(
+        _rows(copy, "SELECT count(*) FROM candidates WHERE id = ?", candidate_id)[0][0] == 0
+    )
 
 
 def opened_with_key_file(site: Site, copy: Path, sealed: list[tuple[str, str, str, bytes]]) -> int:

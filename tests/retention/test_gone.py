@@ -35,7 +35,7 @@ from tests.conftest import Database
 from tests.ledger.full import verify_log
 from tests.retention.footprint import footprint, gone, haystack, labels
 from tests.retention.people import TODAY, Person, expire, new_tag, opens, screen_people
-from tests.retention.scan import Needle, byte_needles, scan, sqlite_files, text_needles
+from tests.retention.scan import Hit, Needle, byte_needles, scan, sqlite_files, text_needles
 
 
 def plaintext_needles(p: Person) -> list[Needle]:
@@ -67,8 +67,8 @@ def world_needles(p: Person) -> list[Needle]:
     return text_needles("world", [v for v in p.world if len(v) >= 6])
 
 
-def _labels(hits: list[object]) -> list[str]:
-    return sorted({f"{h.needle} in {Path(h.path).name}" for h in hits})  # type: ignore[attr-defined]
+def _labels(hits: list[Hit]) -> list[str]:
+    return sorted({f"{h.needle} in {Path(h.path).name}" for h in hits})
 
 
 def test_an_erased_candidate_leaves_no_trace_in_the_sqlite_files(

@@ -41,7 +41,7 @@ def _world() -> WorldBuilder:
         a,
         issued="2026-10-01",
         result="record",
-        offences=[{"cause": "fraud", "convicted": "2023-02-01"}],
+        offences=[{"cause": "job_embezzlement", "convicted": "2023-02-01"}],
     )
     w.record(
         "credit_report",
@@ -202,7 +202,9 @@ def test_the_report_is_sealed_whole_and_opens_to_what_was_screened(
     assert content["excluded"] == expected["excluded"]
     assert content["not_checked"] == expected["not_checked"]
     conviction = next(f for f in content["findings"] if f["code"] == "criminal_conviction")
-    assert conviction["detail"]["cause"] == "fraud" and conviction["status"] == "verified"
+    assert (
+        conviction["detail"]["cause"] == "job_embezzlement" and conviction["status"] == "verified"
+    )
     assert sum(q["records"] for q in content["queries"]) > 0
 
 
@@ -352,7 +354,7 @@ def test_candidates_get_receipts_for_their_consent_and_report(
         for event, kind in (("consent", "consent.signed"), ("report", "report.issued")):
             receipt = receipts.build_receipt(s, receipt_index(s, vault, "C1", event))
             checked = receipts.verify_receipt(receipt, checkpoints.verifier_key(settings))
-            assert json.loads(checked.entry)["type"] == kind
+            assert checked.entry is not None and json.loads(checked.entry)["type"] == kind
         with pytest.raises(InputError, match="has no report"):
             receipt_index(s, vault, "C2", "report")  # revoked: stopped, no report
         with pytest.raises(InputError, match="no candidate"):

@@ -134,7 +134,7 @@ class KeySetup:
 
     def settings(self) -> Settings:
         return Settings(
-            **{
+            **{  # type: ignore[arg-type]  # environment-style strings, validated by pydantic
                 k.removeprefix("FAIRSCREEN_").lower(): v
                 for k, v in self.env().items()
                 if k.startswith("FAIRSCREEN_")

@@ -44,7 +44,7 @@ def api_routes(app: Any) -> list[tuple[str, str, Require | None]]:
     for prefix, router in API_ROUTERS:
         for route in router.routes:
             assert isinstance(route, APIRoute)
-            for method in sorted(route.methods - {"HEAD"}):
+            for method in sorted((route.methods or set()) - {"HEAD"}):
                 found.append((method, API_PREFIX + prefix + route.path, _requirement(route)))
     described = {
         (method.upper(), path)

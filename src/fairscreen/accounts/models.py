@@ -28,7 +28,9 @@ class StaffAccount(Base):
     display_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(32))
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    data_key_id: Mapped[str | None] = mapped_column(ForeignKey("data_keys.id"), nullable=True)
+    data_key_id: Mapped[str | None] = mapped_column(
+        ForeignKey("data_keys.id"), nullable=True, index=True
+    )
     totp_ct: Mapped[bytes | None] = mapped_column(Sealed, nullable=True)
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)

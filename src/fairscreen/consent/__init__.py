@@ -3,3 +3,7 @@
 Consent is specific (items, purpose, recipient, retention), separate for sensitive items
 (PIPL art. 29), revocable, and signed.
 """
+
+from fairscreen.consent.rules import ConsentCheck, check_consent, consent_covers
+
+__all__ = ["ConsentCheck", "check_consent", "consent_covers"]

@@ -62,8 +62,12 @@ from fairscreen.world import model
 INVITATION_LIFE = timedelta(days=14)
 PURPOSE = "pre_employment_screening"
 PURPOSES = {
-    PURPOSE: "to verify, before you are hired, the facts the position requires and the law "
-    "allows (勞動合同法 第8條: facts directly related to the employment contract)",
+    PURPOSE: "to verify, before you are hired, the facts the position requires and the law allows"
+}
+# The law that allows it, by the pack's jurisdiction (each item also cites its own basis).
+PURPOSE_BASIS = {
+    "CN": "勞動合同法 第8條: facts directly related to the employment contract",
+    "US": "FCRA §1681b(a)(3)(B): a consumer report may be furnished for employment purposes",
 }
 _REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _INVITATIONS = table_of(Invitation)
@@ -341,7 +345,8 @@ def candidate_view(session: Session, invitation: Invitation, *, now: datetime) -
                 "title": pack.category(position.category).title,
             },
         },
-        "why": PURPOSES.get(invitation.purpose, invitation.purpose),
+        "why": PURPOSES.get(invitation.purpose, invitation.purpose)
+        + (f" ({PURPOSE_BASIS[pack.jurisdiction]})" if pack.jurisdiction in PURPOSE_BASIS else ""),
         "what_is_checked": _what_is_checked(pack, invitation, position.category),
         "never_collected": sorted(str(c) for c in pack.forbidden),
         "how_long": {

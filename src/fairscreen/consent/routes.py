@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,6 +31,7 @@ from fairscreen.kit.clock import utcnow
 from fairscreen.kit.errors import FairscreenError
 from fairscreen.kit.http import SessionDep
 from fairscreen.vault.lazy import app_vault
+from fairscreen.world import model
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["consent"])
@@ -57,8 +58,15 @@ class CodeIn(_Body):
     code: str = Field(min_length=6, max_length=8, pattern=r"^\s*[0-9]{6,8}\s*$")
 
 
+# The kinds of ID document the world format knows (the sandbox's records are found by them).
+DOCUMENT_KINDS: tuple[str, ...] = get_args(model.IdDocument.model_fields["kind"].annotation)
+
+
 class IdDocumentIn(_Body):
-    kind: Literal["cn_resident_id", "passport"]
+    kind: str = Field(
+        pattern=f"^({'|'.join(DOCUMENT_KINDS)})$",
+        description=f"one of {', '.join(DOCUMENT_KINDS)}",
+    )
     number: str = Field(min_length=5, max_length=32)
 
 

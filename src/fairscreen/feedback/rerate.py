@@ -25,7 +25,19 @@ from fairscreen.rating.engine import RatableFinding, RatingInput, RuleSet
 CORRECTED, CONFIRMED, DELETED = "corrected", "confirmed", "deleted"
 OUTCOMES = (CORRECTED, CONFIRMED, DELETED)
 # What a reviewer may correct in a finding (and nothing else: provenance stays what it was).
-CORRECTABLE = ("code", "subtype", "occurred_on", "ongoing", "count", "detail")
+# Culpability, penalty and probation are what the statutory bars turn on (a negligent crime does
+# not bar security work, 保安服務管理條例 第17條; a suspended sentence counts from its probation).
+CORRECTABLE = (
+    "code",
+    "subtype",
+    "occurred_on",
+    "ongoing",
+    "count",
+    "culpability",
+    "penalty",
+    "probation",
+    "detail",
+)
 
 
 def _enum_of(hint: Any) -> type[Enum] | None:

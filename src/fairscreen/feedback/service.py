@@ -46,7 +46,7 @@ from fairscreen.ledger.entry import EventType
 from fairscreen.ledger.record import record
 from fairscreen.organisations.models import Organisation, Position
 from fairscreen.policy.periods import dispute_window_ends, reinvestigation_due, waiting_period_ends
-from fairscreen.policy.vocabulary import FindingCode
+from fairscreen.policy.vocabulary import Culpability, FindingCode, Penalty
 from fairscreen.rating.models import Report
 from fairscreen.screening.models import CheckRequest
 from fairscreen.screening.online import data_key_sealer, shipped_pack, shipped_ruleset
@@ -824,9 +824,13 @@ def _correction(correction: dict[str, Any] | None) -> dict[str, Any] | None:
                 value = date.fromisoformat(value).isoformat() if value is not None else None
             except (TypeError, ValueError):
                 raise InputError(where, "a date YYYY-MM-DD or null") from None
-        elif key == "ongoing":
+        elif key in ("ongoing", "probation"):
             if not isinstance(value, bool):
                 raise InputError(where, "true or false")
+        elif key in ("culpability", "penalty"):
+            allowed = {str(v) for v in (Culpability if key == "culpability" else Penalty)}
+            if value is not None and value not in allowed:
+                raise InputError(where, f"one of {', '.join(sorted(allowed))}, or null")
         elif key == "count":
             if value is not None and (
                 not isinstance(value, int) or isinstance(value, bool) or value < 0

@@ -37,8 +37,9 @@ class CheckRequest(Base, Committed):
     position_id: Mapped[str] = mapped_column(ForeignKey("positions.id"), index=True)
     employer_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     agency_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"), nullable=True)
+    # Indexed: deleting a consent looks up the requests that name it (the foreign key).
     consent_id: Mapped[str | None] = mapped_column(
-        ForeignKey("consents.id", ondelete="SET NULL"), nullable=True
+        ForeignKey("consents.id", ondelete="SET NULL"), nullable=True, index=True
     )
     status: Mapped[str] = mapped_column(String(16))  # reported | stopped
     stop_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)

@@ -141,7 +141,11 @@ def shipped_pack(ref: str) -> PolicyPack:
             pack = load_pack(entry.name.removesuffix(".toml"))
             if pack.ref == ref:
                 return pack
-    raise PolicyError(f"no shipped policy pack {ref!r}")
+    raise PolicyError(
+        f"policy pack {ref}: not shipped with this version of fairscreen; a check keeps the pack "
+        "it was made under (its periods, its rule set), so checks made under it cannot be "
+        "continued by this version"
+    )
 
 
 def shipped_ruleset(pack: PolicyPack, ref: str | None = None) -> RuleSet:

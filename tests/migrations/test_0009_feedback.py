@@ -1,4 +1,4 @@
-"""0008_feedback upgrades a database that holds screenings, deletion requests and legal holds
+"""0009_feedback upgrades a database that holds screenings, deletion requests and legal holds
 (SQLite refuses to rebuild a table other rows refer to, so the new reference columns are added
 in place); a legal hold's old free text becomes its staff-only reference."""
 
@@ -18,7 +18,7 @@ CASES = Path(__file__).parents[1] / "fixtures" / "cases"
 
 
 def test_upgrading_a_database_that_holds_data(db: Database, vault: Vault) -> None:
-    downgrade(db.engine, "0007_accounts")
+    downgrade(db.engine, "0008_delete_indexes")
     with load_world(CASES / "luo.jsonl") as world:
         assert [r["light"] for r in screen_world(world, db.sessions, vault)] == ["green"]
     with db.engine.begin() as conn:

@@ -3,7 +3,7 @@ and resolutions, hiring decisions and their anonymous tallies; positions name th
 employer engaged; legal holds give an approved reason code (and a staff-only proceeding
 reference) instead of free text; a deletion request may belong to the candidate account that
 made it. The new sealed and blind-index columns are kept out of PostgreSQL's planner
-statistics (see 0004_secret_statistics).
+statistics (see 0004_secret_column_statistics).
 
 On SQLite the reference columns of ``positions`` and ``deletion_requests`` are added in place,
 so that a database holding data upgrades (rebuilding a table other rows refer to is refused
@@ -13,8 +13,8 @@ empty on SQLite.
 Existing legal holds keep their text as the staff-only reference, under the reason code
 ``legal_obligation`` (whose approved text the candidate sees).
 
-Revision ID: 0008_feedback
-Revises: 0007_accounts
+Revision ID: 0009_feedback
+Revises: 0008_delete_indexes
 Create Date: 2026-12-10
 """
 
@@ -23,8 +23,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_feedback"
-down_revision = "0007_accounts"
+revision = "0009_feedback"
+down_revision = "0008_delete_indexes"
 branch_labels = None
 depends_on = None
 
