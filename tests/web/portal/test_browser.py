@@ -49,7 +49,7 @@ class Run:
             locale=locale or LANGUAGES[self.language], viewport={"width": 1280, "height": 900}
         )
         context.add_init_script(script=self.shooter.axe)
-        page = context.new_page()
+        page: Page = context.new_page()
         page.on(
             "console",
             lambda m: (
@@ -74,7 +74,7 @@ class Run:
     def staff(self, role: str, *, choose: bool) -> Page:
         """A staff member signs in (in a browser whose locale is not one of ours); ``choose``:
         they pick the language with the switcher (remembered on their account)."""
-        page = self.context(locale="fr-FR")
+        page: Page = self.context(locale="fr-FR")
         page.goto(self.server.url + "/login")
         if choose:
             assert page.get_attribute("html", "lang") == "zh-Hant"  # the default
@@ -87,7 +87,7 @@ class Run:
         return page
 
     def candidate_signs_in(self, contact: str) -> Page:
-        page = self.context()
+        page: Page = self.context()
         self.go(page, "/login/candidate", "candidate sign-in")
         page.fill("#contact", contact)
         page.click("form.stack button[type=submit]")
@@ -162,7 +162,7 @@ def accept_and_sign(
     """The candidate opens the link on a phone-sized screen, gets a code, accepts, and signs
     every item with their identity and claims."""
     person = case_candidate(case)
-    page = run.context()
+    page: Page = run.context()
     page.goto(link)
     run.look(page, "invitation (public)")
     page.click("form.actions button[type=submit]")

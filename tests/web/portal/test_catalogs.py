@@ -54,7 +54,8 @@ def test_every_string_is_translated_in_every_catalog(language: str) -> None:
     assert not missing, f"{path}: not in the catalog: {missing[:10]}"
     for key in MESSAGES:
         message = have[key]
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        raw = message.string
+        strings = [str(s) for s in raw] if isinstance(raw, (tuple, list)) else [str(raw or "")]
         assert all(s.strip() for s in strings), f"{path}: untranslated: {key!r}"
         assert not message.fuzzy, f"{path}: fuzzy: {key!r}"
         for s in strings:

@@ -16,10 +16,10 @@ nothing is converted between scripts.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-import datetime as dt
 from functools import lru_cache
 from importlib import resources
 from typing import Any

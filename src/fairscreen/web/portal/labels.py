@@ -28,6 +28,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "driving_record": N_("Driving record"),
         "health_fitness": N_("Fitness-for-duty certificate (no diagnoses)"),
         "reference": N_("References"),
+        "public_security_record": N_("Public security record"),
     },
     "source": {
         "identity_registry": N_("Identity registry"),
@@ -41,6 +42,11 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "traffic_records": N_("Traffic records"),
         "health_certificates": N_("Health certificates"),
         "referees": N_("Referees"),
+        "public_security": N_("Public security records"),
+        "procuratorate": N_("Procuratorate records"),
+        "labour_arbitration": N_("Labour arbitration records"),
+        "employer_verification": N_("Former employer's verification"),
+        "hr_records": N_("Former employer's HR records"),
     },
     "category": {
         "general_office": N_("General office"),
@@ -51,6 +57,13 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "childcare_education": N_("Childcare and education"),
         "security_guard": N_("Security guard"),
         "healthcare": N_("Healthcare"),
+        "ca_post_offer": N_("California, after a conditional offer"),
+        "ca_pre_offer": N_("California, before an offer"),
+        "childcare": N_("Childcare"),
+        "commercial_driver": N_("Commercial driver"),
+        "financial_institution": N_("Financial institution"),
+        "general": N_("General"),
+        "general_75k": N_("General, salary of 75,000 USD or more"),
     },
     "forbidden": {
         "marriage_romance": N_("Marriage and relationships"),
@@ -73,6 +86,8 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "no_adverse_outcome": N_("No adverse outcome"),
         "outside_lookback": N_("Older than the period the position may look back"),
         "not_job_relevant": N_("Not relevant to the position"),
+        "sealed_by_law": N_("Sealed by law, may not be used"),
+        "expired_by_law": N_("Too old to be used, by law"),
     },
     "not_checked": {
         "not_allowed_for_position": N_("Not allowed for this position"),
@@ -204,6 +219,79 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "credit_delinquency_on_file": N_("A credit delinquency on file"),
         "past_dishonest_debtor_listing": N_("A past dishonest-debtor listing"),
         "commercial_litigation_as_defendant": N_("Commercial litigation as defendant"),
+        "administrative_custody_bars_security_work": N_(
+            "Administrative detention that bars security work"
+        ),
+        "administrative_offence_bars_work_with_minors": N_(
+            "An administrative offence that bars work with minors"
+        ),
+        "arbitration_award_on_restrictive_covenant": N_(
+            "An arbitration award on a non-compete covenant"
+        ),
+        "civil_judgment_as_defendant": N_("A civil judgment as defendant"),
+        "conviction_needs_individualized_assessment": N_(
+            "A conviction that needs an individualized assessment"
+        ),
+        "conviction_needs_individualized_assessment_ca": N_(
+            "A conviction that needs an individualized assessment (California)"
+        ),
+        "corroborated_attendance_or_discipline_problem": N_(
+            "A corroborated attendance or discipline problem"
+        ),
+        "criminal_punishment_within_two_years_bars_physician_registration": N_(
+            "A criminal punishment within two years that bars physician registration"
+        ),
+        "deprivation_of_political_rights_bars_executive_office": N_(
+            "Deprivation of political rights that bars executive office"
+        ),
+        "deprivation_of_political_rights_bars_teaching": N_(
+            "Deprivation of political rights that bars teaching"
+        ),
+        "dishonesty_conviction_needs_fdic_consent": N_(
+            "A dishonesty conviction that needs the FDIC's consent"
+        ),
+        "dismissed_for_workplace_misconduct": N_("Dismissed for workplace misconduct"),
+        "drink_driving_bars_passenger_driving": N_("Drink driving that bars passenger driving"),
+        "driving_licence_suspended": N_("Driving licence suspended"),
+        "drug_use_record_bars_passenger_driving": N_(
+            "A drug-use record that bars passenger driving"
+        ),
+        "economic_crime_on_probation_bars_executive_office": N_(
+            "An economic crime on probation that bars executive office"
+        ),
+        "guard_certificate_revoked_twice": N_("Security guard certificate revoked twice"),
+        "guard_certificate_revoked_within_three_years": N_(
+            "Security guard certificate revoked within three years"
+        ),
+        "hit_and_run_bars_driving_for_life": N_("A hit-and-run that bars driving for life"),
+        "intentional_crime_bars_security_work": N_("An intentional crime that bars security work"),
+        "licence_not_valid": N_("The licence is not valid"),
+        "listed_offense_bars_child_care": N_("A listed offence that bars child care"),
+        "major_offense_disqualifies_for_a_year": N_("A major offence that disqualifies for a year"),
+        "medical_certificate_not_current": N_("Medical certificate not current"),
+        "no_valid_commercial_licence": N_("No valid commercial driving licence"),
+        "possible_accounting_related_crime": N_("A possibly accounting-related crime"),
+        "prison_sentence_for_intentional_crime_bars_teaching": N_(
+            "A prison sentence for an intentional crime that bars teaching"
+        ),
+        "recent_drug_offense_bars_child_care": N_("A recent drug offence that bars child care"),
+        "repeated_formal_warnings": N_("Repeated formal warnings"),
+        "repeated_serious_traffic_violations": N_("Repeated serious traffic violations"),
+        "repeated_speeding_bars_passenger_driving": N_(
+            "Repeated speeding that bars passenger driving"
+        ),
+        "second_major_offense_disqualifies_for_life": N_(
+            "A second major offence that disqualifies for life"
+        ),
+        "serious_speeding_within_three_years_bars_passenger_driving": N_(
+            "Serious speeding within three years that bars passenger driving"
+        ),
+        "three_administrative_detentions_bar_security_work": N_(
+            "Three administrative detentions that bar security work"
+        ),
+        "traffic_or_violent_crime_bars_passenger_driving": N_(
+            "A traffic or violent crime that bars passenger driving"
+        ),
     },
 }
 
