@@ -10,6 +10,7 @@ from fairscreen.accounts.models import (
     PasswordSetup,
     StaffAccount,
 )
+from fairscreen.audit.models import BiasAudit, ModelVersion
 from fairscreen.candidates.models import Candidate, CandidateDemographics
 from fairscreen.consent.models import Consent, ConsentRevocation, Invitation
 from fairscreen.feedback.models import (
@@ -20,9 +21,15 @@ from fairscreen.feedback.models import (
     DisputeResolution,
     Notice,
 )
-from fairscreen.ledger.models import LedgerBundle, LedgerCheckpoint, LedgerState, LedgerTile
+from fairscreen.ledger.models import (
+    LedgerBundle,
+    LedgerCheckpoint,
+    LedgerCosignature,
+    LedgerState,
+    LedgerTile,
+)
 from fairscreen.ledger.verify import Records
-from fairscreen.notify.models import OutboxMessage
+from fairscreen.notify.models import DeliveryAttempt, NotifyKey, OutboxMessage, WebhookEndpoint
 from fairscreen.organisations.models import Organisation, Position
 from fairscreen.rating.models import Report, ReportTally
 from fairscreen.retention.destroy import destroyed_subjects
@@ -52,6 +59,8 @@ LEDGER_RECORDS = Records(
         DestructionCertificate,
         DeletionRequest,
         DeletionResolution,
+        ModelVersion,
+        BiasAudit,
     ),
     destroyed=destroyed_subjects,
 )
@@ -61,6 +70,7 @@ __all__ = [
     "LEDGER_RECORDS",
     "AccessLog",
     "ApiToken",
+    "BiasAudit",
     "Candidate",
     "CandidateAccount",
     "CandidateDemographics",
@@ -73,6 +83,7 @@ __all__ = [
     "DeletionRequest",
     "DeletionRequestCandidate",
     "DeletionResolution",
+    "DeliveryAttempt",
     "DestroyedSubject",
     "DestructionCertificate",
     "Dispute",
@@ -81,11 +92,14 @@ __all__ = [
     "Invitation",
     "LedgerBundle",
     "LedgerCheckpoint",
+    "LedgerCosignature",
     "LedgerState",
     "LedgerTile",
     "LegalHold",
     "LoginSession",
+    "ModelVersion",
     "Notice",
+    "NotifyKey",
     "OneTimeCode",
     "Organisation",
     "OutboxMessage",
@@ -95,4 +109,5 @@ __all__ = [
     "ReportTally",
     "SourceQuery",
     "StaffAccount",
+    "WebhookEndpoint",
 ]

@@ -14,7 +14,12 @@ from typing import Any
 from sqlalchemy import select
 
 from fairscreen.accounts import throttle
-from fairscreen.notify.models import OutboxMessage
+from fairscreen.accounts.policy import Actor
+from fairscreen.kit.clock import utcnow
+from fairscreen.notify import webhooks
+from fairscreen.notify.models import OutboxMessage, WebhookEndpoint
+from fairscreen.notify.outbox import waiting
+from fairscreen.notify.settings import networks
 from tests.accounts.people import Api, World
 
 CASES = Path(__file__).parents[1] / "fixtures" / "cases"
@@ -30,24 +35,44 @@ def case_candidate(case: str) -> dict[str, Any]:
     raise LookupError(case)
 
 
-def latest_message(world: World, recipient: str, template: str) -> dict[str, Any]:
-    with world.db.sessions() as session:
-        message = session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.recipient == recipient, OutboxMessage.template == template)
-            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-        ).first()
-    assert message is not None, (recipient, template)
-    assert message.params is not None
-    return dict(message.params)
+def subscribe(world: World) -> World:
+    """Each organisation's first tenant registers a webhook for every event (on loopback, as
+    the tests allow), so what the organisations are told is in the outbox too."""
+    with world.db.sessions.begin() as session:
+        for kind in ("employer", "agency"):
+            webhooks.create_endpoint(
+                session,
+                world.vault,
+                Actor("staff", "0" * 32, f"{kind}_admin", world.orgs[kind][0]),
+                url=f"https://127.0.0.1:9/{kind}",
+                events=[webhooks.ALL],
+                allowed=networks("127.0.0.0/8"),
+                now=utcnow(),
+            )
+    return world
 
 
 def messages(world: World, template: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """Every message of ``template``: ``(channel, recipient, params)``; an e-mail or SMS
+    opened from its sealed payload, a webhook delivery named ``org:<organisation>`` with the
+    ids it carries."""
+    out: list[tuple[str, str, dict[str, Any]]] = []
     with world.db.sessions() as session:
-        rows = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.template == template)
+        for opened in waiting(session, world.vault, template=template):
+            out.append((opened.channel, opened.payload.recipient, opened.payload.params))
+        hooks = session.execute(
+            select(OutboxMessage.params, WebhookEndpoint.organisation_id)
+            .join(WebhookEndpoint, WebhookEndpoint.id == OutboxMessage.endpoint_id)
+            .where(OutboxMessage.template == template, OutboxMessage.channel == "webhook")
         ).all()
-        return [(r.channel, r.recipient or "", dict(r.params or {})) for r in rows]
+        out += [("webhook", f"org:{org}", dict(params or {})) for params, org in hooks]
+    return out
+
+
+def latest_message(world: World, recipient: str, template: str) -> dict[str, Any]:
+    found = [p for _, r, p in messages(world, template) if r == recipient]
+    assert found, (recipient, template)
+    return found[-1]
 
 
 @dataclass

@@ -28,7 +28,7 @@ from fairscreen.models import AccessLog
 from fairscreen.vault import Vault
 from tests.accounts.people import World, make_world
 from tests.conftest import Database
-from tests.feedback.flow import BASE, CASES, Flow, case_candidate, messages
+from tests.feedback.flow import BASE, CASES, Flow, case_candidate, messages, subscribe
 from tests.ledger.full import verify_log
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
@@ -43,7 +43,7 @@ def world(
     monkeypatch.setenv("FAIRSCREEN_RETENTION_SWEEP_INTERVAL", "0")
     monkeypatch.setenv("FAIRSCREEN_FEEDBACK_INTERVAL", "0")
     get_settings.cache_clear()
-    yield make_world(db, vault)
+    yield subscribe(make_world(db, vault))
     get_settings.cache_clear()
 
 

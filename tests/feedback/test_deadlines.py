@@ -19,7 +19,7 @@ from fairscreen.vault import Vault
 from fairscreen.vault.keys import LocalKeyFile
 from tests.accounts.people import World, make_world
 from tests.conftest import Database
-from tests.feedback.flow import BASE, CASES, Flow, messages
+from tests.feedback.flow import BASE, CASES, Flow, messages, subscribe
 from tests.feedback.test_cases import ZHANG_CLAIMS, entry
 from tests.ledger.full import verify_log
 
@@ -35,7 +35,7 @@ def world(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
     monkeypatch.setenv("FAIRSCREEN_FEEDBACK_INTERVAL", "0")
     get_settings.cache_clear()
     vault = Vault(LocalKeyFile(data / "kek.json"))  # the key file the command opens
-    yield make_world(db, vault)
+    yield subscribe(make_world(db, vault))
     get_settings.cache_clear()
 
 

@@ -172,6 +172,7 @@ def create_invitation(
     session.execute(insert(_INVITATIONS), [row])
     enqueue(
         session,
+        vault=vault,
         channel=channel,
         recipient=contact,
         template="invitation",
@@ -379,7 +380,7 @@ def send_invitation_code(session: Session, vault: Vault, token: str, *, now: dat
     contact = sealer.open(
         "invitations", "contact_ct", invitation.id, bytes(invitation.contact_ct)
     ).decode()
-    send_code(session, contact, purpose=_code_purpose(invitation.id), now=now)
+    send_code(session, contact, vault=vault, purpose=_code_purpose(invitation.id), now=now)
 
 
 def accept(

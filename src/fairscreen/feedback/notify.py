@@ -22,6 +22,7 @@ from fairscreen.accounts.models import CandidateAccount
 from fairscreen.accounts.service import normal_contact
 from fairscreen.candidates.models import Candidate
 from fairscreen.notify.outbox import enqueue
+from fairscreen.notify.webhooks import emit, ids_only
 from fairscreen.screening.models import CheckRequest
 from fairscreen.vault import Vault
 from fairscreen.vault.models import DataKey
@@ -80,6 +81,7 @@ def tell(
             sent.append(
                 enqueue(
                     session,
+                    vault=vault,
                     channel=channel,
                     recipient=address,
                     template=template,
@@ -89,14 +91,6 @@ def tell(
             )
     if organisations:
         for org in dict.fromkeys(o for o in (request.employer_id, request.agency_id) if o):
-            sent.append(
-                enqueue(
-                    session,
-                    channel="webhook",
-                    recipient=organisation_recipient(org),
-                    template=template,
-                    params=body,
-                    now=now,
-                )
-            )
+            # ids only, to the endpoints the organisation registered for this event
+            sent += emit(session, organisation_id=org, event=template, data=ids_only(body), now=now)
     return sent

@@ -18,7 +18,9 @@ from fairscreen.pipeline import Screening
 from fairscreen.vault import Sealer
 from fairscreen.verify.findings import Finding
 
-CONTENT_VERSION = 2  # 2: findings carry culpability, penalty, probation, outside_lookback
+# 2: findings carry culpability, penalty, probation, outside_lookback; 3: names the artefacts it
+# was made with ("models": fairscreen.audit.registry)
+CONTENT_VERSION = 3
 _TABLE, _COLUMN = "reports", "content_ct"
 
 
@@ -44,11 +46,15 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     }
 
 
-def report_content(screening: Screening) -> dict[str, Any]:
-    """The sealed content of the report of a completed (not stopped) screening."""
+def report_content(
+    screening: Screening, models: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """The sealed content of the report of a completed (not stopped) screening; ``models`` are
+    the artefacts it was made with (kind, id@version, digest: ``fairscreen.audit.registry``)."""
     result = screening.result()
     return {
         "v": CONTENT_VERSION,
+        "models": models or [],
         "light": result["light"],
         "reasons": result["reasons"],
         "excluded": result["excluded"],

@@ -25,6 +25,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from fairscreen.audit import registry
+from fairscreen.audit.registry import Artefact
 from fairscreen.candidates.models import Candidate, CandidateDemographics
 from fairscreen.candidates.service import client_ref_index, ids_by_ref
 from fairscreen.consent.models import Consent, ConsentRevocation
@@ -38,6 +40,7 @@ from fairscreen.organisations.models import Organisation, Position
 from fairscreen.pipeline import Screening
 from fairscreen.policy.pack import PolicyPack
 from fairscreen.rating import tallies
+from fairscreen.rating.engine import default_ruleset_for
 from fairscreen.rating.models import Report
 from fairscreen.screening.models import CheckRequest
 from fairscreen.screening.report import report_content, seal_content
@@ -210,12 +213,25 @@ def consent_entry(consent: dict[str, Any]) -> dict[str, Any]:
 
 
 class Recorder:
-    """Writes batches of screenings with their ledger entries."""
+    """Writes batches of screenings with their ledger entries.
 
-    def __init__(self, vault: Vault, directory: Directory, pack: PolicyPack) -> None:
+    ``models`` are the artefacts the screenings were made with (``fairscreen.audit.registry``;
+    default: ``pack`` with its shipped rule set): the first batch under each is also its
+    publication on the ledger, and every check request and report names them."""
+
+    def __init__(
+        self,
+        vault: Vault,
+        directory: Directory,
+        pack: PolicyPack,
+        models: Sequence[Artefact] | None = None,
+    ) -> None:
         self.vault = vault
         self.directory = directory
         self.pack = pack
+        self.models = tuple(models or registry.in_use(pack, default_ruleset_for(pack)))
+        self.models_json = [a.as_json() for a in self.models]
+        self._refs = {a.kind: a.ref for a in self.models}
 
     def _candidates(
         self,
@@ -266,6 +282,18 @@ class Recorder:
         """Store ``screenings`` in ``session``'s transaction; return the first ledger index used."""
         if not screenings:
             return -1
+        for screening in screenings:
+            used = (screening.scope.policy, screening.rating.ruleset if screening.rating else None)
+            if used[0] != self._refs["policy_pack"] or used[1] not in (
+                None,
+                self._refs["rule_set"],
+            ):
+                raise InputError(
+                    "screening",
+                    f"made under {used[0]} and {used[1]}, but this recorder publishes "
+                    f"{self._refs['policy_pack']} and {self._refs['rule_set']}",
+                )
+        registry.ensure_published(session, self.models, now=now)
         batch = _Batch()
         retain = now.date() + timedelta(days=self.pack.periods.undecided_retention_days)
         people = self._candidates(session, batch, screenings, now, retain)
@@ -294,9 +322,12 @@ class Recorder:
                             "demographics_ct",
                             cid,
                             canonical_json(
-                                demo.model_dump(mode="json", exclude={"type", "candidate"})
+                                demo.model_dump(
+                                    mode="json", exclude={"type", "candidate", "audit_consent"}
+                                )
                             ),
                         ),
+                        "audit_consent": demo.audit_consent is True,
                     },
                 )
             self._screening(batch, screening, cid, sealer, consent_ids, now)
@@ -391,8 +422,10 @@ class Recorder:
                 "policy": policy,
                 "as_of": screening.as_of,
                 "scope": screening.scope.as_json(),
-                "not_checked": screening.scope.not_checked_json(),
+                # the result's own list (built once per screening; nothing changes it)
+                "not_checked": screening.result()["not_checked"],
                 "scope_fixed_at": screening.at,
+                "models": self.models_json,
             },
         )
         record(
@@ -451,7 +484,9 @@ class Recorder:
                 "ruleset": rating.ruleset,
                 "policy": policy,
                 "issued_at": now,
-                "content_ct": seal_content(sealer, report_id, report_content(screening)),
+                "content_ct": seal_content(
+                    sealer, report_id, report_content(screening, self.models_json)
+                ),
             },
         )
         record(

@@ -3,6 +3,7 @@
 - ``/api/v1``: the JSON API, every route behind a session or an API token except signing in,
   password setup and candidates' one-time codes; errors as RFC 9457 problem details;
 - ``/ledger``: the evidence ledger's public C2SP tlog-tiles resources and JSON proofs;
+- ``/models``: the model registry and its cards, public (``fairscreen.audit.routes``);
 - ``/docs``, ``/redoc``, ``/openapi.json``: the API's description, served offline;
 - ``/health``: liveness, for load balancers;
 - the portals' pages (``/``, ``/login``, ``/invite/{token}``, ``/me``, ``/staff``,
@@ -21,6 +22,7 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.accounts.routes import router as accounts_router
+from fairscreen.audit.routes import router as models_router
 from fairscreen.consent.routes import public_router as invitation_link_router
 from fairscreen.consent.routes import router as consent_router
 from fairscreen.feedback.jobs import install as install_feedback_jobs
@@ -29,6 +31,8 @@ from fairscreen.kit.db import BUSY, CheckpointRetrier, checkpoint, engine_of, op
 from fairscreen.kit.settings import get_settings
 from fairscreen.ledger.checkpoints import Publisher
 from fairscreen.ledger.routes import router as ledger_router
+from fairscreen.notify.delivery import install as install_delivery
+from fairscreen.notify.routes import router as webhooks_router
 from fairscreen.organisations.routes import router as positions_router
 from fairscreen.retention.routes import me_router as retention_me_router
 from fairscreen.retention.routes import router as retention_router
@@ -46,6 +50,7 @@ API_ROUTERS: tuple[tuple[str, APIRouter], ...] = (
     ("", feedback_router),
     ("/retention", retention_router),
     ("/me", retention_me_router),
+    ("/webhooks", webhooks_router),
 )
 
 log = logging.getLogger(__name__)
@@ -110,6 +115,7 @@ def create_app(
     for prefix, router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX + prefix)
     app.include_router(ledger_router, prefix="/ledger")
+    app.include_router(models_router, prefix="/models")  # public: the model registry and cards
     portal.install(app)
 
     @app.get("/health", tags=["health"])
@@ -119,4 +125,5 @@ def create_app(
 
     install_retention_sweep(app, sessions)  # FAIRSCREEN_RETENTION_SWEEP_INTERVAL (0: off)
     install_feedback_jobs(app, sessions)  # FAIRSCREEN_FEEDBACK_INTERVAL (0: off)
+    install_delivery(app, sessions)  # the outbox's worker: FAIRSCREEN_NOTIFY_INTERVAL (0: off)
     return app

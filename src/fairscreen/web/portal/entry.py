@@ -165,7 +165,9 @@ async def candidate_code(request: Request) -> Response:
         with sessions_of(request).begin() as session:
             known = accounts.find_candidate_account(session, vault, normal)
             if known is not None:
-                accounts.send_code(session, normal, purpose=f"login:{known}", now=utcnow())
+                accounts.send_code(
+                    session, normal, vault=vault, purpose=f"login:{known}", now=utcnow()
+                )
     except FairscreenError as exc:
         return render(
             request,

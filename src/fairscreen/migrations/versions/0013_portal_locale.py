@@ -2,8 +2,8 @@
 on their account (zh-Hant, zh-Hans or en; NULL until they choose). Added in place on both
 backends (a nullable column without a default).
 
-Revision ID: 0010_portal_locale
-Revises: 0009_feedback
+Revision ID: 0013_portal_locale
+Revises: 0012_audit
 Create Date: 2026-12-12
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_portal_locale"
-down_revision = "0009_feedback"
+revision = "0013_portal_locale"
+down_revision = "0012_audit"
 branch_labels = None
 depends_on = None
 

@@ -13,8 +13,8 @@ empty on SQLite.
 Existing legal holds keep their text as the staff-only reference, under the reason code
 ``legal_obligation`` (whose approved text the candidate sees).
 
-Revision ID: 0009_feedback
-Revises: 0008_delete_indexes
+Revision ID: 0010_feedback
+Revises: 0009_ledger_cosignatures
 Create Date: 2026-12-10
 """
 
@@ -23,8 +23,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_feedback"
-down_revision = "0008_delete_indexes"
+revision = "0010_feedback"
+down_revision = "0009_ledger_cosignatures"
 branch_labels = None
 depends_on = None
 
