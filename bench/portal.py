@@ -14,8 +14,11 @@ Timed, in one process, through the whole app (middleware, session, permission ch
 template) with Starlette's TestClient:
 - the staff report page (``/staff/checks/{id}?purpose=hiring_decision``: the report opened and
   its read written to the access log);
-- the staff list of checks, first page of 50 out of N (each light opened and its display
-  logged);
+- the staff list of checks, first page of 50 out of N (each row's sealed listing opened and
+  each light's display logged; the first, untimed request takes the listings of the clones,
+  which have none, as it would for checks made before migration 0014);
+- the same list filtered by light, second page (red: one check in four, so some 400 listings
+  are opened to find rows 51 to 100);
 - the candidate's report page;
 - a bare template of the same byte size as each page, served by a route of the same app behind
   the same middleware (no session, no database): the floor for a page of that size.
@@ -168,6 +171,10 @@ def main(argv: list[str] | None = None) -> None:
     pages = {
         "staff report": (recruiter, f"/staff/checks/{flow.check_id}?purpose=hiring_decision"),
         f"staff list of {n:,} checks (page 1)": (recruiter, "/staff/checks"),
+        f"staff list of {n:,} checks, red only (page 2)": (
+            recruiter,
+            "/staff/checks?light=red&page=1",
+        ),
         "candidate report": (candidate, f"/me/checks/{flow.check_id}"),
     }
     results: dict[str, Any] = {"checks": n, "repeat": args.repeat, "pages": {}}

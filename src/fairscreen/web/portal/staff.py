@@ -11,7 +11,6 @@ and so is a light shown in the list of checks (the light is part of the report).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -21,9 +20,7 @@ from sqlalchemy.orm import Session
 
 from fairscreen.accounts.models import AccessLog, StaffAccount
 from fairscreen.accounts.policy import Actor, Target, authorize, policy, reach
-from fairscreen.candidates.models import Candidate
 from fairscreen.consent import invitations
-from fairscreen.consent.models import Invitation
 from fairscreen.feedback import service as feedback
 from fairscreen.feedback.service import RuleBrokenError
 from fairscreen.kit.clock import utcnow
@@ -32,12 +29,10 @@ from fairscreen.kit.errors import FairscreenError, ForbiddenError, InputError
 from fairscreen.kit.ids import new_id
 from fairscreen.organisations import service as positions
 from fairscreen.organisations.models import Organisation
-from fairscreen.rating.models import Report
-from fairscreen.screening.models import CheckRequest
-from fairscreen.screening.online import data_key_sealer, pack_for
-from fairscreen.screening.report import open_content
+from fairscreen.screening.online import pack_for
 from fairscreen.vault import Vault
 from fairscreen.vault.lazy import app_vault
+from fairscreen.web.portal import listing
 from fairscreen.web.portal.base import (
     LIGHTS,
     Page,
@@ -195,35 +190,6 @@ async def invite(request: Request, actor: Staff_invitation_create) -> Response:
 # -- checks ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    summary: dict[str, Any]
-    light: str | None
-    client_reference: str | None
-
-
-def _light(session: Session, vault: Vault, request: CheckRequest, candidate: Candidate) -> str:
-    latest = session.scalars(
-        select(Report).where(Report.request_id == request.id).order_by(Report.version.desc())
-    ).first()
-    if latest is None:
-        return "none"
-    sealer = data_key_sealer(session, vault, candidate.data_key_id)
-    return str(open_content(sealer, latest.id, bytes(latest.content_ct))["light"])
-
-
-def _reference(session: Session, vault: Vault, request_id: str) -> str | None:
-    invitation = session.scalars(
-        select(Invitation).where(Invitation.request_id == request_id)
-    ).first()
-    if invitation is None:
-        return None
-    sealer = data_key_sealer(session, vault, invitation.data_key_id)
-    return sealer.open(
-        "invitations", "client_ref_ct", invitation.id, bytes(invitation.client_ref_ct)
-    ).decode()
-
-
 def list_rows(
     session: Session,
     vault: Vault,
@@ -232,50 +198,25 @@ def list_rows(
     status: str | None,
     light: str | None,
     page: int,
-) -> tuple[list[Row], bool]:
+) -> tuple[list[listing.Row], bool]:
     """One page of the actor's checks, newest first, with status and (for a role that may read
     reports) the light; ``light`` filters on it. Each light shown is written to the candidate's
     access log. Returns the rows and whether there is a next page."""
-    scope = reach(actor, "check.read")
     shows_light = "report.read" in _grants(actor)
-    stmt = (
-        select(CheckRequest, Candidate)
-        .join(Candidate, Candidate.id == CheckRequest.candidate_id)
-        .order_by(CheckRequest.scope_fixed_at.desc(), CheckRequest.id.desc())
+    found = listing.rows(
+        session,
+        vault,
+        reach(actor, "check.read"),
+        shows_light=shows_light,
+        status=status,
+        light=light if shows_light else None,
+        offset=page * PAGE_SIZE,
+        limit=PAGE_SIZE + 1,
     )
-    if scope.reach == "own_org":
-        stmt = stmt.where(
-            (CheckRequest.employer_id == scope.organisation_id)
-            | (CheckRequest.agency_id == scope.organisation_id)
-        )
-    if status is not None:
-        stmt = stmt.where(CheckRequest.status == status)
-    if light is None or not shows_light:
-        stmt = stmt.limit(PAGE_SIZE + 1).offset(page * PAGE_SIZE)
-    rows: list[Row] = []
-    shown: list[tuple[str, str]] = []
-    skipped = 0
-    for request, candidate in session.execute(stmt):
-        found = _light(session, vault, request, candidate) if shows_light else None
-        if light is not None and shows_light and found != light:
-            continue
-        if light is not None and shows_light and skipped < page * PAGE_SIZE:
-            skipped += 1
-            continue
-        if len(rows) == PAGE_SIZE:
-            _log_lights(session, actor, shown)
-            return rows, True
-        if shows_light:
-            shown.append((candidate.id, request.id))
-        rows.append(
-            Row(
-                feedback.check_summary(session, request),
-                found,
-                _reference(session, vault, request.id),
-            )
-        )
-    _log_lights(session, actor, shown)
-    return rows, False
+    rows = found[:PAGE_SIZE]
+    if shows_light:
+        _log_lights(session, actor, [(r.candidate_id, r.id) for r in rows])
+    return rows, len(found) > PAGE_SIZE
 
 
 def _log_lights(session: Session, actor: Actor, shown: list[tuple[str, str]]) -> None:
