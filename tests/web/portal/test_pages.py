@@ -149,3 +149,22 @@ def test_staff_pages_and_pdf_never_show_what_was_excluded(world: World) -> None:
     # each light shown in a list and each report read is in his access log
     log = mine.get("/me/access").text
     assert log.count("<tr>") >= 6
+
+
+def test_reports_link_the_model_cards_of_what_made_them(world: World) -> None:
+    flow = Flow(world, "wang", "general_office").run("C-WANG")
+    assert flow.candidate is not None
+    staff_page = f"/staff/checks/{flow.check_id}?purpose=hiring_decision"
+    for api, url, language in (
+        (flow.candidate, f"/me/checks/{flow.check_id}", "zh-Hans"),
+        (flow.staff("recruiter"), staff_page, "en"),
+    ):
+        api.client.cookies.set("fs_lang", language)
+        page = api.get(url).text
+        links = re.findall(r'href="(/models/[^"]+)"', page)
+        kinds = {link.split("/")[3] for link in links}
+        assert kinds == {"policy-pack", "rule-set", "reference-screener", "identity-matching"}
+        for link in links:
+            assert link.endswith(f".{language}.html")
+            card = api.client.get(link)
+            assert card.status_code == 200 and card.headers["content-type"].startswith("text/html")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -27,7 +28,7 @@ from fairscreen.accounts.auth import SAFE_METHODS, Caller, resolve
 from fairscreen.accounts.models import CandidateAccount, StaffAccount
 from fairscreen.accounts.policy import Actor, authorize, policy
 from fairscreen.kit.errors import FairscreenError, ForbiddenError
-from fairscreen.web.portal import i18n
+from fairscreen.web.portal import i18n, modelcards
 from fairscreen.web.portal.labels import labeller
 
 ENV = Environment(
@@ -116,6 +117,8 @@ def render(request: Request, template: str, http_status: int = 200, **context: A
         can=grants(actor),
         csrf=caller.csrf_token if caller is not None else "",
         here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        model_cards=partial(modelcards.links, language=text.language),
+        model_kinds=modelcards.KINDS,
         **context,
     )
     response = HTMLResponse(body, status_code=http_status)

@@ -117,6 +117,26 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "expired": N_("Expired"),
     },
     "dispute_status": {"open": N_("Open"), "resolved": N_("Resolved")},
+    "webhook_event": {
+        "webhook.test": N_("A test delivery"),
+        "invitation.accepted": N_("A candidate accepted an invitation"),
+        "consent.signed": N_("A candidate signed a consent"),
+        "consent.revoked": N_("A candidate revoked a consent"),
+        "report.issued": N_("A report or a new version of it was issued"),
+        "notice.sent": N_("A pre-adverse notice was sent"),
+        "dispute.opened": N_("A candidate disputed a finding"),
+        "dispute.resolved": N_("A dispute was resolved"),
+        "decision.recorded": N_("A hiring decision was recorded"),
+    },
+    # a webhook delivery's state and each attempt's outcome
+    "delivery_status": {
+        "pending": N_("waiting"),
+        "sending": N_("sending"),
+        "sent": N_("delivered"),
+        "failed": N_("failed"),
+        "retry": N_("to be retried"),
+        "interrupted": N_("interrupted"),
+    },
     "outcome": {
         "corrected": N_("Corrected"),
         "confirmed": N_("Confirmed"),

@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 
 from fairscreen.accounts.policy import Actor
 from fairscreen.feedback import service as feedback
+from fairscreen.kit.clock import utcnow
 from fairscreen.kit.errors import FairscreenError
 from fairscreen.ledger import checkpoints, log, receipts
 from fairscreen.organisations.models import Organisation
-from fairscreen.web.portal import charts, i18n
+from fairscreen.web.portal import charts, i18n, oversight
 from fairscreen.web.portal.base import LIGHTS, Page, language_of, render, sessions_of
 
 router = APIRouter(include_in_schema=False)
@@ -55,7 +56,12 @@ def ledger_events(session: Session) -> Events:
     step = 4096
     for start in range(0, events.size, step):
         for raw in log.read_entries(session, start, min(events.size, start + step)):
-            entry = orjson.loads(raw)
+            try:
+                entry = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                continue  # not one of fairscreen's events (a log may hold other entries)
+            if not isinstance(entry, dict):
+                continue
             kind = str(entry.get("type", ""))
             if kind not in COUNTED:
                 continue
@@ -63,6 +69,11 @@ def ledger_events(session: Session) -> Events:
             org = str(entry.get("org") or attrs.get("employer") or "")
             if kind == "decision.recorded" and attrs.get("flag"):
                 kind = "decision.flagged"
+            if kind == "dispute.resolved" and attrs.get("by") == "deadline":
+                # the agency let the deadline pass: the finding was deleted unanswered
+                events.by_org.setdefault(str(entry.get("org") or ""), Counter())[
+                    "dispute.expired"
+                ] += 1
             events.by_org.setdefault(org, Counter())[kind] += 1
             events.by_month.setdefault(str(entry.get("at", ""))[:7], Counter())[kind] += 1
     return events
@@ -85,9 +96,14 @@ def overview(request: Request, actor: Inspector) -> Response:
             if t["rule"] is None
         ]
         decisions = feedback.decision_tallies(session, actor, employer=None, month=None)
+        witnesses = oversight.witness_state(session, latest)
+        now = utcnow()
+        late = oversight.overdue(session, now=now, today=now.date())  # as retention measures
     per_org: dict[str, dict[str, Any]] = {}
     for org, counts in events.by_org.items():
         per_org.setdefault(org, {"name": names.get(org, org), "events": counts})
+    for org in (*late.disputes_open_late, *late.retention_late):
+        per_org.setdefault(org, {"name": names.get(org, org), "events": Counter()})
     sums: dict[tuple[str, str], list[int]] = {}
     for t in lights:
         per_org.setdefault(
@@ -101,12 +117,19 @@ def overview(request: Request, actor: Inspector) -> Response:
         row["lights"] = {
             light: _shown(*sums[(org, light)]) for light in LIGHTS if (org, light) in sums
         }
+    for org, row in per_org.items():
+        row["late_disputes"] = row["events"]["dispute.expired"] + late.disputes_open_late.get(
+            org, 0
+        )
+        row["late_retention"] = late.retention_late.get(org, 0)
     flagged = [d for d in decisions if d["flag"]]
     return render(
         request,
         "regulator/overview.html",
         head=head,
         latest=latest,
+        witnesses=witnesses,
+        late=late,
         per_org=sorted(per_org.items(), key=lambda kv: kv[1]["name"]),
         flagged=flagged,
     )
