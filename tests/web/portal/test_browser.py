@@ -22,6 +22,7 @@ from fairscreen.kit.clock import frozen, utcnow
 from fairscreen.kit.settings import get_settings
 from fairscreen.ledger import checkpoints
 from fairscreen.ledger.signing import load_signer
+from fairscreen.notify.settings import notify_settings
 from fairscreen.vault import Vault
 from fairscreen.web.portal.i18n import Text
 from tests.accounts.people import PASSWORD, World, make_world
@@ -117,7 +118,10 @@ def run(
     monkeypatch.setenv("FAIRSCREEN_RETENTION_SWEEP_INTERVAL", "0")
     monkeypatch.setenv("FAIRSCREEN_FEEDBACK_INTERVAL", "0")
     monkeypatch.setenv("FAIRSCREEN_DATA_DIR", str(tmp_path / "data"))
+    # webhooks may point at this machine (a test site's operator would allow it)
+    monkeypatch.setenv("FAIRSCREEN_WEBHOOK_ALLOW_NETWORKS", "127.0.0.0/8")
     get_settings.cache_clear()
+    notify_settings.cache_clear()
     world = make_world(sqlite_db, vault)
     server = serve(world.app())
     folder = SHOTS / case / language
@@ -133,6 +137,7 @@ def run(
             browser.close()
             server.stop()
             get_settings.cache_clear()
+            notify_settings.cache_clear()
     assert shooter.problems == [], "\n".join(shooter.problems)
 
 
@@ -241,6 +246,31 @@ def test_luo_invited_consents_green_hired(run: Run) -> None:
         f"{run.server.url}/staff/checks/{check_id}/report.pdf?purpose=hiring_decision"
     )
     assert pdf.ok and pdf.body().startswith(b"%PDF")
+    # the rule set's model card, in the reader's language, from the report
+    admin.click("p.models a[href*='/rule-set/']")
+    admin.wait_for_load_state("load")
+    assert admin.url.endswith(f".{run.language}.html")
+    run.look(admin, "model card of the rule set")
+
+    # the organisation, its webhooks: one added (the secret shown once), tested, rotated
+    run.go(admin, "/staff/organisation", "organisation")
+    run.go(admin, "/staff/webhooks", "webhooks")
+    admin.fill("#url", "https://127.0.0.1:9/hook")
+    admin.check("input[name=events][value='report.issued']")
+    admin.check("input[name=events][value='decision.recorded']")
+    admin.click("form.stack button[type=submit]")
+    run.look(admin, "webhook added, its secret shown once")
+    secret = admin.inner_text("#webhook-secret")
+    assert secret.startswith("whsec_")
+    admin.click(".flash.ok a")
+    run.look(admin, "webhook")
+    assert secret not in admin.content()
+    admin.click("form[action$='/test'] button")
+    run.look(admin, "webhook, a test delivery queued")
+    assert run._("A test delivery") in admin.inner_text("table")
+    admin.click("form[action$='/secret'] button")
+    run.look(admin, "webhook, its secret rotated")
+    assert admin.inner_text("#webhook-secret") not in ("", secret)
 
     run.go(mine, f"/me/checks/{check_id}", "my report, decided")
     assert run._("Hire") in mine.inner_text("main")

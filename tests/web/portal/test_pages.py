@@ -168,3 +168,7 @@ def test_reports_link_the_model_cards_of_what_made_them(world: World) -> None:
             assert link.endswith(f".{language}.html")
             card = api.client.get(link)
             assert card.status_code == 200 and card.headers["content-type"].startswith("text/html")
+            # its own style element may apply, nothing else may load or run
+            policy = card.headers["content-security-policy"]
+            assert "default-src 'none'" in policy and "style-src 'unsafe-inline'" in policy
+            assert "<style>" in card.text and "<script" not in card.text

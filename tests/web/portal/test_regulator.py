@@ -130,7 +130,8 @@ def test_late_reinvestigations_and_data_past_retention_per_organisation(
 
     def overview() -> str:
         # signed in afresh each time: a frozen clock moves past a session's life
-        return flow.staff("regulator_inspector", fresh=True).get("/regulator", headers=EN).text
+        page = flow.staff("regulator_inspector", fresh=True).get("/regulator", headers=EN)
+        return str(page.text)
 
     page = overview()
     assert cell(page, names[agency], "Reinvestigations late") == "0"

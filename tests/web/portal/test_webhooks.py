@@ -47,7 +47,7 @@ def post(api: Api, url: str, data: dict[str, object]) -> str:
         url, data={**data, "csrf": api.csrf}, headers={"Accept-Language": "en"}
     )
     assert response.status_code in (200, 303), (url, response.status_code, response.text)
-    return response.text
+    return str(response.text)
 
 
 def test_add_test_rotate_and_remove_a_webhook_through_the_pages(world: World, vault: Vault) -> None:
