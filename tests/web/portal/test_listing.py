@@ -166,3 +166,24 @@ def listing_page() -> int:
     from fairscreen.web.portal.staff import PAGE_SIZE
 
     return PAGE_SIZE
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_a_page_is_one_query_on_the_organisations_index(world: World) -> None:
+    """SQLite's plan for a page: the employer's (or agency's) listing index, in its order (no
+    sort of every check), each per-check count on that check's own rows."""
+    from fairscreen.accounts.policy import Scope
+    from fairscreen.web.portal import listing
+
+    for kind in ("employer", "agency"):
+        scope = Scope("own_org", world.orgs[kind][0])
+        with world.db.sessions() as session:
+            stmt = listing._query(session, scope, None).limit(51)
+            sql = str(stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+            plan = " | ".join(
+                str(row[3])
+                for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql)
+            )
+        assert f"ix_check_requests_{kind}_listed" in plan, plan
+        assert "TEMP B-TREE" not in plan and "SCAN" not in plan, plan
+        assert "ix_disputes_request_id" in plan, plan

@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.orm import Session
 
 from fairscreen.accounts.policy import Scope
@@ -80,10 +80,11 @@ def _query(session: Session, scope: Scope, status: str | None) -> Select[*tuple[
     versions = (
         select(func.count()).select_from(Report).where(Report.request_id == check.id)
     ).scalar_subquery()
+    # counted over the check's own disputes (its request_id index), not over every open one
     open_disputes = (
-        select(func.count())
+        select(func.coalesce(func.sum(case((Dispute.status == "open", 1), else_=0)), 0))
         .select_from(Dispute)
-        .where(Dispute.request_id == check.id, Dispute.status == "open")
+        .where(Dispute.request_id == check.id)
     ).scalar_subquery()
     decision = select(Decision.id).where(Decision.request_id == check.id).scalar_subquery()
     flags = select(Decision.flags).where(Decision.request_id == check.id).scalar_subquery()
