@@ -247,7 +247,7 @@ def test_luo_invited_consents_green_hired(run: Run) -> None:
     )
     assert pdf.ok and pdf.body().startswith(b"%PDF")
     # the rule set's model card, in the reader's language, from the report
-    admin.click("p.models a[href*='/rule-set/']")
+    admin.click("ul.models a[href*='/rule-set/']")
     admin.wait_for_load_state("load")
     assert admin.url.endswith(f".{run.language}.html")
     run.look(admin, "model card of the rule set")
