@@ -312,3 +312,28 @@ def test_an_address_no_longer_allowed_is_not_reached(world: World, vault: Vault)
     assert (
         row.last_error.startswith("endpoint refused") and "not a public address" in row.last_error
     )
+
+
+def test_a_rotated_secret_signs_every_delivery_from_then_on(world: World, vault: Vault) -> None:
+    admin = world.client("employer_admin")
+    with Receiver() as receiver:
+        made = _register(admin, receiver.url, ["webhook.test"])
+        admin.post(f"/api/v1/webhooks/{made['id']}/test")  # queued before, sent after
+        rotated = admin.post(f"/api/v1/webhooks/{made['id']}/secret")
+        assert rotated.status_code == 200, rotated.text
+        new = rotated.json()["secret"]
+        assert new.startswith("whsec_") and new != made["secret"]
+        assert "secret" not in admin.get(f"/api/v1/webhooks/{made['id']}").json()
+        # another tenant's administrator cannot rotate it, nor tell that it exists
+        other = world.client("employer_admin", 1).post(f"/api/v1/webhooks/{made['id']}/secret")
+        assert other.status_code == 404
+        assert deliverer(world.db, vault, webhook=loopback_webhooks()).run_once().sent == 1
+    (request,) = receiver.requests
+    assert _verified(request, new)["type"] == "webhook.test"
+    with pytest.raises(AssertionError):
+        _verified(request, made["secret"])
+    with world.db.sessions() as session:
+        row = session.get(WebhookEndpoint, made["id"])
+        assert row is not None and new.encode() not in bytes(row.secret_ct)
+    assert admin.request("DELETE", f"/api/v1/webhooks/{made['id']}").status_code == 204
+    assert admin.post(f"/api/v1/webhooks/{made['id']}/secret").status_code == 409

@@ -37,6 +37,8 @@ class StaffAccount(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # the portals' language this person chose (zh-Hant, zh-Hans, en), None before they chose
+    locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
 
 class PasswordSetup(Base):
@@ -65,6 +67,8 @@ class CandidateAccount(Base):
     contact_ct: Mapped[bytes] = mapped_column(Sealed)
     blind_index_version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # the portals' language this person chose (zh-Hant, zh-Hans, en), None before they chose
+    locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
 
 def _contact(opened: Mapping[str, bytes]) -> IndexedValue:

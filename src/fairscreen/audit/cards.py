@@ -648,9 +648,12 @@ def to_html(card: Card, *, links: dict[str, str] | None = None) -> str:
             + " · ".join(f'<a href="{e(href)}">{e(name)}</a>' for name, href in links.items())
             + "</p>"
         )
+    # a phone's 360 px: digests and rule ids wrap anywhere, a wide table scrolls on its own
     style = (
         "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
-        "line-height:1.5}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem}"
+        "line-height:1.5;overflow-wrap:anywhere}"
+        "table{border-collapse:collapse;display:block;max-width:100%;overflow-x:auto}"
+        "td,th{border:1px solid #ccc;padding:.2rem .5rem}"
     )
     return (
         f'<!doctype html>\n<html lang="{lang}">\n<head><meta charset="utf-8">'

@@ -276,6 +276,8 @@ def version_view(report: Report, content: dict[str, Any], *, candidate: bool) ->
         "reasons": content["reasons"],
         "not_checked": content["not_checked"],
         "changes": content.get("changes", []),
+        # the artefacts that made it (kind, id@version, digest): public, cards under /models
+        "models": content.get("models", []),
     }
     if candidate:
         rule_of = {ref: r["rule"] for r in content["reasons"] for ref in r["findings"]}

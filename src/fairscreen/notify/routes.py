@@ -1,6 +1,7 @@
 """Webhooks over HTTP (mounted at ``/api/v1/webhooks``), for an organisation's administrators
 (``webhook.manage``, own organisation): register an endpoint (its secret is shown once), list,
-read, change the events, remove, send a test delivery, and read the delivery log."""
+read, change the events, rotate the secret (the new one shown once), remove, send a test
+delivery, and read the delivery log."""
 
 from __future__ import annotations
 
@@ -49,6 +50,11 @@ class EndpointCreated(EndpointOut):
     secret: str = Field(description="shown once: the key receivers verify signatures with")
     signature_header: str
     replay_window_seconds: int
+
+
+class NewSecret(BaseModel):
+    id: str
+    secret: str = Field(description="shown once: the old secret no longer signs anything")
 
 
 class Attempt(BaseModel):
@@ -145,6 +151,18 @@ def remove_endpoint(endpoint_id: str, session: SessionDep, actor: Manager) -> Re
     with session.begin():
         webhooks.disable(session, actor, endpoint_id, now=utcnow())
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{endpoint_id}/secret", responses={**_AUTH, 404: {}, 409: {}})
+def rotate_secret(
+    endpoint_id: str, request: Request, session: SessionDep, actor: Manager
+) -> NewSecret:
+    """A new signing secret for the endpoint, shown this once. Every delivery from now on is
+    signed with it, retries of earlier ones included."""
+    vault = app_vault(request)  # first, outside the transaction: opening it may write
+    with session.begin():
+        secret = webhooks.rotate_secret(session, vault, actor, endpoint_id, now=utcnow())
+    return NewSecret(id=endpoint_id, secret=secret)
 
 
 @router.post("/{endpoint_id}/test", status_code=202, responses={**_AUTH, 404: {}, 409: {}})

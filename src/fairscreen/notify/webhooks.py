@@ -172,6 +172,23 @@ def create_endpoint(
     return secret, EndpointView(endpoint_id, organisation_id, url, chosen, now, None)
 
 
+def rotate_secret(
+    session: Session, vault: Vault, actor: Actor, endpoint_id: str, *, now: datetime
+) -> str:
+    """A new signing secret for the endpoint, returned once; the old one stops at once: every
+    delivery from now on, those waiting to be retried included, is signed with the new one
+    (the secret is opened when a delivery is sent). For a receiver that cannot switch at the
+    same moment, register a second endpoint instead."""
+    row = endpoint(session, actor, endpoint_id, lock=True)
+    if row.disabled_at is not None:
+        raise ConflictError(f"webhook {endpoint_id}: removed")
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    sealer = platform_sealer(session, vault, now=now)
+    row.data_key_id = sealer.data_key_id
+    row.secret_ct = sealer.seal(*SECRET_AT, endpoint_id, secret.encode())
+    return secret
+
+
 def open_secret(sealer: Sealer, endpoint_id: str, secret_ct: bytes) -> str:
     return sealer.open(*SECRET_AT, endpoint_id, secret_ct).decode()
 

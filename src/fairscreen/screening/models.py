@@ -4,10 +4,10 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, ForeignKey, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fairscreen.kit.db import Base, Committed, UTCDateTime
+from fairscreen.kit.db import Base, Committed, Sealed, UTCDateTime
 from fairscreen.ledger.entry import EventType
 
 
@@ -31,6 +31,11 @@ class CheckRequest(Base, Committed):
     )
     __events__ = (EventType.SCOPE_FIXED, EventType.CHECK_STOPPED)
     __tablename__ = "check_requests"
+    # The staff list's two orders: an employer's checks and an agency's, newest first.
+    __table_args__ = (
+        Index("ix_check_requests_employer_listed", "employer_id", "scope_fixed_at", "id"),
+        Index("ix_check_requests_agency_listed", "agency_id", "scope_fixed_at", "id"),
+    )
     # ``models`` joined the committed fields later: a row without it (NULL, written before the
     # model registry) is committed to without the key, so its old commitment still opens.
     __committed_since__: ClassVar[dict[str, None]] = {"models": None}
@@ -56,6 +61,11 @@ class CheckRequest(Base, Committed):
     # The artefacts that shaped the result (``fairscreen.audit.registry``): kind, id@version
     # and digest of the policy pack, rule set, reference screener and identity matching.
     models: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
+    # What the staff list of checks shows that is sealed (the latest report's light, the
+    # client's reference), under the candidate's data key, and the report it was taken from;
+    # kept by the portal (``web.portal.listing``), not committed to: it repeats the report.
+    listing_ct: Mapped[bytes | None] = mapped_column(Sealed, nullable=True)
+    listing_of: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     def committed_fields(self) -> dict[str, Any]:
         return self.committed_fields_of({name: getattr(self, name) for name in self.__committed__})

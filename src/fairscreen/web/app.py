@@ -5,7 +5,10 @@
 - ``/ledger``: the evidence ledger's public C2SP tlog-tiles resources and JSON proofs;
 - ``/models``: the model registry and its cards, public (``fairscreen.audit.routes``);
 - ``/docs``, ``/redoc``, ``/openapi.json``: the API's description, served offline;
-- ``/health``: liveness, for load balancers.
+- ``/health``: liveness, for load balancers;
+- the portals' pages (``/``, ``/login``, ``/invite/{token}``, ``/me``, ``/staff``,
+  ``/regulator``; ``fairscreen.web.portal``), in three languages, over the same services and
+  permissions as the API.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from fairscreen.organisations.routes import router as positions_router
 from fairscreen.retention.routes import me_router as retention_me_router
 from fairscreen.retention.routes import router as retention_router
 from fairscreen.retention.scheduler import install as install_retention_sweep
-from fairscreen.web import problems, security
+from fairscreen.web import portal, problems, security
 
 API_PREFIX = "/api/v1"
 # Every router of the JSON API and where it is mounted under API_PREFIX (the access test walks
@@ -113,6 +116,7 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX + prefix)
     app.include_router(ledger_router, prefix="/ledger")
     app.include_router(models_router, prefix="/models")  # public: the model registry and cards
+    portal.install(app)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -33,6 +33,16 @@ DOCS_CSP = (
     "frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
+# the regulator's charts: SVG drawn by matplotlib, whose shapes carry inline style attributes;
+# as images they run no script and load nothing
+CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+CHART_PATHS = ("/regulator/charts/",)
+# a model card's HTML page (audit.cards.to_html) carries its own small style element and no
+# script; the strict policy would leave it unstyled. Nothing but that style may load or run.
+CARD_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
 _COMMON = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -53,6 +63,8 @@ class SecurityHeaders:
             return
         path: str = scope.get("path", "")
         docs = path.startswith(DOCS_PATHS)
+        chart = path.startswith(CHART_PATHS)
+        card = path.startswith("/models/") and path.endswith(".html")
         api = path.startswith("/api/")
         https = scope.get("scheme") == "https"
 
@@ -63,7 +75,8 @@ class SecurityHeaders:
                 # keeps its own, stricter policy; any other policy is replaced.
                 csp = next((v for k, v in given if k.lower() == b"content-security-policy"), b"")
                 if not csp.startswith(b"sandbox"):
-                    csp = (DOCS_CSP if docs else STRICT_CSP).encode()
+                    chosen = CARD_CSP if card else STRICT_CSP
+                    csp = (DOCS_CSP if docs else CHART_CSP if chart else chosen).encode()
                 headers = [(k, v) for k, v in given if k.lower() not in _REPLACED]
                 headers += _COMMON
                 headers.append((b"content-security-policy", csp))
