@@ -15,10 +15,12 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from fairscreen.jobs.cli import checks_app, worker
 from fairscreen.kit import failure
 from fairscreen.kit.db_cli import db_app
 from fairscreen.kit.signals import exit_on_sigterm
 from fairscreen.ledger.cli import LedgerContext, ledger_app, receipt_app, witness
+from fairscreen.provider.cli import app as provider_app
 from fairscreen.retention.cli import deletion_app, retention_app
 from fairscreen.screening.cli import demo, screen
 from fairscreen.vault.cli import app as keys_app
@@ -97,6 +99,9 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(retention_app, name="retention")
 app.add_typer(deletion_app, name="deletion")
 app.add_typer(db_app, name="db")
+app.add_typer(checks_app, name="checks")
+app.command()(worker)
+app.add_typer(provider_app, name="sandbox-provider")
 
 
 def main() -> None:

@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     # The Host names the web server answers to (comma-separated); any other Host header is
     # refused, so DNS rebinding cannot reach the API from a browser. `serve` adds its --host.
     allowed_hosts: str = "localhost,127.0.0.1,::1,[::1]"
+    # Checks run as jobs (docs/jobs.md): the provider asked over HTTP (unset: the in-process
+    # sandbox over a world file), the seconds a check's sources have to answer before an item is
+    # reported not checked (source_unavailable), and the backoff between tries of a failing one.
+    provider_url: str | None = None
+    check_deadline: float = Field(default=7 * 86400.0, gt=0)
+    job_retry_base: float = Field(default=2.0, gt=0)
+    job_retry_max: float = Field(default=3600.0, gt=0)
 
     def host_names(self) -> list[str]:
         return [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]

@@ -68,7 +68,7 @@ from fairscreen.retention.models import (
     DestructionCertificate,
     LegalHold,
 )
-from fairscreen.screening.models import CheckRequest
+from fairscreen.screening.models import CheckQuery, CheckRequest
 from fairscreen.sources.models import SourceQuery
 from fairscreen.vault.models import DataKey
 
@@ -105,6 +105,7 @@ DELETED_TABLES: tuple[str, ...] = (
     "access_log",
     "reports",
     "source_queries",
+    "check_queries",
     "consent_revocations",
     "check_requests",
     "consents",
@@ -229,6 +230,7 @@ def destroy_batch(
         (table_of(AccessLog), AccessLog.candidate_id.in_(in_batch)),
         (table_of(Report), Report.request_id.in_(requests)),
         (table_of(SourceQuery), SourceQuery.request_id.in_(requests)),
+        (table_of(CheckQuery), CheckQuery.request_id.in_(requests)),
         (table_of(ConsentRevocation), ConsentRevocation.consent_id.in_(consents)),
         (_REQUESTS, _REQUESTS.c.candidate_id.in_(in_batch)),
         (_CONSENTS, _CONSENTS.c.candidate_id.in_(in_batch)),

@@ -1,0 +1,149 @@
+"""The job engine on PostgreSQL: procrastinate, in the database fairscreen already uses.
+
+Jobs are rows of procrastinate's tables (schema ``procrastinate``, created by migration
+0009_check_jobs); workers take them with ``SELECT ... FOR UPDATE SKIP LOCKED``, so any number of
+``fairscreen worker`` processes, on any machine that reaches the database, share the work.
+
+- ``fairscreen.check.query`` (one per item and source, argument: the ``check_queries`` id)
+  runs ``graph.run_query``; told to ask again later, it defers its own next try with
+  ``schedule_in``; once its check has every answer it defers the rating job.
+- ``fairscreen.check.rate`` (argument: the request id) runs ``graph.run_rating``.
+
+Every job of one query (and of one rating) carries the same ``lock``: procrastinate never runs
+two of them at once. An exception is retried with exponential backoff (``RETRY``). A worker
+killed mid-job (``kill -9``, a machine lost) stops sending heartbeats; every worker looks for
+jobs whose worker has been silent for ``stalled_after`` seconds and puts them back in the queue
+(``reap``), where another worker runs them again: the effects in ``graph`` happen once however
+often a job runs. Finished jobs are deleted (``delete_jobs="successful"``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
+from sqlalchemy.engine import make_url
+
+from fairscreen.jobs.graph import Done, run_query, run_rating
+from fairscreen.jobs.graph import JobContext as ChecksContext
+
+log = logging.getLogger(__name__)
+
+JOB_SCHEMA = "procrastinate"  # migration 0009_check_jobs
+QUEUE = "checks"
+QUERY_TASK = "fairscreen.check.query"
+RATE_TASK = "fairscreen.check.rate"
+RETRY = RetryStrategy(max_attempts=12, exponential_wait=2)
+
+_context: ChecksContext | None = None
+
+
+def set_context(ctx: ChecksContext | None) -> None:
+    """The context the tasks of this process run with (a worker sets it before it starts)."""
+    global _context
+    _context = ctx
+
+
+def _ctx() -> ChecksContext:
+    if _context is None:
+        raise RuntimeError("no job context: jobs run in `fairscreen worker`")
+    return _context
+
+
+def conninfo(url: str) -> str:
+    """The libpq connection string of a SQLAlchemy PostgreSQL URL."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def make_app(url: str, *, pool_size: int = 4) -> App:
+    """A procrastinate app on the database at ``url``, with the check tasks."""
+    connector = PsycopgConnector(
+        conninfo=conninfo(url),
+        kwargs={"options": f"-c search_path={JOB_SCHEMA}"},
+        min_size=1,
+        max_size=pool_size,
+    )
+    app = App(connector=connector)
+
+    @app.task(name=QUERY_TASK, queue=QUEUE, retry=RETRY, pass_context=True)
+    async def query(context: JobContext, query_id: str) -> None:
+        outcome = await asyncio.to_thread(run_query, _ctx(), query_id)
+        if isinstance(outcome, Done):
+            if outcome.ready:
+                await defer_rating(context.app, outcome.request_id)
+            return
+        await context.app.configure_task(
+            QUERY_TASK, lock=f"query:{query_id}", schedule_in={"seconds": outcome.seconds}
+        ).defer_async(query_id=query_id)
+
+    @app.task(name=RATE_TASK, queue=QUEUE, retry=RETRY)
+    async def rate(request_id: str) -> None:
+        await asyncio.to_thread(run_rating, _ctx(), request_id)
+
+    return app
+
+
+async def defer_rating(app: App, request_id: str) -> None:
+    await app.configure_task(RATE_TASK, lock=f"rate:{request_id}").defer_async(
+        request_id=request_id
+    )
+
+
+def defer_queries(app: App, query_ids: Iterable[str]) -> int:
+    """Queue a job for each query (``app`` opened synchronously); return how many."""
+    count = 0
+    for query_id in query_ids:
+        app.configure_task(QUERY_TASK, lock=f"query:{query_id}").defer(query_id=query_id)
+        count += 1
+    return count
+
+
+async def reap(app: App, *, every: float, stalled_after: float) -> None:
+    """Put back in the queue the jobs of workers silent for ``stalled_after`` seconds."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            stalled = list(
+                await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after)
+            )
+            for job in stalled:
+                log.warning("job %s (%s) of a silent worker: queued again", job.id, job.task_name)
+                await app.job_manager.retry_job(job)
+        except Exception as exc:  # a lost connection: try again next round
+            log.warning("looking for stalled jobs failed: %s", exc)
+
+
+async def work(
+    app: App,
+    *,
+    concurrency: int,
+    heartbeat: float,
+    stalled_after: float,
+    name: str | None = None,
+    wait: bool = True,
+) -> None:
+    """Run a worker on ``app`` (opened here) until it is stopped (SIGTERM, SIGINT), or, with
+    ``wait=False``, until the queue is empty."""
+    options: dict[str, Any] = {
+        "queues": [QUEUE],
+        "concurrency": concurrency,
+        "delete_jobs": "successful",
+        "update_heartbeat_interval": heartbeat,
+        "stalled_worker_timeout": stalled_after,
+        "wait": wait,
+        "fetch_job_polling_interval": 1.0,
+    }
+    if name:
+        options["name"] = name
+    async with app.open_async():
+        reaper = asyncio.create_task(reap(app, every=heartbeat, stalled_after=stalled_after))
+        try:
+            await app.run_worker_async(**options)
+        finally:
+            reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reaper
