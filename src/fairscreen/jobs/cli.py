@@ -267,6 +267,9 @@ def worker(
                     stalled_after=stalled_after,
                     name=name,
                     wait=not burst,
+                    on_registered=lambda worker_id: err.print(
+                        f"worker {name} registered as procrastinate worker {worker_id}"
+                    ),
                 )
             )
         except (KeyboardInterrupt, Terminated):

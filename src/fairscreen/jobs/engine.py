@@ -22,10 +22,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
+from procrastinate.worker import Worker
 from sqlalchemy.engine import make_url
 
 from fairscreen.jobs.graph import Done, run_query, run_rating
@@ -125,9 +126,12 @@ async def work(
     stalled_after: float,
     name: str | None = None,
     wait: bool = True,
+    on_registered: Callable[[int], None] | None = None,
 ) -> None:
     """Run a worker on ``app`` (opened here) until it is stopped (SIGTERM, SIGINT), or, with
-    ``wait=False``, until the queue is empty."""
+    ``wait=False``, until the queue is empty. ``on_registered`` is told the worker's id in
+    procrastinate's tables (``procrastinate_workers``, ``procrastinate_jobs.worker_id``) once
+    it has one."""
     options: dict[str, Any] = {
         "queues": [QUEUE],
         "concurrency": concurrency,
@@ -140,10 +144,20 @@ async def work(
     if name:
         options["name"] = name
     async with app.open_async():
-        reaper = asyncio.create_task(reap(app, every=heartbeat, stalled_after=stalled_after))
+        runner = app._worker(**options)  # what App.run_worker_async runs, kept to read its id
+        helpers = [asyncio.create_task(reap(app, every=heartbeat, stalled_after=stalled_after))]
+        if on_registered is not None:
+            helpers.append(asyncio.create_task(_announce(runner, on_registered)))
         try:
-            await app.run_worker_async(**options)
+            await runner.run()  # type: ignore[no-untyped-call]
         finally:
-            reaper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reaper
+            for helper in helpers:
+                helper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await helper
+
+
+async def _announce(runner: Worker, on_registered: Callable[[int], None]) -> None:
+    while runner.worker_id is None:
+        await asyncio.sleep(0.05)
+    on_registered(runner.worker_id)
