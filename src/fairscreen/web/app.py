@@ -18,6 +18,7 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.accounts.routes import router as accounts_router
+from fairscreen.jobs.routes import router as checks_router
 from fairscreen.kit.db import BUSY, CheckpointRetrier, checkpoint, engine_of, open_database
 from fairscreen.kit.settings import get_settings
 from fairscreen.ledger.checkpoints import Publisher
@@ -32,6 +33,7 @@ API_PREFIX = "/api/v1"
 API_ROUTERS: tuple[tuple[str, APIRouter], ...] = (
     ("", accounts_router),
     ("/retention", retention_router),
+    ("/checks", checks_router),
 )
 
 log = logging.getLogger(__name__)
