@@ -9,7 +9,10 @@ Needs PostgreSQL's server binaries (Debian's postgresql): the bench starts a thr
 its own in a temporary directory (as scripts/test does), or uses FAIRSCREEN_BENCH_POSTGRES_URL.
 
 Baseline: ``screen_world`` (the synchronous pass: every check in one process, sources in
-process, batches of 500 per transaction) into a fresh database of the same server. Timed for
+process, batches of 500 per transaction) into a fresh database of the same server. Also
+measured: the synchronous pass asking the provider over HTTP and waiting for each answer (the
+first 20 candidates; nothing stored), which is what a check against a late provider costs
+without jobs. Timed for
 each worker count, on a fresh database: opening every check (consent, scope, ledger entries),
 queueing its query jobs, and the workers (``fairscreen worker --concurrency 4``, started and
 registered before the clock starts) running every query against the provider (each answer
@@ -33,7 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +134,66 @@ def synchronous(url: str, world: Path, data: Path) -> dict[str, Any]:
         checks = sum(1 for _ in screen_world(store, sessions, vault, setup=setup))
         seconds = time.perf_counter() - started
     engine.dispose()
+    return {"checks": checks, "seconds": seconds, "per_second": checks / seconds}
+
+
+class _Blocking:
+    """A source that asks the provider over HTTP and waits for each answer (``Retry-After``):
+    the synchronous pass against a provider that answers later."""
+
+    def __init__(self, provider: Any, kind: Any, authoritative: bool) -> None:
+        self.provider, self.kind, self.authoritative = provider, kind, authoritative
+        self.asked = 0
+
+    def query(self, subject: Any, item: Any) -> Any:
+        from fairscreen.sources.http import Later
+
+        self.asked += 1
+        key = f"sync-{subject.candidate}-{self.kind}-{item}"
+        while isinstance(
+            answer := self.provider.ask(
+                key=key, kind=self.kind, item=item, subject=subject, consent="bench"
+            ),
+            Later,
+        ):
+            time.sleep(answer.seconds if answer.seconds is not None else 0.2)
+        return answer
+
+
+def synchronous_over_http(world: Path, provider_url: str, checks: int) -> dict[str, Any]:
+    """The first ``checks`` candidates screened one after the other, every source asked over
+    HTTP and waited for (nothing stored: the waiting is the point)."""
+    from itertools import islice
+
+    from fairscreen.pipeline import Application, screen
+    from fairscreen.screening.run import prepare
+    from fairscreen.sources.base import SourceSet
+    from fairscreen.sources.http import HttpProvider
+    from fairscreen.world.load import load_world
+
+    provider = HttpProvider(provider_url)
+    with load_world(world) as store:
+        setup = prepare(store)
+        kinds = [
+            setup.sources.for_kind(k)
+            for k in {k for p in setup.pack.items.values() for k in p.sources}
+        ]
+        sources = SourceSet([_Blocking(provider, s.kind, s.authoritative) for s in kinds])
+        positions = {p.id: p for p in store.positions()}
+        agencies = [o.id for o in store.organisations() if o.kind == "agency"]
+        started = time.perf_counter()
+        for c in islice(store.candidates(), checks):
+            agency = c.consent.agency if c.consent and c.consent.agency else agencies[0]
+            screen(
+                Application(c, positions[c.applies_to], agency),
+                sources=sources,
+                pack=setup.pack,
+                ruleset=setup.ruleset,
+                as_of=setup.as_of,
+                at=datetime.now(UTC),
+            )
+        seconds = time.perf_counter() - started
+    provider.close()
     return {"checks": checks, "seconds": seconds, "per_second": checks / seconds}
 
 
@@ -250,6 +313,7 @@ def main() -> None:
         try:
             while not (found := re.search(r"on (http://\S+) ", provider_log.read_text())):
                 time.sleep(0.05)
+            over_http = synchronous_over_http(world, found.group(1), 10 if args.quick else 20)
             for workers in (1, 2, 4):
                 url = fresh_database(server, f"bench_jobs_{workers}")
                 rows.append(with_workers(url, world, data, workers, found.group(1), work))
@@ -261,6 +325,9 @@ def main() -> None:
     print(f"checks: {candidates}; provider latency {args.latency} s; cores: {os.cpu_count()}")
     print(f"{'path':<28}{'checks/s':>10}{'ratio':>8}")
     print(f"{'synchronous (baseline)':<28}{base['per_second']:>10.1f}{1.0:>8.2f}")
+    over_http["ratio"] = over_http["per_second"] / base["per_second"]
+    label = "synchronous, over HTTP"
+    print(f"{label:<28}{over_http['per_second']:>10.2f}{over_http['ratio']:>8.3f}")
     for row in rows:
         row["ratio"] = row["per_second"] / base["per_second"]
         label = f"jobs, {row['workers']} worker(s) x 4"
@@ -274,6 +341,7 @@ def main() -> None:
                 "latency": args.latency,
                 "response_delay": args.response_delay,
                 "baseline": base,
+                "synchronous_over_http": over_http,
                 "workers": rows,
             },
             indent=2,

@@ -177,3 +177,25 @@ def test_a_source_down_past_the_deadline_is_not_checked_never_rated(
         ]
         assert unavailable and sorted(unavailable) in scoped.values()
         assert content["findings"] == [] and content["reasons"] == []
+
+
+def test_in_process_the_jobs_wait_for_a_late_provider_and_finish(
+    db: Database, vault: Vault, tmp_path: Path
+) -> None:
+    """The SQLite default's runner against the provider over HTTP: queries told to come back
+    later are run again when their wait is over, and every check is reported."""
+    with (
+        load_world(make_world(tmp_path / "w.jsonl", 3)) as store,
+        provider_server(world_sources(store), ProviderConfig(latency=1.0)) as served,
+    ):
+        expected = synchronous_results(store)
+        provider = HttpProvider(served.url)
+        ctx = context(db.sessions, vault, provider, store)
+        pack = next(iter(ctx.packs.values()))[0]
+        issued = run_in_process(ctx, open_checks(store, db.sessions, vault, pack, deadline=DAY))
+        provider.close()
+        asked_again = served.state.counts.get("repeat", 0)
+    assert issued == sum(r["status"] == "reported" for r in expected.values())
+    assert asked_again > 0  # it did have to wait
+    with db.sessions() as session:
+        assert set(session.scalars(select(CheckQuery.status))) == {"answered"}

@@ -101,12 +101,17 @@ def start(
     from fairscreen.jobs.inprocess import run_in_process
     from fairscreen.kit.db import open_database
     from fairscreen.kit.settings import get_settings
+    from fairscreen.ledger import checkpoints
+    from fairscreen.ledger.signing import load_signer
     from fairscreen.world.load import load_world
 
     settings = get_settings()
     engine, sessions = open_database()
     with load_world(world) as store:
         ctx = _context(settings, sessions, store, pack, rules, create_keys=True)
+        # As `screen`: the first run makes the signing key, a later one must find it; every
+        # consent and scope opened here is on a signed checkpoint when this command returns.
+        signer = load_signer(settings, sessions=sessions, create=True)
         try:
             pack_ref = next(iter(ctx.packs)) if pack is None else list(ctx.packs)[-1]
             chosen, _ = ctx.packs[pack_ref]
@@ -118,6 +123,7 @@ def start(
                 deadline=timedelta(seconds=settings.check_deadline),
             )
             err.print(f"{store.candidate_count():,} checks opened, {len(query_ids):,} queries")
+            checkpoints.publish(sessions, signer)
             if engine.dialect.name == "postgresql" and not in_process:
                 app = make_app(settings.resolved_database_url())
                 with app.open():
@@ -125,8 +131,10 @@ def start(
                 err.print(f"{queued:,} query jobs queued: `fairscreen worker` runs them")
                 return
             issued = run_in_process(ctx, query_ids)
+            checkpoints.publish(sessions, signer)
             err.print(f"{issued:,} reports issued")
         finally:
+            signer.close()
             ctx.provider.close()
 
 
