@@ -247,18 +247,25 @@ def worker(
     run again by the others once it has been silent for --stalled-after seconds."""
     import asyncio
 
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     from fairscreen.jobs.engine import make_app, set_context, work
     from fairscreen.kit.db import open_database
     from fairscreen.kit.settings import get_settings
     from fairscreen.world.load import load_world
 
     settings = get_settings()
-    engine, sessions = open_database()
-    if engine.dialect.name != "postgresql":
+    try:
+        backend = make_url(settings.resolved_database_url()).get_backend_name()
+    except ArgumentError:
+        backend = "?"  # open_database names the bad URL
+    if backend == "sqlite":
         raise ConfigError(
             "fairscreen worker needs PostgreSQL (FAIRSCREEN_DATABASE_URL="
             "postgresql+psycopg://...); on SQLite, `fairscreen checks start` runs the jobs itself"
         )
+    _engine, sessions = open_database()
     store = load_world(world) if world is not None else None
     try:
         ctx = _context(settings, sessions, store, pack, rules, create_keys=False)
