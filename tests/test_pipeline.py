@@ -348,7 +348,7 @@ def test_claims_that_do_not_match_the_registries(tmp_path: Path) -> None:
         result = only(store).result()
     assert result["light"] == "yellow"
     assert {r["rule"] for r in result["reasons"]} == {"CN-EDU-01", "CN-EMP-01"}
-    assert all(r["legal_basis"] == "勞動合同法 第26條" for r in result["reasons"])
+    assert all(r["legal_basis"].startswith("勞動合同法 第26條") for r in result["reasons"])
 
 
 def test_healthcare_without_a_practising_licence_is_red(tmp_path: Path) -> None:

@@ -37,7 +37,16 @@ def _base() -> WorldBuilder:
             graduated=2004 + n + n % 2,
         )
         if Item.CRIMINAL_RECORD in PACK.category(category).items and n % 2 == 0:
-            w.court_case("criminal", "theft", [w.party(c)], decided="2024-02-01")
+            w.court_case(
+                "criminal",
+                "theft",
+                [
+                    w.party(
+                        c, sentence={"kind": "fixed_term", "months": 8, "completed": "2024-10-01"}
+                    )
+                ],
+                decided="2024-02-01",
+            )
         if Item.DRIVING_RECORD in PACK.category(category).items:
             w.record("driving_record", c, licence_class="A1", licence_status="valid", violations=[])
         if Item.HEALTH_FITNESS in PACK.category(category).items:

@@ -144,10 +144,12 @@ def conclude(
 ) -> tuple[list[Finding], Rating]:
     """Verification and rating of what the sources answered for the scope's items: the findings
     (with what was excluded and why) and the light."""
-    # verify: identity on strong keys, corroboration, lookback, provenance.
+    # verify: identity on strong keys, corroboration, legal limits, lookback, provenance.
     findings = verify(ctx, results)
 
     # rating: the declared rule set over verified findings; what no rule covers is not relevant.
+    # A finding beyond the lookback reaches only the statutory bars (rules with ``bar = true``);
+    # if none applies it is excluded as outside the lookback, not as irrelevant.
     as_of = ctx.as_of
     ratable = tuple(
         RatableFinding(
@@ -158,6 +160,10 @@ def conclude(
             (as_of - f.occurred_on).days if f.occurred_on else None,
             f.ongoing,
             f.count,
+            f.culpability,
+            f.penalty,
+            f.probation,
+            f.outside_lookback,
         )
         for f in findings
         if f.exclusion is None and f.code is not None
@@ -166,7 +172,12 @@ def conclude(
     irrelevant = set(rating.not_relevant)
     for finding in findings:
         if finding.ref in irrelevant:
-            finding.exclude(ExclusionReason.NOT_JOB_RELEVANT, keep_detail=False)
+            finding.exclude(
+                ExclusionReason.OUTSIDE_LOOKBACK
+                if finding.outside_lookback
+                else ExclusionReason.NOT_JOB_RELEVANT,
+                keep_detail=False,
+            )
     return findings, rating
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from fairscreen.kit.errors import PolicyError
 from fairscreen.policy.pack import load_pack
-from fairscreen.policy.vocabulary import FindingCode, ForbiddenCategory, Item
+from fairscreen.policy.vocabulary import Culpability, FindingCode, ForbiddenCategory, Item, Penalty
 from fairscreen.rating import engine
 from fairscreen.rating.engine import (
     Light,
@@ -22,7 +22,7 @@ from fairscreen.rating.engine import (
 
 PACK = load_pack()
 RULES = default_ruleset_for(PACK)
-RULE_TEXT = (resources.files("fairscreen.rating") / "rulesets" / "cn-2026.1.toml").read_text(
+RULE_TEXT = (resources.files("fairscreen.rating") / "rulesets" / "cn-2026.2.toml").read_text(
     encoding="utf-8"
 )
 
@@ -87,6 +87,10 @@ def test_engine_inputs_have_no_field_for_a_protected_attribute() -> None:
         "days_since",
         "ongoing",
         "count",
+        "culpability",
+        "penalty",
+        "probation",
+        "outside_lookback",
     }
     for name in names:
         assert not set(name.lower().split("_")) & PROTECTED, name
@@ -94,7 +98,9 @@ def test_engine_inputs_have_no_field_for_a_protected_attribute() -> None:
     # from the verifiers' closed vocabulary, which has no forbidden category in it
     types = {t for _, t in fields}
     assert all(
-        t in {str, int | None, str | None, bool, Item, FindingCode} or typing.get_origin(t) is tuple
+        t in {str, int | None, str | None, bool, Item, FindingCode, Culpability | None}
+        or t == Penalty | None
+        or typing.get_origin(t) is tuple
         for t in types
     )
 
@@ -114,8 +120,24 @@ def _finding(
     ongoing: bool = False,
     count: int | None = None,
     ref: str = "x:1",
+    culpability: Culpability | None = None,
+    penalty: Penalty | None = None,
+    probation: bool = False,
+    outside_lookback: bool = False,
 ) -> RatableFinding:
-    return RatableFinding(ref, item, code, subtype, days_since, ongoing, count)
+    return RatableFinding(
+        ref,
+        item,
+        code,
+        subtype,
+        days_since,
+        ongoing,
+        count,
+        culpability,
+        penalty,
+        probation,
+        outside_lookback,
+    )
 
 
 def test_no_findings_is_green_with_no_reasons() -> None:
@@ -143,12 +165,16 @@ def test_property_crime_for_childcare_needs_assessment_not_a_bar() -> None:
 
 
 def test_within_years_limits_a_rule() -> None:
-    old = _finding(
-        Item.CRIMINAL_RECORD, FindingCode.CRIMINAL_CONVICTION, "fraud", days_since=6 * 366
-    )
-    new = _finding(
-        Item.CRIMINAL_RECORD, FindingCode.CRIMINAL_CONVICTION, "fraud", days_since=2 * 365
-    )
+    def economic(days: int) -> RatableFinding:
+        return _finding(
+            Item.CRIMINAL_RECORD,
+            FindingCode.CRIMINAL_CONVICTION,
+            "economic_order",
+            days_since=days,
+            penalty=Penalty.FIXED_TERM,
+        )
+
+    old, new = economic(6 * 366), economic(2 * 365)
     assert RULES.rate(RatingInput("executive_legal_rep", (new,))).light is Light.RED
     assert RULES.rate(RatingInput("executive_legal_rep", (old,))).reasons[0].rule == "CN-CRIM-01"
 
@@ -200,6 +226,89 @@ def test_every_rule_cites_a_legal_basis_of_the_pack() -> None:
     ],
 )
 def test_bad_rule_files_name_the_rule(old: str, new: str, message: str) -> None:
+    assert old in RULE_TEXT
+    with pytest.raises(PolicyError, match=message):
+        parse_ruleset(RULE_TEXT.replace(old, new, 1), PACK)
+
+
+# --- statutory bars, patterns and the distinctions statutes make ---------------------------------
+
+
+def _conviction(subtype: str, **kw: object) -> RatableFinding:
+    return _finding(Item.CRIMINAL_RECORD, FindingCode.CRIMINAL_CONVICTION, subtype, **kw)  # type: ignore[arg-type]
+
+
+def test_a_finding_beyond_the_lookback_reaches_only_a_statutory_bar() -> None:
+    old_violent = _conviction(
+        "violent", days_since=20 * 365, outside_lookback=True, culpability=Culpability.INTENTIONAL
+    )
+    # a bar (未成年人保護法 第62條) sees it; the individual-assessment rule does not
+    childcare = RULES.rate(RatingInput("childcare_education", (old_violent,)))
+    assert childcare.light is Light.RED and childcare.reasons[0].rule == "CN-CHILD-01"
+    office_like = _conviction("property", days_since=20 * 365, outside_lookback=True)
+    finance = RULES.rate(RatingInput("finance_accounting", (office_like,)))
+    assert finance.light is Light.GREEN and finance.not_relevant == ("x:1",)
+
+
+def test_a_pattern_needs_its_count_within_its_window() -> None:
+    def speeding(n: int, days: int) -> RatableFinding:
+        return _finding(
+            Item.DRIVING_RECORD,
+            FindingCode.DRIVING_VIOLATION,
+            "speeding",
+            days_since=days,
+            ref=f"d:{n}",
+        )
+
+    three = (speeding(1, 30), speeding(2, 100), speeding(3, 300))
+    rating = RULES.rate(RatingInput("driver", three))
+    assert rating.light is Light.RED
+    (reason,) = rating.reasons
+    assert reason.rule == "CN-DRV-08" and reason.findings == ("d:1", "d:2", "d:3")
+    # two in the window and one older than twelve months: no pattern, none matters alone
+    spread = (speeding(1, 30), speeding(2, 100), speeding(3, 400))
+    rating = RULES.rate(RatingInput("driver", spread))
+    assert rating.light is Light.GREEN and len(rating.not_relevant) == 3
+    # the same three for an office job: not in scope anyway, and no rule
+    assert RULES.rate(RatingInput("general_office", three)).light is Light.GREEN
+
+
+def test_culpability_penalty_and_probation_are_conditions() -> None:
+    negligent = _conviction(
+        "traffic", culpability=Culpability.NEGLIGENT, penalty=Penalty.FIXED_TERM
+    )
+    intentional = _conviction(
+        "property", culpability=Culpability.INTENTIONAL, penalty=Penalty.CRIMINAL_DETENTION
+    )
+    exempted = _conviction(
+        "property", culpability=Culpability.INTENTIONAL, penalty=Penalty.EXEMPTED
+    )
+    guard = "security_guard"
+    assert RULES.rate(RatingInput(guard, (negligent,))).light is Light.YELLOW
+    assert RULES.rate(RatingInput(guard, (intentional,))).light is Light.RED
+    assert RULES.rate(RatingInput(guard, (exempted,))).light is Light.YELLOW
+    on_probation = _conviction(
+        "embezzlement", penalty=Penalty.FIXED_TERM, probation=True, days_since=3 * 365
+    )
+    served = _conviction("embezzlement", penalty=Penalty.FIXED_TERM, days_since=3 * 365)
+    executive = "executive_legal_rep"
+    # 公司法 第178條: five years from the end of the sentence, two from the end of probation
+    assert RULES.rate(RatingInput(executive, (served,))).light is Light.RED
+    assert RULES.rate(RatingInput(executive, (on_probation,))).light is Light.YELLOW
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("\nbar = true", '\nbar = "yes"', "bar: expected bool"),
+        ("min_findings = 3", "min_findings = 1", "at least 2"),
+        ('culpability = ["intentional"]', 'culpability = ["reckless"]', "unknown value 'reckless'"),
+        ('penalties = ["detention"]', 'penalties = ["flogging"]', "unknown value 'flogging'"),
+        ('penalties = ["detention"]', "penalties = []", "empty"),
+        ("\nprobation = true", '\nprobation = "maybe"', "probation: expected bool"),
+    ],
+)
+def test_bad_new_rule_keys_name_the_rule(old: str, new: str, message: str) -> None:
     assert old in RULE_TEXT
     with pytest.raises(PolicyError, match=message):
         parse_ruleset(RULE_TEXT.replace(old, new, 1), PACK)

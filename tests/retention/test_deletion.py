@@ -84,7 +84,7 @@ def test_a_request_goes_from_received_to_done(db: Database, vault: Vault, tmp_pa
     with db.sessions() as s:
         cert = s.get(m.DestructionCertificate, done.certificate_id)
         assert cert is not None and cert.reason == "deletion_request" and cert.subjects == 1
-        assert cert.rule == f"cn@2026.1 deletion request {request.id}"
+        assert cert.rule == f"cn@2026.2 deletion request {request.id}"
         assert s.get(m.DestroyedSubject, target.subject) is not None
         resolution = s.scalars(
             select(m.DeletionResolution).where(m.DeletionResolution.request_id == request.id)

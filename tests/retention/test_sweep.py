@@ -94,7 +94,7 @@ def test_the_sweep_destroys_expired_candidates_and_certifies_it(
         cert = s.get(m.DestructionCertificate, result.certificates[0].id)
         assert cert is not None
         assert cert.reason == "retention_expired" and cert.subjects == 2
-        assert cert.rule == "cn@2026.1 retention ended: retain_until < 2026-11-29"
+        assert cert.rule == "cn@2026.2 retention ended: retain_until < 2026-11-29"
         assert cert.data_classes == list(DATA_CLASSES)
         assert cert.subjects_digest == subjects_digest([gone.subject, kept.subject])
         listed = set(

@@ -48,7 +48,13 @@ def test_lookback_windows_come_from_the_pack_per_category() -> None:
         consent(items=["identity", "criminal_record"], separate_items=["criminal_record"]),
         None,
     )
-    assert childcare.items[Item.CRIMINAL_RECORD] is None  # the bar has no time limit
+    # The bars of 未成年人保護法 第62條 have no time limit, yet the window still bounds the
+    # individual assessment: the bar's rules look through it (`bar = true` in the rule set).
+    assert (
+        childcare.items[Item.CRIMINAL_RECORD]
+        == PACK.lookback_years("childcare_education", Item.CRIMINAL_RECORD)
+        == 5
+    )
 
 
 def test_a_stopped_check_has_an_empty_scope_and_says_why_for_every_item() -> None:

@@ -41,17 +41,22 @@ def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_screen_json_prints_one_documented_object_per_candidate(tmp_path: Path) -> None:
     w = WorldBuilder()
     c = w.candidate("security_guard", name="石磊")
-    w.court_case("criminal", "theft", [w.party(c)])
+    w.court_case(
+        "criminal",
+        "theft",
+        [w.party(c, sentence={"kind": "criminal_detention", "months": 4})],
+    )
     w.candidate("general_office", consent=False)
     path = w.write(tmp_path / "w.jsonl")
     run = _run(tmp_path, "screen", "--world", str(path), "--json", "--no-progress")
     assert run.returncode == 0, run.stderr
     lines = [json.loads(line) for line in run.stdout.splitlines()]
     assert [set(line) for line in lines] == [KEYS, KEYS]
-    assert (
-        lines[0]["light"] == "red"
-        and lines[0]["reasons"][0]["legal_basis"] == "保安服務管理條例 第17條"
-    )
+    assert lines[0]["light"] == "red"
+    assert {r["legal_basis"] for r in lines[0]["reasons"]} == {
+        "保安服務管理條例 第16條",  # no guard certificate
+        "保安服務管理條例 第17條第2項",  # an intentional crime, punished
+    }
     assert lines[1]["status"] == "stopped" and lines[1]["light"] is None
     assert (tmp_path / "data" / "fairscreen.db").exists()
     assert "石磊" not in (tmp_path / "data" / "fairscreen.db").read_bytes().decode(
@@ -102,18 +107,20 @@ def test_help_of_every_command(tmp_path: Path) -> None:
 def test_screen_with_a_custom_rule_set_and_a_bad_one(tmp_path: Path) -> None:
     from importlib import resources
 
-    rules = (resources.files("fairscreen.rating") / "rulesets" / "cn-2026.1.toml").read_text(
+    rules = (resources.files("fairscreen.rating") / "rulesets" / "cn-2026.2.toml").read_text(
         encoding="utf-8"
     )
-    # the organisation decides fraud convictions for accountants need assessment, not a bar
-    strict = rules.replace('subtypes = ["corruption", "fraud"]\n', 'subtypes = ["corruption"]\n', 1)
+    # the organisation decides embezzlement convictions for accountants need assessment, not a bar
+    strict = rules.replace(
+        'subtypes = ["accounting", "embezzlement"]\n', 'subtypes = ["accounting"]\n', 1
+    )
     assert strict != rules
     (tmp_path / "rules.toml").write_text(
-        strict.replace('version = "2026.1"', 'version = "2026.1-local"'), encoding="utf-8"
+        strict.replace('version = "2026.2"', 'version = "2026.2-local"'), encoding="utf-8"
     )
     w = WorldBuilder()
     c = w.candidate("finance_accounting")
-    w.court_case("criminal", "fraud", [w.party(c)])
+    w.court_case("criminal", "job_embezzlement", [w.party(c)])
     path = w.write(tmp_path / "w.jsonl")
     shipped = _run(tmp_path, "screen", "--world", str(path), "--json", "--no-progress")
     local = _run(
@@ -128,7 +135,7 @@ def test_screen_with_a_custom_rule_set_and_a_bad_one(tmp_path: Path) -> None:
     )
     assert json.loads(shipped.stdout)["light"] == "red"
     result = json.loads(local.stdout)
-    assert result["light"] == "yellow" and result["ruleset"] == "cn-rules@2026.1-local"
+    assert result["light"] == "yellow" and result["ruleset"] == "cn-rules@2026.2-local"
 
     (tmp_path / "bad.toml").write_text(
         rules.replace('legal_basis = "MPL-62"', 'legal_basis = "NOWHERE"'), encoding="utf-8"

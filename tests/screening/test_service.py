@@ -41,7 +41,7 @@ def _world() -> WorldBuilder:
         a,
         issued="2026-10-01",
         result="record",
-        offences=[{"cause": "fraud", "convicted": "2023-02-01"}],
+        offences=[{"cause": "job_embezzlement", "convicted": "2023-02-01"}],
     )
     w.record(
         "credit_report",
@@ -202,7 +202,9 @@ def test_the_report_is_sealed_whole_and_opens_to_what_was_screened(
     assert content["excluded"] == expected["excluded"]
     assert content["not_checked"] == expected["not_checked"]
     conviction = next(f for f in content["findings"] if f["code"] == "criminal_conviction")
-    assert conviction["detail"]["cause"] == "fraud" and conviction["status"] == "verified"
+    assert (
+        conviction["detail"]["cause"] == "job_embezzlement" and conviction["status"] == "verified"
+    )
     assert sum(q["records"] for q in content["queries"]) > 0
 
 

@@ -16,7 +16,7 @@ from fairscreen.kit.names import name_key
 from fairscreen.policy.pack import load_pack
 from fairscreen.synth import generate_world
 
-PACK = load_pack("cn-2026.1")
+PACK = load_pack("cn-2026.2")
 
 
 @dataclass

@@ -1,7 +1,11 @@
 """Pinned bytes: the generator's output for a few seeds, world file and truth file, never drifts.
 
 The digests were taken from the generator before it was split into ``fairscreen.synth`` (commit
-b3faa6a). Any change to the generator that moves a byte of a seeded world (another draw from the
+b3faa6a), and pinned again when format 1.1 added its record types (public-security records,
+non-prosecution decisions, labour arbitrations, employers' answers and disciplinary records,
+sentences on convictions: issue 11). Format 1.1's draws come from each candidate's second stream,
+so every draw of the first is where it was; what moved is the new lines and fields, the record
+ids numbered after them, and the twenty candidates that carry format 1.1's forced cases. Any change to the generator that moves a byte of a seeded world (another draw from the
 random stream, another order of keys, another template) fails here; if the change is intended,
 say so in the commit and pin the new digests.
 
@@ -21,20 +25,20 @@ import pytest
 # (candidates, seed, as_of or None) -> (sha256 of the world file, sha256 of the truth file)
 PINNED: dict[tuple[int, int, str | None], tuple[str, str]] = {
     (300, 7, None): (
-        "ff37fcef947e632d874e35b664d84bfb6036412a96da48f12adb529b9672eeb6",
-        "6f10339ba71536cccaae4c7230301baf270e4ede9a78f68d69f50a2afa891ce0",
+        "65f1acad2ee853532be1d9ed4e97226cda086f7a20d1affa153ddd03894aca6b",
+        "6a5c21e8997f8f5cd713ff61ea372c310b820186431cd94561e3565f547b8e4d",
     ),
     (1000, 2026, None): (
-        "e575943c9b738c1fa99ac0fdfa60535c6e1ce1cf1a7b76a9857f6bcab0b2224c",
-        "977d68a2386c2748fff65d7b4320faf11cb9301d59905535d496ba34799a9d35",
+        "b111319410c7419a28ee16a565c534d6e8d4775192c945767d1d382af4a3ac50",
+        "1974df4bc79f89acec5cb7d6fcbcd02a86b7db296a616c3c3877f371a7c1d461",
     ),
     (50, -3, None): (
-        "f317c5dfe563da4baad93240eb9c861751865b707e3819497573e4182930fed0",
-        "460432acdefcceb954aee0aa9d3e76be3649b9cde9c4f9d67ce03c2d256c6b85",
+        "29ca2d6cc581942d180ffa2509996e0e7ffa890ce62e40c303cd043254e3686e",
+        "5ce088bcd122d4a9837cb7e4eed868552853b73f7a03da918f3ba2411405cf76",
     ),
     (200, 11, "2024-03-15"): (
-        "d99d30c69fed2b91f87c273bbb645bc1600bf38d33d5cb122f457db330066f3e",
-        "d443d3c3b185d56c8071dcf463b09a71bc30b31ef653d843e860a907a399ad0d",
+        "f8fd99336055f1786919f95e1195f8bc27f6d91eafc5c73bd9a30ba18ccfb54f",
+        "25dd75f895a9a5580b14795c9e11f75653c2917929e664a7ccbae5a82bc6ad1d",
     ),
 }
 

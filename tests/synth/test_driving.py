@@ -25,3 +25,16 @@ def _check(p: Planted) -> None:
 
 def test_driving_problems_are_true_of_the_world(worlds: tuple[World, World]) -> None:
     check_planted(worlds, _check, "driving")
+
+
+def _check_pattern(p: Planted) -> None:
+    (rec,) = p.records
+    assert p.truth["category"] == "driver"
+    recent = [
+        v for v in rec["violations"] if v["kind"] == "speeding" and p.world.years_ago(v["date"]) < 1
+    ]
+    assert len(recent) >= 3
+
+
+def test_speeding_patterns_are_true_of_the_world(worlds: tuple[World, World]) -> None:
+    check_planted(worlds, _check_pattern, "speeding_pattern")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from fairscreen.synth import FORCED, RATES
+from fairscreen.synth.plan import FORCED_1_1
 from tests.synth.generated import PACK, World, generate, read
 
 # Where each planted tag is checked against the world: a new tag needs a check before it is planted.
@@ -28,6 +29,10 @@ CHECKED = {
         "recent_conviction",
         "barring_conviction",
         "acquitted",
+        "negligent_conviction",
+        "exempted_conviction",
+        "probation_conviction",
+        "juvenile_conviction",
     },
     "test_courts": {
         "plaintiff",
@@ -38,8 +43,25 @@ CHECKED = {
     },
     "test_namesakes": {"namesake", "name_only_party"},
     "test_enforcement": {"debtor_active", "debtor_removed"},
-    "test_credit": {"credit_delinquency"},
-    "test_driving": {"driving"},
+    "test_credit": {"credit_delinquency", "credit_expired"},
+    "test_driving": {"driving", "speeding_pattern"},
+    "test_security": {
+        "admin_penalty",
+        "admin_detentions",
+        "admin_custody",
+        "admin_minors_offence",
+        "admin_drug_use",
+        "not_prosecuted",
+    },
+    "test_arbitration": {"arbitration_applicant", "arbitration_respondent"},
+    "test_employers": {
+        "employer_answers",
+        "employer_confirms_unregistered",
+        "employer_denies",
+        "hr_warning_single",
+        "hr_warnings_pattern",
+        "hr_corroborated_reference",
+    },
     "test_references": {
         "uncorroborated_reference",
         "corroborated_reference",
@@ -53,7 +75,7 @@ CHECKED = {
 def test_every_hard_case_in_200_candidates(tmp_path: Path, seed: int) -> None:
     world = read(*generate(tmp_path, 200, seed))
     tags = Counter(tag for t in world.truth for tag in t["tags"])
-    wanted = {tag for tag, _ in FORCED}
+    wanted = {tag for tag, _ in FORCED} | {tag for tag, _ in FORCED_1_1}
     missing = sorted(wanted - set(tags))
     assert not missing, missing
     for tag in (

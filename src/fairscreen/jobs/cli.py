@@ -45,22 +45,24 @@ def _context(
     create_keys: bool,
 ) -> JobContext:
     from fairscreen.jobs.graph import JobContext
-    from fairscreen.policy.pack import load_pack, load_pack_file
+    from fairscreen.policy.pack import load_pack, load_pack_file, shipped_packs
     from fairscreen.rating.engine import default_ruleset_for, load_ruleset_file
     from fairscreen.sources.http import provider_from_settings
     from fairscreen.sources.world import world_sources
     from fairscreen.vault.providers import CREATE, USE, open_vault
     from fairscreen.verify.references import lexicon_version
 
+    # Every shipped pack (a check names the one it was scoped under), and the operator's own.
     packs = {}
-    shipped = load_pack()
-    packs[shipped.ref] = (shipped, default_ruleset_for(shipped))
+    for stem in shipped_packs().values():
+        shipped = load_pack(stem)
+        packs[shipped.ref] = (shipped, default_ruleset_for(shipped))
     if pack_file is not None:
         pack = load_pack_file(pack_file)
         ruleset = load_ruleset_file(rules_file, pack) if rules_file else default_ruleset_for(pack)
         packs[pack.ref] = (pack, ruleset)
     elif rules_file is not None:
-        packs[shipped.ref] = (shipped, load_ruleset_file(rules_file, shipped))
+        raise ConfigError("--rules needs --pack: the pack the rule set is written for")
     provider = provider_from_settings(
         settings.provider_url, world_sources(world) if world is not None else None
     )
@@ -103,6 +105,7 @@ def start(
     from fairscreen.kit.settings import get_settings
     from fairscreen.ledger import checkpoints
     from fairscreen.ledger.signing import load_signer
+    from fairscreen.policy.pack import default_pack_for, load_pack_file
     from fairscreen.world.load import load_world
 
     settings = get_settings()
@@ -113,8 +116,11 @@ def start(
         # consent and scope opened here is on a signed checkpoint when this command returns.
         signer = load_signer(settings, sessions=sessions, create=True)
         try:
-            pack_ref = next(iter(ctx.packs)) if pack is None else list(ctx.packs)[-1]
-            chosen, _ = ctx.packs[pack_ref]
+            chosen = (
+                load_pack_file(pack)
+                if pack is not None
+                else default_pack_for(store.header.jurisdiction)
+            )
             query_ids = open_checks(
                 store,
                 sessions,

@@ -1,8 +1,10 @@
 """Jurisdiction policy packs: versioned data files that the steps read, never hard-code.
 
-A pack says which items each position category allows, the lookback windows, the forbidden
-categories, the court-cause classes, and the notice, dispute and retention periods. Loading checks
-the file against the shared vocabulary and names the key that is wrong.
+A pack says which items each position category allows, the lookback windows, the legal limits
+(records the law seals or expires, whatever a lookback says), the forbidden categories, the
+cause classes of court cases, arbitrations and administrative penalties, and the notice, dispute
+and retention periods. Loading checks the file against the shared vocabulary and names the key
+that is wrong; an unknown key is an error, so a misspelt limit cannot be silently ignored.
 """
 
 from __future__ import annotations
@@ -17,9 +19,19 @@ from typing import Any
 
 from fairscreen.kit.errors import PolicyError
 from fairscreen.kit.text import read_text
-from fairscreen.policy.vocabulary import ForbiddenCategory, Item, SourceKind
+from fairscreen.policy.vocabulary import Culpability, ForbiddenCategory, Item, SourceKind
 
 UNLIMITED = "unlimited"
+
+
+@dataclass(frozen=True, slots=True)
+class LegalLimit:
+    """A limit the law itself sets on using an item's adverse records: older than ``years``
+    since the conduct ended, a record must not be used (征信業管理條例 第16條: five years). Unlike
+    a lookback, a category cannot widen it, and no rule can look through it."""
+
+    years: int
+    legal_basis: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +42,7 @@ class ItemPolicy:
     separate_consent: bool
     legal_basis: str
     lookback_years: int | None
+    legal_limit: LegalLimit | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +60,31 @@ class CategoryPolicy:
     lookback_years: dict[Item, int | None]
     required_licences: tuple[frozenset[str], ...]
     fitness_certificate: str | None
+    # items whose legal limit does not apply to this category (FCRA §1681c(b)(3): a position
+    # paying $75,000 a year or more); each needs a legal basis
+    legal_limit_exempt: frozenset[Item] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
 class CauseClass:
-    """What a court cause means to the rating: a class, or a forbidden category."""
+    """What a cause (a court case's 案由, an arbitration's cause, the conduct an administrative
+    penalty punished) means to the rating: a class, or a forbidden category; for a crime, whether
+    the offence is intentional or negligent where the offence itself decides it."""
 
     cls: str | None
     forbidden: ForbiddenCategory | None
+    culpability: Culpability | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JuvenileSealing:
+    """Criminal records the law seals (刑事訴訟法 第286條): an offence committed before the age
+    of ``age_below``, sentenced to at most ``max_fixed_term_years`` of fixed-term imprisonment
+    (or a lighter punishment, or none). A sealed record is never used, whatever a source returns."""
+
+    legal_basis: str
+    age_below: int
+    max_fixed_term_years: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +112,9 @@ class PolicyPack:
     forbidden: frozenset[ForbiddenCategory]
     criminal_causes: dict[str, CauseClass]
     civil_causes: dict[str, CauseClass]
+    arbitration_causes: dict[str, CauseClass] = field(default_factory=dict)
+    administrative_conducts: dict[str, CauseClass] = field(default_factory=dict)
+    juvenile_sealing: JuvenileSealing | None = None
     _lookbacks: dict[tuple[str, Item], int | None] = field(default_factory=dict, repr=False)
 
     @property
@@ -109,8 +142,22 @@ class PolicyPack:
             )
         return self._lookbacks[key]
 
+    def legal_limit(self, category: str, item: Item) -> LegalLimit | None:
+        """The legal limit of ``item``'s records for ``category`` (None: the law sets none, or
+        the category is exempt from it)."""
+        if item in self.category(category).legal_limit_exempt:
+            return None
+        return self.items[item].legal_limit
+
     def cause_class(self, kind: str, cause: str) -> CauseClass | None:
-        table = self.criminal_causes if kind == "criminal" else self.civil_causes
+        """What ``cause`` means: ``kind`` is ``criminal`` or ``civil`` (court cases),
+        ``arbitration`` (labour arbitration) or ``administrative`` (public-security penalties)."""
+        table = {
+            "criminal": self.criminal_causes,
+            "civil": self.civil_causes,
+            "arbitration": self.arbitration_causes,
+            "administrative": self.administrative_conducts,
+        }[kind]
         return table.get(cause)
 
 
@@ -143,20 +190,85 @@ def _item(value: Any, where: str) -> Item:
         raise PolicyError(f"{where}: unknown item {value!r}") from None
 
 
-def _causes(table: dict[str, Any], where: str) -> dict[str, CauseClass]:
+def _known_keys(table: dict[str, Any], known: frozenset[str], where: str) -> None:
+    unknown = set(table) - known
+    if unknown:
+        raise PolicyError(f"{where}: unknown key(s) {sorted(unknown)}")
+
+
+def _causes(table: Any, where: str, *, culpability: bool = False) -> dict[str, CauseClass]:
+    """A cause table: ``cause = "class"``, ``cause = "forbidden:<category>"`` or (where
+    ``culpability`` is allowed, for crimes) ``cause = { class = "...", culpability = "..." }``."""
+    if not isinstance(table, dict):
+        raise PolicyError(f"{where}: expected a table of causes")
     causes: dict[str, CauseClass] = {}
     for cause, value in table.items():
+        at = f"{where}.{cause}"
+        mind: Culpability | None = None
+        if isinstance(value, dict) and culpability:
+            _known_keys(value, frozenset({"class", "culpability"}), at)
+            name = require(value, "culpability", at, str)
+            try:
+                mind = Culpability(name)
+            except ValueError:
+                raise PolicyError(
+                    f"{at}.culpability: expected one of {[str(c) for c in Culpability]}, "
+                    f"got {name!r}"
+                ) from None
+            value = require(value, "class", at, str)
         if not isinstance(value, str) or not value:
-            raise PolicyError(f"{where}.{cause}: expected a class name, got {value!r}")
+            raise PolicyError(f"{at}: expected a class name, got {value!r}")
         if value.startswith("forbidden:"):
             name = value.removeprefix("forbidden:")
             try:
                 causes[cause] = CauseClass(None, ForbiddenCategory(name))
             except ValueError:
-                raise PolicyError(f"{where}.{cause}: unknown forbidden category {name!r}") from None
+                raise PolicyError(f"{at}: unknown forbidden category {name!r}") from None
         else:
-            causes[cause] = CauseClass(value, None)
+            causes[cause] = CauseClass(value, None, mind)
     return causes
+
+
+_ITEM_KEYS = frozenset(
+    {"title", "sources", "legal_basis", "separate_consent", "lookback_years", "legal_limit"}
+)
+_CATEGORY_KEYS = frozenset(
+    {
+        "title",
+        "items",
+        "lookback_years",
+        "required_licences",
+        "fitness_certificate",
+        "legal_limit_exempt",
+    }
+)
+_TOP_KEYS = frozenset(
+    {
+        "pack",
+        "legal_bases",
+        "items",
+        "categories",
+        "forbidden",
+        "court",
+        "public_security",
+        "sealed_juvenile_records",
+    }
+)
+
+
+def _basis(legal_bases: dict[str, LegalBasis], value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise PolicyError(f"{where}: expected a key of [legal_bases], got {value!r}")
+    if value not in legal_bases:
+        raise PolicyError(f"{where}: {value!r} is not in [legal_bases]")
+    return value
+
+
+def _positive(table: dict[str, Any], key: str, where: str) -> int:
+    value = require(table, key, where, int)
+    if value <= 0:
+        raise PolicyError(f"{where}.{key}: expected a positive number, got {value!r}")
+    return int(value)
 
 
 def parse_pack(text: str, *, origin: str = "<pack>") -> PolicyPack:
@@ -165,6 +277,7 @@ def parse_pack(text: str, *, origin: str = "<pack>") -> PolicyPack:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{origin}: {exc}") from None
+    _known_keys(data, _TOP_KEYS, origin)
     head = require(data, "pack", origin, dict)
     where = f"{origin}: pack"
     periods = Periods(
@@ -183,6 +296,17 @@ def parse_pack(text: str, *, origin: str = "<pack>") -> PolicyPack:
     for name, spec in require(data, "items", origin, dict).items():
         at = f"{origin}: items.{name}"
         item = _item(name, at)
+        if not isinstance(spec, dict):
+            raise PolicyError(f"{at}: expected a table")
+        _known_keys(spec, _ITEM_KEYS, at)
+        limit = None
+        if "legal_limit" in spec:
+            lim = require(spec, "legal_limit", at, dict)
+            _known_keys(lim, frozenset({"years", "legal_basis"}), f"{at}.legal_limit")
+            limit = LegalLimit(
+                _positive(lim, "years", f"{at}.legal_limit"),
+                _basis(legal_bases, lim.get("legal_basis"), f"{at}.legal_limit.legal_basis"),
+            )
         sources = []
         for i, src in enumerate(require(spec, "sources", at, list)):
             try:
@@ -201,6 +325,7 @@ def parse_pack(text: str, *, origin: str = "<pack>") -> PolicyPack:
             lookback_years=_lookback(spec["lookback_years"], f"{at}.lookback_years")
             if "lookback_years" in spec
             else None,
+            legal_limit=limit,
         )
     missing = set(Item) - set(items)
     if missing:
@@ -209,6 +334,9 @@ def parse_pack(text: str, *, origin: str = "<pack>") -> PolicyPack:
     categories: dict[str, CategoryPolicy] = {}
     for name, spec in require(data, "categories", origin, dict).items():
         at = f"{origin}: categories.{name}"
+        if not isinstance(spec, dict):
+            raise PolicyError(f"{at}: expected a table")
+        _known_keys(spec, _CATEGORY_KEYS, at)
         allowed = frozenset(
             _item(v, f"{at}.items[{i}]") for i, v in enumerate(require(spec, "items", at, list))
         )
@@ -224,8 +352,22 @@ def parse_pack(text: str, *, origin: str = "<pack>") -> PolicyPack:
         fitness = spec.get("fitness_certificate")
         if fitness is not None and Item.HEALTH_FITNESS not in allowed:
             raise PolicyError(f"{at}.fitness_certificate: needs health_fitness in items")
+        exempt: set[Item] = set()
+        for i, key in enumerate(spec.get("legal_limit_exempt", [])):
+            item = _item(key, f"{at}.legal_limit_exempt[{i}]")
+            if items[item].legal_limit is None:
+                raise PolicyError(
+                    f"{at}.legal_limit_exempt[{i}]: item {item} has no legal_limit to be exempt from"
+                )
+            exempt.add(item)
         categories[name] = CategoryPolicy(
-            name, require(spec, "title", at, str), allowed, overrides, licences, fitness
+            name,
+            require(spec, "title", at, str),
+            allowed,
+            overrides,
+            licences,
+            fitness,
+            frozenset(exempt),
         )
 
     forbidden_spec = require(data, "forbidden", origin, dict)
@@ -238,6 +380,27 @@ def parse_pack(text: str, *, origin: str = "<pack>") -> PolicyPack:
                 f"{origin}: forbidden.categories[{i}]: unknown category {name!r}"
             ) from None
     court = data.get("court", {})
+    if not isinstance(court, dict):
+        raise PolicyError(f"{origin}: court: expected a table")
+    _known_keys(
+        court,
+        frozenset({"criminal_causes", "civil_causes", "arbitration_causes"}),
+        f"{origin}: court",
+    )
+    security = data.get("public_security", {})
+    if not isinstance(security, dict):
+        raise PolicyError(f"{origin}: public_security: expected a table")
+    _known_keys(security, frozenset({"conducts"}), f"{origin}: public_security")
+    sealing = None
+    if "sealed_juvenile_records" in data:
+        at = f"{origin}: sealed_juvenile_records"
+        spec = require(data, "sealed_juvenile_records", origin, dict)
+        _known_keys(spec, frozenset({"legal_basis", "age_below", "max_fixed_term_years"}), at)
+        sealing = JuvenileSealing(
+            _basis(legal_bases, spec.get("legal_basis"), f"{at}.legal_basis"),
+            _positive(spec, "age_below", at),
+            _positive(spec, "max_fixed_term_years", at),
+        )
     return PolicyPack(
         id=require(head, "id", where, str),
         version=require(head, "version", where, str),
@@ -251,9 +414,16 @@ def parse_pack(text: str, *, origin: str = "<pack>") -> PolicyPack:
         categories=categories,
         forbidden=frozenset(forbidden),
         criminal_causes=_causes(
-            court.get("criminal_causes", {}), f"{origin}: court.criminal_causes"
+            court.get("criminal_causes", {}), f"{origin}: court.criminal_causes", culpability=True
         ),
         civil_causes=_causes(court.get("civil_causes", {}), f"{origin}: court.civil_causes"),
+        arbitration_causes=_causes(
+            court.get("arbitration_causes", {}), f"{origin}: court.arbitration_causes"
+        ),
+        administrative_conducts=_causes(
+            security.get("conducts", {}), f"{origin}: public_security.conducts"
+        ),
+        juvenile_sealing=sealing,
     )
 
 
@@ -263,17 +433,31 @@ def load_pack_file(path: Path) -> PolicyPack:
 
 
 @cache
-def load_pack(name: str = "cn-2026.1") -> PolicyPack:
-    """A pack shipped with fairscreen, by file stem (``cn-2026.1``)."""
+def load_pack(name: str = "cn-2026.2") -> PolicyPack:
+    """A pack shipped with fairscreen, by file stem (``cn-2026.2``)."""
     resource = resources.files("fairscreen.policy") / "packs" / f"{name}.toml"
     if not resource.is_file():
         raise PolicyError(f"no policy pack named {name!r}")
     return parse_pack(resource.read_text(encoding="utf-8"), origin=f"packs/{name}.toml")
 
 
+@cache
+def shipped_packs() -> dict[str, str]:
+    """The packs shipped with fairscreen, by jurisdiction: file stems, the latest version of
+    each jurisdiction (a new jurisdiction is a new data file, not a code change)."""
+    found: dict[str, tuple[str, str]] = {}
+    for entry in (resources.files("fairscreen.policy") / "packs").iterdir():
+        if not entry.name.endswith(".toml"):
+            continue
+        stem = entry.name.removesuffix(".toml")
+        pack = load_pack(stem)
+        if pack.jurisdiction not in found or found[pack.jurisdiction][0] < pack.version:
+            found[pack.jurisdiction] = (pack.version, stem)
+    return {jurisdiction: stem for jurisdiction, (_, stem) in found.items()}
+
+
 def default_pack_for(jurisdiction: str) -> PolicyPack:
-    packs = {"CN": "cn-2026.1"}
     try:
-        return load_pack(packs[jurisdiction])
+        return load_pack(shipped_packs()[jurisdiction])
     except KeyError:
         raise PolicyError(f"no policy pack for jurisdiction {jurisdiction!r}") from None

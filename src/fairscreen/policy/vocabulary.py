@@ -18,6 +18,7 @@ class Item(StrEnum):
     EMPLOYMENT = "employment"
     PROFESSIONAL_LICENCE = "professional_licence"
     CRIMINAL_RECORD = "criminal_record"
+    PUBLIC_SECURITY_RECORD = "public_security_record"
     CIVIL_LITIGATION = "civil_litigation"
     ENFORCEMENT_LIST = "enforcement_list"
     CREDIT = "credit"
@@ -40,6 +41,11 @@ class SourceKind(StrEnum):
     TRAFFIC_RECORDS = "traffic_records"
     HEALTH_CERTIFICATES = "health_certificates"
     REFEREES = "referees"
+    PUBLIC_SECURITY = "public_security"  # the police register of administrative penalties
+    PROCURATORATE = "procuratorate"  # decisions of a people's procuratorate (不起訴)
+    LABOUR_ARBITRATION = "labour_arbitration"  # labour-dispute arbitration commissions
+    EMPLOYER_VERIFICATION = "employer_verification"  # a former employer's own answer
+    HR_RECORDS = "hr_records"  # a former employer's disciplinary records
 
 
 class ForbiddenCategory(StrEnum):
@@ -71,6 +77,9 @@ class FindingCode(StrEnum):
     DRIVING_VIOLATION = "driving_violation"
     NOT_FIT_FOR_DUTY = "not_fit_for_duty"
     REFERENCE_MISCONDUCT = "reference_misconduct"
+    ADMINISTRATIVE_PENALTY = "administrative_penalty"
+    ARBITRATION_RESPONDENT = "arbitration_respondent"
+    DISCIPLINARY_ACTION = "disciplinary_action"
 
 
 class ExclusionReason(StrEnum):
@@ -84,6 +93,46 @@ class ExclusionReason(StrEnum):
     NO_ADVERSE_OUTCOME = "no_adverse_outcome"
     OUTSIDE_LOOKBACK = "outside_lookback"
     NOT_JOB_RELEVANT = "not_job_relevant"
+    SEALED_BY_LAW = "sealed_by_law"
+    EXPIRED_BY_LAW = "expired_by_law"
+
+
+class Culpability(StrEnum):
+    """The mental element of an offence (刑法 第14條 故意, 第15條 過失)."""
+
+    INTENTIONAL = "intentional"
+    NEGLIGENT = "negligent"
+
+
+class Penalty(StrEnum):
+    """What was imposed: a criminal sentence (刑法 第33-35條), an administrative penalty or
+    measure (治安管理處罰法, 禁毒法), or an employer's disciplinary action. Rules match on these."""
+
+    # criminal (主刑, and 免予刑事處罰 for a conviction without punishment)
+    EXEMPTED = "exempted"  # 免予刑事處罰 (刑法 第37條): convicted, not punished
+    FINE = "fine"  # 罰金 imposed alone
+    CONTROL = "control"  # 管制
+    CRIMINAL_DETENTION = "criminal_detention"  # 拘役
+    FIXED_TERM = "fixed_term"  # 有期徒刑
+    LIFE = "life"  # 無期徒刑
+    DEATH = "death"  # 死刑
+    DEPRIVATION_OF_POLITICAL_RIGHTS = "deprivation_of_political_rights"  # 剝奪政治權利 (附加刑)
+    # a punishment the record does not name, but shows was executed (it has a completion date)
+    UNSPECIFIED = "unspecified"
+    # administrative (public security)
+    WARNING = "warning"  # 警告
+    ADMINISTRATIVE_FINE = "administrative_fine"  # 罰款
+    DETENTION = "detention"  # 行政拘留
+    COMPULSORY_ISOLATION_REHAB = "compulsory_isolation_rehab"  # 強制隔離戒毒
+    CUSTODY_EDUCATION = "custody_education"  # 收容教育 (abolished 2019)
+    REEDUCATION_THROUGH_LABOUR = "reeducation_through_labour"  # 勞動教養 (abolished 2013)
+    # disciplinary (an employer's own action)
+    VERBAL_WARNING = "verbal_warning"
+    WRITTEN_WARNING = "written_warning"
+    DEMERIT = "demerit"  # 記過
+    FINAL_WARNING = "final_warning"
+    SUSPENSION = "suspension"
+    DISMISSAL = "dismissal"
 
 
 class NotCheckedReason(StrEnum):

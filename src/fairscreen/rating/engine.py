@@ -1,10 +1,21 @@
 """The rating engine: a declared, versioned rule set (a data file) applied to verified findings.
 
 Its inputs are ``RatingInput`` and ``RatableFinding`` and nothing else. They carry the position
-category and, per finding, the item, what the finding says, how long ago it happened and a count.
-They have no field for a person's name, sex, age, ethnicity, religion, marital status, health,
-household registration or any other protected attribute, so no rule can read one (a test walks
-the types to prove it). Same inputs, same rule set: same light.
+category and, per finding, the item, what the finding says, how long ago it happened (or ended),
+a count, and what the statutes distinguish: intentional or negligent, the kind of punishment,
+probation, whether it lies beyond the lookback. They have no field for a person's name, sex, age,
+ethnicity, religion, marital status, health, household registration or any other protected
+attribute, so no rule can read one (a test walks the types to prove it). Same inputs, same rule
+set: same light.
+
+Two kinds of rule go beyond one finding at a time:
+
+- a **statutory bar** (``bar = true``) also sees findings older than the item's lookback: a
+  lookback limits what is weighed in an individual assessment, a lifetime bar applies whatever
+  the lookback (未成年人保護法 第62條, 保安服務管理條例 第17條). Every other rule ignores them;
+- a **pattern** (``min_findings = N``) applies only when at least N findings satisfy the rule's
+  other conditions (all within its ``within_years``): three speeding violations in twelve months
+  matter for a passenger driver when one does not.
 """
 
 from __future__ import annotations
@@ -13,14 +24,15 @@ import hashlib
 import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 from fairscreen.kit.errors import PolicyError
 from fairscreen.kit.text import read_text
 from fairscreen.policy.pack import PolicyPack, require
-from fairscreen.policy.vocabulary import FindingCode, Item
+from fairscreen.policy.vocabulary import Culpability, FindingCode, Item, Penalty
 
 
 class Light(StrEnum):
@@ -49,6 +61,10 @@ class RatableFinding:
     days_since: int | None  # days between the event and the screening date; None if undated
     ongoing: bool
     count: int | None
+    culpability: Culpability | None = None
+    penalty: Penalty | None = None
+    probation: bool = False
+    outside_lookback: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +85,17 @@ class Rule:
     subtypes: frozenset[str] | None
     within_years: int | None
     min_count: int | None
+    culpability: frozenset[Culpability] | None = None
+    penalties: frozenset[Penalty] | None = None
+    probation: bool | None = None
+    bar: bool = False  # a statutory bar: sees findings beyond the lookback
+    min_findings: int | None = None  # a pattern: at least this many findings match
 
     def matches(self, category: str, f: RatableFinding) -> bool:
+        """Whether ``f`` meets this rule's per-finding conditions (a pattern's count aside)."""
         if f.item is not self.item or f.code is not self.finding:
+            return False
+        if f.outside_lookback and not self.bar:
             return False
         if self.categories is not None and category not in self.categories:
             return False
@@ -82,6 +106,12 @@ class Rule:
             and not f.ongoing
             and (f.days_since is None or f.days_since > self.within_years * DAYS_PER_YEAR)
         ):
+            return False
+        if self.culpability is not None and f.culpability not in self.culpability:
+            return False
+        if self.penalties is not None and f.penalty not in self.penalties:
+            return False
+        if self.probation is not None and f.probation is not self.probation:
             return False
         return self.min_count is None or (f.count is not None and f.count >= self.min_count)
 
@@ -119,12 +149,41 @@ class RuleSet:
     def ref(self) -> str:
         return f"{self.id}@{self.version}"
 
+    @cached_property
+    def _by_finding(self) -> dict[tuple[Item, FindingCode], tuple[Rule, ...]]:
+        """The rules of each (item, finding code), in file order: a finding is matched against
+        these only (the first condition of every rule)."""
+        out: dict[tuple[Item, FindingCode], list[Rule]] = {}
+        for rule in self.rules:
+            out.setdefault((rule.item, rule.finding), []).append(rule)
+        return {key: tuple(rules) for key, rules in out.items()}
+
+    @cached_property
+    def _rules_by_id(self) -> dict[str, Rule]:
+        return {rule.id: rule for rule in self.rules}
+
     def rate(self, data: RatingInput) -> Rating:
         applied: dict[str, list[str]] = {}
-        rules_by_id = {rule.id: rule for rule in self.rules}
+        rules_by_id = self._rules_by_id
         not_relevant: list[str] = []
+        patterns: dict[str, bool] = {}
+        category = data.category
         for finding in data.findings:
-            rule = next((r for r in self.rules if r.matches(data.category, finding)), None)
+            rule = None
+            for candidate in self._by_finding.get((finding.item, finding.code), ()):
+                if not candidate.matches(category, finding):
+                    continue
+                if candidate.min_findings is not None:
+                    # a pattern: enough findings meet the rule's other conditions (counted once)
+                    if candidate.id not in patterns:
+                        patterns[candidate.id] = (
+                            sum(1 for f in data.findings if candidate.matches(category, f))
+                            >= candidate.min_findings
+                        )
+                    if not patterns[candidate.id]:
+                        continue
+                rule = candidate
+                break
             if rule is None:
                 not_relevant.append(finding.ref)
             else:
@@ -157,7 +216,32 @@ _RULE_KEYS = {
     "subtypes",
     "within_years",
     "min_count",
+    "culpability",
+    "penalties",
+    "probation",
+    "bar",
+    "min_findings",
 }
+
+
+_E = TypeVar("_E", Culpability, Penalty)
+
+
+def _members(spec: dict[str, object], key: str, kind: type[_E], at: str) -> frozenset[_E] | None:
+    if key not in spec:
+        return None
+    values = require(spec, key, at, list)
+    out = set()
+    for i, value in enumerate(values):
+        try:
+            out.add(kind(value))
+        except ValueError:
+            raise PolicyError(
+                f"{at}.{key}[{i}]: unknown value {value!r} (one of {[str(v) for v in kind]})"
+            ) from None
+    if not out:
+        raise PolicyError(f"{at}.{key}: empty (leave the key out to match any)")
+    return frozenset(out)
 
 
 def parse_ruleset(text: str, pack: PolicyPack, *, origin: str = "<rules>") -> RuleSet:
@@ -219,6 +303,11 @@ def parse_ruleset(text: str, pack: PolicyPack, *, origin: str = "<rules>") -> Ru
                 if "within_years" in spec
                 else None,
                 min_count=require(spec, "min_count", at, int) if "min_count" in spec else None,
+                culpability=_members(spec, "culpability", Culpability, at),
+                penalties=_members(spec, "penalties", Penalty, at),
+                probation=require(spec, "probation", at, bool) if "probation" in spec else None,
+                bar=require(spec, "bar", at, bool) if "bar" in spec else False,
+                min_findings=_at_least_two(spec, at),
             )
         )
     return RuleSet(
@@ -232,6 +321,15 @@ def parse_ruleset(text: str, pack: PolicyPack, *, origin: str = "<rules>") -> Ru
     )
 
 
+def _at_least_two(spec: dict[str, object], at: str) -> int | None:
+    if "min_findings" not in spec:
+        return None
+    value = int(require(spec, "min_findings", at, int))
+    if value < 2:
+        raise PolicyError(f"{at}.min_findings: a pattern needs at least 2 findings, got {value}")
+    return value
+
+
 def load_ruleset_file(path: Path, pack: PolicyPack) -> RuleSet:
     """An organisation's own rule set (``--rules``): UTF-8 TOML, checked against ``pack``."""
     return parse_ruleset(read_text(path), pack, origin=str(path))
@@ -239,16 +337,33 @@ def load_ruleset_file(path: Path, pack: PolicyPack) -> RuleSet:
 
 @cache
 def load_ruleset(name: str, pack: PolicyPack) -> RuleSet:
-    """A rule set shipped with fairscreen, by file stem (``cn-2026.1``)."""
+    """A rule set shipped with fairscreen, by file stem (``cn-2026.2``)."""
     resource = resources.files("fairscreen.rating") / "rulesets" / f"{name}.toml"
     if not resource.is_file():
         raise PolicyError(f"no rule set named {name!r}")
     return parse_ruleset(resource.read_text(encoding="utf-8"), pack, origin=f"rulesets/{name}.toml")
 
 
+@cache
+def _shipped_rulesets() -> dict[str, tuple[str, str]]:
+    """The rule sets shipped with fairscreen: pack id -> (version, file stem) of the latest.
+    A new jurisdiction's rule set is a data file; nothing here names one."""
+    found: dict[str, tuple[str, str]] = {}
+    for entry in (resources.files("fairscreen.rating") / "rulesets").iterdir():
+        if not entry.name.endswith(".toml"):
+            continue
+        try:
+            head = tomllib.loads(entry.read_text(encoding="utf-8"))["ruleset"]
+            pack_id, version = str(head["pack"]), str(head["version"])
+        except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+            raise PolicyError(f"rulesets/{entry.name}: not a rule set ({exc})") from None
+        if pack_id not in found or found[pack_id][0] < version:
+            found[pack_id] = (version, entry.name.removesuffix(".toml"))
+    return found
+
+
 def default_ruleset_for(pack: PolicyPack) -> RuleSet:
-    names = {"cn": "cn-2026.1"}
     try:
-        return load_ruleset(names[pack.id], pack)
+        return load_ruleset(_shipped_rulesets()[pack.id][1], pack)
     except KeyError:
         raise PolicyError(f"no rule set for pack {pack.id!r}") from None

@@ -173,6 +173,7 @@ def compact_command() -> None:
     if result.statistics_cleared:
         out.print(f"planner statistics removed: {', '.join(result.statistics_cleared)}")
     if engine.dialect.name != "sqlite":
+        out.print(f"older snapshots: {result.snapshots}")
         out.print(f"pg_statistic: {result.catalog}")
     out.print(f"checkpoint: {result.checkpoint}")
     if not result.complete:

@@ -48,10 +48,15 @@ class CompactResult:
     statistics_cleared: list[str] = field(default_factory=list)  # table.column whose rows went
     catalog: str = "not needed"  # pg_statistic rewritten: "done" | "not needed" | why not
     checkpoint: str = ""  # SQLite: "truncated" | "busy"; PostgreSQL: "done" | why not
+    snapshots: str = "none older"  # PostgreSQL: whether older snapshots ended before the rewrite
 
     @property
     def complete(self) -> bool:
-        return self.checkpoint in (TRUNCATED, "done") and self.catalog in ("done", "not needed")
+        return (
+            self.checkpoint in (TRUNCATED, "done")
+            and self.catalog in ("done", "not needed")
+            and self.snapshots == "none older"
+        )
 
 
 def compact(engine: Engine, *, checkpoint_wait: float | None = None) -> CompactResult:
@@ -86,9 +91,10 @@ def _compact_sqlite(engine: Engine, wait: float | None) -> CompactResult:
     return result
 
 
-def _wait_for_older_snapshots(conn: Connection, *, timeout: float) -> None:
+def _wait_for_older_snapshots(conn: Connection, *, timeout: float) -> bool:
     """Wait until no other backend of the cluster holds a snapshot older than now (the horizon
-    of what a catalog's VACUUM may remove is not limited to this database's backends)."""
+    of what a catalog's VACUUM may remove is not limited to this database's backends); False
+    when some still did at the deadline."""
     import time
 
     deadline = time.monotonic() + timeout
@@ -101,8 +107,9 @@ def _wait_for_older_snapshots(conn: Connection, *, timeout: float) -> None:
             {"t": started},
         ).scalar_one()
         if not older:
-            return
+            return True
         time.sleep(0.05)
+    return False
 
 
 def _quote(conn: Connection, name: str) -> str:
@@ -140,6 +147,11 @@ def _compact_postgresql(engine: Engine, *, snapshot_wait: float) -> CompactResul
                 conn.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {name} TYPE {sql_type}")
                 result.statistics_cleared.append(".".join(key))
         tables = sorted({*COMPACT_TABLES, *(c.table.name for c in secret)} & present)
+        # VACUUM (FULL) copies every row version an open snapshot may still see (a transaction
+        # begun before the destruction committed, an autovacuum worker's ANALYZE): wait,
+        # bounded, for those to end first, or the rewritten file keeps the destroyed rows.
+        if not _wait_for_older_snapshots(conn, timeout=snapshot_wait):
+            result.snapshots = "older snapshots still open: run compact again when they end"
         for name in tables:
             conn.exec_driver_sql(f"VACUUM (FULL, ANALYZE) {_quote(conn, name)}")
             result.tables.append(name)
@@ -151,9 +163,14 @@ def _compact_postgresql(engine: Engine, *, snapshot_wait: float) -> CompactResul
             # autovacuum worker, another session's transaction, in any database of the
             # cluster): wait, bounded, for the snapshots older than this point to end, so the
             # old statistics rows really go.
-            _wait_for_older_snapshots(conn, timeout=snapshot_wait)
-            conn.exec_driver_sql("VACUUM (FULL) pg_catalog.pg_statistic")
-            result.catalog = "done"
+            if _wait_for_older_snapshots(conn, timeout=snapshot_wait):
+                conn.exec_driver_sql("VACUUM (FULL) pg_catalog.pg_statistic")
+                result.catalog = "done"
+            else:
+                result.catalog = (
+                    "not run: another session kept a snapshot older than the destruction for "
+                    f"{snapshot_wait:.0f} s; run compact again when it ends"
+                )
         else:
             result.catalog = (
                 "not run (needs a superuser): ANALYZE leaves old statistics rows in "

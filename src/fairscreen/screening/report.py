@@ -19,7 +19,7 @@ from fairscreen.pipeline import Query, Screening
 from fairscreen.vault import Sealer
 from fairscreen.verify.findings import Finding
 
-CONTENT_VERSION = 1
+CONTENT_VERSION = 2  # 2: findings carry culpability, penalty, probation, outside_lookback
 _TABLE, _COLUMN = "reports", "content_ct"
 
 
@@ -34,6 +34,10 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "occurred_on": finding.occurred_on.isoformat() if finding.occurred_on else None,
         "ongoing": finding.ongoing,
         "count": finding.count,
+        "culpability": str(finding.culpability) if finding.culpability else None,
+        "penalty": str(finding.penalty) if finding.penalty else None,
+        "probation": finding.probation,
+        "outside_lookback": finding.outside_lookback,
         "authoritative": finding.authoritative,
         "exclusion": str(finding.exclusion) if finding.exclusion else None,
         "provenance": finding.provenance(),

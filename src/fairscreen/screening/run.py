@@ -3,12 +3,16 @@
 Candidates are read from the loaded world in file order, screened by the pure pipeline, and
 written a batch per transaction (rows, sealed data and ledger entries together). Results are
 yielded only after their batch is committed, so what is printed is what is stored.
+
+The policy pack and rule set are chosen per organisation: the employer's jurisdiction (the
+world header's by default) picks the pack shipped for it, so one world can hold a CN employer
+and a US employer and each candidate is screened under the law of the employer they apply to.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
 from typing import Any
@@ -34,21 +38,36 @@ BATCH = 500
 
 @dataclass(frozen=True)
 class RunSetup:
-    pack: PolicyPack
+    pack: PolicyPack  # the world header's jurisdiction's (or the one given)
     ruleset: RuleSet
     sources: SourceSet
     as_of: date
     lexicon: str  # the reference-screening vocabulary's version, compiled here, before any timing
+    # every employer jurisdiction of the world: its pack and rule set (the header's included)
+    by_jurisdiction: dict[str, tuple[PolicyPack, RuleSet]] = field(default_factory=dict)
+
+    def for_jurisdiction(self, jurisdiction: str) -> tuple[PolicyPack, RuleSet]:
+        return self.by_jurisdiction.get(jurisdiction, (self.pack, self.ruleset))
 
 
 def prepare(
     world: WorldStore, *, pack: PolicyPack | None = None, ruleset: RuleSet | None = None
 ) -> RunSetup:
+    """The packs and rule sets a world needs: ``pack`` (and ``ruleset``) for the header's
+    jurisdiction if given, the shipped ones for it and for every other employer's jurisdiction."""
     pack = pack or default_pack_for(world.header.jurisdiction)
     ruleset = ruleset or default_ruleset_for(pack)
     sources = world_sources(world)
-    sources.check_covers(pack)
-    return RunSetup(pack, ruleset, sources, world.header.as_of, lexicon_version())
+    by_jurisdiction: dict[str, tuple[PolicyPack, RuleSet]] = {
+        world.header.jurisdiction: (pack, ruleset)
+    }
+    for org in world.organisations():
+        if org.kind == "employer" and org.jurisdiction not in by_jurisdiction:
+            other = default_pack_for(org.jurisdiction)
+            by_jurisdiction[org.jurisdiction] = (other, default_ruleset_for(other))
+    for policy, _ in by_jurisdiction.values():
+        sources.check_covers(policy)
+    return RunSetup(pack, ruleset, sources, world.header.as_of, lexicon_version(), by_jurisdiction)
 
 
 def screen_world(
@@ -70,31 +89,44 @@ def screen_world(
     at = at or utcnow()
     positions = {p.id: p for p in world.positions()}
     organisations = world.organisations()
+    jurisdiction = {o.id: o.jurisdiction for o in organisations}
     agencies = [o.id for o in organisations if o.kind == "agency"]
     default_agency = agencies[0] if len(agencies) == 1 else None
     with transaction(sessions) as session:
         directory = import_organisations(session, organisations, positions.values(), at)
-    recorder = Recorder(vault, directory, setup.pack)
+    recorders = {
+        code: Recorder(vault, directory, policy)
+        for code, (policy, _) in setup.by_jurisdiction.items()
+    } or {world.header.jurisdiction: Recorder(vault, directory, setup.pack)}
     candidates = world.candidates()
     while batch := list(islice(candidates, batch_size)):
-        screenings = [
-            screen(
-                Application(
-                    c,
-                    positions[c.applies_to],
-                    (c.consent.agency if c.consent and c.consent.agency else default_agency),
-                ),
-                sources=setup.sources,
-                pack=setup.pack,
-                ruleset=setup.ruleset,
-                as_of=setup.as_of,
-                at=at,
+        screenings = []
+        laws = []
+        for c in batch:
+            position = positions[c.applies_to]
+            law = jurisdiction.get(position.employer, world.header.jurisdiction)
+            pack, ruleset = setup.for_jurisdiction(law)
+            laws.append(law)
+            screenings.append(
+                screen(
+                    Application(
+                        c,
+                        position,
+                        (c.consent.agency if c.consent and c.consent.agency else default_agency),
+                    ),
+                    sources=setup.sources,
+                    pack=pack,
+                    ruleset=ruleset,
+                    as_of=setup.as_of,
+                    at=at,
+                )
             )
-            for c in batch
-        ]
         demographics = world.demographics_for([c.id for c in batch])
         with transaction(sessions) as session:
-            recorder.write(session, screenings, now=at, demographics=demographics)
+            for law in dict.fromkeys(laws):
+                group = [s for s, of in zip(screenings, laws, strict=True) if of == law]
+                recorder = recorders.get(law) or recorders[world.header.jurisdiction]
+                recorder.write(session, group, now=at, demographics=demographics)
         if signer is not None:
             checkpoints.publish(sessions, signer)
         if on_batch is not None:

@@ -109,6 +109,29 @@ class Referees(Source, Protocol):
     """References given by the referees the candidate named, filed under the candidate."""
 
 
+class PublicSecurityRecords(Source, Protocol):
+    """Public-security administrative penalties under the subject's ID number (sealed by
+    治安管理處罰法 第136條: asked only for the items a regulation lets the category query)."""
+
+
+class Procuratorate(Source, Protocol):
+    """A procuratorate's decisions not to prosecute under the subject's ID number."""
+
+
+class LabourArbitrationRecords(Source, Protocol):
+    """Labour-arbitration cases where the searched person is the respondent, searched by name or
+    ID number. Never cases where the searched person only brought the claim (the applicant)."""
+
+
+class EmployerVerification(Source, Protocol):
+    """Former employers' own answers to the agency's employment questions, filed under the
+    candidate. Not an official register: what it says against a claim needs a second source."""
+
+
+class HRRecords(Source, Protocol):
+    """Former employers' formal disciplinary records under the subject's ID number."""
+
+
 class SourceSet:
     """The sources a screening may ask, one per kind."""
 

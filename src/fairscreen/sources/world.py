@@ -17,10 +17,15 @@ from fairscreen.sources.base import (
     CreditBureau,
     CriminalCertificates,
     EducationRegistry,
+    EmployerVerification,
     EnforcementList,
     HealthCertificates,
+    HRRecords,
     IdentityRegistry,
+    LabourArbitrationRecords,
     LicenceRegistry,
+    Procuratorate,
+    PublicSecurityRecords,
     Referees,
     SocialInsurance,
     Source,
@@ -30,7 +35,7 @@ from fairscreen.sources.base import (
     TrafficRecords,
 )
 from fairscreen.world import model
-from fairscreen.world.load import WorldStore, court_key
+from fairscreen.world.load import WorldStore, arbitration_key, court_key
 
 
 class _ByNumber:
@@ -89,6 +94,66 @@ class WorldTrafficRecords(_ByNumber, TrafficRecords):
 class WorldHealthCertificates(_ByNumber, HealthCertificates):
     kind = SourceKind.HEALTH_CERTIFICATES
     record_type = "health_certificate"
+
+
+class WorldPublicSecurityRecords(_ByNumber, PublicSecurityRecords):
+    kind = SourceKind.PUBLIC_SECURITY
+    record_type = "administrative_penalty"
+
+
+class WorldProcuratorate(_ByNumber, Procuratorate):
+    kind = SourceKind.PROCURATORATE
+    record_type = "prosecution_decision"
+
+
+class WorldHRRecords(_ByNumber, HRRecords):
+    """A former employer's own record of its own formal act: authoritative for the fact that the
+    warning was given (the candidate may dispute what it was given for)."""
+
+    kind = SourceKind.HR_RECORDS
+    record_type = "disciplinary_record"
+
+
+class WorldLabourArbitration(LabourArbitrationRecords):
+    """Arbitration cases searched by name or number; only those where the searched person is a
+    respondent come back (an applicant's own claim is never collected)."""
+
+    kind = SourceKind.LABOUR_ARBITRATION
+    authoritative = True
+
+    def __init__(self, store: WorldStore) -> None:
+        self.store = store
+
+    def query(self, subject: Subject, item: Item) -> Sequence[SourceRecord]:
+        if item is not Item.CIVIL_LITIGATION:
+            return []
+        out = []
+        wanted = (arbitration_key("respondent"),)
+        for body in self.store.by_name_or_number(subject.name, subject.id_number, wanted):
+            case = model.RECORD.validate_json(body)
+            assert isinstance(case, model.LabourArbitration)
+            searched = [
+                p
+                for p in case.parties
+                if p.id_number == subject.id_number or name_key(p.name) == subject.name_key
+            ]
+            if any(p.role == "respondent" for p in searched):
+                out.append(SourceRecord(self.kind, True, case))
+        return out
+
+
+class WorldEmployerVerification(EmployerVerification):
+    """Former employers' answers to the agency, filed under the candidate."""
+
+    kind = SourceKind.EMPLOYER_VERIFICATION
+    authoritative = False
+
+    def __init__(self, store: WorldStore) -> None:
+        self.store = store
+
+    def query(self, subject: Subject, item: Item) -> Sequence[SourceRecord]:
+        bodies = self.store.by_candidate(subject.candidate, ("employment_verification",))
+        return [SourceRecord(self.kind, False, model.RECORD.validate_json(b)) for b in bodies]
 
 
 class WorldEnforcementList(EnforcementList):
@@ -155,7 +220,7 @@ class WorldReferees(Referees):
 
 
 def world_sources(store: WorldStore) -> SourceSet:
-    """All eleven sandbox sources over ``store``."""
+    """Every sandbox source over ``store``, one per source kind."""
     sources: list[Source] = [
         WorldIdentityRegistry(store),
         WorldEducationRegistry(store),
@@ -168,5 +233,10 @@ def world_sources(store: WorldStore) -> SourceSet:
         WorldTrafficRecords(store),
         WorldHealthCertificates(store),
         WorldReferees(store),
+        WorldPublicSecurityRecords(store),
+        WorldProcuratorate(store),
+        WorldLabourArbitration(store),
+        WorldEmployerVerification(store),
+        WorldHRRecords(store),
     ]
     return SourceSet(sources)

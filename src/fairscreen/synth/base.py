@@ -93,13 +93,18 @@ class Plan:
 
 
 class Block:
-    """Everything generated for one candidate: lines for the world, one line for the truth."""
+    """Everything generated for one candidate: lines for the world, one line for the truth.
 
-    __slots__ = ("index", "lines", "records", "rng", "seq", "tags")
+    ``rng`` is the candidate's stream for everything format 1.0 wrote; ``extra`` is a second
+    stream for what format 1.1 added (sentences, public-security records, arbitrations, employers'
+    answers and disciplinary records), so that adding them moved no draw of the first."""
 
-    def __init__(self, index: int, rng: random.Random) -> None:
+    __slots__ = ("extra", "index", "lines", "records", "rng", "seq", "tags")
+
+    def __init__(self, index: int, rng: random.Random, extra: random.Random) -> None:
         self.index = index
         self.rng = rng
+        self.extra = extra
         self.lines: list[dict[str, Any]] = []
         self.seq = 0
         self.tags: set[str] = set()

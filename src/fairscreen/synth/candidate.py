@@ -1,7 +1,8 @@
 """One candidate's block of lines and their truth line: the plan, then each record family in turn.
 
 The order of the calls is the order of the draws from the candidate's random stream: changing it
-changes every world (the pinned digests in ``tests/synth/test_digests.py`` say so).
+changes every world (the pinned digests in ``tests/synth/test_digests.py`` say so). What format
+1.1 added draws from the candidate's second stream (``Block.extra``), after everything else.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from fairscreen.synth.arbitration import arbitration
 from fairscreen.synth.base import Block
 from fairscreen.synth.careers import claims_and_records, draw_education, draw_jobs
 from fairscreen.synth.consent import consent
@@ -17,20 +19,23 @@ from fairscreen.synth.courts import courts
 from fairscreen.synth.credit import credit
 from fairscreen.synth.criminal import criminal
 from fairscreen.synth.driving import driving
+from fairscreen.synth.employers import discipline, employer_answers
 from fairscreen.synth.enforcement import enforcement
 from fairscreen.synth.licences import LICENCE_VALIDITY, fitness
 from fairscreen.synth.namesakes import namesakes
 from fairscreen.synth.people import demographics, draw_candidate, identity
-from fairscreen.synth.plan import RATES, draw_plan
+from fairscreen.synth.plan import RATES, draw_plan, draw_plan_1_1
 from fairscreen.synth.references import references
+from fairscreen.synth.security import public_security
 
 
 def candidate(ctx: Context, index: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The lines of candidate ``index`` (the candidate, demographics, the records about them) and
     their line of the truth file."""
     rng = random.Random(ctx.key(index))
-    out = Block(index, rng)
+    out = Block(index, rng, random.Random(ctx.extra_key(index)))
     plan = draw_plan(ctx, rng, index)
+    draw_plan_1_1(ctx, out.extra, plan, index)
     choices = ctx.directory.by_category[plan.category]
     if plan.category == "healthcare" and "licence:expired" in plan.tags:
         choices = [p for p in choices if p.licence in LICENCE_VALIDITY]
@@ -65,7 +70,11 @@ def candidate(ctx: Context, index: int) -> tuple[list[dict[str, Any]], dict[str,
     driving(ctx, out, plan, person)
     fitness(ctx, out, plan, person)
     truth_references = references(ctx, out, plan, person, career, edu, cid)
-    forced = ctx.forced.get(index)
+    public_security(ctx, out, plan, person)
+    arbitration(ctx, out, plan, person, career)
+    employer_answers(ctx, out, plan, claims, cid)
+    discipline(ctx, out, plan, person, career, truth_references)
+    forced = ctx.forced.get(index) or ctx.forced_1_1.get(index)
     truth = {
         "type": "candidate",
         "candidate": cid,

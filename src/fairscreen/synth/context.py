@@ -14,7 +14,7 @@ from fairscreen.policy.pack import default_pack_for
 from fairscreen.synth.base import Weighted, month_index
 from fairscreen.synth.directory import build_directory
 from fairscreen.synth.people import ID_SPACE, IdNumbers
-from fairscreen.synth.plan import CATEGORY_WEIGHTS, schedule
+from fairscreen.synth.plan import CATEGORY_WEIGHTS, schedule, schedule_1_1
 
 MAX_CANDIDATES = 1_000_000
 SEED_RANGE = (-(2**63), 2**63 - 1)  # the header holds the seed as a JSON integer
@@ -35,6 +35,11 @@ class Context:
         self.directory = build_directory(world_rng, candidates, self.pack)
         self.ids = IdNumbers(world_rng.randrange(ID_SPACE))
         self.forced = schedule(world_rng, candidates)
+        # the hard cases format 1.1 added, on the first 200 candidates not already carrying one,
+        # from a stream of their own (so the schedule above did not move)
+        self.forced_1_1 = schedule_1_1(
+            random.Random(self.extra_key(-1)), candidates, taken=set(self.forced)
+        )
         weights = {c: CATEGORY_WEIGHTS.get(c, 1) for c in self.directory.by_category}
         self.category = Weighted(weights)
         self.sensitive = frozenset(i for i, p in self.pack.items.items() if p.separate_consent)
@@ -42,3 +47,11 @@ class Context:
     def key(self, index: int) -> int:
         """The seed of candidate ``index``'s own random stream (-1: the world's)."""
         return ((self.seed % (1 << 64)) << 24) | (index + 1)
+
+    def extra_key(self, index: int) -> int:
+        """The seed of candidate ``index``'s second stream (``base.Block.extra``; -1: the
+        world's second stream, for format 1.1's forced cases)."""
+        return self.key(index) | EXTRA_STREAM
+
+
+EXTRA_STREAM = 1 << 100  # above every bit ``Context.key`` uses

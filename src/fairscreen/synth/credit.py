@@ -33,6 +33,14 @@ def credit(ctx: Context, out: Block, plan: Plan, person: Person) -> None:
             rng.choice((0, 0, 1, 2)) if "debtor_active" not in plan.tags else rng.randint(1, 3)
         )
         out.add(record, "credit_delinquency")
+    elif "credit_expired" in plan.tags:
+        # format 1.1 (second stream): delinquencies that ended more than five years ago, which
+        # 征信業管理條例 第16條 takes out of use
+        extra = out.extra
+        record["serious_delinquencies"] = extra.randint(1, 4)
+        record["last_delinquency"] = years_before(ctx.as_of, extra, 5.3, 9)
+        record["accounts_in_default"] = 0
+        out.add(record, "credit_expired")
     else:
         record["serious_delinquencies"] = 0
         record["accounts_in_default"] = 0

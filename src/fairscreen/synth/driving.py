@@ -76,6 +76,15 @@ def driving(ctx: Context, out: Block, plan: Plan, person: Person) -> None:
             }
         )
         tags.append("driving:licence_revoked")
+    if driver and "speeding_pattern" in plan.tags:
+        # three speeding violations within twelve months (format 1.1, second stream): a pattern
+        # the passenger-transport rules bar, though no single one matters
+        extra = out.extra
+        for back in sorted(extra.sample(range(15, 350), 3)):
+            violations.append(
+                {"kind": "speeding", "date": days_before(ctx.as_of, back), "points": 3}
+            )
+        tags.append("speeding_pattern")
     violations.sort(key=lambda v: v["date"])
     record: dict[str, Any] = {
         "type": "driving_record",

@@ -86,6 +86,33 @@ class Rates:
     # reference languages
     zh_hans: float = 0.50
     zh_hant: float = 0.25  # the rest is English
+    # --- format 1.1 (drawn from the candidate's second stream) ---
+    # public-security administrative records (the register holds them whatever the position)
+    admin_penalty: float = 0.04  # one or two ordinary penalties (gambling, a fight, a theft)
+    admin_detentions_three: float = 0.004  # three administrative detentions
+    admin_detentions_two: float = 0.004  # two
+    admin_custody: float = 0.002  # compulsory isolated drug rehabilitation, or older custody
+    admin_minors_offence: float = 0.003  # indecency, maltreatment or assault, punished as such
+    admin_drug_use: float = 0.004
+    # criminal records the statutes tell apart
+    not_prosecuted: float = 0.006  # a procuratorate's decision not to prosecute
+    negligent_conviction: float = 0.004
+    exempted_conviction: float = 0.002  # convicted, exempted from punishment
+    probation_conviction: float = 0.004  # a suspended sentence for an economic crime
+    juvenile_conviction: float = 0.003  # committed before 18, at most five years: sealed
+    # labour arbitration
+    arbitration_applicant: float = 0.012  # the candidate claims against an employer
+    arbitration_respondent: float = 0.006  # a former employer claims against the candidate
+    # former employers
+    employer_answers: float = 0.35  # the agency has answers from the CV's employers
+    employer_confirms_unregistered: float = 0.5  # of employer_not_found candidates with answers
+    employer_denies: float = 0.01
+    hr_warning_single: float = 0.03
+    hr_warnings_pattern: float = 0.004  # three written warnings within twelve months
+    hr_corroborated_reference: float = 0.3  # of first-hand uncorroborated misconduct remarks
+    # driving and credit
+    speeding_pattern: float = 0.03  # of drivers: three speeding violations in twelve months
+    credit_expired: float = 0.03  # of credit reports: the delinquency ended over five years ago
 
 
 RATES = Rates()
@@ -156,6 +183,128 @@ FORCED: tuple[tuple[str, str | None], ...] = (
 )
 
 
+# The hard cases format 1.1 added, forced among the first 200 candidates that carry none of the
+# above (their own schedule, from the world's second stream).
+FORCED_1_1: tuple[tuple[str, str | None], ...] = (
+    ("admin_detentions:3", "security_guard"),
+    ("admin_detentions:2", "security_guard"),
+    ("admin_custody", "security_guard"),
+    ("admin_minors_offence", "childcare_education"),
+    ("admin_drug_use", "driver"),
+    ("admin_penalty", "childcare_education"),
+    ("not_prosecuted", "security_guard"),
+    ("negligent_conviction", "security_guard"),
+    ("exempted_conviction", "security_guard"),
+    ("probation_conviction:recent", "executive_legal_rep"),
+    ("probation_conviction:old", "executive_legal_rep"),
+    ("juvenile_conviction", "security_guard"),
+    ("arbitration_applicant", "executive_legal_rep"),
+    ("arbitration_respondent", "executive_legal_rep"),
+    ("employer_confirms_unregistered", "general_office"),
+    ("employer_denies", "software_engineering"),
+    ("hr_warnings_pattern", "general_office"),
+    ("hr_warning_single", "driver"),
+    ("speeding_pattern", "driver"),
+    ("credit_expired", "finance_accounting"),
+)
+
+
+def schedule_1_1(
+    rng: random.Random, candidates: int, *, taken: set[int]
+) -> dict[int, tuple[str, str | None]]:
+    """Which of the first 200 candidates (not already carrying a forced case) carries which of
+    format 1.1's forced cases (a proportional share when the world is smaller)."""
+    window = min(candidates, GUARANTEE_WINDOW)
+    cases = list(FORCED_1_1)
+    if candidates < GUARANTEE_WINDOW:
+        rng.shuffle(cases)
+        cases = cases[: len(FORCED_1_1) * candidates // GUARANTEE_WINDOW]
+    free = [i for i in range(window) if i not in taken]
+    cases = cases[: len(free)]
+    slots = rng.sample(free, len(cases))
+    return dict(zip(slots, cases, strict=True))
+
+
+def draw_plan_1_1(ctx: Context, rng: random.Random, plan: Plan, index: int) -> None:
+    """Format 1.1's hard cases, from the candidate's second stream, then its forced one."""
+    r = RATES
+
+    def maybe(tag: str, rate: float) -> None:
+        if rng.random() < rate:
+            plan.tags.add(tag)
+
+    maybe("admin_penalty", r.admin_penalty)
+    roll = rng.random()
+    for tag, rate in (
+        ("admin_detentions:3", r.admin_detentions_three),
+        ("admin_detentions:2", r.admin_detentions_two),
+        ("admin_custody", r.admin_custody),
+        ("admin_minors_offence", r.admin_minors_offence),
+        ("admin_drug_use", r.admin_drug_use),
+    ):
+        if roll < rate:
+            plan.tags.add(tag)
+            break
+        roll -= rate
+    maybe("not_prosecuted", r.not_prosecuted)
+    roll = rng.random()
+    for tag, rate in (
+        ("negligent_conviction", r.negligent_conviction),
+        ("exempted_conviction", r.exempted_conviction),
+        ("probation_conviction", r.probation_conviction),
+        ("juvenile_conviction", r.juvenile_conviction),
+    ):
+        if roll < rate:
+            plan.tags.add(tag)
+            break
+        roll -= rate
+    if "probation_conviction" in plan.tags:
+        plan.tags.discard("probation_conviction")
+        plan.tags.add(f"probation_conviction:{rng.choice(('recent', 'old'))}")
+    maybe("arbitration_applicant", r.arbitration_applicant)
+    maybe("arbitration_respondent", r.arbitration_respondent)
+    maybe("employer_answers", r.employer_answers)
+    if "claim_mismatch:employer_not_found" in plan.tags and "employer_answers" in plan.tags:
+        maybe("employer_confirms_unregistered", r.employer_confirms_unregistered)
+    maybe("employer_denies", r.employer_denies)
+    roll = rng.random()
+    if roll < r.hr_warnings_pattern:
+        plan.tags.add("hr_warnings_pattern")
+    elif roll < r.hr_warnings_pattern + r.hr_warning_single:
+        plan.tags.add("hr_warning_single")
+    maybe("hr_corroborated_reference", r.hr_corroborated_reference)
+    if plan.category == "driver":
+        maybe("speeding_pattern", r.speeding_pattern)
+    maybe("credit_expired", r.credit_expired)
+    late = ctx.forced_1_1.get(index)
+    if late is not None:
+        tag = late[0]
+        for family in _FAMILIES_1_1:
+            if tag.startswith(family):
+                plan.tags = {t for t in plan.tags if not t.startswith(family)}
+        if tag == "credit_expired":
+            plan.tags -= {"credit_delinquency", "debtor_active"}
+        if tag == "employer_confirms_unregistered":
+            plan.tags |= {"claim_mismatch:employer_not_found", "employer_answers"}
+            plan.tags.discard("claim_mismatch:employment_dates")
+        # a forced case must bite: no consent departure stops the check or drops its item
+        plan.tags -= {
+            "consent_refused",
+            "consent_revoked",
+            "separate_consent_missing",
+            "consent_item_declined",
+        }
+        plan.tags.add(tag)
+        plan.forced = plan.forced or tag
+
+
+_FAMILIES_1_1 = (
+    ("admin_detentions", "admin_custody", "admin_minors_offence", "admin_drug_use"),
+    ("negligent_conviction", "exempted_conviction", "probation_conviction", "juvenile_conviction"),
+    ("hr_warning",),
+)
+
+
 def schedule(rng: random.Random, candidates: int) -> dict[int, tuple[str, str | None]]:
     """Which of the first 200 candidates carries which forced case (a proportional share of the
     cases when the world is smaller)."""
@@ -173,6 +322,9 @@ def draw_plan(ctx: Context, rng: random.Random, index: int) -> Plan:
     then the forced case of this index (if any) planted whatever the draw said."""
     forced = ctx.forced.get(index)
     category = forced[1] if forced and forced[1] else ctx.category(rng)
+    late = ctx.forced_1_1.get(index)
+    if late is not None and late[1] is not None:
+        category = late[1]  # format 1.1's forced case (the draw above is still made)
     plan = Plan(category)
     r = RATES
     items = ctx.pack.categories[category].items

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from fairscreen.kit.names import name_key
-from fairscreen.policy.vocabulary import ExclusionReason, FindingCode, Item, SourceKind
+from fairscreen.policy.vocabulary import (
+    Culpability,
+    ExclusionReason,
+    FindingCode,
+    Item,
+    Penalty,
+    SourceKind,
+)
 from fairscreen.sources.base import Subject
 
 
@@ -42,17 +49,30 @@ class Finding:
     A finding is *verified* (it may be rated) or *excluded* (``exclusion`` says why; it is never
     rated). ``detail`` is the personal content a candidate or analyst needs to understand it;
     it is sealed at rest and is ``None`` for exclusions whose content must not be kept (forbidden
-    categories, name-only matches, private-life hearsay)."""
+    categories, name-only matches, private-life hearsay, sealed records).
+
+    Everything after ``source`` is passed by keyword: a bare ``True`` says nothing.
+
+    ``occurred_on`` is the day a time limit counts from: for a conviction, the end of the
+    sentence or of the probation; ``ongoing`` means it has not ended (a sentence being served).
+    ``culpability``, ``penalty`` and ``probation`` carry what the statutes distinguish (故意 or
+    過失, the kind of punishment, 緩刑). ``outside_lookback`` marks a verified finding older than
+    the item's lookback: only a statutory bar (a rule with ``bar = true``) may still rate it."""
 
     ref: str
     item: Item
     source: SourceKind
+    _: KW_ONLY
     authoritative: bool
     code: FindingCode | None = None
     subtype: str | None = None
     occurred_on: date | None = None
     ongoing: bool = False
     count: int | None = None
+    culpability: Culpability | None = None
+    penalty: Penalty | None = None
+    probation: bool = False
+    outside_lookback: bool = False
     exclusion: ExclusionReason | None = None
     match: Match | None = None
     corroborated_by: tuple[str, ...] = ()
@@ -85,12 +105,13 @@ def excluded(
     ref: str,
     item: Item,
     source: SourceKind,
-    authoritative: bool,
     reason: ExclusionReason,
+    *,
+    authoritative: bool,
     match: Match | None = None,
 ) -> Finding:
     """A record that is dropped and whose content is not kept."""
-    return Finding(ref, item, source, authoritative, exclusion=reason, match=match)
+    return Finding(ref, item, source, authoritative=authoritative, exclusion=reason, match=match)
 
 
 _WEAK = {
@@ -100,9 +121,11 @@ _WEAK = {
 
 
 def unmatched(
-    ref: str, item: Item, source: SourceKind, authoritative: bool, match: Match
+    ref: str, item: Item, source: SourceKind, match: Match, *, authoritative: bool
 ) -> Finding | None:
     """What a record that is not a strong match leaves behind: an exclusion for a name-only
     match or an identity conflict (content not kept), nothing at all for another person."""
     reason = _WEAK.get(match)
-    return None if reason is None else excluded(ref, item, source, authoritative, reason, match)
+    if reason is None:
+        return None
+    return excluded(ref, item, source, reason, authoritative=authoritative, match=match)

@@ -9,7 +9,8 @@ kinds, with this precedence (a sentence is never cut in half):
 2. ``private_life``: lifestyle, relationships, morals, conduct outside work: the 生活作风 remark
    of the Wang case. Excluded: it cannot be verified and is not job-related.
 3. ``misconduct``: a concrete, verifiable, job-related act (dishonesty, violence, safety,
-   confidentiality, harassment) that the sentence does not deny. It still needs a second
+   confidentiality, harassment, attendance) or a disciplinary measure received at work
+   (discipline) that the sentence does not deny. It still needs a second
    independent source before it is rated; that is the verifier's job, not this module's.
 4. ``neutral``: everything else, opinions included ("not a team player" is not an act).
 
@@ -32,7 +33,7 @@ import sys
 import tomllib
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -46,7 +47,15 @@ from fairscreen.policy.vocabulary import ForbiddenCategory
 
 Kind = Literal["neutral", "misconduct", "private_life", "forbidden"]
 Language = Literal["zh-Hant", "zh-Hans", "en"]
-MISCONDUCT_CATEGORIES: Final = ("dishonesty", "violence", "safety", "confidentiality", "harassment")
+MISCONDUCT_CATEGORIES: Final = (
+    "dishonesty",
+    "violence",
+    "safety",
+    "confidentiality",
+    "harassment",
+    "attendance",
+    "discipline",
+)
 LANGUAGES: Final = ("zh-Hant", "zh-Hans", "en")
 
 
@@ -54,8 +63,8 @@ LANGUAGES: Final = ("zh-Hant", "zh-Hans", "en")
 class Remark:
     index: int  # sentence index in the text, from 0, in order
     kind: Kind
-    # for misconduct: dishonesty | violence | safety | confidentiality | harassment;
-    # for forbidden: a ForbiddenCategory value; else None
+    # for misconduct: dishonesty | violence | safety | confidentiality | harassment |
+    # attendance | discipline; for forbidden: a ForbiddenCategory value; else None
     category: str | None
     hearsay: bool  # second-hand phrasing ("I heard", 聽說, 据说, rumour...)
 
@@ -83,17 +92,73 @@ _LOOSE_SPACE = re.compile(r"[^\S\n ]| {2}")
 _SPACES = re.compile(r"[^\S\n]+")
 
 
+# Written Cantonese (Hong Kong references) uses its own function words where Mandarin, which
+# the lexicon is written in, has others; they are read as their Mandarin counterparts so that
+# one term covers both: 咗 了 (perfective), 嘅 的, 佢 他 (he or she), 唔 不, 冇 没, 喺 在, 嚟 来,
+# 俾/畀 被 (the passive; also "give", harmless here), 攞/拎 拿, 搵 找, 睇 看, 啲 些, 嘢 东西,
+# 哋 们; and 係 是 (before t2s, which would make it 系), except in 關係/聯係/維係/干係/幹係.
+_CANTONESE: Final = str.maketrans(
+    {
+        "咗": "了",
+        "嘅": "的",
+        "佢": "他",
+        "唔": "不",
+        "冇": "没",
+        "喺": "在",
+        "嚟": "来",
+        "俾": "被",
+        "畀": "被",
+        "攞": "拿",
+        "拎": "拿",
+        "搵": "找",
+        "睇": "看",
+        "啲": "些",
+        "嘢": "东西",
+        "哋": "们",
+    }
+)
+_CANTONESE_CHARS: Final = re.compile("[咗嘅佢唔冇喺嚟俾畀攞拎搵睇啲嘢哋]")
+# Full-width delimiters as NFKC reads them. Text made only of CJK and these skips the NFKC
+# pass, while every term goes through it: without this, a gap in a Chinese term ("[^,，...]",
+# written with both widths but NFKC'd to ",") would cross "，". (str.replace per mark is far
+# cheaper than str.translate on CJK text.)
+_FULL_WIDTH: Final = (
+    ("，", ","),
+    ("；", ";"),
+    ("：", ":"),
+    ("！", "!"),
+    ("？", "?"),
+    ("（", "("),
+    ("）", ")"),
+)
+_CANTONESE_IS: Final = re.compile("(?<![關联聯維干幹])係")
+
+
+def _mandarin(text: str) -> str:
+    """Traditional to Simplified, and written Cantonese function words read as Mandarin."""
+    if "係" in text:
+        text = _CANTONESE_IS.sub("是", text)
+    text = _T2S.convert(text)
+    for ch in set(_CANTONESE_CHARS.findall(text)):  # str.translate is slow on CJK text
+        text = text.replace(ch, _CANTONESE[ord(ch)])
+    for wide, narrow in _FULL_WIDTH:
+        if wide in text:
+            text = text.replace(wide, narrow)
+    return text
+
+
 def normalise(text: str) -> str:
     """The form both the text and the lexicon are matched in.
 
     NFKC (full-width letters, compatibility ideographs), Traditional to Simplified (OpenCC t2s),
+    written Cantonese function words read as Mandarin (佢 他, 咗 了, 唔 不, 俾 被...),
     case-folding; the typographic apostrophe read as ``'``, ``-`` as a space, and every run of
     whitespace other than a line break as one space. Lengths may change; nothing here relies on
     offsets into the original text."""
     if _NFKC_NEEDED.search(text):
         text = unicodedata.normalize("NFKC", text)
     if not text.isascii():
-        text = _T2S.convert(text)
+        text = _mandarin(text)
     text = text.casefold().replace("\u2019", "'").replace("-", " ")
     if _LOOSE_SPACE.search(text):
         text = _SPACES.sub(" ", text)
@@ -546,7 +611,7 @@ class _Builder:
             term = expanded
         term = _VERB.sub(lambda m: _inflections(m.group(1), self.irregular), term)
         if not term.isascii():
-            term = _T2S.convert(unicodedata.normalize("NFKC", term))
+            term = _mandarin(unicodedata.normalize("NFKC", term))
         return term
 
     def _macro(self, name: str, where: str) -> str:
@@ -731,6 +796,15 @@ def screen_reference(text: str, language: str) -> list[Remark]:
     ``language`` is checked ("zh-Hant", "zh-Hans" or "en") but not trusted: every text goes
     through the same normaliser, so a Traditional phrase in a "zh-Hans" reference, or an English
     word in a Chinese one, is still seen."""
+    return _screen(text, language, None)
+
+
+def _screen(text: str, language: str, backup: Callable[[str], str | None] | None) -> list[Remark]:
+    """``screen_reference``, with an optional ``backup`` classifier that may label (never
+    lift) a sentence in which the lexicon found no adverse term at all: it is given the
+    normalised sentence and returns "forbidden:<c>", "private_life", "misconduct:<c>" or None.
+    The screener ships without one; scripts/train_reference_model.py uses this hook to measure
+    a trained model against the lexicon (docs/references.md, "A model was tried")."""
     if language not in LANGUAGES:
         raise ValueError(f"unknown reference language {language!r}; expected one of {LANGUAGES}")
     sentences = split_sentences(text)
@@ -777,32 +851,52 @@ def screen_reference(text: str, language: str) -> list[Remark]:
     for i in range(len(sentences)):
         ids = woken.get(i)
         if ids is None:
-            remarks.append(_NEUTRAL[i] if i < len(_NEUTRAL) else Remark(i, "neutral", None, False))
-            continue
-        begin, end = starts[i], starts[i] + len(parts[i])
-        remarks.append(_classify(lex, norm, begin, end, i, sorted(ids)))
+            remark = _NEUTRAL[i] if i < len(_NEUTRAL) else Remark(i, "neutral", None, False)
+            decided = False
+        else:
+            begin, end = starts[i], starts[i] + len(parts[i])
+            remark, decided = _decide(lex, norm, begin, end, i, sorted(ids))
+        if not decided and backup is not None and (label := backup(parts[i])):
+            kind, _, category = label.partition(":")
+            remark = Remark(i, kind, category or None, remark.hearsay)  # type: ignore[arg-type]
+        remarks.append(remark)
     return remarks
 
 
 def _classify(lex: _Lexicon, norm: str, begin: int, end: int, index: int, ids: list[int]) -> Remark:
-    """The remark for ``norm[begin:end]``, trying only the terms whose anchors occur in it."""
+    """The lexicon's remark for ``norm[begin:end]``, trying only the terms whose anchors occur
+    in it."""
+    return _decide(lex, norm, begin, end, index, ids)[0]
+
+
+def _decide(
+    lex: _Lexicon, norm: str, begin: int, end: int, index: int, ids: list[int]
+) -> tuple[Remark, bool]:
+    """The lexicon's remark, and whether the lexicon decided it: True as soon as a forbidden,
+    private-life or misconduct term matched at all (inside an ``unless`` span, or an act that
+    turned out denied, refuted or suffered, included). Only an undecided neutral sentence is
+    shown to a backup classifier (see ``_screen``)."""
     terms = [lex.terms[t] for t in ids]
     hearsay = any(t.pattern.search(norm, begin, end) for t in terms if t.kind == "hearsay")
 
     unless = lex.unless
+    decided = False
     forbidden: _Term | None = None
     for t in terms:
-        if (
-            t.kind == "forbidden"
-            and (forbidden is None or t.rank < forbidden.rank)
-            and _found(t.pattern, unless.get(t.category, ()), norm, begin, end)
-        ):
-            forbidden = t
+        if t.kind == "forbidden" and (forbidden is None or t.rank < forbidden.rank):
+            found = _found(t.pattern, unless.get(t.category, ()), norm, begin, end)
+            decided = decided or found is not None
+            if found:
+                forbidden = t
     if forbidden is not None:
-        return Remark(index, "forbidden", forbidden.category, hearsay)
+        return Remark(index, "forbidden", forbidden.category, hearsay), True
     private = unless.get(None, ())
-    if any(_found(t.pattern, private, norm, begin, end) for t in terms if t.kind == "private_life"):
-        return Remark(index, "private_life", None, hearsay)
+    for t in terms:
+        if t.kind == "private_life":
+            found = _found(t.pattern, private, norm, begin, end)
+            if found:
+                return Remark(index, "private_life", None, hearsay), True
+            decided = decided or found is not None
 
     acts = [
         (m.start(), t.rank, t.category or "")
@@ -811,9 +905,9 @@ def _classify(lex: _Lexicon, norm: str, begin: int, end: int, index: int, ids: l
         for m in t.pattern.finditer(norm, begin, end)
     ]
     if not acts:
-        return Remark(index, "neutral", None, hearsay)
+        return Remark(index, "neutral", None, hearsay), decided
     if lex.refutations.spans(norm, begin, end):
-        return Remark(index, "neutral", None, hearsay)
+        return Remark(index, "neutral", None, hearsay), True
     suffered = lex.victims.spans(norm, begin, end)
     # The act that names the remark is the highest-priority one that stands: try them in
     # priority order and stop at the first; each start position is checked once.
@@ -824,21 +918,26 @@ def _classify(lex: _Lexicon, norm: str, begin: int, end: int, index: int, ids: l
                 lex, norm, begin, start
             )
         if not denied[start]:
-            return Remark(index, "misconduct", category, hearsay)
-    return Remark(index, "neutral", None, hearsay)
+            return Remark(index, "misconduct", category, hearsay), True
+    return Remark(index, "neutral", None, hearsay), True
 
 
-def _found(term: _Pattern, unless: tuple[_Pattern, ...], norm: str, begin: int, end: int) -> bool:
+def _found(
+    term: _Pattern, unless: tuple[_Pattern, ...], norm: str, begin: int, end: int
+) -> bool | None:
     """Does ``term`` match in ``norm[begin:end]`` outside every span of its category's
     ``unless`` patterns? Those spans say who the words are about: "导致对方受伤就医" (an injury
     the candidate caused, not the candidate's health), "the company took legal action against
     him" (the candidate sued, not suing), "we did not interact much outside of work" (the
     referee's contact, not the candidate's private life). A match counts unless one span holds
     all of it; every start position is tried, so a match that reaches out of a span is found.
-    The spans are computed only once the term has matched."""
+    The spans are computed only once the term has matched. None: no match at all; False: it
+    matches, but each match lies inside a span."""
     m = term.search(norm, begin, end)
-    if m is None or not unless:
-        return m is not None
+    if m is None:
+        return None
+    if not unless:
+        return True
     spans = [s.span() for u in unless for s in u.finditer(norm, begin, end)]
     while m is not None:
         if not any(a <= m.start() and m.end() <= b for a, b in spans):

@@ -27,13 +27,14 @@ import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import orjson
 from pydantic import ValidationError
 
-from fairscreen.kit.errors import InputError
+from fairscreen.kit.errors import InputError, PolicyError
 from fairscreen.kit.files import create_private_file
 from fairscreen.kit.names import name_key
 from fairscreen.kit.text import BOM, not_utf8
@@ -137,9 +138,17 @@ CREATE INDEX ix_by_candidate ON by_candidate (candidate, type);
 """
 
 
+_first = itemgetter(0)
+
+
 def court_key(kind: str, role: str) -> str:
     """The index type of a court case party: ``court_case:<kind>:<role>``."""
     return f"court_case:{kind}:{role}"
+
+
+def arbitration_key(role: str) -> str:
+    """The index type of a labour-arbitration party: ``labour_arbitration:<role>``."""
+    return f"labour_arbitration:{role}"
 
 
 @dataclass(frozen=True)
@@ -160,6 +169,8 @@ class WorldStore:
         self.db = db
         self.db.execute("PRAGMA query_only=ON")
         self.header = model.Header.model_validate_json(self._meta("header"))
+        self._held_for: tuple[str, frozenset[str]] = ("", frozenset())
+        self._named_for: tuple[str, frozenset[str]] = ("", frozenset())
 
     def _meta(self, key: str) -> str:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -228,6 +239,9 @@ class WorldStore:
     # -- lookups the sandbox sources make ------------------------------------------------------
 
     def by_number(self, number: str, types: tuple[str, ...]) -> list[bytes]:
+        present = self._held(number)
+        if not present.intersection(types):
+            return []  # most registers hold nothing for most people: no query at all
         marks = ",".join("?" * len(types))
         sql = (
             "SELECT DISTINCT r.rowid, r.body FROM by_number b JOIN records r ON r.rowid = b.record "  # noqa: S608
@@ -235,14 +249,36 @@ class WorldStore:
         )
         return [body for _, body in self.db.execute(sql, (number, *types))]
 
+    def _held(self, number: str) -> frozenset[str]:
+        """The record types held under ``number``: one query per person, asked once, so that the
+        sources of a screening ask the index only for what is there."""
+        held = self._held_for  # one tuple, read once: safe if another thread replaces it
+        if held[0] != number:
+            rows = self.db.execute(
+                "SELECT DISTINCT type FROM by_number WHERE number = ?", (number,)
+            )
+            held = self._held_for = (number, frozenset(map(_first, rows)))
+        return held[1]
+
     def by_name_or_number(self, name: str, number: str, types: tuple[str, ...]) -> list[bytes]:
+        key = name_key(name)
+        if not (self._held(number) | self._named(key)).intersection(types):
+            return []
         marks = ",".join("?" * len(types))
         sql = (
             "SELECT r.body FROM records r WHERE r.rowid IN ("  # noqa: S608
             f"SELECT record FROM by_number WHERE number = ? AND type IN ({marks}) UNION "
             f"SELECT record FROM by_name WHERE name = ? AND type IN ({marks})) ORDER BY r.rowid"
         )
-        return [body for (body,) in self.db.execute(sql, (number, *types, name_key(name), *types))]
+        return [body for (body,) in self.db.execute(sql, (number, *types, key, *types))]
+
+    def _named(self, key: str) -> frozenset[str]:
+        """The record types held under a name key (asked once per person, like ``_held``)."""
+        named = self._named_for
+        if named[0] != key:
+            rows = self.db.execute("SELECT DISTINCT type FROM by_name WHERE name = ?", (key,))
+            named = self._named_for = (key, frozenset(map(_first, rows)))
+        return named[1]
 
     def by_candidate(self, candidate: str, types: tuple[str, ...]) -> list[bytes]:
         marks = ",".join("?" * len(types))
@@ -263,6 +299,16 @@ class _Loader:
         self.pending: dict[str, list[tuple[Any, ...]]] = {}
         self.record_rowid = 0
         self.candidate_seq = 0
+        self.jurisdictions: dict[str, str] = {}  # employer id -> its jurisdiction, as read
+        self.header_jurisdiction: str | None = None
+
+    def pack_for(self, employer: str) -> PolicyPack | None:
+        """The pack a position of ``employer`` is checked against: the employer's jurisdiction's
+        when it differs from the world's (and the employer came first), else the world's."""
+        law = self.jurisdictions.get(employer)
+        if law is None or law == self.header_jurisdiction:
+            return self.pack
+        return default_pack_for(law)
 
     def queue(self, table: str, row: tuple[Any, ...]) -> None:
         rows = self.pending.setdefault(table, [])
@@ -293,13 +339,21 @@ class _Loader:
             self.queue("ids", (rid, line, kind))
         if kind == "organisation":
             self.queue("organisations", (rec.id, rec.kind, raw))
+            if rec.jurisdiction != self.header_jurisdiction:
+                try:
+                    default_pack_for(rec.jurisdiction)
+                except PolicyError as exc:
+                    self.problem(line, f"$.jurisdiction: {exc}")
+                    return
+            self.jurisdictions[rec.id] = rec.jurisdiction
         elif kind == "position":
             self.ref(line, "$.employer", rec.employer, "employer")
-            if self.pack is not None and rec.category not in self.pack.categories:
+            pack = self.pack_for(rec.employer)
+            if pack is not None and rec.category not in pack.categories:
                 self.problem(
                     line,
                     f"$.category: unknown position category {rec.category!r} "
-                    f"(policy pack {self.pack.ref} has {', '.join(sorted(self.pack.categories))})",
+                    f"(policy pack {pack.ref} has {', '.join(sorted(pack.categories))})",
                 )
             self.queue("positions", (rec.id, rec.category, raw))
         elif kind == "candidate":
@@ -318,9 +372,15 @@ class _Loader:
             self.record_rowid += 1
             rowid = self.record_rowid
             self.queue("records", (rowid, kind, raw))
-            if kind == "reference":
+            if kind in ("reference", "employment_verification"):
                 self.ref(line, "$.candidate", rec.candidate, "candidate")
                 self.queue("by_candidate", (rec.candidate, kind, rowid))
+            elif kind == "labour_arbitration":
+                for party in rec.parties:
+                    key = arbitration_key(party.role)
+                    self.queue("by_name", (name_key(party.name), key, rowid))
+                    if party.id_number:
+                        self.queue("by_number", (party.id_number, key, rowid))
             elif kind == "court_case":
                 # indexed by kind and role too, so a court search for defendants in criminal
                 # cases reads only those (a common name is a party to thousands of cases)
@@ -518,6 +578,7 @@ def _read(path: Path, loader: _Loader) -> model.Header | None:
                     return None
                 if loader.pack is None:
                     loader.pack = default_pack_for(header.jurisdiction)
+                loader.header_jurisdiction = header.jurisdiction
                 continue
             try:
                 rec = model.LINE.validate_json(raw, strict=True)

@@ -10,6 +10,7 @@ external records that the sandbox sources read, keyed by the person they are abo
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -20,7 +21,8 @@ from fairscreen.kit.cnid import check_cn_resident_id
 from fairscreen.policy.vocabulary import Item
 
 FORMAT = "fairscreen-world"
-VERSION = "1.0"
+VERSION = "1.1"  # what this version of fairscreen writes
+READABLE_VERSIONS = ("1.0", "1.1")  # 1.1 added record types and optional fields only
 
 Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
@@ -50,8 +52,8 @@ class Header(_Record):
 
     type: Literal["world"]
     format: Literal["fairscreen-world"]
-    version: Literal["1.0"]
-    jurisdiction: Literal["CN"]
+    version: Literal["1.0", "1.1"]
+    jurisdiction: Literal["CN", "US"] = Field(description="chooses the policy pack")
     as_of: date = Field(description="the date screenings in this world are made on")
     seed: int | None = None
     generator: str | None = None
@@ -66,7 +68,7 @@ class OrganisationRecord(_Record, title="Organisation"):
     id: Ref
     kind: Literal["employer", "agency"]
     name: Name
-    jurisdiction: Literal["CN"] = "CN"
+    jurisdiction: Literal["CN", "US"] = "CN"
 
 
 class PositionRecord(_Record, title="Position"):
@@ -78,8 +80,17 @@ class PositionRecord(_Record, title="Position"):
 
 
 class IdDocument(_Record):
-    kind: Literal["cn_resident_id", "passport"]
+    kind: Literal["cn_resident_id", "passport", "us_ssn"]
     number: Annotated[str, Field(min_length=5, max_length=32)]
+
+    @model_validator(mode="after")
+    def _ssn(self) -> IdDocument:
+        if self.kind == "us_ssn" and not _SSN.fullmatch(self.number):
+            raise ValueError("number: a US social security number is written NNN-NN-NNNN")
+        return self
+
+
+_SSN = re.compile(r"\d{3}-\d{2}-\d{4}")
 
 
 class EducationClaim(_Record):
@@ -205,11 +216,64 @@ class EmploymentRecord(_Record):
     end: Month | None = None
 
 
+Culpability = Literal["intentional", "negligent"]
+SentenceKind = Literal[
+    "exempted", "fine", "control", "criminal_detention", "fixed_term", "life", "death"
+]
+_TERMS = ("control", "criminal_detention", "fixed_term")
+
+
+class Sentence(_Record):
+    """The punishment a criminal court imposed (刑罰), as the judgment states it.
+
+    ``kind`` is the principal punishment: ``exempted`` (免予刑事處罰: convicted, not punished),
+    ``fine`` (罰金 alone), ``control`` (管制), ``criminal_detention`` (拘役), ``fixed_term``
+    (有期徒刑), ``life``, ``death``. A suspended sentence (緩刑) has ``probation_months``, and
+    ``probation_ended`` once the probation is over. ``completed`` is the day the punishment was
+    fully executed (刑罰執行完畢)."""
+
+    kind: SentenceKind
+    months: Annotated[int, Field(ge=1, le=600)] | None = Field(
+        default=None, description="the term of control, criminal detention or imprisonment"
+    )
+    probation_months: Annotated[int, Field(ge=1, le=120)] | None = Field(
+        default=None, description="緩刑考驗期: present if the sentence was suspended"
+    )
+    probation_ended: date | None = None
+    political_rights_months: Annotated[int, Field(ge=1, le=600)] | None = Field(
+        default=None, description="剝奪政治權利: its term (a supplementary punishment)"
+    )
+    political_rights_until: date | None = None
+    completed: date | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Sentence:
+        if self.months is not None and self.kind not in _TERMS:
+            raise ValueError(f"months: a {self.kind} sentence has no term")
+        if self.probation_months is not None and self.kind not in (
+            "criminal_detention",
+            "fixed_term",
+        ):
+            raise ValueError(
+                "probation_months: only criminal detention or imprisonment is suspended"
+            )
+        if self.probation_ended is not None and self.probation_months is None:
+            raise ValueError("probation_ended: the sentence was not suspended")
+        if self.political_rights_until is not None and self.political_rights_months is None:
+            raise ValueError("political_rights_until: no deprivation of political rights")
+        return self
+
+
 class Party(_Record):
     name: Name
     id_number: Annotated[str, Field(min_length=5, max_length=32)] | None = None
     birth_date: date | None = None
     role: Literal["plaintiff", "defendant", "third_party"]
+    # a defendant of a criminal case: when the offence was committed, the mental element the
+    # judgment found (故意 or 過失), and the sentence
+    committed: date | None = None
+    culpability: Culpability | None = None
+    sentence: Sentence | None = None
 
 
 class CourtCase(_Record):
@@ -234,6 +298,17 @@ class CourtCase(_Record):
     sentence_completed: date | None = None
     parties: list[Party] = Field(min_length=1, max_length=500)
 
+    @model_validator(mode="after")
+    def _criminal_details(self) -> CourtCase:
+        for i, party in enumerate(self.parties):
+            details = party.committed or party.culpability or party.sentence
+            if details is not None and (self.kind != "criminal" or party.role != "defendant"):
+                raise ValueError(
+                    f"parties.{i}: committed, culpability and sentence are for a criminal "
+                    "case's defendants"
+                )
+        return self
+
 
 class EnforcementRecord(_Record):
     """An entry on the dishonest-debtor list (失信被執行人名單)."""
@@ -251,6 +326,16 @@ class Offence(_Record):
     cause: Annotated[str, Field(min_length=1, max_length=60)]
     convicted: date
     sentence_completed: date | None = None
+    committed: date | None = None
+    culpability: Culpability | None = None
+    sentence: Sentence | None = None
+
+    @model_validator(mode="after")
+    def _one_completion(self) -> Offence:
+        done = self.sentence.completed if self.sentence is not None else None
+        if done is not None and self.sentence_completed not in (None, done):
+            raise ValueError("sentence_completed: differs from sentence.completed")
+        return self
 
 
 class CriminalCertificate(_Record):
@@ -281,6 +366,9 @@ class LicenceRecord(_Record):
     status: Literal["valid", "expired", "revoked", "suspended"]
     issued: date
     expires: date | None = None
+    status_since: date | None = Field(
+        default=None, description="when a revoked or suspended licence was revoked or suspended"
+    )
 
 
 class CreditReport(_Record):
@@ -347,6 +435,140 @@ class Reference(_Record):
     text: Annotated[str, Field(min_length=1, max_length=4000)]
 
 
+class AdministrativePenalty(_Record):
+    """A public-security administrative penalty or measure, one decision per record, as the
+    police register holds it: 警告, 罰款, 行政拘留 (治安管理處罰法), 強制隔離戒毒 (禁毒法), and the
+    abolished 收容教育 and 勞動教養 that old records still carry. Not a crime."""
+
+    type: Literal["administrative_penalty"]
+    id: Ref
+    subject: SubjectRecord
+    authority: Name
+    decision_number: Text
+    conduct: Annotated[
+        str,
+        Field(min_length=1, max_length=60, description="the conduct punished, as a conduct code"),
+    ]
+    penalty: Literal[
+        "warning",
+        "administrative_fine",
+        "detention",
+        "compulsory_isolation_rehab",
+        "custody_education",
+        "reeducation_through_labour",
+    ]
+    days: Annotated[int, Field(ge=1, le=1100)] | None = Field(
+        default=None, description="days of detention, or of the measure"
+    )
+    decided: date
+    ended: date | None = None
+    status: Literal["in_force", "revoked"] = Field(
+        default="in_force", description="revoked: set aside on review or in court"
+    )
+
+
+class ProsecutionDecision(_Record):
+    """A people's procuratorate's decision not to prosecute (不起訴決定): not a conviction, and
+    never counted. ``ground``: statutory (法定, 刑事訴訟法 第177條第1款), discretionary (酌定,
+    第177條第2款), insufficient evidence (存疑, 第175條第4款), conditional for a minor (附條件,
+    第282條)."""
+
+    type: Literal["prosecution_decision"]
+    id: Ref
+    subject: SubjectRecord
+    procuratorate: Name
+    decision_number: Text
+    cause: Annotated[str, Field(min_length=1, max_length=60)]
+    decided: date
+    ground: Literal["statutory", "discretionary", "insufficient_evidence", "conditional"]
+
+
+class ArbitrationParty(_Record):
+    name: Name
+    id_number: Annotated[str, Field(min_length=5, max_length=32)] | None = None
+    birth_date: date | None = None
+    role: Literal["applicant", "respondent"]
+
+
+class LabourArbitration(_Record):
+    """A labour-dispute arbitration case (勞動爭議仲裁) with every party: the applicant who
+    brought it and the respondent. An applicant, like a plaintiff, is never collected."""
+
+    type: Literal["labour_arbitration"]
+    id: Ref
+    commission: Name
+    case_number: Text
+    cause: Annotated[str, Field(min_length=1, max_length=60)]
+    filed: date
+    decided: date | None = None
+    outcome: Literal[
+        "pending",
+        "award_for_applicant",
+        "award_for_respondent",
+        "partial_award",
+        "mediated",
+        "withdrawn",
+        "dismissed",
+    ]
+    parties: list[ArbitrationParty] = Field(min_length=1, max_length=50)
+
+
+class Respondent(_Record):
+    name: Name
+    role: Literal["hr", "manager", "other"]
+
+
+class EmploymentVerification(_Record):
+    """A former employer's own answer to the agency, filed under the candidate: does it confirm
+    that the candidate worked there, and from when to when."""
+
+    type: Literal["employment_verification"]
+    id: Ref
+    candidate: Ref
+    employer: Name
+    answer: Literal["confirmed", "denied", "no_record", "declined"]
+    start: Month | None = None
+    end: Month | None = None
+    title: Name | None = None
+    answered: date
+    respondent: Respondent
+
+    @model_validator(mode="after")
+    def _dates_only_when_confirmed(self) -> EmploymentVerification:
+        if self.answer != "confirmed" and (self.start or self.end or self.title):
+            raise ValueError("answer: start, end and title come only with a confirmed answer")
+        return self
+
+
+class DisciplinaryRecord(_Record):
+    """A formal disciplinary action in a former employer's records (an HR register, not a
+    remark): a written warning, a demerit, a suspension, a dismissal, with its date and ground."""
+
+    type: Literal["disciplinary_record"]
+    id: Ref
+    subject: SubjectRecord
+    employer: Name
+    action: Literal[
+        "verbal_warning",
+        "written_warning",
+        "demerit",
+        "final_warning",
+        "suspension",
+        "dismissal",
+    ]
+    ground: Literal[
+        "attendance",
+        "discipline",
+        "safety",
+        "dishonesty",
+        "confidentiality",
+        "harassment",
+        "violence",
+    ]
+    date: date
+    status: Literal["in_force", "rescinded"] = "in_force"
+
+
 ExternalRecord = (
     IdentityRecord
     | EducationRecord
@@ -359,6 +581,11 @@ ExternalRecord = (
     | DrivingRecord
     | HealthCertificate
     | Reference
+    | AdministrativePenalty
+    | ProsecutionDecision
+    | LabourArbitration
+    | EmploymentVerification
+    | DisciplinaryRecord
 )
 
 Line = Annotated[
@@ -383,6 +610,11 @@ LINE = TypeAdapter[
     | DrivingRecord
     | HealthCertificate
     | Reference
+    | AdministrativePenalty
+    | ProsecutionDecision
+    | LabourArbitration
+    | EmploymentVerification
+    | DisciplinaryRecord
 ](Line)
 RECORD = TypeAdapter[ExternalRecord](Annotated[ExternalRecord, Field(discriminator="type")])
 CANDIDATE = TypeAdapter(CandidateRecord)
@@ -400,6 +632,11 @@ EXTERNAL_TYPES: frozenset[str] = frozenset(
         "driving_record",
         "health_certificate",
         "reference",
+        "administrative_penalty",
+        "prosecution_decision",
+        "labour_arbitration",
+        "employment_verification",
+        "disciplinary_record",
     }
 )
 
@@ -423,6 +660,6 @@ def json_schema() -> dict[str, object]:
     """The JSON Schema of one world-file line, as shipped in ``world.schema.json``."""
     schema = LINE.json_schema(schema_generator=_SchemaNames)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "https://fairscreen.invalid/schemas/world-line-1.0.json"
-    schema["title"] = "fairscreen world file line, format version 1.0"
+    schema["$id"] = f"https://fairscreen.invalid/schemas/world-line-{VERSION}.json"
+    schema["title"] = f"fairscreen world file line, format version {VERSION} (reads 1.0 too)"
     return schema
