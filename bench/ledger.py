@@ -233,6 +233,9 @@ def bench(n: int, pm_n: int, workdir: Path) -> dict[str, Any]:
         "ratio_one_process": one / raw_v,
         "ratio_workers": many / raw_v,
     }
+
+    # 3a. Cosigned checkpoints: the log pushes each checkpoint to witnesses on loopback.
+    out["cosigning"] = cosigned_latency(sessions, signer, workdir)
     engine.dispose()
 
     # 3b. Record checks: every entry commits to a real row, which verification opens.
@@ -420,6 +423,103 @@ TARGETS = {
 }
 
 
+def _witness_process(workdir: Path, name: str, log_key: str) -> tuple[Any, str, str]:
+    """A ``fairscreen witness --listen`` process on a free loopback port."""
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    state = workdir / name.replace("/", "-")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fairscreen",
+            "witness",
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--log",
+            f"bench.fairscreen.invalid/ledger={log_key}",
+            "--state-dir",
+            str(state),
+            "--name",
+            name,
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            httpx.post(f"{url}/add-checkpoint", content=b"", timeout=2)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    key = ""
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "cosigning as" in line:
+            key = line.rsplit(" ", 1)[1].strip()
+            break
+    return process, url, key
+
+
+def cosigned_latency(
+    sessions: Any, signer: Signer, workdir: Path, runs: int = 40
+) -> dict[str, Any]:
+    """Median time from an appended batch to a checkpoint cosigned by 1 and by 2 witnesses
+    (``publish`` plus the C2SP add-checkpoint round trips, in parallel), against the bare
+    Ed25519 signature of a checkpoint (the same run)."""
+    from fairscreen.ledger.cosign import Collector, WitnessPolicy, WitnessRef
+    from fairscreen.ledger.note import Checkpoint, Verifier, sign_note
+
+    text = Checkpoint(signer.name, 12345, os.urandom(32)).text()
+    bare_us, _ = median_us(lambda: sign_note(text, [signer]), 2000)
+    procs = [
+        _witness_process(workdir, f"bench.witness/w{i}", signer.verifier.text()) for i in (1, 2)
+    ]
+    out: dict[str, Any] = {"bare_signature_us": bare_us}
+    try:
+        refs = [WitnessRef(Verifier.parse(key), url) for _, url, key in procs]
+        for count in (1, 2):
+            collector = Collector(sessions, WitnessPolicy(tuple(refs[:count]), count))
+            times, publish_times = [], []
+            seed = 10 + count * 1000
+            for i in range(runs):
+                with sessions.begin() as session:
+                    log.append(session, make_entries(100, seed=seed + i))
+                started = time.perf_counter()
+                checkpoints.publish(sessions, signer)
+                published = time.perf_counter()
+                outcome = collector.collect(force=True)
+                done = time.perf_counter()
+                if outcome is None or not outcome.met:
+                    raise SystemExit(f"cosigning failed: {outcome}")
+                publish_times.append(published - started)
+                times.append(done - started)
+            collector.close()
+            times.sort()
+            publish_times.sort()
+            median = times[len(times) // 2] * 1e6
+            out[f"witnesses_{count}"] = {
+                "cosigned_checkpoint_us": median,
+                "publish_only_us": publish_times[len(times) // 2] * 1e6,
+                "ratio_to_bare_signature": median / bare_us,
+            }
+    finally:
+        for process, _, _ in procs:
+            process.terminate()
+            process.wait(timeout=30)
+    return out
+
+
 def table(r: dict[str, Any]) -> str:
     a, p, v, m = r["appends"], r["proofs"], r["verification"], r["pymerkle"]
     v_label = "tree verification (records below)"
@@ -506,6 +606,17 @@ def table(r: dict[str, Any]) -> str:
             f"{r['records']['ratio']:.2f}x",
             "(none)",
         ),
+        *[
+            row(
+                f"cosigned checkpoint, {k} witness{'es' if k > 1 else ''} on loopback",
+                f"{r['cosigning'][f'witnesses_{k}']['cosigned_checkpoint_us'] / 1e3:.2f} ms "
+                f"(publish alone {r['cosigning'][f'witnesses_{k}']['publish_only_us'] / 1e3:.2f} ms)",
+                f"bare checkpoint signature {r['cosigning']['bare_signature_us']:.0f} µs",
+                f"{r['cosigning'][f'witnesses_{k}']['ratio_to_bare_signature']:.0f}x",
+                "(none)",
+            )
+            for k in (1, 2)
+        ],
         "",
         f"checkpoint publication at {p['tree_size']:,} (consistency check + Ed25519): "
         f"{r['publish_ms']:.1f} ms",

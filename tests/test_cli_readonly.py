@@ -38,6 +38,8 @@ READ_ONLY = [
     ["retention", "certificates"],
     ["retention", "sweep", "--dry-run"],
     ["db", "revision"],
+    ["model", "list"],
+    ["audit", "bias", "--no-publish", "--out", "{out}/audit"],
 ]
 
 

@@ -10,11 +10,26 @@ from fairscreen.accounts.models import (
     PasswordSetup,
     StaffAccount,
 )
+from fairscreen.audit.models import BiasAudit, ModelVersion
 from fairscreen.candidates.models import Candidate, CandidateDemographics
-from fairscreen.consent.models import Consent, ConsentRevocation
-from fairscreen.ledger.models import LedgerBundle, LedgerCheckpoint, LedgerState, LedgerTile
+from fairscreen.consent.models import Consent, ConsentRevocation, Invitation
+from fairscreen.feedback.models import (
+    Decision,
+    DecisionTally,
+    Dispute,
+    DisputeDocument,
+    DisputeResolution,
+    Notice,
+)
+from fairscreen.ledger.models import (
+    LedgerBundle,
+    LedgerCheckpoint,
+    LedgerCosignature,
+    LedgerState,
+    LedgerTile,
+)
 from fairscreen.ledger.verify import Records
-from fairscreen.notify.models import OutboxMessage
+from fairscreen.notify.models import DeliveryAttempt, NotifyKey, OutboxMessage, WebhookEndpoint
 from fairscreen.organisations.models import Organisation, Position
 from fairscreen.rating.models import Report, ReportTally
 from fairscreen.retention.destroy import destroyed_subjects
@@ -37,9 +52,15 @@ LEDGER_RECORDS = Records(
         CheckRequest,
         SourceQuery,
         Report,
+        Notice,
+        Dispute,
+        DisputeResolution,
+        Decision,
         DestructionCertificate,
         DeletionRequest,
         DeletionResolution,
+        ModelVersion,
+        BiasAudit,
     ),
     destroyed=destroyed_subjects,
 )
@@ -49,6 +70,7 @@ __all__ = [
     "LEDGER_RECORDS",
     "AccessLog",
     "ApiToken",
+    "BiasAudit",
     "Candidate",
     "CandidateAccount",
     "CandidateDemographics",
@@ -57,17 +79,28 @@ __all__ = [
     "Consent",
     "ConsentRevocation",
     "DataKey",
+    "Decision",
+    "DecisionTally",
     "DeletionRequest",
     "DeletionRequestCandidate",
     "DeletionResolution",
+    "DeliveryAttempt",
     "DestroyedSubject",
     "DestructionCertificate",
+    "Dispute",
+    "DisputeDocument",
+    "DisputeResolution",
+    "Invitation",
     "LedgerBundle",
     "LedgerCheckpoint",
+    "LedgerCosignature",
     "LedgerState",
     "LedgerTile",
     "LegalHold",
     "LoginSession",
+    "ModelVersion",
+    "Notice",
+    "NotifyKey",
     "OneTimeCode",
     "Organisation",
     "OutboxMessage",
@@ -77,4 +110,5 @@ __all__ = [
     "ReportTally",
     "SourceQuery",
     "StaffAccount",
+    "WebhookEndpoint",
 ]

@@ -103,24 +103,28 @@ def make_world(db: Database, vault: Vault) -> World:
 def candidate_client(world: World, contact: str) -> Api:
     """A candidate signed in the way candidates sign in: a one-time code to their contact, read
     back from the outbox, then ``POST /auth/candidate/login``."""
-    from sqlalchemy import select
-
-    from fairscreen.notify.models import OutboxMessage
-
     with world.db.sessions.begin() as session:
         service.candidate_account(session, world.vault, contact, now=utcnow())
     api = Api(world.app())
     assert api.post("/api/v1/auth/candidate/code", json={"contact": contact}).status_code == 202
-    with world.db.sessions() as session:
-        message = session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.recipient == contact, OutboxMessage.template == "one_time_code")
-            .order_by(OutboxMessage.created_at.desc())
-        ).first()
-    assert message is not None and message.params is not None
     response = api.post(
-        "/api/v1/auth/candidate/login", json={"contact": contact, "code": message.params["code"]}
+        "/api/v1/auth/candidate/login", json={"contact": contact, "code": sent_code(world, contact)}
     )
     assert response.status_code == 200, response.text
     api.csrf = response.json()["csrf_token"]
     return api
+
+
+def sent_code(world: World, contact: str) -> str:
+    """The last one-time code waiting in the outbox for ``contact`` (its recipient and
+    parameters are sealed: opened with the platform's notification key)."""
+    from fairscreen.notify.outbox import waiting
+
+    with world.db.sessions() as session:
+        sent = [
+            m
+            for m in waiting(session, world.vault, template="one_time_code")
+            if m.payload.recipient == contact
+        ]
+    assert sent, f"no one-time code waits for {contact}"
+    return str(sent[-1].payload.params["code"])

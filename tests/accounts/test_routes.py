@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 import fairscreen.models as m
 from fairscreen.accounts import throttle
+from fairscreen.notify.outbox import waiting
 from fairscreen.vault import Vault
 from tests.accounts.people import PASSWORD, Api, World, make_world
 from tests.conftest import Database
@@ -175,12 +176,13 @@ def test_candidates_sign_in_with_one_time_codes(world: World) -> None:
     unknown = api.post("/api/v1/auth/candidate/code", json={"contact": "nobody@mail.example"})
     assert known.status_code == unknown.status_code == 202 and known.json() == unknown.json()
     with world.db.sessions() as s:
-        sent = s.scalars(
-            select(m.OutboxMessage).where(m.OutboxMessage.template == "one_time_code")
-        ).all()
-    assert len(sent) == 1 and sent[0].recipient == "applicant@mail.example"
-    assert sent[0].params is not None
-    code = sent[0].params["code"]
+        sent = waiting(s, world.vault, template="one_time_code")
+        stored = s.scalars(select(m.OutboxMessage)).all()
+    assert len(sent) == 1 and sent[0].payload.recipient == "applicant@mail.example"
+    code = sent[0].payload.params["code"]
+    # what the table holds is sealed: neither the address nor the code is there in the clear
+    assert [r.params for r in stored] == [None] and stored[0].sealed is not None
+    assert b"applicant" not in stored[0].sealed and code.encode() not in stored[0].sealed
     wrong = api.post(
         "/api/v1/auth/candidate/login",
         json={

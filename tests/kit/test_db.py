@@ -169,6 +169,54 @@ def test_bulk_insert_writes_what_sqlalchemy_writes(db: Database) -> None:
         assert s.scalar(select(Report.ledger_index).where(Report.id == "b")) == 8
 
 
+def test_bulk_insert_of_many_rows_sharing_times_stores_what_it_always_stored(
+    db: Database,
+) -> None:
+    # bulk_insert processes each distinct time once and hands sqlite bytes unwrapped: a batch
+    # whose rows share times (and name one instant in two zones) must store what one row at a
+    # time stored. On SQLite that is the driver's own text for an aware UTC time (with
+    # "+00:00"), not the text SQLAlchemy's insert writes (without): the screenings already
+    # stored hold it, so it is pinned here as it is.
+    beijing = timezone(timedelta(hours=8))
+    shared = datetime(2026, 11, 29, 16, 30, 1, 123456, tzinfo=beijing)
+    times = [shared, shared.astimezone(UTC), shared, datetime(2026, 1, 1, tzinfo=UTC), shared]
+    rows = [
+        {
+            "id": f"b{i}",
+            "provider": "local",
+            "kek_version": f"local-{i % 2}",
+            "wrapped": bytes([i]) * 40,
+            "created_at": at,
+        }
+        for i, at in enumerate(times)
+    ]
+    with transaction(db.sessions) as s:
+        bulk_insert(s, DataKey, rows[:1])  # one row at a time, then the rest as one batch
+        bulk_insert(s, DataKey, rows[1:])
+    kinds = "typeof(wrapped), typeof(created_at)" if db.backend == "sqlite" else "'', ''"
+    with db.engine.connect() as conn:
+        stored = [
+            tuple(row)
+            for row in conn.execute(
+                text(f"SELECT id, wrapped, created_at, {kinds} FROM data_keys ORDER BY id")  # noqa: S608
+            )
+        ]
+    assert [row[0] for row in stored] == [row["id"] for row in rows]
+    assert [bytes(row[1]) for row in stored] == [row["wrapped"] for row in rows]
+    if db.backend == "sqlite":
+        assert [row[2:] for row in stored] == [
+            ("2026-11-29 08:30:01.123456+00:00", "blob", "text"),
+            ("2026-11-29 08:30:01.123456+00:00", "blob", "text"),
+            ("2026-11-29 08:30:01.123456+00:00", "blob", "text"),
+            ("2026-01-01 00:00:00+00:00", "blob", "text"),
+            ("2026-11-29 08:30:01.123456+00:00", "blob", "text"),
+        ]
+    else:
+        assert [row[2] for row in stored] == times
+    with db.sessions() as s:
+        assert list(s.scalars(select(DataKey.created_at).order_by(DataKey.id))) == times
+
+
 @pytest.mark.parametrize(
     ("url", "words"),
     [

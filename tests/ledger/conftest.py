@@ -144,7 +144,7 @@ def insert_consents(session: Session, positions: list[int]) -> Records:
         )
         row["ledger_index"] = position
         consents.append(row)
-    entries = [event.encode() for event in recording.events]
+    entries = list(recording.entries)
     session.execute(insert(Candidate.__table__), candidates)  # type: ignore[arg-type]
     session.execute(insert(Consent.__table__), consents)  # type: ignore[arg-type]
     return Records([c["id"] for c in consents], subjects, entries)

@@ -118,3 +118,114 @@ def test_receipt_get_and_verify(cli_db: Database, tmp_path: Path) -> None:
     assert runner.invoke(app, ["receipt", "get", "--index", "50", "--out", str(out)]).exit_code == 1
     missing = runner.invoke(app, ["receipt", "verify", str(tmp_path / "nope.json"), "--key", vkey])
     assert missing.exit_code == 1
+
+
+def _rewrite(db: Database, entries: list[bytes]) -> None:
+    """Whoever controls the database rewrites the tree and deletes every checkpoint row."""
+    from sqlalchemy import delete
+
+    from fairscreen.ledger import merkle
+    from fairscreen.ledger.log import STATE, TILES
+    from fairscreen.ledger.models import LedgerCheckpoint
+
+    with db.sessions.begin() as session:
+        session.execute(delete(LedgerCheckpoint))
+        session.execute(delete(BUNDLES))
+        session.execute(delete(TILES))
+        session.execute(update(STATE).values(size=0, root=merkle.EMPTY_ROOT))
+        log.append(session, entries)
+
+
+@pytest.mark.parametrize("how", ["rollback", "rewrite", "re-signed"])
+def test_verify_against_outside_checkpoints_catches_what_the_database_hides(
+    cli_db: Database, settings_env: Path, tmp_path: Path, how: str
+) -> None:
+    runner.invoke(app, ["ledger", "key", "--init"])
+    honest = plain_entries(600)
+    with cli_db.sessions.begin() as session:
+        log.append(session, honest)
+    saved = runner.invoke(app, ["ledger", "checkpoint"]).output  # a regulator keeps it
+    (tmp_path / "regulator.checkpoint").write_text(saved)
+    receipt = tmp_path / "receipt.json"
+    assert (
+        runner.invoke(app, ["receipt", "get", "--index", "500", "--out", str(receipt)]).exit_code
+        == 0
+    )
+    assert runner.invoke(app, ["ledger", "verify", "-q", "--against", str(receipt)]).exit_code == 0
+
+    if how == "rollback":
+        _rewrite(cli_db, honest[:400])
+        expected = "first bad index 400"
+        detail = "the log has 400 entries but checkpoint 600"
+    elif how == "rewrite":
+        _rewrite(cli_db, [*honest[:10], b"forged", *honest[11:]])
+        expected = "first bad index 0"
+        detail = "the entries do not match checkpoint 600"
+    else:
+        # The same rewrite, then signed again for the same size once the record beside the key
+        # is gone too (a split view): the database's own checkpoint 600 matches its entries, the
+        # outside one does not, and the change lies below 600.
+        _rewrite(cli_db, [*honest[:10], b"forged", *honest[11:]])
+        (settings_env / "ledger-signed.checkpoint").unlink()
+        assert runner.invoke(app, ["ledger", "checkpoint"]).exit_code == 0
+        expected = "first bad index 0"
+        detail = "the entries do not match checkpoint 600 ("
+    alone = runner.invoke(app, ["ledger", "verify", "-q"])
+    assert alone.exit_code == 0  # with its checkpoints gone, the database agrees with itself
+    for outside in (receipt, tmp_path / "regulator.checkpoint"):
+        caught = runner.invoke(app, ["ledger", "verify", "-q", "--against", str(outside)])
+        assert caught.exit_code == 1, caught.output
+        assert (
+            expected in caught.output and detail in caught.output and str(outside) in caught.output
+        )
+        if how != "rollback":
+            assert "the first changed entry is in 0..599" in caught.output
+
+
+def test_verify_needs_a_key_and_names_rows_past_the_tree(
+    cli_db: Database, settings_env: Path, tmp_path: Path
+) -> None:
+    from sqlalchemy import insert
+
+    from fairscreen.ledger.log import TILES
+
+    vkey = runner.invoke(app, ["ledger", "key", "--init"]).output.strip()
+    with cli_db.sessions.begin() as session:
+        log.append(session, plain_entries(300))
+    assert runner.invoke(app, ["ledger", "checkpoint"]).exit_code == 0
+    (settings_env / "ledger-signing.key").unlink()
+    nokey = runner.invoke(app, ["ledger", "verify", "-q"])
+    assert nokey.exit_code == 4 and "--key" in nokey.output and "ok:" not in nokey.output
+    recorded = runner.invoke(app, ["ledger", "verify", "-q", "--recorded-key"])
+    assert recorded.exit_code == 0 and recorded.output.startswith("ok: 300 entries")
+
+    # A bogus tile row where the next entries would go: not served, and reported.
+    with cli_db.sessions.begin() as session:
+        session.execute(insert(TILES).values(level=0, idx=2, width=1, nodes=bytes(32 * 1)))
+    client = AsgiClient(create_app(cli_db.sessions))
+    assert client.get("/ledger/tile/0/002.p/1").status_code == 404
+    bad = runner.invoke(app, ["ledger", "verify", "-q", "--key", vkey])
+    assert bad.exit_code == 1 and "tile 0/2 lies past the tree of 300 entries" in bad.output
+
+
+def test_receipt_verify_takes_witness_keys(cli_db: Database, tmp_path: Path) -> None:
+    from fairscreen.ledger.note import ALG_COSIGNATURE_V1, Signer
+
+    vkey = runner.invoke(app, ["ledger", "key", "--init"]).output.strip()
+    with cli_db.sessions.begin() as session:
+        log.append(session, plain_entries(10))
+    assert runner.invoke(app, ["ledger", "checkpoint"]).exit_code == 0
+    out = tmp_path / "receipt.json"
+    assert runner.invoke(app, ["receipt", "get", "--index", "3", "--out", str(out)]).exit_code == 0
+    witness = Signer.generate("witness.test/w1", ALG_COSIGNATURE_V1).verifier.text()
+    alone = runner.invoke(app, ["receipt", "verify", str(out), "--key", vkey])
+    assert alone.exit_code == 0 and "no witness checked" in alone.output
+    short = runner.invoke(app, ["receipt", "verify", str(out), "--key", vkey, "--witness", witness])
+    assert short.exit_code == 1 and "valid:" not in short.output
+    assert "cosigned by 0 of the 1 witnesses given" in short.output
+    assert (
+        runner.invoke(
+            app, ["receipt", "verify", str(out), "--key", vkey, "--witness", vkey]
+        ).exit_code
+        == 1
+    )  # a log key is not a witness key

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 
+import httpx
 import pytest
 
 from fairscreen.ledger import checkpoints, log, merkle, tiles
@@ -109,3 +111,45 @@ def test_json_proofs_and_receipts(db: Database, client: AsgiClient, signer: Sign
     past = client.get("/ledger/receipt/99999999")
     assert past.status_code == 404
     assert past.json()["detail"] == "no such entry: index 99999999 (the log has 1000 entries)"
+
+
+def test_caching_gzip_and_head(db: Database, client: AsgiClient, signer: Signer) -> None:
+    """C2SP tlog-tiles: tiles and bundles, partial ones too, are immutable; bundles are gzip
+    for a client that accepts it; every route answers HEAD like GET, without the body."""
+    entries = plain_entries(300)
+    with db.sessions.begin() as session:
+        log.append(session, entries)
+    checkpoints.publish(db.sessions, signer)
+    for path in ["/ledger/tile/0/000", "/ledger/tile/0/001.p/44", "/ledger/tile/1/000.p/1"]:
+        assert "immutable" in client.get(path).headers["cache-control"], path
+    plain = client.get("/ledger/tile/entries/001.p/44", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert "immutable" in plain.headers["cache-control"]
+    assert tiles.decode_bundle(plain.content) == entries[256:]
+
+    async def raw(method: str, path: str, headers: dict[str, str]) -> httpx.Response:
+        transport = httpx.ASGITransport(app=client.app)
+        async with httpx.AsyncClient(transport=transport, base_url=client.base_url) as http:
+            request = http.build_request(method, path, headers=headers)
+            return await http.send(request, stream=True)
+
+    zipped = asyncio.run(raw("GET", "/ledger/tile/entries/001.p/44", {"Accept-Encoding": "gzip"}))
+    assert zipped.headers["content-encoding"] == "gzip"
+    # httpx undoes the gzip encoding: the bytes that arrive decode to the bundle.
+    assert asyncio.run(zipped.aread()) == plain.content
+    assert "no-cache" in client.get("/ledger/checkpoint").headers["cache-control"]
+
+    for path in [
+        "/ledger/checkpoint",
+        "/ledger/tile/0/000",
+        "/ledger/tile/entries/001.p/44",
+        "/ledger/proof/inclusion?index=3",
+        "/ledger/proof/consistency?first=3",
+        "/ledger/receipt/3",
+    ]:
+        get = client.get(path, headers={"Accept-Encoding": "identity"})
+        head = asyncio.run(raw("HEAD", path, {"Accept-Encoding": "identity"}))
+        assert head.status_code == get.status_code == 200, path
+        assert asyncio.run(head.aread()) == b""
+        assert int(head.headers["content-length"]) == len(get.content), path
+        assert head.headers["content-type"] == get.headers["content-type"], path

@@ -17,7 +17,7 @@ from fairscreen.kit.settings import Settings
 from fairscreen.ledger import checkpoints, log
 from fairscreen.ledger.log import LedgerError
 from fairscreen.ledger.models import LedgerCheckpoint
-from fairscreen.ledger.note import Signer, open_checkpoint
+from fairscreen.ledger.note import Signer, open_checkpoint, sign_note
 from fairscreen.ledger.signing import (
     MissingSigningKeyError,
     WrongSigningKeyError,
@@ -256,6 +256,10 @@ def test_moving_to_the_hsm_imports_the_key_file_and_asks_to_shred_it(
     assert not _token_objects(hsm)[ObjectClass.PRIVATE_KEY][Attribute.EXTRACTABLE]
     assert "shred" in caplog.text and str(checkpoints.key_path(settings)) in caplog.text
     assert signer.secret_text().split("+")[4] not in caplog.text
+    # What the file key last signed moved onto the token with it.
+    kept = (data / "ledger-signed.checkpoint").read_text()
+    assert open_checkpoint(kept, signer.verifier)[0].size == 100
+    assert moved.last_signed is not None and moved.last_signed.read() == kept
     with db.sessions.begin() as session:
         log.append(session, plain_entries(10, start=100))
     assert checkpoints.publish(db.sessions, moved).size == 110  # the log goes on, same key
@@ -273,3 +277,98 @@ def test_a_token_without_the_key_the_checkpoints_need_is_an_error(
         load_signer(_hsm_settings(tmp_path / "d", hsm), sessions=db.sessions, create=True)
     assert hsm.token in str(caught.value) and "1 signed checkpoint over" in str(caught.value)
     assert _token_objects(hsm) == {}
+
+
+# -- the last signed checkpoint, outside the database ------------------------------------------
+
+
+def _rewrite(db: Database, entries: list[bytes]) -> None:
+    """Whoever controls the database drops every checkpoint and rewrites the tree."""
+    from sqlalchemy import update
+
+    from fairscreen.ledger import merkle
+    from fairscreen.ledger.log import BUNDLES, STATE, TILES
+
+    with db.sessions.begin() as session:
+        session.execute(delete(LedgerCheckpoint))
+        session.execute(delete(BUNDLES))
+        session.execute(delete(TILES))
+        session.execute(update(STATE).values(size=0, root=merkle.EMPTY_ROOT))
+        log.append(session, entries)
+
+
+@pytest.mark.parametrize("how", ["rollback", "rewrite", "rewrite-and-grow"])
+def test_the_signer_refuses_what_contradicts_its_record_with_checkpoints_deleted(
+    db: Database, tmp_path: Path, how: str
+) -> None:
+    settings = _settings(tmp_path / "d")
+    signer = load_signer(settings, sessions=db.sessions, create=True)
+    honest = plain_entries(1000)
+    with db.sessions.begin() as session:
+        log.append(session, honest)
+    published = checkpoints.publish(db.sessions, signer)
+    record = tmp_path / "d" / "ledger-signed.checkpoint"
+    assert record.read_text() == published.note and record.stat().st_mode & 0o777 == 0o600
+
+    forged = [*honest[:10], b"forged", *honest[11:]]
+    if how == "rollback":
+        _rewrite(db, honest[:500])
+        expected = r"has 1000 \(rollback\)"
+    elif how == "rewrite":
+        _rewrite(db, forged)
+        expected = "differs from the last one signed"
+    else:
+        _rewrite(db, [*forged, *plain_entries(50, start=1000)])
+        expected = "not consistent with the last one signed"
+    with pytest.raises(LedgerError, match=expected) as caught:
+        checkpoints.publish(db.sessions, signer)
+    assert str(record) in str(caught.value)
+    assert _checkpoints(db) == 0  # nothing was signed
+    assert record.read_text() == published.note
+
+
+def test_the_record_is_adopted_from_the_database_once_and_must_verify(
+    db: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = _settings(tmp_path / "d")
+    signer = load_signer(settings, sessions=db.sessions, create=True)
+    _signed_log(db, signer)
+    record = tmp_path / "d" / "ledger-signed.checkpoint"
+    record.unlink()  # a database from before the record
+    with db.sessions.begin() as session:
+        log.append(session, plain_entries(5, start=100))
+    caplog.set_level(logging.WARNING)
+    checkpoints.publish(db.sessions, signer)
+    assert "no record of the last signed checkpoint" in caplog.text
+    assert open_checkpoint(record.read_text(), signer.verifier)[0].size == 105
+
+    record.write_text(sign_note(b"x\n1\n" + b"A" * 43 + b"=\n", [Signer.generate("x")]))
+    with db.sessions.begin() as session:
+        log.append(session, plain_entries(5, start=105))
+    with pytest.raises(LedgerError, match="does not hold a checkpoint signed by this key"):
+        checkpoints.publish(db.sessions, signer)
+
+
+def test_in_hsm_mode_the_record_is_a_data_object_on_the_token(
+    db: Database, hsm: Hsm, tmp_path: Path, signers: list[Signer]
+) -> None:
+    settings = _hsm_settings(tmp_path / "d", hsm)
+    signer = load_signer(settings, sessions=db.sessions, create=True)
+    signers.append(signer)
+    honest = plain_entries(300)
+    with db.sessions.begin() as session:
+        log.append(session, honest[:200])
+    checkpoints.publish(db.sessions, signer)
+    with db.sessions.begin() as session:
+        log.append(session, honest[200:])
+    published = checkpoints.publish(db.sessions, signer)
+    slot = pkcs11.lib(str(hsm.module)).get_token(token_label=hsm.token)
+    with slot.open() as session:  # the signer holds this process's login
+        (data,) = session.get_objects({Attribute.CLASS: ObjectClass.DATA})
+        assert data[Attribute.LABEL] == "fairscreen/ledger-signed/" + ORIGIN
+        assert data[Attribute.PRIVATE] and data[Attribute.TOKEN]
+        assert bytes(data[Attribute.VALUE]).decode() == published.note
+    _rewrite(db, [*honest[:299], b"forged"])
+    with pytest.raises(LedgerError, match="differs from the last one signed"):
+        checkpoints.publish(db.sessions, signer)
+    assert not (tmp_path / "d").exists()

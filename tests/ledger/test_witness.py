@@ -24,6 +24,7 @@ from fairscreen.ledger.log import BUNDLES, STATE, TILES
 from fairscreen.ledger.models import LedgerCheckpoint
 from fairscreen.ledger.note import ALG_COSIGNATURE_V1, Signer, open_note
 from fairscreen.ledger.witness import (
+    BadDataError,
     LogConfig,
     Outcome,
     Witness,
@@ -287,3 +288,163 @@ def _wait_for_checkpoint(url: str, size: int) -> None:
             pass
         time.sleep(0.1)
     raise AssertionError(f"no checkpoint of size {size} was served")
+
+
+def _export(db: Database, out: Path) -> None:
+    env = {
+        **os.environ,
+        "FAIRSCREEN_DATABASE_URL": db.url,
+        "FAIRSCREEN_DATA_DIR": str(out.parent / "export-data"),
+        "FAIRSCREEN_LOG_ORIGIN": ORIGIN,
+    }
+    subprocess.run(
+        [sys.executable, "-m", "fairscreen", "ledger", "export", "--out", str(out)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def _witness_once(url: str, signer: Signer, state: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fairscreen",
+            "witness",
+            url,
+            "--log",
+            f"{ORIGIN}={signer.verifier.text()}",
+            "--state-dir",
+            str(state),
+            "--once",
+        ],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("which", ["full", "partial"])
+def test_a_corrupted_tile_from_a_mirror_is_bad_data_not_a_fork(
+    db: Database, signer: Signer, tmp_path: Path, which: str
+) -> None:
+    """A static mirror (an export served by a real HTTP server on loopback) hands out one
+    corrupted tile: the witness says so (exit 7) and cosigns nothing, raises no alarm, and
+    cosigns once the mirror is repaired."""
+    grow(db.sessions, plain_entries(1000), signer)
+    mirror = tmp_path / "mirror"
+    _export(db, mirror)
+    state = tmp_path / "w"
+    grow(db.sessions, plain_entries(300, start=1000), signer)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        cwd=mirror,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_checkpoint(url, 1000)
+        cosigned = _witness_once(url, signer, state)
+        assert cosigned.returncode == 0, cosigned.stderr
+        _export(db, mirror)  # the mirror catches up to 1300
+        # The consistency proof from 1000 to 1300 needs a node inside the full tile 0/003
+        # (its parent hash is in tile 1/000.p/5) and the partial tiles of 1300.
+        victim = mirror / "tile" / ("0/003" if which == "full" else "1/000.p/5")
+        good = victim.read_bytes()
+        victim.write_bytes(good[:32] + bytes(32) + good[64:])
+        bad = _witness_once(url, signer, state)
+        assert bad.returncode == 7, bad.stderr
+        assert "ALARM" not in bad.stderr and "not a fork" in bad.stderr
+        assert (
+            "does not match its hash in tile 1/0" if which == "full" else "do not hash to the root"
+        ) in bad.stderr
+        entry = load_state(state / "state.json")["logs"][ORIGIN]
+        assert (entry["size"], entry["alarm"]) == (1000, None)
+        victim.write_bytes(good)
+        repaired = _witness_once(url, signer, state)
+        assert repaired.returncode == 0, repaired.stderr
+        assert load_state(state / "state.json")["logs"][ORIGIN]["size"] == 1300
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_a_cosigned_size_no_longer_served_is_reported(
+    db: Database, signer: Signer, tmp_path: Path
+) -> None:
+    """The log's data is rolled back while its checkpoint row stays: the checkpoint looks
+    unchanged, but its tiles and proofs are gone; the witness does not say it is healthy."""
+    h = Harness(db, signer, tmp_path)
+    grow(db.sessions, plain_entries(1000), signer)
+    assert h.poll().status == "cosigned"
+    assert h.poll().status == "unchanged"
+    with db.sessions.begin() as session:  # back to 900 entries, the checkpoint row kept
+        session.execute(delete(BUNDLES))
+        session.execute(delete(TILES))
+        session.execute(update(STATE).values(size=0, root=merkle.EMPTY_ROOT))
+        log.append(session, plain_entries(900))
+    outcome = h.poll()
+    assert outcome.status == "bad-data" and "HTTP 404" in outcome.detail
+    with pytest.raises(BadDataError) as caught:
+        h.run_once()
+    assert caught.value.exit_code == 7
+    assert load_state(h.state)["logs"][ORIGIN]["size"] == 1000
+
+
+def test_one_witness_process_per_state_directory(tmp_path: Path) -> None:
+    """Two witnesses on one state would each cosign from a view the other moved past."""
+    signer = Signer.generate(ORIGIN)
+    port = _free_port()
+    args = [
+        sys.executable,
+        "-m",
+        "fairscreen",
+        "witness",
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--log",
+        f"{ORIGIN}={signer.verifier.text()}",
+        "--state-dir",
+        str(tmp_path / "w"),
+    ]
+    first = subprocess.Popen(args, cwd=ROOT, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.post(f"http://127.0.0.1:{port}/add-checkpoint", content=b"", timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        second = subprocess.run(
+            [*args[:5], f"127.0.0.1:{_free_port()}", *args[6:]],
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert second.returncode == 4, second.stderr
+        assert "another witness process uses this state directory" in second.stderr
+        taken = subprocess.run(
+            [*args[:5], f"127.0.0.1:{port}", *args[6:9], str(tmp_path / "other")],
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert taken.returncode == 4 and f"--listen 127.0.0.1:{port}" in taken.stderr
+    finally:
+        first.terminate()
+        first.wait(timeout=30)

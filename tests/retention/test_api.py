@@ -84,10 +84,28 @@ def test_holds_over_http(world: World, screened: Screened) -> None:
     reviewer = Api(world.app())
     assert reviewer.login("reviewer@screening-agency.example").status_code == 200
     placed = reviewer.post(
-        f"{BASE}/legal-holds", json={"candidate": screened.target.ref, "reason": "仲裁 pending"}
+        f"{BASE}/legal-holds",
+        json={
+            "candidate": screened.target.ref,
+            "reason_code": "labour_arbitration",
+            "reference": "(2026)示勞仲字第113號",
+        },
     )
     assert placed.status_code == 201, placed.text
     assert placed.json()["active"] is True
+    assert placed.json()["reason"]["code"] == "labour_arbitration"
+    assert placed.json()["reference"] == "(2026)示勞仲字第113號"
+    free_text = reviewer.post(
+        f"{BASE}/legal-holds", json={"candidate": screened.target.ref, "reason": "仲裁 pending"}
+    )
+    assert free_text.status_code == 422  # staff pick an approved reason; they type none
+    unknown = reviewer.post(
+        f"{BASE}/legal-holds", json={"candidate": screened.target.ref, "reason_code": "gossip"}
+    )
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "reason_code"
+    reasons = reviewer.get(f"{BASE}/hold-reasons").json()
+    assert {"labour_arbitration", "court_proceedings"} <= {r["code"] for r in reasons}
+    assert all(set(r["text"]) == {"zh-Hant", "zh-Hans", "en"} for r in reasons)
     hold = placed.json()["id"]
     active = reviewer.get(f"{BASE}/legal-holds", params={"active": True}).json()
     assert [h["id"] for h in active] == [hold]
@@ -97,7 +115,8 @@ def test_holds_over_http(world: World, screened: Screened) -> None:
     assert other.post(f"{BASE}/legal-holds/{hold}/release").status_code == 404
     assert (
         other.post(
-            f"{BASE}/legal-holds", json={"candidate": screened.target.ref, "reason": "x"}
+            f"{BASE}/legal-holds",
+            json={"candidate": screened.target.ref, "reason_code": "legal_obligation"},
         ).status_code
         == 404
     )
@@ -120,6 +139,8 @@ def test_errors_name_what_is_wrong(world: World, screened: Screened) -> None:
     assert bad_status.status_code == 422 and bad_status.json()["errors"][0]["field"] == "status"
     reviewer = Api(world.app())
     reviewer.login("reviewer@screening-agency.example")
-    no_one = reviewer.post(f"{BASE}/legal-holds", json={"candidate": "nobody", "reason": "x"})
+    no_one = reviewer.post(
+        f"{BASE}/legal-holds", json={"candidate": "nobody", "reason_code": "legal_obligation"}
+    )
     assert no_one.status_code == 404
     assert reviewer.post(f"{BASE}/legal-holds/nope/release").status_code == 404

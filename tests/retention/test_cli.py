@@ -136,7 +136,16 @@ def test_a_deletion_request_from_the_command_line(
 def test_holds_from_the_command_line(setup: tuple[Database, Vault, Screened]) -> None:
     db, vault, world = setup
     placed = runner.invoke(
-        app, ["deletion", "hold", world.target.ref, "--reason", "勞動仲裁 pending"]
+        app,
+        [
+            "deletion",
+            "hold",
+            world.target.ref,
+            "--reason",
+            "labour_arbitration",
+            "--reference",
+            "(2026)示勞仲字第113號",
+        ],
     )
     assert placed.exit_code == 0, placed.output
     hold = re.search(r"legal hold ([0-9a-f]{32}) placed", placed.output)
@@ -152,16 +161,16 @@ def test_holds_from_the_command_line(setup: tuple[Database, Vault, Screened]) ->
     processed = runner.invoke(app, ["deletion", "process", "--all"])
     assert processed.exit_code == 0, processed.output
     refused = json.loads(runner.invoke(app, ["deletion", "list", "--json"]).output)
-    assert refused["status"] == "refused" and refused["reason"] == "legal hold: 勞動仲裁 pending"
+    assert refused["status"] == "refused" and refused["reason"] == "legal hold: labour_arbitration"
     assert opens(db, vault, world.target.candidate_id) == "all"
     holds = runner.invoke(app, ["deletion", "holds", "--active"])
-    assert hold.group(1) in holds.output
+    assert hold.group(1) in holds.output and "(2026)示勞仲字第113號" in holds.output
     released = runner.invoke(app, ["deletion", "release", hold.group(1)])
     assert released.exit_code == 0 and "lifted" in released.output
     missing = runner.invoke(app, ["deletion", "release", hold.group(1)])
     assert missing.exit_code == 1 and "already lifted" in missing.output
-    empty = runner.invoke(app, ["deletion", "hold", world.target.ref, "--reason", " "])
-    assert empty.exit_code == 1 and "reason" in empty.output  # invalid input (README)
+    empty = runner.invoke(app, ["deletion", "hold", world.target.ref, "--reason", "gossip"])
+    assert empty.exit_code == 1 and "reason_code" in empty.output  # invalid input (README)
 
 
 # -- the clock ---------------------------------------------------------------------------------

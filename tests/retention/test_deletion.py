@@ -165,13 +165,15 @@ def test_a_legal_hold_refuses_the_request_with_its_reason(
 ) -> None:
     world = screen_people(db, vault, tmp_path, others=1)
     target = world.target
-    reason = "勞動爭議仲裁 (2026)示勞仲字第113號 pending: PIPL art. 47"
+    reason = "(2026)示勞仲字第113號"  # the proceeding's reference, for staff only
     with transaction(db.sessions) as s:
-        hold = deletion.place_hold(s, vault, target.ref, reason=reason, now=NOW)
+        hold = deletion.place_hold(
+            s, vault, target.ref, reason_code="labour_arbitration", reference=reason, now=NOW
+        )
     request = _receive(db)
     assert _verify(db, vault, request.id, target.id_number, target.name).verified
     refused = _process(db, vault, request.id)
-    assert refused.status == "refused" and refused.reason == f"legal hold: {reason}"
+    assert refused.status == "refused" and refused.reason == "legal hold: labour_arbitration"
     assert refused.certificate_id is None
     assert opens(db, vault, target.candidate_id) == "all"
     last = _entries(db, world.ledger_size)[-1]
@@ -192,7 +194,9 @@ def test_a_legal_hold_refuses_the_request_with_its_reason(
     assert _process(db, vault, again.id).status == "done"
     assert opens(db, vault, target.candidate_id) == "none"
     with transaction(db.sessions) as s, pytest.raises(NotFoundError, match="destroyed"):
-        deletion.place_hold(s, vault, target.candidate_id, reason=reason, now=NOW)
+        deletion.place_hold(
+            s, vault, target.candidate_id, reason_code="labour_arbitration", now=NOW
+        )
     assert verify_log(db.sessions).ok
 
 
@@ -257,11 +261,11 @@ def test_bad_input_names_the_field(db: Database, vault: Vault, tmp_path: Path) -
             deletion.verify(
                 s, vault, request.id, id_number="1", name="x", id_kind="Passport!", now=NOW
             )
-        with pytest.raises(InputError, match="reason"):
-            deletion.place_hold(s, vault, world.target.ref, reason=" ", now=NOW)
+        with pytest.raises(InputError, match="reason_code"):
+            deletion.place_hold(s, vault, world.target.ref, reason_code="gossip", now=NOW)
         with pytest.raises(NotFoundError, match="no such request"):
             deletion.get_request(s, "nope")
         with pytest.raises(NotFoundError, match="no such candidate"):
-            deletion.place_hold(s, vault, "nobody", reason="x", now=NOW)
+            deletion.place_hold(s, vault, "nobody", reason_code="legal_obligation", now=NOW)
         with pytest.raises(WrongStateError, match="not verified"):
             deletion.process(s, request.id, now=NOW, pack=PACK)

@@ -169,7 +169,7 @@ def test_a_legal_hold_keeps_a_candidate_until_it_is_lifted(
             s,
             vault,
             world.target.ref,
-            reason="勞動爭議仲裁 pending (PIPL art. 47 para. 2)",
+            reason_code="labour_arbitration",
             now=utcnow(),
         )
     assert sweep(db.sessions, today=TODAY).destroyed == 1

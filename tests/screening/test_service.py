@@ -108,6 +108,7 @@ def test_a_world_is_stored_with_one_ledger_entry_per_state_change(
         "check.stopped",
         "source.queried",
         "report.issued",
+        "model.published",  # the four artefacts, on their first use (fairscreen.audit.registry)
     }
     # every committed row names its entry, whose commitment opens against the row
     with db.sessions() as s:
@@ -160,6 +161,9 @@ def test_the_ledger_says_nothing_of_what_was_found(
         "category",
         "reason",
         "source",
+        "kind",  # model.published: the artefact's kind, id@version and digest
+        "ref",
+        "digest",
     }
     for entry in entries:
         assert set(entry) <= allowed, entry

@@ -90,3 +90,40 @@ def test_a_source_set_must_cover_every_source_the_pack_names(tmp_path: Path) -> 
         partial = SourceSet([full.for_kind(SourceKind.IDENTITY_REGISTRY)])
     with pytest.raises(PolicyError):
         partial.check_covers(load_pack())
+
+
+def test_records_read_back_by_type_and_per_person_are_what_the_index_and_the_union_give(
+    tmp_path: Path,
+) -> None:
+    # The speed paths (one query per person, each record through its own model's validator)
+    # must answer exactly what one indexed query per register and the tagged union answered.
+    from fairscreen.sources.world import read_record
+    from fairscreen.synth import generate_world
+    from fairscreen.world.load import load_world
+
+    path = tmp_path / "w.jsonl"
+    generate_world(path, candidates=300, seed=7)
+    with load_world(path) as store:
+        kinds = sorted(model.EXTERNAL_TYPES)
+        numbers = [n for (n,) in store.db.execute("SELECT DISTINCT number FROM by_number")]
+        index_types = [t for (t,) in store.db.execute("SELECT DISTINCT type FROM by_number")]
+        assert len(numbers) > 300 and "employment_record" in index_types
+        checked = 0
+        for number in numbers:
+            for types in [(t,) for t in index_types] + [tuple(index_types)]:
+                marks = ",".join("?" * len(types))
+                expected = [
+                    body
+                    for _, body in store.db.execute(
+                        "SELECT DISTINCT r.rowid, r.body FROM by_number b JOIN records r "  # noqa: S608
+                        f"ON r.rowid = b.record WHERE b.number = ? AND b.type IN ({marks}) "
+                        "ORDER BY r.rowid",
+                        (number, *types),
+                    )
+                ]
+                assert store.by_number(number, types) == expected
+                checked += len(expected)
+        assert checked > 300
+        for kind, body in store.db.execute("SELECT type, body FROM records"):
+            assert kind in kinds
+            assert read_record(kind, body) == model.RECORD.validate_json(body)

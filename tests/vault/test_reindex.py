@@ -146,9 +146,10 @@ def test_every_blind_index_column_is_registered_for_rebuilding() -> None:
                 assert column.name in specs[table.name].columns, f"{table.name}.{column.name}"
         if VERSION_COLUMN in table.c:
             assert table.name in specs
-    assert marked == 3  # candidates (2), candidate_accounts (1)
+    assert marked == 4  # candidates (2), candidate_accounts (1), invitations (1)
     assert specs["candidates"].columns.keys() == {"external_ref_index", "id_number_index"}
     assert specs["candidate_accounts"].columns.keys() == {"contact_index"}
+    assert specs["invitations"].columns.keys() == {"client_ref_index"}
 
 
 def test_a_blind_indexed_table_nobody_registered_stops_the_rotation(

@@ -264,7 +264,7 @@ def candidate_code(body: ContactIn, request: Request, session: SessionDep) -> di
     with session.begin():
         known = service.find_candidate_account(session, vault, contact)
         if known is not None:
-            service.send_code(session, contact, purpose=f"login:{known}", now=utcnow())
+            service.send_code(session, contact, vault=vault, purpose=f"login:{known}", now=utcnow())
     return {"status": "if this contact has an account, a code is on its way"}
 
 

@@ -589,7 +589,7 @@ def candidate_account(session: Session, vault: Vault, contact: str, *, now: date
     return account_id
 
 
-def send_code(session: Session, contact: str, *, purpose: str, now: datetime) -> None:
+def send_code(session: Session, contact: str, *, vault: Vault, purpose: str, now: datetime) -> None:
     """Send a one-time code to ``contact`` for ``purpose`` (``login:<account>``,
     ``invitation:<id>``), through the outbox. Earlier codes for the same purpose stop working.
     The caller decides whether the contact may receive one (an invitation's contact, a known
@@ -612,6 +612,7 @@ def send_code(session: Session, contact: str, *, purpose: str, now: datetime) ->
     )
     enqueue(
         session,
+        vault=vault,
         channel=channel,
         recipient=value,
         template="one_time_code",

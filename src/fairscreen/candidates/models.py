@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 
 import orjson
-from sqlalchemy import Date, ForeignKey, Integer, String, text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairscreen.kit.db import Base, BlindIndex, Sealed, UTCDateTime
@@ -82,3 +82,6 @@ class CandidateDemographics(Base):
         ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True
     )
     demographics_ct: Mapped[bytes] = mapped_column(Sealed)
+    # The candidate's separate consent to the bias audit's use of these (absent in the world
+    # file: no). In clear, so the audit opens only the demographics it may use.
+    audit_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -1,7 +1,7 @@
 """The job engine on PostgreSQL: procrastinate, in the database fairscreen already uses.
 
 Jobs are rows of procrastinate's tables (schema ``procrastinate``, created by migration
-0009_check_jobs); workers take them with ``SELECT ... FOR UPDATE SKIP LOCKED``, so any number of
+0013_check_jobs); workers take them with ``SELECT ... FOR UPDATE SKIP LOCKED``, so any number of
 ``fairscreen worker`` processes, on any machine that reaches the database, share the work.
 
 - ``fairscreen.check.query`` (one per item and source, argument: the ``check_queries`` id)
@@ -34,7 +34,7 @@ from fairscreen.jobs.graph import JobContext as ChecksContext
 
 log = logging.getLogger(__name__)
 
-JOB_SCHEMA = "procrastinate"  # migration 0009_check_jobs
+JOB_SCHEMA = "procrastinate"  # migration 0013_check_jobs
 QUEUE = "checks"
 QUERY_TASK = "fairscreen.check.query"
 RATE_TASK = "fairscreen.check.rate"

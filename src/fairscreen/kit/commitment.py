@@ -28,13 +28,29 @@ def new_salt() -> bytes:
     return os.urandom(SALT_BYTES)
 
 
+_TIMES: dict[datetime, str] = {}
+"""Aware datetimes already written: the rows of a batch of screenings share a handful of
+times, and equal aware datetimes are the same instant, so they are written the same."""
+_TIMES_MAX = 4096
+
+
+def _utc_iso(value: datetime) -> str:
+    text = _TIMES.get(value)
+    if text is None:
+        if value.tzinfo is None:
+            raise TypeError("commitments take aware datetimes only")
+        text = value.astimezone(UTC).isoformat()
+        if len(_TIMES) >= _TIMES_MAX:
+            _TIMES.clear()
+        _TIMES[value] = text
+    return text
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, bytes | memoryview):
         return "b64:" + base64.b64encode(bytes(value)).decode()
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise TypeError("commitments take aware datetimes only")
-        return value.astimezone(UTC).isoformat()
+        return _utc_iso(value)
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"cannot commit to a {type(value).__name__}")

@@ -21,6 +21,7 @@ class ExitCode(IntEnum):
     CONFIG = 4  # a setting or the environment: FAIRSCREEN_*, the database, the key provider
     UNREACHABLE = 5  # a remote log could not be reached (witness --once)
     PENDING = 6  # done and certified, but not yet out of every file (a destruction in the WAL)
+    BAD_DATA = 7  # a remote log served data its own signed checkpoint contradicts (witness --once)
     INTERNAL = 70  # a bug: an error fairscreen did not expect (EX_SOFTWARE of sysexits.h)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     sqlite_checkpoint_wait: float = Field(default=10.0, ge=0)
     sqlite_checkpoint_retry: float = Field(default=10.0, gt=0)
     log_origin: str = "fairscreen.invalid/ledger"
+    # The ledger's witness policy (docs/ledger.md, "Witnesses"): a TOML file naming the
+    # witnesses the log pushes its checkpoints to and how many must cosign. Unset: none.
+    witness_policy: Path | None = None
     # Who holds the key-encryption keys (see docs/vault.md): ``local`` is ``{data_dir}/kek.json``,
     # ``pkcs11`` an HSM token. The PIN is a SecretStr so it never shows in a repr or a log.
     key_provider: Literal["local", "pkcs11"] = "local"
@@ -45,6 +48,10 @@ class Settings(BaseSettings):
     # The Host names the web server answers to (comma-separated); any other Host header is
     # refused, so DNS rebinding cannot reach the API from a browser. `serve` adds its --host.
     allowed_hosts: str = "localhost,127.0.0.1,::1,[::1]"
+    # The sandbox's records for checks started online (an invited candidate's signed consent):
+    # a world file whose source records the sandbox serves (docs/feedback.md). Unset: such
+    # checks wait, their consent signed, until it is set.
+    sandbox_world: Path | None = None
     # Checks run as jobs (docs/jobs.md): the provider asked over HTTP (unset: the in-process
     # sandbox over a world file), the seconds a check's sources have to answer before an item is
     # reported not checked (source_unavailable), and the backoff between tries of a failing one.
@@ -65,15 +72,28 @@ class Settings(BaseSettings):
 def load_settings(**overrides: Any) -> Settings:
     """The settings from the environment (with ``overrides``); a bad value is a ``ConfigError``
     that names the variable, the value and what it should be."""
+    return read_settings(Settings, **overrides)
+
+
+S = TypeVar("S", bound=BaseSettings)
+_SECRET_WORDS = ("pin", "password", "token", "secret")
+
+
+def read_settings(cls: type[S], **overrides: Any) -> S:
+    """``cls`` (a ``BaseSettings`` with the ``FAIRSCREEN_`` prefix, or one longer) read from the
+    environment; a bad value is a ``ConfigError`` naming the variable, the value (never for a
+    secret) and what it should be."""
+    prefix = str(cls.model_config.get("env_prefix") or "FAIRSCREEN_")
     try:
-        return Settings(**overrides)
+        return cls(**overrides)
     except ValidationError as exc:
         problems = []
         for error in exc.errors(include_url=False):
             field = ".".join(str(part) for part in error["loc"])
-            variable = f"FAIRSCREEN_{field.upper()}"
+            variable = f"{prefix}{field.upper()}"
             value = os.environ.get(variable)
-            shown = f"={value!r}" if value is not None and "pin" not in field else ""
+            secret = any(word in field for word in _SECRET_WORDS)
+            shown = f"={value!r}" if value is not None and not secret else ""
             problems.append(f"{variable}{shown}: {error['msg']}")
         raise ConfigError("; ".join(problems) + " (fix or unset the variable)") from None
 

@@ -21,6 +21,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,9 +32,22 @@ from fairscreen.kit.settings import Settings
 from fairscreen.ledger import log, merkle, proofs
 from fairscreen.ledger.log import LedgerError
 from fairscreen.ledger.models import LedgerCheckpoint
-from fairscreen.ledger.note import Checkpoint, Signer, Verifier, sign_note
+from fairscreen.ledger.note import (
+    Checkpoint,
+    NoteError,
+    Signer,
+    Verifier,
+    open_checkpoint,
+    sign_note,
+)
+
+if TYPE_CHECKING:
+    from fairscreen.ledger.cosign import Collector
+
 from fairscreen.ledger.signing import (
     KEY_FILE,
+    RESTORE_DOC,
+    LastSigned,
     check_key,
     key_path,
     load_signer,
@@ -83,6 +97,14 @@ def latest(session: Session) -> PublishedCheckpoint | None:
     return PublishedCheckpoint(row.size, bytes(row.root), row.note, row.published_at)
 
 
+def at_size(session: Session, size: int) -> PublishedCheckpoint | None:
+    """The checkpoint the log signed for ``size``, if any."""
+    row = session.execute(select(CHECKPOINTS).where(CHECKPOINTS.c.size == size)).first()
+    if row is None:
+        return None
+    return PublishedCheckpoint(row.size, bytes(row.root), row.note, row.published_at)
+
+
 def all_sizes(session: Session) -> list[tuple[int, bytes]]:
     """``(size, root)`` of every signed checkpoint, smallest first."""
     rows = session.execute(
@@ -111,28 +133,22 @@ def publish(
     head = log.lock_state(session)  # serialises with appenders and other publishers
     if not check_key(session, signer.verifier, "refusing to sign"):  # another key would fork
         record_key(session, signer)
+    record: LastSigned | None = getattr(signer, "last_signed", None)
     last = latest(session)
     if last is not None:
-        if last.size > head.size:
-            raise LedgerError(
-                f"refusing to sign: the log has {head.size} entries but checkpoint {last.size} "
-                "was signed (rollback)"
-            )
-        if last.size == head.size:
-            if last.root != head.root:
-                raise LedgerError(
-                    f"refusing to sign: the root of size {head.size} differs from the signed one (fork)"
-                )
-            return last
-        proof = proofs.consistency_proof(session, last.size, head.size)
-        try:
-            merkle.verify_consistency(last.size, head.size, last.root, head.root, proof)
-        except merkle.ProofError as exc:
-            raise LedgerError(
-                f"refusing to sign size {head.size}: not consistent with signed size {last.size} ({exc})"
-            ) from None
+        _check_extends(session, head, last.size, last.root, "the last checkpoint in the database")
+    outside = _read_outside(record, signer.verifier, last)
+    if record is not None and outside is not None:
+        what = f"the last one signed ({record.where})"
+        _check_extends(session, head, outside.size, outside.root, what)
+    if last is not None and last.size == head.size:
+        if record is not None and (outside is None or outside.size < last.size):
+            record.write(last.note)
+        return last
     text = Checkpoint(signer.name, head.size, head.root).text()
     note = sign_note(text, [signer])
+    if record is not None:
+        record.write(note)  # before the row: a crash now leaves a record the tree still extends
     published = PublishedCheckpoint(head.size, head.root, note, now or utcnow())
     session.execute(
         insert(CHECKPOINTS).values(
@@ -145,6 +161,54 @@ def publish(
     return published
 
 
+def _read_outside(
+    record: LastSigned | None, verifier: Verifier, last: PublishedCheckpoint | None
+) -> Checkpoint | None:
+    """The checkpoint in the signer's record of what it last signed (checked with its key)."""
+    if record is None:
+        return None
+    text = record.read()
+    if text is None:
+        if last is not None:
+            logger.warning(
+                "%s: no record of the last signed checkpoint; taking the database's latest "
+                "(size %d) as the record",
+                record.where,
+                last.size,
+            )
+        return None
+    try:
+        checkpoint, _ = open_checkpoint(text, verifier)
+    except NoteError as exc:
+        raise LedgerError(
+            f"refusing to sign: {record.where} does not hold a checkpoint signed by this key "
+            f"({exc}); restore it from backup ({RESTORE_DOC})"
+        ) from None
+    return checkpoint
+
+
+def _check_extends(session: Session, head: log.TreeHead, size: int, root: bytes, what: str) -> None:
+    """Refuse unless the tree ``head`` extends the signed tree (``size``, ``root``)."""
+    if size > head.size:
+        raise LedgerError(
+            f"refusing to sign: the log has {head.size} entries but {what} has {size} (rollback)"
+        )
+    if size == head.size:
+        if root != head.root:
+            raise LedgerError(
+                f"refusing to sign: the root of size {size} differs from {what} (fork)"
+            )
+        return
+    proof = proofs.consistency_proof(session, size, head.size)
+    try:
+        merkle.verify_consistency(size, head.size, root, head.root, proof)
+    except merkle.ProofError as exc:
+        raise LedgerError(
+            f"refusing to sign size {head.size}: not consistent with {what}, size {size} "
+            f"(fork: {exc})"
+        ) from None
+
+
 class Publisher:
     """A thread that publishes a checkpoint whenever the log grew, every ``interval`` seconds.
 
@@ -153,11 +217,16 @@ class Publisher:
     """
 
     def __init__(
-        self, sessions: sessionmaker[Session], signer: Signer, interval: float = 0.5
+        self,
+        sessions: sessionmaker[Session],
+        signer: Signer,
+        interval: float = 0.5,
+        witnesses: Collector | None = None,
     ) -> None:
         self.sessions = sessions
         self.signer = signer
         self.interval = interval
+        self.witnesses = witnesses
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ledger-publisher", daemon=True)
         self._last_error: str | None = None
@@ -169,16 +238,27 @@ class Publisher:
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._thread.join(timeout)
+        if self.witnesses is not None:
+            self.witnesses.close()
 
     def tick(self) -> PublishedCheckpoint | None:
-        """Publish if the log grew since the last checkpoint; return the new checkpoint."""
+        """Publish if the log grew since the last checkpoint, then push the latest checkpoint
+        to the witnesses that have not cosigned it; return the new checkpoint."""
         with self.sessions() as session:
             head = log.read_state(session)
             last = latest(session)
-        if last is not None and last.size == head.size and last.root == head.root:
-            return None
-        published = publish(self.sessions, self.signer)
-        self.published += 1
+        published = None
+        if last is None or last.size != head.size or last.root != head.root:
+            published = publish(self.sessions, self.signer)
+            self.published += 1
+        if self.witnesses is not None:
+            outcome = self.witnesses.collect()
+            if outcome is not None and outcome.failed:
+                raise LedgerError(
+                    f"checkpoint {outcome.size}: cosigned by {len(outcome.cosigned)}, quorum "
+                    f"{outcome.quorum}; "
+                    + "; ".join(f"witness {n}: {why}" for n, why in sorted(outcome.failed.items()))
+                )
         return published
 
     def _run(self) -> None:

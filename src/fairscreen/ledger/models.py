@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, LargeBinary, SmallInteger, Text
+from sqlalchemy import BigInteger, LargeBinary, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairscreen.kit.db import Base, UTCDateTime
@@ -65,3 +65,19 @@ class LedgerCheckpoint(Base):
     root: Mapped[bytes] = mapped_column(LargeBinary(32))
     note: Mapped[str] = mapped_column(Text)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LedgerCosignature(Base):
+    """A witness's cosignature (C2SP tlog-cosignature ``cosignature/v1``) on the checkpoint of
+    ``size`` and ``root``: the whole signature line, as the witness returned it from
+    ``add-checkpoint``. The root is part of the key so that a cosignature is only ever served
+    beside the checkpoint it signs, even after the log's rows were rewritten."""
+
+    __tablename__ = "ledger_cosignatures"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    witness: Mapped[str] = mapped_column(String(255), primary_key=True)
+    key_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    line: Mapped[str] = mapped_column(Text)
+    cosigned_at: Mapped[int] = mapped_column(BigInteger)  # the cosignature's own timestamp

@@ -43,8 +43,16 @@ class NoteError(FairscreenError):
     """A malformed note, key or checkpoint, or a signature that does not verify."""
 
 
+# Unicode's White_Space property, which Go's unicode.IsSpace (and so note.Open) tests for.
+_WHITE_SPACE = frozenset(
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+
+
 def _valid_name(name: str) -> bool:
-    return bool(name) and not any(c.isspace() or c == "+" for c in name)
+    return bool(name) and not any(c in _WHITE_SPACE or c == "+" for c in name)
 
 
 def key_id(name: str, alg: int, public_key: bytes) -> int:
@@ -243,7 +251,14 @@ class Note:
 
 
 def parse_note(data: str | bytes) -> Note:
-    """Split a signed note into its text and signature lines (nothing is verified here)."""
+    """Split a signed note into its text and signature lines (nothing is verified here).
+
+    The rules are Go's ``golang.org/x/mod/sumdb/note.Open``, which the tests run side by side
+    on a corpus of malformed notes: valid UTF-8 with no control character but newline; the
+    text ends at the last blank line; every line after it, each ending in a newline (only
+    U+000A ends a line: U+2028, U+0085 and the like are characters), is ``— name base64`` with
+    a name free of Unicode white space and ``+``, and padded standard base64 of a 4-byte key
+    ID and at least one byte of signature; at most 100 signature lines."""
     raw = data.encode() if isinstance(data, str) else data
     if len(raw) > MAX_NOTE_SIZE:
         raise NoteError("note is too large")
@@ -257,19 +272,21 @@ def parse_note(data: str | bytes) -> Note:
     if split < 0 or not text.endswith("\n"):
         raise NoteError("note has no blank line before its signatures")
     body, sig_block = text[: split + 1], text[split + 2 :]
+    if not sig_block:
+        raise NoteError("note has no signatures")
     signatures = []
-    for number, line in enumerate(sig_block.splitlines(), start=1):
-        match = re.fullmatch(rf"{_DASH} (\S+) ([A-Za-z0-9+/=]+)", line)
-        if match is None:
+    for number, line in enumerate(sig_block[:-1].split("\n"), start=1):
+        if number > MAX_SIGNATURES:
+            raise NoteError("note has too many signatures")
+        if not line.startswith(_DASH + " "):
             raise NoteError(f"signature line {number} is malformed")
-        blob = _b64decode(match.group(2), f"signature line {number}")
+        name, _, encoded = line[2:].partition(" ")
+        if not _valid_name(name) or not encoded or _BASE64.fullmatch(encoded) is None:
+            raise NoteError(f"signature line {number} is malformed")
+        blob = base64.b64decode(encoded)
         if len(blob) < 5:
             raise NoteError(f"signature line {number} is too short")
-        signatures.append(Signature(match.group(1), int.from_bytes(blob[:4], "big"), blob[4:]))
-    if not signatures:
-        raise NoteError("note has no signatures")
-    if len(signatures) > MAX_SIGNATURES:
-        raise NoteError("note has too many signatures")
+        signatures.append(Signature(name, int.from_bytes(blob[:4], "big"), blob[4:]))
     return Note(body.encode(), tuple(signatures))
 
 

@@ -24,16 +24,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from fairscreen.kit.errors import FairscreenError
-from fairscreen.ledger import checkpoints, log, merkle, proofs
+from fairscreen.ledger import cosign, log, merkle, proofs
+from fairscreen.ledger.cosign import WitnessPolicy
 from fairscreen.ledger.log import LedgerError
 from fairscreen.ledger.note import (
+    ALG_COSIGNATURE_V1,
     NoteError,
     Verifier,
     open_checkpoint,
@@ -48,6 +50,11 @@ class ReceiptError(FairscreenError):
     """A receipt that is malformed or does not verify; the message names the field."""
 
 
+class QuorumError(ReceiptError):
+    """A receipt whose checkpoint lacks the cosignatures asked for: the log alone vouches for
+    it, and a split view (a checkpoint shown to this holder only) cannot be ruled out."""
+
+
 @dataclass(frozen=True, slots=True)
 class VerifiedReceipt:
     origin: str
@@ -55,21 +62,29 @@ class VerifiedReceipt:
     tree_size: int
     leaf_hash: bytes
     entry: bytes | None
+    cosigned_by: tuple[str, ...] = ()
 
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def build_receipt(session: Session, index: int, *, include_entry: bool = True) -> dict[str, Any]:
-    """The receipt for entry ``index`` against the latest signed checkpoint (which must cover it;
-    publish one first if needed)."""
+def build_receipt(
+    session: Session,
+    index: int,
+    *,
+    include_entry: bool = True,
+    policy: WitnessPolicy | None = None,
+) -> dict[str, Any]:
+    """The receipt for entry ``index`` against the latest signed checkpoint that covers it (one
+    must; publish one first if needed) and, with a witness ``policy``, has its quorum of
+    cosignatures if any does. The checkpoint carries every cosignature the log holds for it."""
     if index < 0:
         raise LedgerError(f"no such entry: index {index} is negative")
     size = log.read_state(session).size
     if index >= size:
         raise LedgerError(f"no such entry: index {index} (the log has {size} entries)")
-    latest = checkpoints.latest(session)
+    latest = cosign.covering(session, index, policy)
     if latest is None or latest.size <= index:
         raise LedgerError(
             f"no signed checkpoint covers entry {index} yet (publish one: `fairscreen ledger checkpoint`)"
@@ -88,7 +103,7 @@ def build_receipt(session: Session, index: int, *, include_entry: bool = True) -
         "leaf_hash": _b64(leaf),
         "tree_size": latest.size,
         "inclusion_proof": [_b64(h) for h in proof],
-        "checkpoint": latest.note,
+        "checkpoint": cosign.cosigned_note(session, latest),
     }
     if include_entry:
         receipt["entry"] = _b64(entry)
@@ -115,9 +130,15 @@ def _decode(text: Any, where: str) -> bytes:
         raise ReceiptError(f"{where}: not valid base64") from None
 
 
-def verify_receipt(receipt: Mapping[str, Any], verifier_key: str | Verifier) -> VerifiedReceipt:
-    """Check a receipt offline with the log's public key; raise ``ReceiptError`` naming what
-    is wrong."""
+def verify_receipt(
+    receipt: Mapping[str, Any],
+    verifier_key: str | Verifier,
+    witnesses: Sequence[str | Verifier] = (),
+    quorum: int = 0,
+) -> VerifiedReceipt:
+    """Check a receipt offline with the log's public key and, given ``witnesses`` (their
+    cosignature/v1 verifier keys), that at least ``quorum`` of them cosigned its checkpoint;
+    raise ``ReceiptError`` naming what is wrong (``QuorumError`` for too few cosignatures)."""
     if not isinstance(receipt, Mapping):
         raise ReceiptError("receipt: expected a JSON object")
     if receipt.get("format") != RECEIPT_FORMAT:
@@ -126,6 +147,19 @@ def verify_receipt(receipt: Mapping[str, Any], verifier_key: str | Verifier) -> 
         verifier = Verifier.parse(verifier_key) if isinstance(verifier_key, str) else verifier_key
     except NoteError as exc:
         raise ReceiptError(f"key: {exc}") from None
+    witness_keys: list[Verifier] = []
+    for number, given in enumerate(witnesses, start=1):
+        try:
+            witness = Verifier.parse(given) if isinstance(given, str) else given
+        except NoteError as exc:
+            raise ReceiptError(f"witness {number}: {exc}") from None
+        if witness.alg != ALG_COSIGNATURE_V1:
+            raise ReceiptError(f"witness {number}: not a cosignature/v1 (type 0x04) key")
+        witness_keys.append(witness)
+    if not 0 <= quorum <= len({w.name for w in witness_keys}):
+        raise ReceiptError(
+            f"quorum: {quorum}, but {len(witness_keys)} witness keys were given to count it"
+        )
     index = _field(receipt, "index", int)
     tree_size = _field(receipt, "tree_size", int)
     origin = _field(receipt, "origin", str)
@@ -137,7 +171,8 @@ def verify_receipt(receipt: Mapping[str, Any], verifier_key: str | Verifier) -> 
     proof = [_decode(p, f"receipt.inclusion_proof[{i}]") for i, p in enumerate(proof_texts)]
 
     try:
-        checkpoint, _ = open_checkpoint(note, verifier, origin)
+        checkpoint, opened = open_checkpoint(note, verifier, origin)
+        cosigned = cosign.quorum_of(opened.text, opened.signatures, witness_keys)
     except NoteError as exc:
         raise ReceiptError(f"receipt.checkpoint: {exc}") from None
     if checkpoint.size != tree_size:
@@ -153,4 +188,11 @@ def verify_receipt(receipt: Mapping[str, Any], verifier_key: str | Verifier) -> 
         merkle.verify_inclusion(index, tree_size, leaf, proof, checkpoint.root)
     except merkle.ProofError as exc:
         raise ReceiptError(f"receipt.inclusion_proof: {exc}") from None
-    return VerifiedReceipt(origin, index, tree_size, leaf, entry)
+    if len(cosigned) < quorum:
+        raise QuorumError(
+            f"receipt.checkpoint: cosigned by {len(cosigned)} of the {len(witness_keys)} "
+            f"witnesses given ({', '.join(cosigned) or 'none'}), fewer than the quorum of "
+            f"{quorum}: only the log vouches for this checkpoint, so it may have been shown to "
+            "this holder alone (a split view). Fetch a newer receipt once the witnesses cosign"
+        )
+    return VerifiedReceipt(origin, index, tree_size, leaf, entry, tuple(cosigned))

@@ -24,19 +24,20 @@ from sqlalchemy.orm import Session
 from fairscreen.kit.commitment import commit, new_salt
 from fairscreen.kit.db import Committed
 from fairscreen.ledger import log
-from fairscreen.ledger.entry import Attr, Event, EventType
+from fairscreen.ledger.entry import Attr, EventType, encode_entry
 from fairscreen.ledger.log import LedgerError
 
 
 @dataclass
 class Recording:
-    """Entries of one transaction, waiting to be appended, each with the row it commits to."""
+    """Entries of one transaction, waiting to be appended (already encoded), each with the row
+    it commits to."""
 
-    events: list[Event] = field(default_factory=list)
+    entries: list[bytes] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.events)
+        return len(self.entries)
 
     def add(
         self,
@@ -54,7 +55,8 @@ class Recording:
         attrs: Mapping[str, Attr] | None = None,
     ) -> None:
         """Queue the entry for ``row`` of ``table``; ``row`` gets its salt now and its
-        ``ledger_index`` when the recording is appended."""
+        ``ledger_index`` when the recording is appended. The entry is encoded here, as
+        ``Event(type, at, ...).encode()`` would encode it."""
         if type not in table.__events__:
             raise LedgerError(
                 f"{_name(table)} rows are not committed to by {type} entries "
@@ -62,18 +64,18 @@ class Recording:
             )
         salt = new_salt()
         row["commitment_salt"] = salt
-        self.events.append(
-            Event(
+        self.entries.append(
+            encode_entry(
                 type,
                 at,
                 org=org,
                 subject=subject,
                 check=check,
                 commitment=commit(salt, table.committed_fields_of(row)),
-                items=tuple(items),
+                items=items,
                 policy=policy,
                 ruleset=ruleset,
-                attrs=dict(attrs or {}),
+                attrs=attrs,
             )
         )
         self.rows.append(row)
@@ -81,13 +83,13 @@ class Recording:
     def append(self, session: Session) -> int:
         """Append every queued entry in ``session``'s transaction; return the first index (-1
         when there is nothing to append). Each row now holds its entry's index."""
-        if not self.events:
+        if not self.entries:
             return -1
-        first = log.append(session, [event.encode() for event in self.events])
-        for position, row in enumerate(self.rows):
-            row["ledger_index"] = first + position
-        self.events.clear()
-        self.rows.clear()
+        first = log.append(session, self.entries)
+        for position, row in enumerate(self.rows, start=first):
+            row["ledger_index"] = position
+        self.entries = []
+        self.rows = []
         return first
 
 

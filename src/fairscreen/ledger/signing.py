@@ -20,7 +20,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, select
@@ -28,10 +28,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import transaction
+from fairscreen.kit.files import atomic_write
 from fairscreen.kit.settings import Settings, get_settings
 from fairscreen.ledger.log import LedgerError
 from fairscreen.ledger.models import LedgerCheckpoint, LedgerState
-from fairscreen.ledger.note import ALG_ED25519, NoteError, Signer, Verifier, open_checkpoint
+from fairscreen.ledger.note import (
+    ALG_ED25519,
+    NoteError,
+    Signer,
+    SigningKey,
+    Verifier,
+    open_checkpoint,
+)
 from fairscreen.vault import bindings
 from fairscreen.vault.models import KeyBinding
 
@@ -39,7 +47,9 @@ if TYPE_CHECKING:
     from fairscreen.vault.pkcs11 import Pkcs11Provider
 
 KEY_FILE = "ledger-signing.key"
+SIGNED_FILE = "ledger-signed.checkpoint"
 RESTORE_DOC = "docs/ledger.md, 'Restoring the signing key'"
+SIGNED_LABEL = "fairscreen/ledger-signed/"
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +68,82 @@ class WrongSigningKeyError(SigningKeyError, bindings.KeyMismatchError):
 
 def key_path(settings: Settings | None = None) -> Path:
     return (settings or get_settings()).data_dir / KEY_FILE
+
+
+def signed_path(settings: Settings | None = None) -> Path:
+    return (settings or get_settings()).data_dir / SIGNED_FILE
+
+
+# -- the last signed checkpoint, kept where the database cannot reach it -----------------------
+
+
+class LastSigned(Protocol):
+    """Where the log keeps the last checkpoint it signed, beside its signing key (a file next to
+    the key file, or a data object on the token): deleting or rewriting database rows cannot
+    change it, so the publisher can refuse to sign anything inconsistent with it."""
+
+    where: str
+
+    def read(self) -> str | None: ...
+
+    def write(self, note: str) -> None: ...
+
+
+class SignedFile:
+    """``{data_dir}/ledger-signed.checkpoint``: the last signed checkpoint note (0600, replaced
+    atomically: a crash leaves the old note or the new one)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.where = str(path)
+
+    def read(self) -> str | None:
+        try:
+            mode = self.path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            return None
+        if mode & 0o077:
+            raise SigningKeyError(
+                f"{self.path}: the last signed checkpoint is writable or readable by others "
+                f"(mode {mode:o}); chmod 600 it"
+            )
+        try:
+            return self.path.read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SigningKeyError(f"{self.path}: cannot read it ({type(exc).__name__})") from None
+
+    def write(self, note: str) -> None:
+        atomic_write(self.path, note.encode())
+
+
+class SignedObject:
+    """The same record as a data object on the token (``CKO_DATA``, private, on the token),
+    labelled ``fairscreen/ledger-signed/<origin>``."""
+
+    def __init__(self, provider: Pkcs11Provider, origin: str) -> None:
+        self.provider = provider
+        self.origin = origin
+        self.where = f"{provider.describe()}, data object {SIGNED_LABEL}{origin}"
+
+    def read(self) -> str | None:
+        data = self.provider.read_data(SIGNED_LABEL + self.origin)
+        if data is None:
+            return None
+        try:
+            return data.decode()
+        except UnicodeDecodeError:
+            raise SigningKeyError(f"{self.where}: not a signed checkpoint") from None
+
+    def write(self, note: str) -> None:
+        self.provider.write_data(SIGNED_LABEL + self.origin, note.encode())
+
+
+class LogSigner(Signer):
+    """The log's signer together with its record of the last checkpoint it signed."""
+
+    def __init__(self, name: str, private_key: SigningKey, last_signed: LastSigned) -> None:
+        super().__init__(name, private_key)
+        self.last_signed = last_signed
 
 
 # -- what depends on the key -----------------------------------------------------------------
@@ -246,7 +332,7 @@ def load_signer(
     *,
     sessions: sessionmaker[Session] | None = None,
     create: bool = False,
-) -> Signer:
+) -> LogSigner:
     """The log's signer. With ``create``, and a database (``sessions``) that depends on no
     signing key yet, a missing one is made (and recorded); otherwise a missing key is an error.
     With ``sessions`` the key is checked against the database (``check_key``) and recorded."""
@@ -264,7 +350,7 @@ def load_signer(
             _create_key_file(path, origin)
             found = read_key_file(path, origin)
             assert found is not None
-        signer = found
+        signer = LogSigner(origin, found._key, SignedFile(signed_path(settings)))
     if sessions is not None:
         with transaction(sessions) as session:
             if not check_key(session, signer.verifier, _where(settings)):
@@ -280,9 +366,10 @@ def _where(settings: Settings) -> str:
 
 def _token_signer(
     settings: Settings, sessions: sessionmaker[Session] | None, *, create: bool, path: Path
-) -> Signer:
+) -> LogSigner:
     origin = settings.log_origin
     token = _token(settings)
+    moved = False
     try:
         public = token.signing_public_key(origin)
         in_file = read_key_file(path, origin)
@@ -293,6 +380,7 @@ def _token_signer(
                 with sessions() as session:
                     check_key(session, in_file.verifier, str(path))
             public = token.create_signing_key(origin, seed=in_file.seed())
+            moved = True
         elif public is None:
             deps = _dependents(sessions, origin)
             if not create or (deps is not None and deps.needs()):
@@ -311,7 +399,14 @@ def _token_signer(
                 path,
                 token.describe(),
             )
-        return Signer(origin, TokenSigningKey(token, origin, public))
+        record = SignedObject(token, origin)
+        if moved:
+            # What the file key last signed moves with it (publish checks it with the key), so
+            # the move does not fall back on the deletable database rows.
+            kept = SignedFile(signed_path(settings)).read()
+            if kept is not None and record.read() is None:
+                record.write(kept)
+        return LogSigner(origin, TokenSigningKey(token, origin, public), record)
     except BaseException:
         token.close()
         raise

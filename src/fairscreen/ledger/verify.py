@@ -34,7 +34,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
@@ -477,10 +477,21 @@ class _Level:
         return None  # pragma: no cover
 
 
+@dataclass(frozen=True, slots=True)
+class OutsideCheckpoint:
+    """A checkpoint of this log held outside its database (a witness's state, a receipt, a
+    regulator's copy), already checked against the log's key: the log must extend it."""
+
+    size: int
+    root: bytes
+    source: str
+
+
 def verify_log(
     source: Session | sessionmaker[Session],
     verifier: Verifier | None = None,
     *,
+    outside: Sequence[OutsideCheckpoint] = (),
     records: Records | None = None,
     chunk: int = 64,
     workers: int = 1,
@@ -490,7 +501,9 @@ def verify_log(
     (checkpoint signatures are not checked without it). With ``records``, every committed row
     is checked against the entry it names and every entry against the row that claims it.
     ``workers > 1`` scans chunks in that many processes (only with a ``sessionmaker``)."""
-    return _Run(_Reader(source), verifier, records, max(1, chunk), workers, progress).run()
+    run = _Run(_Reader(source), verifier, records, max(1, chunk), workers, progress)
+    run.outside = list(outside)
+    return run.run()
 
 
 class _Run:
@@ -510,8 +523,10 @@ class _Run:
         self.workers = workers if isinstance(read.source, sessionmaker) else 1
         self.progress = progress
         self.report = VerifyReport()
+        self.outside: list[OutsideCheckpoint] = []
         self.upper: list[_Level] = []  # tile levels 1, 2, ...
         self.tree_ok = True  # false once the recomputed tree cannot be trusted any more
+        self.matched_before = 0  # the largest matched checkpoint size below the last matched
         self._tree_marks: list[int] = []  # indices of problems that explain a changed tree
 
     def _entry_problem(self, index: int, message: str) -> None:
@@ -534,25 +549,26 @@ class _Run:
         report.size, report.root = n, head.root
         stored_checkpoints = self.read(_checkpoint_rows)
         report.checkpoints = len(stored_checkpoints)
-        signed: list[tuple[int, bytes]] = []
+        signed: list[tuple[int, bytes, str]] = []
         for size, root, note in stored_checkpoints:
             checked = self._checkpoint(size, root, note)
             if checked is not None:
-                signed.append(checked)
+                signed.append((*checked, f"signed checkpoint {checked[0]}"))
         if signed:
-            report.latest_checkpoint = max(size for size, _ in signed)
-        for size, _ in signed:
+            report.latest_checkpoint = max(c[0] for c in signed)
+        signed.extend((c.size, c.root, f"checkpoint {c.size} ({c.source})") for c in self.outside)
+        for size, _, label in signed:
             if size > n:
                 report.add(
                     n,
-                    f"the log has {n} entries but checkpoint {size} was signed: "
+                    f"the log has {n} entries but {label} was signed: "
                     f"entries {n}..{size - 1} are gone (rollback)",
                 )
-        pending = sorted(c for c in signed if 0 < c[0] <= n)
-        for size, root in signed:
+        pending = sorted((c for c in signed if 0 < c[0] <= n), key=lambda c: c[0])
+        for size, root, label in signed:
             if size == 0 and root != merkle.EMPTY_ROOT:
-                report.add(0, "checkpoint 0 does not carry the empty tree's root")
-        sizes = [s for s, _ in pending] + [n]
+                report.add(0, f"{label} does not carry the empty tree's root")
+        sizes = [c[0] for c in pending] + [n]
 
         good_until = 0
         final_low: list[bytes] | None = None
@@ -596,6 +612,8 @@ class _Run:
                         f"record {_table_name(table)}/{stray[0]} (and {len(stray) - 1} more "
                         "shown at most 4) names no entry of the log",
                     )
+        for problem in self.read(functools.partial(_rows_past_tree, size=n)):
+            report.add(n, problem)
         if self.tree_ok:
             self._finish_upper(n)
         if self.tree_ok and n > 0 and final_low is not None:
@@ -657,18 +675,22 @@ class _Run:
         return checkpoint.size, checkpoint.root
 
     def _check_root(
-        self, checkpoint: tuple[int, bytes], prefixes: dict[int, list[bytes]], good_until: int
+        self, checkpoint: tuple[int, bytes, str], prefixes: dict[int, list[bytes]], good_until: int
     ) -> int:
-        size, root = checkpoint
+        size, root, label = checkpoint
         if not self.tree_ok:
             return good_until
         if self._root_at(size, prefixes.get(size, [])) == root:
+            if size > good_until:
+                self.matched_before = good_until
             return size
+        # Another checkpoint of this very size may have matched (the database's, where an
+        # outside one disagrees): the change is then below it, after the last smaller match.
+        low = good_until if good_until < size else self.matched_before
         self._tree_problem(
-            good_until,
+            low,
             size,
-            f"the entries do not match signed checkpoint {size}: the first changed entry is in "
-            f"{good_until}..{size - 1}",
+            f"the entries do not match {label}: the first changed entry is in {low}..{size - 1}",
         )
         self.tree_ok = False
         return good_until
@@ -759,6 +781,38 @@ def _chunk_rows(
         )
     }
     return bundles, level0
+
+
+def _rows_past_tree(session: Session, size: int) -> list[str]:
+    """Tile and bundle rows the tree of ``size`` has no place for (a row written past its right
+    edge would be served and would block the append that reaches it)."""
+    found = []
+    bundles = (size + TILE_WIDTH - 1) // TILE_WIDTH
+    for row in session.execute(
+        select(BUNDLES.c.idx).where(BUNDLES.c.idx >= bundles).order_by(BUNDLES.c.idx).limit(3)
+    ):
+        found.append(f"entry bundle {row.idx} lies past the end of the log ({size} entries)")
+    levels = tiles.tile_count_levels(size)
+    for row in session.execute(
+        select(TILES.c.level, TILES.c.idx)
+        .order_by(TILES.c.level, TILES.c.idx)
+        .where(
+            or_(
+                TILES.c.level >= levels,
+                *[
+                    (TILES.c.level == level)
+                    & (
+                        TILES.c.idx
+                        >= (((size >> (TILE_HEIGHT * level)) + TILE_WIDTH - 1) >> TILE_HEIGHT)
+                    )
+                    for level in range(levels)
+                ],
+            )
+        )
+        .limit(3)
+    ):
+        found.append(f"tile {row.level}/{row.idx} lies past the tree of {size} entries")
+    return found
 
 
 def _first_bad_node(

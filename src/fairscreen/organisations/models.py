@@ -25,7 +25,9 @@ class Organisation(Base):
 
 
 class Position(Base):
-    """A position an employer declared, with its category (分類分級) under a policy pack."""
+    """A position an employer declared, with its category (分類分級) under a policy pack, and
+    the screening agency the employer engaged for it (if any): that agency's staff may invite
+    candidates for it and run its checks."""
 
     __tablename__ = "positions"
     __table_args__ = (UniqueConstraint("employer_id", "external_ref"),)
@@ -35,4 +37,7 @@ class Position(Base):
     employer_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(64))
+    agency_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisations.id"), nullable=True, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

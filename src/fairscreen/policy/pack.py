@@ -87,6 +87,9 @@ class JuvenileSealing:
     max_fixed_term_years: int
 
 
+CALENDARS = ("calendar", "business")
+
+
 @dataclass(frozen=True, slots=True)
 class Periods:
     default_retention_days: int
@@ -95,6 +98,9 @@ class Periods:
     dispute_days: int
     reinvestigation_days: int
     deletion_request_days: int
+    # How ``pre_adverse_notice_days`` count: "calendar" days, or "business" days (Monday to
+    # Friday, as US practice reads FCRA §1681b(b)(3)). Read through fairscreen.policy.periods.
+    pre_adverse_notice_calendar: str = "calendar"
 
 
 @dataclass(frozen=True, eq=False)
@@ -280,8 +286,18 @@ def parse_pack(text: str, *, origin: str = "<pack>") -> PolicyPack:
     _known_keys(data, _TOP_KEYS, origin)
     head = require(data, "pack", origin, dict)
     where = f"{origin}: pack"
+    calendar = head.get("pre_adverse_notice_calendar", "calendar")
+    if calendar not in CALENDARS:
+        raise PolicyError(
+            f"{where}.pre_adverse_notice_calendar: one of {', '.join(CALENDARS)}, got {calendar!r}"
+        )
     periods = Periods(
-        **{name: require(head, name, where, int) for name in Periods.__dataclass_fields__}
+        **{
+            name: require(head, name, where, int)
+            for name in Periods.__dataclass_fields__
+            if name != "pre_adverse_notice_calendar"
+        },
+        pre_adverse_notice_calendar=calendar,
     )
     legal_bases: dict[str, LegalBasis] = {}
     for key, spec in require(data, "legal_bases", origin, dict).items():

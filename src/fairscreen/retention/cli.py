@@ -379,17 +379,28 @@ def hold_command(
         str, typer.Argument(help="the candidate's id or the client's reference for them")
     ],
     reason: Annotated[
-        str, typer.Option(help="the legal basis and the proceeding's reference (no personal data)")
+        str,
+        typer.Option(
+            help="the approved reason code (retention/hold_reasons.toml: labour_arbitration, "
+            "court_proceedings, labour_inspection, legal_obligation); the candidate sees its "
+            "approved text"
+        ),
     ],
+    reference: Annotated[
+        str | None,
+        typer.Option(help="the proceeding's reference, for staff only (no personal data)"),
+    ] = None,
 ) -> None:
     """Place a legal hold: the candidate's data is kept until the hold is released.
 
     While it is active the sweep skips the candidate and deletion requests are refused with its
-    reason."""
+    reason code."""
     sessions = _sessions()
 
     with _vault(sessions) as vault, transaction(sessions) as session:
-        hold = deletion.place_hold(session, vault(), candidate, reason=reason, now=utcnow())
+        hold = deletion.place_hold(
+            session, vault(), candidate, reason_code=reason, reference=reference, now=utcnow()
+        )
     out.print(f"legal hold {hold.id} placed on candidate {hold.candidate_id}")
 
 
@@ -415,6 +426,6 @@ def holds_command(
         state = f"lifted {h.lifted_at:%Y-%m-%d %H:%M}" if h.lifted_at else "ACTIVE"
         out.print(
             f"{h.id}  candidate {h.candidate_id}  placed {h.placed_at:%Y-%m-%d %H:%M}  "
-            f"{state}  {h.reason}",
+            f"{state}  {h.reason_code}" + (f"  ({h.reference})" if h.reference else ""),
             markup=False,
         )

@@ -50,9 +50,11 @@ from fairscreen.retention.destroy import (
     DELETION_REQUEST,
     RetentionError,
     destroy_batch,
+    drop_pending_invitations,
     prepare_connection,
 )
 from fairscreen.retention.erasure import erasing
+from fairscreen.retention.holds import hold_reason
 from fairscreen.retention.models import (
     DeletionRequest,
     DeletionRequestCandidate,
@@ -155,7 +157,8 @@ class Processed:
 class HoldView:
     id: str
     candidate_id: str
-    reason: str
+    reason_code: str
+    reference: str | None  # the proceeding's reference: staff only
     placed_at: datetime
     lifted_at: datetime | None
 
@@ -164,10 +167,23 @@ class HoldView:
         return self.lifted_at is None
 
     def as_json(self) -> dict[str, Any]:
+        """As staff see it: the reason code with its approved text, and the reference."""
         return {
             "id": self.id,
             "candidate_id": self.candidate_id,
-            "reason": self.reason,
+            "reason": hold_reason(self.reason_code).as_json(),
+            "reference": self.reference,
+            "placed_at": self.placed_at.isoformat(),
+            "lifted_at": self.lifted_at.isoformat() if self.lifted_at else None,
+            "active": self.active,
+        }
+
+    def for_candidate(self, language: str | None = None) -> dict[str, Any]:
+        """As the candidate sees it: the approved text of the reason code, never the staff's
+        reference."""
+        return {
+            "id": self.id,
+            "reason": hold_reason(self.reason_code).as_json(language),
             "placed_at": self.placed_at.isoformat(),
             "lifted_at": self.lifted_at.isoformat() if self.lifted_at else None,
             "active": self.active,
@@ -280,6 +296,51 @@ def receive(session: Session, *, now: datetime, pack: PolicyPack, channel: str) 
         attrs={"channel": channel, "due_by": row["due_by"].isoformat()},
     )
     return get_request(session, row["id"])
+
+
+def receive_own(
+    session: Session, account_id: str, *, now: datetime, pack: PolicyPack
+) -> RequestView:
+    """A candidate's request from their own account: received and, since the session proves who
+    they are, verified at once, linked to every candidate record of the account (no ID number
+    needed). The account's invitations not yet answered with an identity go with it."""
+    view = receive(session, now=now, pack=pack, channel="portal")
+    mine = list(
+        session.scalars(
+            select(_CANDIDATES.c.id).where(_CANDIDATES.c.account_id == account_id).with_for_update()
+        )
+    )
+    if mine:
+        session.execute(insert(_LINKS), [{"request_id": view.id, "candidate_id": c} for c in mine])
+    session.execute(
+        update(_REQUESTS)
+        .where(_REQUESTS.c.id == view.id)
+        .values(status=VERIFIED, verified_at=now, account_id=account_id)
+    )
+    return get_request(session, view.id)
+
+
+def account_requests(session: Session, account_id: str) -> list[RequestView]:
+    """The deletion requests a candidate account made, by deadline."""
+    return _views(session, _REQUESTS.c.account_id == account_id)
+
+
+def account_request(session: Session, account_id: str, request_id: str) -> RequestView:
+    found = _views(session, (_REQUESTS.c.account_id == account_id) & (_REQUESTS.c.id == request_id))
+    if not found:
+        raise NotFoundError(f"deletion request {request_id!r}: no such request")
+    return found[0]
+
+
+def account_holds(session: Session, account_id: str) -> list[HoldView]:
+    """The legal holds on a candidate account's records (to show the candidate)."""
+    stmt = (
+        select(_HOLDS)
+        .join(_CANDIDATES, _CANDIDATES.c.id == _HOLDS.c.candidate_id)
+        .where(_CANDIDATES.c.account_id == account_id)
+        .order_by(_HOLDS.c.placed_at, _HOLDS.c.id)
+    )
+    return [_hold_view(row) for row in session.execute(stmt)]
 
 
 def _check_identity_input(id_kind: str, id_number: str, name: str) -> None:
@@ -435,7 +496,7 @@ def process(
     )
     session.execute(insert(BATCH).from_select(["candidate_id", "data_key_id", "subject"], live))
     holds = session.execute(
-        select(_HOLDS.c.reason)
+        select(_HOLDS.c.reason_code)
         .where(
             _HOLDS.c.candidate_id.in_(select(BATCH.c.candidate_id)),
             _HOLDS.c.lifted_at.is_(None),
@@ -443,7 +504,8 @@ def process(
         .order_by(_HOLDS.c.placed_at)
     ).all()
     if holds:
-        reasons = "; ".join(sorted({h.reason for h in holds}))
+        # the approved codes only: the resolution is shown to the candidate
+        reasons = ", ".join(sorted({h.reason_code for h in holds}))
         _resolve(
             session,
             request_id,
@@ -455,6 +517,7 @@ def process(
             policy=row.policy,
         )
         return get_request(session, request_id)
+    linked = int(session.scalar(select(func.count()).select_from(BATCH)) or 0)
     certificate = destroy_batch(
         session,
         reason=DELETION_REQUEST,
@@ -463,12 +526,18 @@ def process(
         policy=pack.ref,
     )
     session.execute(_LINKS.delete().where(_LINKS.c.request_id == request_id))
+    if row.account_id is not None:
+        drop_pending_invitations(session, row.account_id)
     _resolve(
         session,
         request_id,
         outcome=DONE,
         code=None,
-        reason=None if certificate else "already destroyed by the retention sweep",
+        reason=None
+        if certificate
+        else "already destroyed by the retention sweep"
+        if linked or row.account_id is None
+        else "no candidate record to destroy",
         certificate_id=certificate.id if certificate else None,
         now=now,
         policy=row.policy,
@@ -526,15 +595,23 @@ def process_verified(
 
 
 def _hold_view(row: Any) -> HoldView:
-    return HoldView(row.id, row.candidate_id, row.reason, row.placed_at, row.lifted_at)
+    return HoldView(
+        row.id, row.candidate_id, row.reason_code, row.reference, row.placed_at, row.lifted_at
+    )
 
 
 def find_candidate(session: Session, vault: Vault, candidate: str, *, lock: bool = False) -> str:
-    """A candidate's row id, by row id or by the client's reference (through its blind index).
-    A destroyed candidate is not found: nothing of theirs is left to find."""
+    """A candidate's row id, by row id, by the client's reference (through its blind index) or
+    by the id of one of their checks (what an agency knows of a candidate who came in through
+    an invitation). A destroyed candidate is not found: nothing of theirs is left to find."""
+    from fairscreen.screening.models import CheckRequest
+
     stmt = select(_CANDIDATES.c.id).where(
         (_CANDIDATES.c.id == candidate)
         | (_CANDIDATES.c.external_ref_index.in_(client_ref_indexes(vault, candidate)))
+        | _CANDIDATES.c.id.in_(
+            select(CheckRequest.candidate_id).where(CheckRequest.id == candidate)
+        )
     )
     if lock:
         stmt = stmt.with_for_update()
@@ -547,22 +624,32 @@ def find_candidate(session: Session, vault: Vault, candidate: str, *, lock: bool
 
 
 def place_hold(
-    session: Session, vault: Vault, candidate: str, *, reason: str, now: datetime
+    session: Session,
+    vault: Vault,
+    candidate: str,
+    *,
+    reason_code: str,
+    reference: str | None = None,
+    now: datetime,
 ) -> HoldView:
-    """Record a legal hold on a candidate (by id or the client's reference)."""
-    reason = reason.strip()
-    if not reason or len(reason) > 200:
-        raise InputError("reason", "the legal basis and proceeding, 1 to 200 characters")
+    """Record a legal hold on a candidate (by id or the client's reference), for one of the
+    approved reasons (``retention.holds``); ``reference`` names the proceeding for staff."""
+    hold_reason(reason_code)
+    if reference is not None:
+        reference = reference.strip() or None
+        if reference is not None and len(reference) > 200:
+            raise InputError("reference", "the proceeding's reference, at most 200 characters")
     candidate_id = find_candidate(session, vault, candidate, lock=True)
     hold: dict[str, Any] = {
         "id": new_id(),
         "candidate_id": candidate_id,
-        "reason": reason,
+        "reason_code": reason_code,
+        "reference": reference,
         "placed_at": now,
         "lifted_at": None,
     }
     session.execute(insert(_HOLDS), [hold])
-    return HoldView(hold["id"], candidate_id, reason, now, None)
+    return HoldView(hold["id"], candidate_id, reason_code, reference, now, None)
 
 
 def release_hold(session: Session, hold_id: str, *, now: datetime) -> HoldView:
@@ -572,7 +659,7 @@ def release_hold(session: Session, hold_id: str, *, now: datetime) -> HoldView:
     if row.lifted_at is not None:
         raise WrongStateError(f"legal hold {hold_id}: already lifted")
     session.execute(update(_HOLDS).where(_HOLDS.c.id == hold_id).values(lifted_at=now))
-    return HoldView(row.id, row.candidate_id, row.reason, row.placed_at, now)
+    return HoldView(row.id, row.candidate_id, row.reason_code, row.reference, row.placed_at, now)
 
 
 def candidate_organisations(session: Session, candidate_id: str) -> set[str]:

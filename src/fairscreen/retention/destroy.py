@@ -54,7 +54,14 @@ from sqlalchemy.orm import Session
 
 from fairscreen.accounts.models import AccessLog
 from fairscreen.candidates.models import Candidate, CandidateDemographics
-from fairscreen.consent.models import Consent, ConsentRevocation
+from fairscreen.consent.models import Consent, ConsentRevocation, Invitation
+from fairscreen.feedback.models import (
+    Decision,
+    Dispute,
+    DisputeDocument,
+    DisputeResolution,
+    Notice,
+)
 from fairscreen.kit.db import table_of
 from fairscreen.kit.errors import FairscreenError
 from fairscreen.kit.ids import new_id
@@ -89,9 +96,14 @@ DATA_CLASSES: tuple[str, ...] = (
     "candidate.demographics",
     "candidate.ledger_pseudonym_link",
     "consent.records",
+    "consent.invitations",
     "screening.check_requests",
     "screening.source_queries",
     "screening.reports",
+    "feedback.notices",
+    "feedback.disputes",
+    "feedback.dispute_documents",
+    "feedback.decisions",
     "retention.lifted_legal_holds",
     "retention.deletion_request_links",
     "accounts.access_log",
@@ -103,6 +115,12 @@ DATA_CLASSES: tuple[str, ...] = (
 # before it can keep anything of theirs past erasure.
 DELETED_TABLES: tuple[str, ...] = (
     "access_log",
+    "dispute_documents",
+    "dispute_resolutions",
+    "decisions",
+    "notices",
+    "disputes",
+    "invitations",
     "reports",
     "source_queries",
     "check_queries",
@@ -195,6 +213,22 @@ def destroyed_subjects(session: Session, subjects: Collection[str]) -> set[str]:
     return out
 
 
+def drop_pending_invitations(session: Session, account_id: str) -> int:
+    """Delete a candidate account's invitations that never got as far as a candidate record
+    (accepted, no identity given yet), with the data keys their sealed contact and reference
+    are under. They have no ledger entry (an invitation is not on the log), so nothing is
+    certified; the candidate records of the account are destroyed by ``destroy_batch``."""
+    pending = select(Invitation.id, Invitation.data_key_id).where(
+        Invitation.account_id == account_id, Invitation.candidate_id.is_(None)
+    )
+    rows = session.execute(pending).all()
+    if not rows:
+        return 0
+    session.execute(delete(table_of(Invitation)).where(Invitation.id.in_([r.id for r in rows])))
+    session.execute(delete(_DATA_KEYS).where(_DATA_KEYS.c.id.in_([r.data_key_id for r in rows])))
+    return len(rows)
+
+
 def destroy_batch(
     session: Session,
     *,
@@ -226,8 +260,15 @@ def destroy_batch(
     in_batch = select(BATCH.c.candidate_id)
     requests = select(_REQUESTS.c.id).where(_REQUESTS.c.candidate_id.in_(in_batch))
     consents = select(_CONSENTS.c.id).where(_CONSENTS.c.candidate_id.in_(in_batch))
+    disputes = select(Dispute.id).where(Dispute.request_id.in_(requests))
     for table, where in (
         (table_of(AccessLog), AccessLog.candidate_id.in_(in_batch)),
+        (table_of(DisputeDocument), DisputeDocument.dispute_id.in_(disputes)),
+        (table_of(DisputeResolution), DisputeResolution.dispute_id.in_(disputes)),
+        (table_of(Decision), Decision.request_id.in_(requests)),
+        (table_of(Notice), Notice.request_id.in_(requests)),
+        (table_of(Dispute), Dispute.request_id.in_(requests)),
+        (table_of(Invitation), Invitation.candidate_id.in_(in_batch)),
         (table_of(Report), Report.request_id.in_(requests)),
         (table_of(SourceQuery), SourceQuery.request_id.in_(requests)),
         (table_of(CheckQuery), CheckQuery.request_id.in_(requests)),

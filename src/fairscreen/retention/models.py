@@ -70,9 +70,10 @@ class DestructionCertificate(Base, Committed):
 class LegalHold(Base):
     """A recorded legal obligation to keep a candidate's data (a pending labour arbitration, a
     court's preservation order): while it is active (not lifted), neither the retention sweep
-    nor a deletion request destroys the candidate. ``reason`` cites the legal basis and the
-    proceeding by its reference; it must not quote personal data. Lifted holds are destroyed
-    with the candidate."""
+    nor a deletion request destroys the candidate. ``reason_code`` is one of the approved
+    reasons (``retention/hold_reasons.toml``), whose approved text is what the candidate sees;
+    ``reference`` is the proceeding's reference for staff (never shown to the candidate; it must
+    not quote personal data). Lifted holds are destroyed with the candidate."""
 
     __tablename__ = "legal_holds"
 
@@ -80,7 +81,8 @@ class LegalHold(Base):
     candidate_id: Mapped[str] = mapped_column(
         ForeignKey("candidates.id", ondelete="CASCADE"), index=True
     )
-    reason: Mapped[str] = mapped_column(String(200))
+    reason_code: Mapped[str] = mapped_column(String(40))
+    reference: Mapped[str | None] = mapped_column(String(200), nullable=True)
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
@@ -108,6 +110,11 @@ class DeletionRequest(Base, Committed):
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     failed_attempts: Mapped[int] = mapped_column(Integer)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The candidate account that asked from its own session (channel "portal"), so that the
+    # candidate can follow the request; None for requests taken by an operator.
+    account_id: Mapped[str | None] = mapped_column(
+        ForeignKey("candidate_accounts.id"), nullable=True, index=True
+    )
 
 
 class DeletionRequestCandidate(Base):

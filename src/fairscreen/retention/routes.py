@@ -16,8 +16,14 @@ Deletion requests, as a candidate's client or the operator's console drives them
   null when nothing was destroyed;
 - ``GET /deletion-requests[?overdue=true&status=...]``, ``GET /deletion-requests/{id}``.
 
-Legal holds: ``POST /legal-holds``, ``POST /legal-holds/{id}/release``, ``GET /legal-holds``.
+Legal holds: ``POST /legal-holds``, ``POST /legal-holds/{id}/release``, ``GET /legal-holds``,
+``GET /hold-reasons`` (the approved reason codes and their texts).
 Certificates: ``GET /certificates`` (newest first; no personal data in any of them).
+
+A candidate's own (``me_router``, mounted at ``/api/v1/me``): ``POST /deletion-requests`` (from
+their session: no ID number needed, every candidate record of the account is linked),
+``GET /deletion-requests[/{id}]`` to follow it, ``GET /legal-holds`` (the approved reason text
+of each hold on their records, never the staff's reference).
 
 The ID number and name are taken as secrets (never in a ``repr`` or a log line) and are not
 stored; the request keeps only which candidate records they proved to be the requester's.
@@ -36,11 +42,13 @@ from fairscreen.kit.clock import utcnow
 from fairscreen.kit.http import SessionDep
 from fairscreen.policy.pack import load_pack
 from fairscreen.retention import deletion
+from fairscreen.retention.holds import LANGUAGES, hold_reasons
 from fairscreen.retention.sweep import recent_certificates
 from fairscreen.vault.lazy import app_vault
 from fairscreen.web.problems import problem
 
 router = APIRouter(tags=["retention"])
+me_router = APIRouter(tags=["retention"])
 
 
 class NewRequest(BaseModel):
@@ -62,8 +70,20 @@ class IdentityProof(BaseModel):
 class NewHold(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    candidate: str = Field(min_length=1, max_length=64, description="id or external reference")
-    reason: str = Field(min_length=1, max_length=200, description="legal basis and proceeding")
+    candidate: str = Field(
+        min_length=1,
+        max_length=64,
+        description="the candidate's id, the client's reference for them, or a check's id",
+    )
+    reason_code: str = Field(
+        min_length=1,
+        max_length=40,
+        description="an approved reason (GET /retention/hold-reasons); the candidate sees its "
+        "approved text, never free text",
+    )
+    reference: str | None = Field(
+        default=None, max_length=200, description="the proceeding's reference, staff only"
+    )
 
 
 def _json(view: deletion.RequestView) -> dict[str, Any]:
@@ -165,6 +185,9 @@ def list_holds(
     active: Annotated[bool, Query(description="only holds not lifted")] = False,
 ) -> list[dict[str, Any]]:
     scope = reach(actor, "hold.read")
+    if scope.reach == "self":  # a candidate: the holds on their own records, as they see them
+        holds = deletion.account_holds(session, actor.id)
+        return [h.for_candidate() for h in holds if h.active or not active]
     return [
         h.as_json()
         for h in deletion.list_holds(
@@ -189,7 +212,14 @@ def place_hold(
             Target.of(*deletion.candidate_organisations(session, candidate_id)),
             what=f"candidate {body.candidate}",
         )
-        hold = deletion.place_hold(session, vault, candidate_id, reason=body.reason, now=utcnow())
+        hold = deletion.place_hold(
+            session,
+            vault,
+            candidate_id,
+            reason_code=body.reason_code,
+            reference=body.reference,
+            now=utcnow(),
+        )
     return hold.as_json()
 
 
@@ -219,3 +249,66 @@ def list_certificates(
 ) -> list[dict[str, Any]]:
     """Destruction certificates, newest first (no personal data: classes, counts, rules)."""
     return recent_certificates(session, limit)
+
+
+@router.get("/hold-reasons", responses=_AUTH)
+def list_hold_reasons(
+    actor: Annotated[Actor, Depends(Require("hold.read"))],
+) -> list[dict[str, Any]]:
+    """The approved reasons a legal hold may give, with the text the candidate is shown for
+    each (zh-Hant, zh-Hans, en) and its legal basis."""
+    return [reason.as_json() for reason in hold_reasons().values()]
+
+
+# -- a candidate's own -------------------------------------------------------------------------
+
+
+@me_router.post("/deletion-requests", status_code=201, responses={**_AUTH, 422: {}})
+def request_own_deletion(
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(Require("deletion.request"))],
+) -> dict[str, Any]:
+    """Ask for one's own data to be deleted (PIPL art. 47): every candidate record of the
+    account, found through the account (no ID number needed). It is processed by the scheduled
+    run (or an operator) and refused only for an active legal hold, whose approved reason the
+    candidate sees."""
+    with session.begin():
+        view = deletion.receive_own(session, actor.id, now=utcnow(), pack=load_pack())
+    return _json(view)
+
+
+@me_router.get("/deletion-requests", responses=_AUTH)
+def list_own_requests(
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(Require("deletion.request"))],
+) -> list[dict[str, Any]]:
+    """The account's own deletion requests, to follow them."""
+    today = utcnow().date()
+    return [v.as_json(today) for v in deletion.account_requests(session, actor.id)]
+
+
+@me_router.get("/deletion-requests/{request_id}", responses={**_AUTH, 404: {}})
+def get_own_request(
+    request_id: str,
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(Require("deletion.request"))],
+) -> dict[str, Any]:
+    return _json(deletion.account_request(session, actor.id, request_id))
+
+
+@me_router.get("/legal-holds", responses={**_AUTH, 422: {}})
+def list_own_holds(
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(Require("hold.read"))],
+    lang: Annotated[
+        str | None, Query(description="zh-Hant, zh-Hans or en (default: all three)")
+    ] = None,
+) -> list[dict[str, Any]]:
+    """The legal holds on the candidate's records: the approved text of each reason code and
+    when it was placed or lifted; never the reference staff gave the proceeding."""
+    if lang is not None and lang not in LANGUAGES:
+        from fairscreen.kit.errors import InputError
+
+        raise InputError("lang", f"one of {', '.join(LANGUAGES)}")
+    reach(actor, "hold.read")
+    return [h.for_candidate(lang) for h in deletion.account_holds(session, actor.id)]

@@ -164,6 +164,7 @@ DEMO_FILES = (
     "world.jsonl",
     "kek.json",
     "ledger-signing.key",
+    "ledger-signed.checkpoint",  # what that key last signed (fairscreen.ledger.signing)
     "summary.html",
 )
 
@@ -223,7 +224,8 @@ def demo(
 
     Writes into --out, and nowhere else: world.jsonl (the synthetic world), fairscreen.db (a
     fresh SQLite database with the screenings and the ledger), kek.json and ledger-signing.key
-    (the demo's own keys), summary.html, and the marker .fairscreen-demo. Your configured
+    (the demo's own keys), ledger-signed.checkpoint (what that key last signed), summary.html,
+    and the marker .fairscreen-demo. Your configured
     database, data directory and keys are not touched. A folder that already holds a fairscreen
     database, world or key is refused (an earlier demo's only with --replace)."""
     from fairscreen.screening.run import prepare

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -26,9 +27,13 @@ class CheckRequest(Base, Committed):
         "scope",
         "not_checked",
         "scope_fixed_at",
+        "models",
     )
     __events__ = (EventType.SCOPE_FIXED, EventType.CHECK_STOPPED)
     __tablename__ = "check_requests"
+    # ``models`` joined the committed fields later: a row without it (NULL, written before the
+    # model registry) is committed to without the key, so its old commitment still opens.
+    __committed_since__: ClassVar[dict[str, None]] = {"models": None}
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     candidate_id: Mapped[str] = mapped_column(
@@ -48,6 +53,20 @@ class CheckRequest(Base, Committed):
     scope: Mapped[dict[str, Any]] = mapped_column(JSON)
     not_checked: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     scope_fixed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The artefacts that shaped the result (``fairscreen.audit.registry``): kind, id@version
+    # and digest of the policy pack, rule set, reference screener and identity matching.
+    models: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
+
+    def committed_fields(self) -> dict[str, Any]:
+        return self.committed_fields_of({name: getattr(self, name) for name in self.__committed__})
+
+    @classmethod
+    def committed_fields_of(cls, row: Mapping[str, Any]) -> dict[str, Any]:
+        fields = {name: row[name] for name in cls.__committed__ if name in row}
+        for name, absent in cls.__committed_since__.items():
+            if fields.get(name, absent) == absent:
+                fields.pop(name, None)
+        return fields
 
 
 class CheckQuery(Base):

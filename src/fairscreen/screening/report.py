@@ -19,7 +19,9 @@ from fairscreen.pipeline import Query, Screening
 from fairscreen.vault import Sealer
 from fairscreen.verify.findings import Finding
 
-CONTENT_VERSION = 2  # 2: findings carry culpability, penalty, probation, outside_lookback
+# 2: findings carry culpability, penalty, probation, outside_lookback; 3: names the artefacts it
+# was made with ("models": fairscreen.audit.registry)
+CONTENT_VERSION = 3
 _TABLE, _COLUMN = "reports", "content_ct"
 
 
@@ -45,18 +47,25 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     }
 
 
-def report_content(screening: Screening) -> dict[str, Any]:
-    """The sealed content of the report of a completed (not stopped) screening."""
-    return content_of(screening.result(), screening.findings, screening.queries)
+def report_content(
+    screening: Screening, models: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """The sealed content of the report of a completed (not stopped) screening; ``models`` are
+    the artefacts it was made with (kind, id@version, digest: ``fairscreen.audit.registry``)."""
+    return content_of(screening.result(), screening.findings, screening.queries, models)
 
 
 def content_of(
-    outcome: dict[str, Any], findings: Sequence[Finding], queries: Sequence[Query]
+    outcome: dict[str, Any],
+    findings: Sequence[Finding],
+    queries: Sequence[Query],
+    models: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """The sealed content from a screening's outcome (``pipeline.outcome_json``), its findings
-    and the queries asked (with how many records each returned)."""
+    """The sealed content from a screening's outcome (``pipeline.outcome_json``), its findings,
+    the queries asked (with how many records each returned) and the artefacts it was made with."""
     return {
         "v": CONTENT_VERSION,
+        "models": models or [],
         "light": outcome["light"],
         "reasons": outcome["reasons"],
         "excluded": outcome["excluded"],

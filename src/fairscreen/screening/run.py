@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from fairscreen.audit.registry import in_use
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import transaction
 from fairscreen.ledger import checkpoints
@@ -95,8 +96,8 @@ def screen_world(
     with transaction(sessions) as session:
         directory = import_organisations(session, organisations, positions.values(), at)
     recorders = {
-        code: Recorder(vault, directory, policy)
-        for code, (policy, _) in setup.by_jurisdiction.items()
+        code: Recorder(vault, directory, policy, in_use(policy, rules))
+        for code, (policy, rules) in setup.by_jurisdiction.items()
     } or {world.header.jurisdiction: Recorder(vault, directory, setup.pack)}
     candidates = world.candidates()
     while batch := list(islice(candidates, batch_size)):

@@ -25,6 +25,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from fairscreen.audit import registry
+from fairscreen.audit.registry import Artefact
 from fairscreen.candidates.models import Candidate, CandidateDemographics
 from fairscreen.candidates.service import client_ref_index, ids_by_ref
 from fairscreen.consent.models import Consent, ConsentRevocation
@@ -38,6 +40,7 @@ from fairscreen.organisations.models import Organisation, Position
 from fairscreen.pipeline import Screening
 from fairscreen.policy.pack import PolicyPack
 from fairscreen.rating import tallies
+from fairscreen.rating.engine import default_ruleset_for
 from fairscreen.rating.models import Report
 from fairscreen.screening.models import CheckQuery, CheckRequest
 from fairscreen.screening.report import report_content, seal_content
@@ -156,13 +159,87 @@ class _Written:
     opened: list[str]  # requests left in progress
 
 
-class Recorder:
-    """Writes batches of screenings with their ledger entries."""
+def candidate_row(
+    vault: Vault,
+    sealer: Sealer,
+    candidate_id: str,
+    cand: model.CandidateRecord,
+    *,
+    now: datetime,
+    retain: date,
+    account_id: str | None = None,
+) -> dict[str, Any]:
+    """The ``candidates`` row of ``cand``: who they are, sealed under ``sealer``'s data key,
+    with the blind indexes of the client's reference and the ID number (both under the one
+    index secret the row names). The batch path and an invited candidate's own identity (the
+    online path, ``fairscreen.consent.invitations``) store a person the same way."""
+    seal = sealer.seal
+    cid = candidate_id
+    index_version = vault.index_version()
+    return {
+        "id": cid,
+        "data_key_id": sealer.data_key_id,
+        "external_ref_index": client_ref_index(vault, cand.id, version=index_version),
+        "external_ref_ct": seal("candidates", "external_ref_ct", cid, cand.id.encode()),
+        "id_number_index": vault.blind_index(
+            cand.id_document.kind, cand.id_document.number, version=index_version
+        ),
+        "blind_index_version": index_version,
+        "name_ct": seal("candidates", "name_ct", cid, cand.name.encode()),
+        "id_document_ct": seal(
+            "candidates",
+            "id_document_ct",
+            cid,
+            canonical_json(cand.id_document.model_dump(mode="json")),
+        ),
+        "birth_date_ct": seal(
+            "candidates", "birth_date_ct", cid, cand.birth_date.isoformat().encode()
+        ),
+        "claims_ct": seal(
+            "candidates", "claims_ct", cid, canonical_json(cand.claims.model_dump(mode="json"))
+        ),
+        "created_at": now,
+        "retain_until": retain,
+        "account_id": account_id,
+        # kept so erasure can list the pseudonym without unwrapping the key
+        "subject_ref": sealer.subject_ref(cid),
+    }
 
-    def __init__(self, vault: Vault, directory: Directory, pack: PolicyPack) -> None:
+
+def consent_entry(consent: dict[str, Any]) -> dict[str, Any]:
+    """The ``consent.signed`` entry's keywords for a consent row (``Recording.add``): the items,
+    purpose, separate items and retention, which a regulator checks every query against."""
+    return {
+        "org": consent["recipient_id"],
+        "items": consent["items"],
+        "attrs": {
+            "purpose": consent["purpose"],
+            "separate_items": consent["separate_items"],
+            "retention_days": consent["retention_days"],
+        },
+    }
+
+
+class Recorder:
+    """Writes batches of screenings with their ledger entries.
+
+    ``models`` are the artefacts the screenings were made with (``fairscreen.audit.registry``;
+    default: ``pack`` with its shipped rule set): the first batch under each is also its
+    publication on the ledger, and every check request and report names them."""
+
+    def __init__(
+        self,
+        vault: Vault,
+        directory: Directory,
+        pack: PolicyPack,
+        models: Sequence[Artefact] | None = None,
+    ) -> None:
         self.vault = vault
         self.directory = directory
         self.pack = pack
+        self.models = tuple(models or registry.in_use(pack, default_ruleset_for(pack)))
+        self.models_json = [a.as_json() for a in self.models]
+        self._refs = {a.kind: a.ref for a in self.models}
 
     def _candidates(
         self,
@@ -196,43 +273,8 @@ class Recorder:
             key = self.vault.new_data_key(now)
             batch.add(DataKey, key.row)
             cid = new_id()
-            seal = key.sealer.seal
-            index_version = self.vault.index_version()
             batch.add(
-                Candidate,
-                {
-                    "id": cid,
-                    "data_key_id": key.sealer.data_key_id,
-                    # Both blind indexes under the one index secret the row names.
-                    "external_ref_index": client_ref_index(
-                        self.vault, cand.id, version=index_version
-                    ),
-                    "external_ref_ct": seal("candidates", "external_ref_ct", cid, cand.id.encode()),
-                    "id_number_index": self.vault.blind_index(
-                        cand.id_document.kind, cand.id_document.number, version=index_version
-                    ),
-                    "blind_index_version": index_version,
-                    "name_ct": seal("candidates", "name_ct", cid, cand.name.encode()),
-                    "id_document_ct": seal(
-                        "candidates",
-                        "id_document_ct",
-                        cid,
-                        canonical_json(cand.id_document.model_dump(mode="json")),
-                    ),
-                    "birth_date_ct": seal(
-                        "candidates", "birth_date_ct", cid, cand.birth_date.isoformat().encode()
-                    ),
-                    "claims_ct": seal(
-                        "candidates",
-                        "claims_ct",
-                        cid,
-                        canonical_json(cand.claims.model_dump(mode="json")),
-                    ),
-                    "created_at": now,
-                    "retain_until": retain,
-                    # kept so erasure can list the pseudonym without unwrapping the key
-                    "subject_ref": key.sealer.subject_ref(cid),
-                },
+                Candidate, candidate_row(self.vault, key.sealer, cid, cand, now=now, retain=retain)
             )
             found[cand.id] = (cid, key.sealer)
         return found
@@ -273,6 +315,18 @@ class Recorder:
     ) -> _Written:
         if not screenings:
             return _Written(-1, [])
+        for screening in screenings:
+            used = (screening.scope.policy, screening.rating.ruleset if screening.rating else None)
+            if used[0] != self._refs["policy_pack"] or used[1] not in (
+                None,
+                self._refs["rule_set"],
+            ):
+                raise InputError(
+                    "screening",
+                    f"made under {used[0]} and {used[1]}, but this recorder publishes "
+                    f"{self._refs['policy_pack']} and {self._refs['rule_set']}",
+                )
+        registry.ensure_published(session, self.models, now=now)
         batch = _Batch()
         retain = now.date() + timedelta(days=self.pack.periods.undecided_retention_days)
         people = self._candidates(session, batch, screenings, now, retain)
@@ -301,9 +355,12 @@ class Recorder:
                             "demographics_ct",
                             cid,
                             canonical_json(
-                                demo.model_dump(mode="json", exclude={"type", "candidate"})
+                                demo.model_dump(
+                                    mode="json", exclude={"type", "candidate", "audit_consent"}
+                                )
                             ),
                         ),
+                        "audit_consent": demo.audit_consent is True,
                     },
                 )
             self._screening(batch, screening, cid, sealer, consent_ids, now, deadline)
@@ -367,14 +424,8 @@ class Recorder:
                     Consent,
                     row,
                     at=c.signed_at,
-                    org=recipient,
                     subject=subject,
-                    items=row["items"],
-                    attrs={
-                        "purpose": c.purpose,
-                        "separate_items": row["separate_items"],
-                        "retention_days": row["retention_days"],
-                    },
+                    **consent_entry(row),
                 )
                 if c.revoked_at is not None:
                     revocation = batch.add(
@@ -408,8 +459,10 @@ class Recorder:
                 "policy": policy,
                 "as_of": screening.as_of,
                 "scope": screening.scope.as_json(),
-                "not_checked": screening.scope.not_checked_json(),
+                # the result's own list (built once per screening; nothing changes it)
+                "not_checked": screening.result()["not_checked"],
                 "scope_fixed_at": screening.at,
+                "models": self.models_json,
             },
         )
         record(
@@ -490,7 +543,9 @@ class Recorder:
                 "ruleset": rating.ruleset,
                 "policy": policy,
                 "issued_at": now,
-                "content_ct": seal_content(sealer, report_id, report_content(screening)),
+                "content_ct": seal_content(
+                    sealer, report_id, report_content(screening, self.models_json)
+                ),
             },
         )
         record(

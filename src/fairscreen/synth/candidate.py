@@ -18,6 +18,7 @@ from fairscreen.synth.context import Context
 from fairscreen.synth.courts import courts
 from fairscreen.synth.credit import credit
 from fairscreen.synth.criminal import criminal
+from fairscreen.synth.decisions import decision, extend_demographics
 from fairscreen.synth.driving import driving
 from fairscreen.synth.employers import discipline, employer_answers
 from fairscreen.synth.enforcement import enforcement
@@ -74,6 +75,15 @@ def candidate(ctx: Context, index: int) -> tuple[list[dict[str, Any]], dict[str,
     arbitration(ctx, out, plan, person, career)
     employer_answers(ctx, out, plan, claims, cid)
     discipline(ctx, out, plan, person, career, truth_references)
+    decided: dict[str, Any] | None = None
+    if ctx.decisions is not None:  # its own stream: the lines above are the same bytes either way
+        stream = random.Random(f"fairscreen-decision:{ctx.seed}:{index}")
+        for line in out.lines:
+            if line["type"] == "demographics":
+                extend_demographics(stream, line, person)
+        line, biased = decision(ctx, stream, ctx.decisions, plan, person, position, cid)
+        out.lines.append(line)
+        decided = {"outcome": line["outcome"], "biased": biased}
     forced = ctx.forced.get(index) or ctx.forced_1_1.get(index)
     truth = {
         "type": "candidate",
@@ -86,4 +96,6 @@ def candidate(ctx: Context, index: int) -> tuple[list[dict[str, Any]], dict[str,
         "records": out.records,
         "references": truth_references,
     }
+    if decided is not None:
+        truth["decision"] = decided
     return out.lines, truth

@@ -12,6 +12,7 @@ from datetime import date
 
 from fairscreen.policy.pack import default_pack_for
 from fairscreen.synth.base import Weighted, month_index
+from fairscreen.synth.decisions import Plant, plant
 from fairscreen.synth.directory import build_directory
 from fairscreen.synth.people import ID_SPACE, IdNumbers
 from fairscreen.synth.plan import CATEGORY_WEIGHTS, schedule, schedule_1_1
@@ -21,7 +22,9 @@ SEED_RANGE = (-(2**63), 2**63 - 1)  # the header holds the seed as a JSON intege
 
 
 class Context:
-    def __init__(self, *, candidates: int, seed: int, as_of: date) -> None:
+    decisions: Plant | None
+
+    def __init__(self, *, candidates: int, seed: int, as_of: date, decisions: bool = False) -> None:
         if not 1 <= candidates <= MAX_CANDIDATES:
             raise ValueError(f"candidates must be between 1 and {MAX_CANDIDATES:,}")
         if not SEED_RANGE[0] <= seed <= SEED_RANGE[1]:
@@ -43,6 +46,8 @@ class Context:
         weights = {c: CATEGORY_WEIGHTS.get(c, 1) for c in self.directory.by_category}
         self.category = Weighted(weights)
         self.sensitive = frozenset(i for i, p in self.pack.items.items() if p.separate_consent)
+        # employers' decisions and planted bias: drawn from streams of their own (decisions.py)
+        self.decisions = plant(self) if decisions else None
 
     def key(self, index: int) -> int:
         """The seed of candidate ``index``'s own random stream (-1: the world's)."""

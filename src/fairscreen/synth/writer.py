@@ -49,7 +49,7 @@ def _header(ctx: Context) -> dict[str, Any]:
     return {
         "type": "world",
         "format": model.FORMAT,
-        "version": model.VERSION,
+        "version": model.VERSION if ctx.decisions is None else model.DECISIONS_VERSION,
         "jurisdiction": "CN",
         "as_of": ctx.as_of,
         "seed": ctx.seed,
@@ -69,9 +69,14 @@ def write_world(
     as_of: date | None = None,
     truth: IO[bytes] | None = None,
     progress: Callable[[int], None] | None = None,
+    decisions: bool = False,
 ) -> GenerateStats:
-    """Write a world to ``stream`` (and the truth sidecar to ``truth``), line by line."""
-    ctx = Context(candidates=candidates, seed=seed, as_of=as_of or DEFAULT_AS_OF)
+    """Write a world to ``stream`` (and the truth sidecar to ``truth``), line by line; with
+    ``decisions``, also each application's hiring decision, with planted bias
+    (``fairscreen.synth.decisions``)."""
+    ctx = Context(
+        candidates=candidates, seed=seed, as_of=as_of or DEFAULT_AS_OF, decisions=decisions
+    )
     write = stream.write
     counts: Counter[str] = Counter()
     tags: Counter[str] = Counter()
@@ -98,6 +103,9 @@ def write_world(
                 option=_DUMP,
             )
         )
+        if ctx.decisions is not None:
+            for bias in sorted(ctx.decisions.biases.values(), key=lambda b: b.employer):
+                truth.write(orjson.dumps(bias.truth(), option=_DUMP))
     for index in range(candidates):
         lines, truth_line = candidate(ctx, index)
         for line in lines:
@@ -146,6 +154,7 @@ def generate_world(
     as_of: date | None = None,
     truth: Path | None = None,
     progress: Callable[[int], None] | None = None,
+    decisions: bool = False,
 ) -> GenerateStats:
     """Generate a synthetic world of ``candidates`` into ``out`` (JSON Lines), deterministically
     for ``seed``; with ``truth``, also write the planted hard cases there (a sidecar, not part of
@@ -153,7 +162,12 @@ def generate_world(
     with _atomic(out) as stream:
         if truth is None:
             return write_world(
-                stream, candidates=candidates, seed=seed, as_of=as_of, progress=progress
+                stream,
+                candidates=candidates,
+                seed=seed,
+                as_of=as_of,
+                progress=progress,
+                decisions=decisions,
             )
         with _atomic(truth) as truth_stream:
             return write_world(
@@ -163,4 +177,5 @@ def generate_world(
                 as_of=as_of,
                 truth=truth_stream,
                 progress=progress,
+                decisions=decisions,
             )

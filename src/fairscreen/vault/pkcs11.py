@@ -596,6 +596,51 @@ class Pkcs11Provider:
 
         return self._call(run)
 
+    # -- small records on the token (the ledger's last signed checkpoint) ------------------------
+
+    def _data_objects(self, label: str) -> list[tuple[int, Any]]:
+        """The data objects labelled ``label``, by sequence number (``CKA_OBJECT_ID``)."""
+        found = []
+        for obj in self._session_or_fail().get_objects(
+            {Attribute.CLASS: ObjectClass.DATA, Attribute.LABEL: label}
+        ):
+            found.append((int.from_bytes(bytes(obj[Attribute.OBJECT_ID]) or b"\0", "big"), obj))
+        return sorted(found, key=lambda item: item[0])
+
+    def read_data(self, label: str) -> bytes | None:
+        """The value of the private data object ``label`` on the token (the newest), or None."""
+
+        def run() -> bytes | None:
+            found = self._data_objects(label)
+            return bytes(found[-1][1][Attribute.VALUE]) if found else None
+
+        return self._call(run)
+
+    def write_data(self, label: str, value: bytes) -> None:
+        """Replace the value of the private data object ``label``. A token's data object value
+        is read-only once made (SoftHSM2 answers CKR_ATTRIBUTE_READ_ONLY), so a new object with
+        the next sequence number is made first and the older ones destroyed after: a crash in
+        between leaves both, and the newer one is read."""
+
+        def run() -> None:
+            found = self._data_objects(label)
+            number = found[-1][0] + 1 if found else 1
+            self._session_or_fail().create_object(
+                {
+                    Attribute.CLASS: ObjectClass.DATA,
+                    Attribute.LABEL: label,
+                    Attribute.APPLICATION: "fairscreen",
+                    Attribute.OBJECT_ID: number.to_bytes(8, "big"),
+                    Attribute.VALUE: value,
+                    Attribute.TOKEN: True,
+                    Attribute.PRIVATE: True,
+                }
+            )
+            for _, obj in found:
+                obj.destroy()
+
+        self._call(run)
+
     def new_version(self) -> str:
         with self._lock:
             self._refresh()

@@ -18,6 +18,24 @@ from fairscreen.policy.vocabulary import (
 )
 from fairscreen.sources.base import Subject
 
+# The identity-matching rules as a declared, versioned artefact (the model registry publishes
+# its digest, ``fairscreen.audit.registry``): bump the version whenever ``match_identity`` or
+# the name comparison it relies on (``kit.names.name_key``) changes what it decides.
+MATCHING_VERSION = "1"
+MATCHING_SPEC: dict[str, Any] = {
+    "id": "identity-match",
+    "version": MATCHING_VERSION,
+    "keys": ["id_number", "name", "birth_date"],
+    "name_comparison": "NFKC+opencc:t2s+casefold",
+    "outcomes": {
+        "id_number+name+birth_date": "same ID number and name, birth date absent or equal",
+        "name_only": "same name, the record has no ID number: never reported",
+        "id_number_name_conflict": "same ID number, another name or birth date",
+        "other_person": "another ID number, or another name without an ID number",
+    },
+    "reads_of_id_number": "equality only (no digit, region, birth date or sex is read from it)",
+}
+
 
 class Match(StrEnum):
     """How a record's person relates to the candidate."""

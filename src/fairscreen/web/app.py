@@ -3,6 +3,7 @@
 - ``/api/v1``: the JSON API, every route behind a session or an API token except signing in,
   password setup and candidates' one-time codes; errors as RFC 9457 problem details;
 - ``/ledger``: the evidence ledger's public C2SP tlog-tiles resources and JSON proofs;
+- ``/models``: the model registry and its cards, public (``fairscreen.audit.routes``);
 - ``/docs``, ``/redoc``, ``/openapi.json``: the API's description, served offline;
 - ``/health``: liveness, for load balancers.
 """
@@ -18,11 +19,20 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.accounts.routes import router as accounts_router
+from fairscreen.audit.routes import router as models_router
+from fairscreen.consent.routes import public_router as invitation_link_router
+from fairscreen.consent.routes import router as consent_router
+from fairscreen.feedback.jobs import install as install_feedback_jobs
+from fairscreen.feedback.routes import router as feedback_router
 from fairscreen.jobs.routes import router as checks_router
 from fairscreen.kit.db import BUSY, CheckpointRetrier, checkpoint, engine_of, open_database
 from fairscreen.kit.settings import get_settings
 from fairscreen.ledger.checkpoints import Publisher
 from fairscreen.ledger.routes import router as ledger_router
+from fairscreen.notify.delivery import install as install_delivery
+from fairscreen.notify.routes import router as webhooks_router
+from fairscreen.organisations.routes import router as positions_router
+from fairscreen.retention.routes import me_router as retention_me_router
 from fairscreen.retention.routes import router as retention_router
 from fairscreen.retention.scheduler import install as install_retention_sweep
 from fairscreen.web import problems, security
@@ -32,7 +42,13 @@ API_PREFIX = "/api/v1"
 # this list, so a router mounted here is checked route by route).
 API_ROUTERS: tuple[tuple[str, APIRouter], ...] = (
     ("", accounts_router),
+    ("", positions_router),
+    ("", consent_router),
+    ("", invitation_link_router),
+    ("", feedback_router),
     ("/retention", retention_router),
+    ("/me", retention_me_router),
+    ("/webhooks", webhooks_router),
     ("/checks", checks_router),
 )
 
@@ -98,6 +114,7 @@ def create_app(
     for prefix, router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX + prefix)
     app.include_router(ledger_router, prefix="/ledger")
+    app.include_router(models_router, prefix="/models")  # public: the model registry and cards
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:
@@ -105,4 +122,6 @@ def create_app(
         return {"status": "ok"}
 
     install_retention_sweep(app, sessions)  # FAIRSCREEN_RETENTION_SWEEP_INTERVAL (0: off)
+    install_feedback_jobs(app, sessions)  # FAIRSCREEN_FEEDBACK_INTERVAL (0: off)
+    install_delivery(app, sessions)  # the outbox's worker: FAIRSCREEN_NOTIFY_INTERVAL (0: off)
     return app

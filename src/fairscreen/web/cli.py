@@ -59,8 +59,10 @@ def serve(
     Prints the URL it listens on once the port is open. With the publisher on (the default), a
     checkpoint is signed whenever the log has grown, at least once a second while entries
     arrive; the retention sweep runs on its schedule (FAIRSCREEN_RETENTION_SWEEP_INTERVAL
-    seconds, 0 to turn it off). On SQLite the write-ahead log is checkpointed into the main
-    file at start-up and on a clean stop (SIGTERM, Ctrl-C)."""
+    seconds, 0 to turn it off), and the outbox's worker delivers notifications
+    (FAIRSCREEN_NOTIFY_INTERVAL seconds between polls, 0 to turn it off; docs/notify.md). On
+    SQLite the write-ahead log is checkpointed into the main file at start-up and on a clean
+    stop (SIGTERM, Ctrl-C)."""
     import uvicorn
 
     from fairscreen.kit.db import open_database
@@ -73,8 +75,14 @@ def serve(
     if publish:
         # A database that never signed a checkpoint may get its first signing key here; one
         # whose checkpoints were signed must find that key, or the server does not start.
+        from fairscreen.ledger.cosign import Collector, configured_policy
+
+        policy = configured_policy()  # the witnesses each checkpoint is pushed to
         publisher = Publisher(
-            sessions, load_signer(sessions=sessions, create=True), interval=publish_interval
+            sessions,
+            load_signer(sessions=sessions, create=True),
+            interval=publish_interval,
+            witnesses=Collector(sessions, policy) if policy and policy.witnesses else None,
         )
     from fairscreen.kit.settings import get_settings
 

@@ -42,6 +42,8 @@ def _fairscreen(request: Request, exc: Exception) -> JSONResponse:
     headers: dict[str, str] = {}
     if isinstance(exc, InputError):
         extensions["errors"] = [{"field": exc.where, "message": exc.message}]
+    # an error may carry extension members of its own (a refused decision: the rule it breaks)
+    extensions.update(getattr(exc, "extensions", None) or {})
     if isinstance(exc, RateLimitedError):
         headers["Retry-After"] = str(exc.retry_after)
     if exc.http_status == 401:

@@ -6,7 +6,7 @@
 - **Body size**: a request body larger than ``max_body`` bytes is refused with 413, whether it
   announces its length or streams it.
 - **Headers** on every response: a strict Content-Security-Policy (the API docs pages get the
-  inline script their bundles need), ``nosniff``, no referrer, no framing, an isolated opener,
+  inline script their bundles need; a response that sets ``sandbox`` keeps its own), ``nosniff``, no referrer, no framing, an isolated opener,
   no powerful features, HSTS on HTTPS, and ``Cache-Control: no-store`` on the API (its answers
   may hold personal data).
 - **CORS** stays closed: no CORS middleware is installed, so a browser on another origin cannot
@@ -40,6 +40,7 @@ _COMMON = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
 ]
+_REPLACED = {k for k, _ in _COMMON} | {b"content-security-policy"}
 
 
 class SecurityHeaders:
@@ -57,15 +58,15 @@ class SecurityHeaders:
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [
-                    (k, v)
-                    for k, v in message.get("headers", [])
-                    if k.lower() != b"content-security-policy"
-                ]
+                given = message.get("headers", [])
+                # A response that sandboxes itself (a document served back as an attachment)
+                # keeps its own, stricter policy; any other policy is replaced.
+                csp = next((v for k, v in given if k.lower() == b"content-security-policy"), b"")
+                if not csp.startswith(b"sandbox"):
+                    csp = (DOCS_CSP if docs else STRICT_CSP).encode()
+                headers = [(k, v) for k, v in given if k.lower() not in _REPLACED]
                 headers += _COMMON
-                headers.append(
-                    (b"content-security-policy", (DOCS_CSP if docs else STRICT_CSP).encode())
-                )
+                headers.append((b"content-security-policy", csp))
                 if api:
                     headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
                     headers.append((b"cache-control", b"no-store"))

@@ -81,6 +81,14 @@ def generate(
         ),
     ] = None,
     progress: Annotated[bool, typer.Option(help="show a progress bar on stderr")] = True,
+    decisions: Annotated[
+        bool,
+        typer.Option(
+            "--decisions",
+            help="also write each application's hiring decision, with bias planted at a few "
+            "employers, and the candidates' region and audit consent (docs/audit.md)",
+        ),
+    ] = False,
 ) -> None:
     """Write a realistic synthetic world: employers, positions, candidates with claims and
     consent, and the records the sandbox sources read, with deliberate hard cases.
@@ -110,14 +118,20 @@ def generate(
     try:
         if out is None:
             try:
-                stats = _to_stdout(candidates, seed, day, truth, advance)
+                stats = _to_stdout(candidates, seed, day, truth, advance, decisions)
             except BrokenPipeError:  # e.g. piped into head: the reader has what it wanted
                 # the recipe of the Python docs (signal, "Note on SIGPIPE"): no traceback at exit
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 raise typer.Exit(0) from None
         else:
             stats = generate_world(
-                out, candidates=candidates, seed=seed, as_of=day, truth=truth, progress=advance
+                out,
+                candidates=candidates,
+                seed=seed,
+                as_of=day,
+                truth=truth,
+                progress=advance,
+                decisions=decisions,
             )
     finally:
         bar.stop()
@@ -136,12 +150,20 @@ def _to_stdout(
     day: date | None,
     truth: Path | None,
     advance: Callable[[int], None],
+    decisions: bool = False,
 ) -> GenerateStats:
     from fairscreen.synth import write_world
 
     out = sys.stdout.buffer
     if truth is None:
-        stats = write_world(out, candidates=candidates, seed=seed, as_of=day, progress=advance)
+        stats = write_world(
+            out,
+            candidates=candidates,
+            seed=seed,
+            as_of=day,
+            progress=advance,
+            decisions=decisions,
+        )
     else:
         with truth.open("wb") as truth_stream:
             stats = write_world(
@@ -151,6 +173,7 @@ def _to_stdout(
                 as_of=day,
                 truth=truth_stream,
                 progress=advance,
+                decisions=decisions,
             )
     out.flush()
     return stats

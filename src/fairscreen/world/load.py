@@ -120,6 +120,7 @@ CREATE TABLE organisations (id TEXT PRIMARY KEY, kind TEXT NOT NULL, body BLOB N
 CREATE TABLE positions (id TEXT PRIMARY KEY, category TEXT NOT NULL, body BLOB NOT NULL);
 CREATE TABLE candidates (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, body BLOB NOT NULL);
 CREATE TABLE demographics (candidate TEXT NOT NULL, body BLOB NOT NULL);
+CREATE TABLE decisions (candidate TEXT NOT NULL, body BLOB NOT NULL);
 CREATE TABLE records (rowid INTEGER PRIMARY KEY, type TEXT NOT NULL, body BLOB NOT NULL);
 CREATE TABLE by_number (number TEXT NOT NULL, type TEXT NOT NULL, record INTEGER NOT NULL);
 CREATE TABLE by_name (name TEXT NOT NULL, type TEXT NOT NULL, record INTEGER NOT NULL);
@@ -132,6 +133,7 @@ CREATE INDEX ix_candidates_id ON candidates (id);
 CREATE INDEX ix_ghosts ON ghosts (id);
 CREATE INDEX ix_refs ON refs (want, line);
 CREATE INDEX ix_demographics ON demographics (candidate);
+CREATE INDEX ix_decisions ON decisions (candidate);
 CREATE INDEX ix_by_number ON by_number (number, type);
 CREATE INDEX ix_by_name ON by_name (name, type);
 CREATE INDEX ix_by_candidate ON by_candidate (candidate, type);
@@ -169,7 +171,7 @@ class WorldStore:
         self.db = db
         self.db.execute("PRAGMA query_only=ON")
         self.header = model.Header.model_validate_json(self._meta("header"))
-        self._held_for: tuple[str, frozenset[str]] = ("", frozenset())
+        self._person_for: tuple[str, dict[str, dict[int, bytes]]] = ("", {})
         self._named_for: tuple[str, frozenset[str]] = ("", frozenset())
 
     def _meta(self, key: str) -> str:
@@ -236,29 +238,51 @@ class WorldStore:
             out[demo.candidate] = demo
         return out
 
+    def decisions_for(self, candidates: list[str]) -> dict[str, model.DecisionRecord]:
+        """The hiring decision on each candidate's application, where the world has one (the
+        bias audit's input; nothing in the screening path reads it)."""
+        marks = ",".join("?" * len(candidates))
+        rows = self.db.execute(
+            f"SELECT body FROM decisions WHERE candidate IN ({marks})",  # noqa: S608
+            candidates,
+        )
+        out = {}
+        for (body,) in rows:
+            decision = model.DecisionRecord.model_validate_json(body)
+            out[decision.candidate] = decision
+        return out
+
     # -- lookups the sandbox sources make ------------------------------------------------------
 
     def by_number(self, number: str, types: tuple[str, ...]) -> list[bytes]:
-        present = self._held(number)
-        if not present.intersection(types):
-            return []  # most registers hold nothing for most people: no query at all
-        marks = ",".join("?" * len(types))
-        sql = (
-            "SELECT DISTINCT r.rowid, r.body FROM by_number b JOIN records r ON r.rowid = b.record "  # noqa: S608
-            f"WHERE b.number = ? AND b.type IN ({marks}) ORDER BY r.rowid"
-        )
-        return [body for _, body in self.db.execute(sql, (number, *types))]
+        held = self._person(number)
+        if len(types) == 1:
+            one = held.get(types[0])
+            return list(one.values()) if one else []  # most registers hold nothing for most people
+        merged: dict[int, bytes] = {}
+        for kind in types:
+            merged.update(held.get(kind, {}))
+        return [merged[rowid] for rowid in sorted(merged)]
+
+    def _person(self, number: str) -> dict[str, dict[int, bytes]]:
+        """Every record held under ``number``, by type, each type's in file order: one query per
+        person, asked once, so the dozen registers of a screening read what they hold from
+        memory instead of asking the index one by one."""
+        person = self._person_for  # one tuple, read once: safe if another thread replaces it
+        if person[0] != number:
+            held: dict[str, dict[int, bytes]] = {}
+            for kind, rowid, body in self.db.execute(
+                "SELECT b.type, r.rowid, r.body FROM by_number b JOIN records r "
+                "ON r.rowid = b.record WHERE b.number = ? ORDER BY r.rowid",
+                (number,),
+            ):
+                held.setdefault(kind, {})[rowid] = body
+            person = self._person_for = (number, held)
+        return person[1]
 
     def _held(self, number: str) -> frozenset[str]:
-        """The record types held under ``number``: one query per person, asked once, so that the
-        sources of a screening ask the index only for what is there."""
-        held = self._held_for  # one tuple, read once: safe if another thread replaces it
-        if held[0] != number:
-            rows = self.db.execute(
-                "SELECT DISTINCT type FROM by_number WHERE number = ?", (number,)
-            )
-            held = self._held_for = (number, frozenset(map(_first, rows)))
-        return held[1]
+        """The record types held under ``number`` (from ``_person``)."""
+        return frozenset(self._person(number))
 
     def by_name_or_number(self, name: str, number: str, types: tuple[str, ...]) -> list[bytes]:
         key = name_key(name)
@@ -368,6 +392,9 @@ class _Loader:
         elif kind == "demographics":
             self.ref(line, "$.candidate", rec.candidate, "candidate")
             self.queue("demographics", (rec.candidate, raw))
+        elif kind == "decision":
+            self.ref(line, "$.candidate", rec.candidate, "candidate")
+            self.queue("decisions", (rec.candidate, raw))
         else:
             self.record_rowid += 1
             rowid = self.record_rowid

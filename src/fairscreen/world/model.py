@@ -22,7 +22,10 @@ from fairscreen.policy.vocabulary import Item
 
 FORMAT = "fairscreen-world"
 VERSION = "1.1"  # what this version of fairscreen writes
-READABLE_VERSIONS = ("1.0", "1.1")  # 1.1 added record types and optional fields only
+# 1.1 added record types and optional fields only; so did 1.2 (employers' decisions, the audit
+# consent: a world with decision lines says 1.2)
+DECISIONS_VERSION = "1.2"
+READABLE_VERSIONS = ("1.0", "1.1", "1.2")
 
 Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
@@ -52,7 +55,7 @@ class Header(_Record):
 
     type: Literal["world"]
     format: Literal["fairscreen-world"]
-    version: Literal["1.0", "1.1"]
+    version: Literal["1.0", "1.1", "1.2"]
     jurisdiction: Literal["CN", "US"] = Field(description="chooses the policy pack")
     as_of: date = Field(description="the date screenings in this world are made on")
     seed: int | None = None
@@ -174,6 +177,26 @@ class Demographics(_Record):
     sex: Literal["female", "male", "other"] | None = None
     birth_year: Year | None = None
     ethnicity: Annotated[str, Field(max_length=40)] | None = None
+    region: Annotated[str, Field(max_length=40)] | None = Field(
+        default=None,
+        description="self-identified region of household registration (province level)",
+    )
+    audit_consent: bool | None = Field(
+        default=None,
+        description="the candidate's separate consent to the bias audit using these values; "
+        "absent or null: no",
+    )
+
+
+class DecisionRecord(_Record, title="Decision"):
+    """The employer's hiring decision on the candidate's application (what the bias audit
+    compares with the light). Synthetic worlds carry one per candidate when asked for."""
+
+    type: Literal["decision"]
+    id: Ref
+    candidate: Ref = Field(description="id of the candidate whose application was decided")
+    outcome: Literal["hired", "rejected"]
+    decided: date
 
 
 # --- the external records the sources read ------------------------------------------------------
@@ -589,7 +612,13 @@ ExternalRecord = (
 )
 
 Line = Annotated[
-    Header | OrganisationRecord | PositionRecord | CandidateRecord | Demographics | ExternalRecord,
+    Header
+    | OrganisationRecord
+    | PositionRecord
+    | CandidateRecord
+    | Demographics
+    | DecisionRecord
+    | ExternalRecord,
     Field(discriminator="type"),
 ]
 
@@ -599,6 +628,7 @@ LINE = TypeAdapter[
     | PositionRecord
     | CandidateRecord
     | Demographics
+    | DecisionRecord
     | IdentityRecord
     | EducationRecord
     | EmploymentRecord
@@ -647,7 +677,14 @@ EXTERNAL_TYPES: frozenset[str] = frozenset(
 # has always used.
 _SCHEMA_NAMES: dict[str, str] = {
     cls.__name__: str(cls.model_config["title"])
-    for cls in (OrganisationRecord, PositionRecord, ConsentRecord, CandidateRecord, SubjectRecord)
+    for cls in (
+        OrganisationRecord,
+        PositionRecord,
+        ConsentRecord,
+        CandidateRecord,
+        SubjectRecord,
+        DecisionRecord,
+    )
 }
 
 

@@ -1,8 +1,8 @@
 """checks as jobs: check_queries (one per item and source of a check run by workers) and, on
 PostgreSQL, the job engine's own schema (procrastinate, in the schema ``procrastinate``)
 
-Revision ID: 0009_check_jobs
-Revises: 0008_delete_indexes
+Revision ID: 0013_check_jobs
+Revises: 0012_audit
 Create Date: 2026-12-07
 
 procrastinate's tables, types and functions are created from the SQL the installed procrastinate
@@ -20,8 +20,8 @@ from alembic import op
 
 from fairscreen.kit.db import Sealed, UTCDateTime
 
-revision = "0009_check_jobs"
-down_revision = "0008_delete_indexes"
+revision = "0013_check_jobs"
+down_revision = "0012_audit"
 branch_labels = None
 depends_on = None
 
