@@ -92,7 +92,7 @@ class _Receiver(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.got.append((self.headers.get(webhooks.HEADER), body))
+        self.got.append((self.headers.get(webhooks.SIGNATURE_HEADER), body))
         self.send_response(204)
         self.end_headers()
 
@@ -104,7 +104,7 @@ def test_a_callback_is_signed_over_timestamp_and_body(store: WorldStore) -> None
     receiver = HTTPServer(("127.0.0.1", 0), _Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{receiver.server_port}/callback"
-    secret = b"callback-secret"
+    secret = "callback-secret"
     config = ProviderConfig(latency=86400, callback_secret=secret, callback_every=0.05)
     try:
         with provider_server(world_sources(store), config) as served:
@@ -118,6 +118,7 @@ def test_a_callback_is_signed_over_timestamp_and_body(store: WorldStore) -> None
     finally:
         receiver.shutdown()
     ((header, body),) = _Receiver.got
+    assert header is not None
     webhooks.verify(secret, header, body, now=time.time())
     assert json.loads(body)["id"] == asked.json()["id"]
     assert json.loads(body)["status"] == "done"

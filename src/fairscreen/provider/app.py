@@ -53,7 +53,7 @@ class ProviderConfig:
     latency: float = 0.0
     failure_rate: float = 0.0
     rate: float = 0.0
-    callback_secret: bytes | None = None
+    callback_secret: str | None = None
     seed: int = 0
     callback_every: float = 0.2
     response_delay: float = 0.0  # seconds every request takes (a slow provider), real time
@@ -291,13 +291,16 @@ async def _deliver_callbacks(state: ProviderState) -> None:
                 ):
                     continue
                 body = orjson.dumps(query.body(now))
-                header = webhooks.signature(secret, int(time.time()), body)
+                header = webhooks.sign(secret, body)
                 query.callback_attempts += 1
                 try:
                     response = await client.post(
                         url,
                         content=body,
-                        headers={webhooks.HEADER: header, "Content-Type": "application/json"},
+                        headers={
+                            webhooks.SIGNATURE_HEADER: header,
+                            "Content-Type": "application/json",
+                        },
                     )
                     query.callback_sent = response.is_success
                 except httpx.HTTPError as exc:

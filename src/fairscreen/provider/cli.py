@@ -59,7 +59,7 @@ def serve(
         rate=rate,
         seed=seed,
         response_delay=response_delay,
-        callback_secret=secret.encode() if secret else None,
+        callback_secret=secret or None,
     )
     with load_world(world) as store:
         provider = create_provider_app(world_sources(store), config)
