@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
+import uvicorn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -79,3 +88,54 @@ def context(
 
 def dumps(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def start_cli(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``fairscreen ARGS`` in a process of its own, its stderr in ``log``."""
+    return subprocess.Popen(
+        [sys.executable, "-c", "from fairscreen.cli import main; main()", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb"),
+    )
+
+
+def printed_url(log: Path, proc: subprocess.Popen[bytes]) -> str:
+    """The loopback URL a server started with ``start_cli`` prints once its port is open."""
+    for _ in range(600):
+        found = re.search(r"on (http://127\.0\.0\.1:\d+)", log.read_text())
+        if found:
+            return found.group(1)
+        assert proc.poll() is None, log.read_text()
+        time.sleep(0.05)
+    raise AssertionError("the server did not print its URL")
+
+
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """``app`` served for real on a loopback port (uvicorn in a thread, its lifespan run);
+    yields its base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("the app did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join()
+        sock.close()
+
+
+def wait_until(done: Any, *, seconds: float = 120.0, every: float = 0.1) -> None:
+    """Poll ``done()`` until it is true (a liveness bound, not a timing assertion)."""
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < deadline, "not done in time"
+        time.sleep(every)

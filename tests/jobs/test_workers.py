@@ -24,27 +24,16 @@ from fairscreen.vault import Vault
 from fairscreen.vault.keys import LocalKeyFile
 from fairscreen.world.load import load_world
 from tests.conftest import Database
-from tests.jobs.checks import COMPARED, dumps, make_world, reports_by_candidate, synchronous_results
+from tests.jobs.checks import (
+    COMPARED,
+    dumps,
+    make_world,
+    printed_url,
+    reports_by_candidate,
+    start_cli,
+    synchronous_results,
+)
 from tests.ledger.full import verify_log
-
-
-def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-c", "from fairscreen.cli import main; main()", *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("wb"),
-    )
-
-
-def _provider_url(log: Path, proc: subprocess.Popen[bytes]) -> str:
-    for _ in range(600):
-        found = re.search(r"on (http://127\.0\.0\.1:\d+)", log.read_text())
-        if found:
-            return found.group(1)
-        assert proc.poll() is None, log.read_text()
-        time.sleep(0.05)
-    raise AssertionError("the provider did not print its URL")
 
 
 @pytest.mark.parametrize("db", ["postgres"], indirect=True)
@@ -77,7 +66,7 @@ def test_workers_killed_mid_job_complete_every_check_exactly_once(
     assert "query jobs queued" in opened.stderr
 
     provider_log = tmp_path / "provider.log"
-    provider = _start(
+    provider = start_cli(
         [
             "sandbox-provider",
             "serve",
@@ -95,11 +84,11 @@ def test_workers_killed_mid_job_complete_every_check_exactly_once(
     )
     workers: list[subprocess.Popen[bytes]] = []
     try:
-        env["FAIRSCREEN_PROVIDER_URL"] = _provider_url(provider_log, provider)
+        env["FAIRSCREEN_PROVIDER_URL"] = printed_url(provider_log, provider)
         worker_args = ["worker", "--concurrency", "2", "--heartbeat", "0.3", "--stalled-after", "2"]
 
         def start_worker() -> None:
-            workers.append(_start(worker_args, env, tmp_path / f"worker{len(workers)}.log"))
+            workers.append(start_cli(worker_args, env, tmp_path / f"worker{len(workers)}.log"))
 
         for _ in range(3):
             start_worker()

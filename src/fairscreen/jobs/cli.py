@@ -63,8 +63,15 @@ def _context(
         packs[pack.ref] = (pack, ruleset)
     elif rules_file is not None:
         raise ConfigError("--rules needs --pack: the pack the rule set is written for")
+    if settings.provider_callback_url and settings.provider_callback_secret is None:
+        raise ConfigError(
+            "FAIRSCREEN_PROVIDER_CALLBACK_URL is set but FAIRSCREEN_PROVIDER_CALLBACK_SECRET is "
+            "not: the server could not check the callbacks' signatures; set both or neither"
+        )
     provider = provider_from_settings(
-        settings.provider_url, world_sources(world) if world is not None else None
+        settings.provider_url,
+        world_sources(world) if world is not None else None,
+        callback_url=settings.provider_callback_url,
     )
     vault = open_vault(settings, sessions, mode=CREATE if create_keys else USE)
     # Compiled now, not by the first rating job: seconds of CPU that would hold the GIL while
@@ -229,7 +236,8 @@ def worker(
     world: Annotated[
         Path | None,
         typer.Option(
-            help="the world file of the in-process sandbox (unless FAIRSCREEN_PROVIDER_URL)"
+            help="the world file of the in-process sandbox (unless FAIRSCREEN_PROVIDER_URL; "
+            "default: FAIRSCREEN_SANDBOX_WORLD)"
         ),
     ] = None,
     pack: PackOption = None,
@@ -272,7 +280,9 @@ def worker(
             "postgresql+psycopg://...); on SQLite, `fairscreen checks start` runs the jobs itself"
         )
     _engine, sessions = open_database()
-    store = load_world(world) if world is not None else None
+    # The sandbox of checks started online (FAIRSCREEN_SANDBOX_WORLD) unless told otherwise.
+    world = world or settings.sandbox_world
+    store = load_world(world) if world is not None and not settings.provider_url else None
     try:
         ctx = _context(settings, sessions, store, pack, rules, create_keys=False)
         set_context(ctx)

@@ -31,6 +31,8 @@ from sqlalchemy.engine import make_url
 
 from fairscreen.jobs.graph import Done, run_query, run_rating
 from fairscreen.jobs.graph import JobContext as ChecksContext
+from fairscreen.kit.errors import ConfigError
+from fairscreen.kit.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +103,31 @@ def defer_queries(app: App, query_ids: Iterable[str]) -> int:
         app.configure_task(QUERY_TASK, lock=f"query:{query_id}").defer(query_id=query_id)
         count += 1
     return count
+
+
+def queue(url: str, *, queries: Iterable[str] = (), ratings: Iterable[str] = ()) -> None:
+    """Queue jobs from a process that is not a worker (the web server: a candidate's signed
+    consent, a provider's callback), on the database at ``url``."""
+    app = make_app(url, pool_size=1)
+    with app.open():
+        defer_queries(app, queries)
+        for request_id in ratings:
+            app.configure_task(RATE_TASK, lock=f"rate:{request_id}").defer(request_id=request_id)
+
+
+def workers_configured(settings: Settings) -> bool:
+    """Whether checks started online go to ``fairscreen worker`` (``FAIRSCREEN_CHECK_WORKERS``):
+    only on PostgreSQL, where the queue is; set on SQLite, it is a ``ConfigError``."""
+    if not settings.check_workers:
+        return False
+    backend = make_url(settings.resolved_database_url()).get_backend_name()
+    if backend != "postgresql":
+        raise ConfigError(
+            "FAIRSCREEN_CHECK_WORKERS=1 needs PostgreSQL (FAIRSCREEN_DATABASE_URL="
+            "postgresql+psycopg://...): on SQLite the checks run in the server's process; "
+            "unset it"
+        )
+    return True
 
 
 async def reap(app: App, *, every: float, stalled_after: float) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -29,9 +29,11 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.candidates.models import Candidate
+from fairscreen.consent.models import Invitation
 from fairscreen.kit.canonical import canonical_json
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import table_of, transaction
+from fairscreen.kit.errors import NotFoundError, PolicyError
 from fairscreen.kit.ids import new_id
 from fairscreen.ledger.entry import EventType
 from fairscreen.ledger.record import record
@@ -88,13 +90,23 @@ class JobContext:
     clock: Callable[[], datetime] = field(default=utcnow)
 
     def policy(self, ref: str) -> tuple[PolicyPack, RuleSet]:
-        try:
-            return self.packs[ref]
-        except KeyError:
-            known = ", ".join(sorted(self.packs)) or "none"
-            raise ProviderRefusedError(
-                f"check under policy pack {ref}: this worker has {known} (start it with --pack)"
-            ) from None
+        """The pack a check was scoped under and the rule set to rate it with: one given to
+        this process (``--pack``, ``--rules``), else the shipped pack of that version with its
+        rule set (what the synchronous online path rates with)."""
+        found = self.packs.get(ref)
+        if found is None:
+            from fairscreen.screening.online import shipped_pack, shipped_ruleset
+
+            try:
+                pack = shipped_pack(ref)
+            except PolicyError:
+                known = ", ".join(sorted(self.packs)) or "none"
+                raise ProviderRefusedError(
+                    f"check under policy pack {ref}: not shipped, and this process has {known} "
+                    "(start it with --pack)"
+                ) from None
+            found = self.packs[ref] = (pack, shipped_ruleset(pack))
+        return found
 
 
 def open_checks(
@@ -159,8 +171,12 @@ def _sealer(session: Session, vault: Vault, candidate_id: str) -> Sealer:
     return vault.sealer(key_id, version, bytes(wrapped))
 
 
-def _subject(session: Session, sealer: Sealer, candidate_id: str) -> tuple[Subject, model.Claims]:
-    """The candidate's strong keys and claims, unsealed (only in this process's memory)."""
+def _subject(
+    session: Session, sealer: Sealer, candidate_id: str, request_id: str
+) -> tuple[Subject, model.Claims]:
+    """The candidate's strong keys and claims, unsealed (only in this process's memory). The
+    reference is the client's: for a candidate who signed online, the one their invitation
+    carries (where the sandbox files what referees said, as ``screening.online`` asks it)."""
     row = session.execute(
         select(
             Candidate.external_ref_ct,
@@ -174,15 +190,30 @@ def _subject(session: Session, sealer: Sealer, candidate_id: str) -> tuple[Subje
     def unseal(column: str, value: bytes) -> bytes:
         return sealer.open("candidates", column, candidate_id, bytes(value))
 
+    invited = session.execute(
+        select(Invitation.id, Invitation.client_ref_ct).where(Invitation.request_id == request_id)
+    ).first()
+    reference = (
+        sealer.open("invitations", "client_ref_ct", invited.id, bytes(invited.client_ref_ct))
+        if invited is not None
+        else unseal("external_ref_ct", row.external_ref_ct)
+    ).decode()
     document = orjson.loads(unseal("id_document_ct", row.id_document_ct))
     subject = Subject(
-        unseal("external_ref_ct", row.external_ref_ct).decode(),
+        reference,
         unseal("name_ct", row.name_ct).decode(),
         document["number"],
         date.fromisoformat(unseal("birth_date_ct", row.birth_date_ct).decode()),
     )
     claims = model.Claims.model_validate_json(unseal("claims_ct", row.claims_ct))
     return subject, claims
+
+
+def _invited(session: Session, request_id: str) -> bool:
+    """Whether the check was started online, by a candidate who signed an invitation: its
+    people are told as the synchronous online path tells them (``feedback.jobs.run_check``)."""
+    found = session.scalar(select(Invitation.id).where(Invitation.request_id == request_id))
+    return found is not None
 
 
 def _all_in(session: Session, request_id: str) -> bool:
@@ -207,11 +238,10 @@ def run_query(ctx: JobContext, query_id: str) -> Done | Retry:
         request = session.get(CheckRequest, request_id)
         assert request is not None
         sealer = _sealer(session, ctx.vault, request.candidate_id)
-        subject, _ = _subject(session, sealer, request.candidate_id)
+        subject, _ = _subject(session, sealer, request.candidate_id, request_id)
         item, kind = Item(query.item), SourceKind(query.source)
         deadline, attempts = query.deadline, query.attempts
-        actor = request.agency_id or request.employer_id
-        candidate_id, consent = request.candidate_id, request.consent_id or ""
+        consent = request.consent_id or ""
 
     answer: list[SourceRecord] | Later
     if now >= deadline:
@@ -227,55 +257,18 @@ def run_query(ctx: JobContext, query_id: str) -> Done | Retry:
             deadline = now  # not worth asking again
 
     if isinstance(answer, list):
-        records = canonical_json(
-            [
-                {
-                    "source": str(r.source),
-                    "authoritative": r.authoritative,
-                    "record": r.record.model_dump(mode="json"),
-                }
-                for r in answer
-            ]
-        )
         with transaction(ctx.sessions) as session:
-            moved = session.execute(
-                update(_QUERIES)
-                .where(_QUERIES.c.id == query_id, _QUERIES.c.status == "pending")
-                .values(
-                    status="answered",
-                    records_ct=sealer.seal("check_queries", "records_ct", query_id, records),
-                    attempts=attempts + 1,
-                    problem=None,
-                    next_try_at=None,
-                    done_at=now,
-                )
-            )
-            if (
-                cast(CursorResult[Any], moved).rowcount == 1
-            ):  # this run, and only this one, records the query
-                record(
-                    session,
-                    EventType.SOURCE_QUERIED,
-                    SourceQuery,
-                    {
-                        "id": new_id(),
-                        "request_id": request_id,
-                        "item": str(item),
-                        "source": str(kind),
-                        "queried_at": now,
-                    },
-                    at=now,
-                    org=actor,
-                    subject=sealer.subject_ref(candidate_id),
-                    check=sealer.check_ref(request_id),
-                    items=[str(item)],
-                    attrs={"source": str(kind)},
-                )
+            _record_answer(session, sealer, query_id, answer, attempts=attempts + 1, now=now)
             return Done(request_id, _all_in(session, request_id))
 
     if now >= deadline:
         with transaction(ctx.sessions) as session:
-            session.execute(
+            # The check's row locked: its queries giving up one after another tell the
+            # candidate once per item, and never after the report.
+            locked = session.execute(
+                select(CheckRequest).where(CheckRequest.id == request_id).with_for_update()
+            ).scalar_one_or_none()
+            moved = session.execute(
                 update(_QUERIES)
                 .where(_QUERIES.c.id == query_id, _QUERIES.c.status == "pending")
                 .values(
@@ -286,6 +279,8 @@ def run_query(ctx: JobContext, query_id: str) -> Done | Retry:
                     done_at=now,
                 )
             )
+            if locked is not None and cast(CursorResult[Any], moved).rowcount == 1:
+                _tell_unavailable(ctx, session, locked, item, query_id, now)
             return Done(request_id, _all_in(session, request_id))
 
     backoff = min(ctx.retry_max, ctx.retry_base * 2.0**attempts)
@@ -302,6 +297,145 @@ def run_query(ctx: JobContext, query_id: str) -> Done | Retry:
             )
         )
     return Retry(wait)
+
+
+def _record_answer(
+    session: Session,
+    sealer: Sealer,
+    query_id: str,
+    answer: Sequence[SourceRecord],
+    *,
+    attempts: int | None,
+    now: datetime,
+) -> bool:
+    """Move a pending query to ``answered`` with ``answer`` sealed, and record that the source
+    was queried (the ``SourceQuery`` row and its ledger entry), in ``session``'s transaction.
+    Only the first caller's update takes (``WHERE status = 'pending'``); True if it was this
+    one. ``attempts``: the count to store (None: leave it)."""
+    query = session.get(CheckQuery, query_id)
+    request = session.get(CheckRequest, query.request_id) if query is not None else None
+    if query is None or request is None:
+        return False
+    records = canonical_json(
+        [
+            {
+                "source": str(r.source),
+                "authoritative": r.authoritative,
+                "record": r.record.model_dump(mode="json"),
+            }
+            for r in answer
+        ]
+    )
+    values: dict[str, Any] = {
+        "status": "answered",
+        "records_ct": sealer.seal("check_queries", "records_ct", query_id, records),
+        "problem": None,
+        "next_try_at": None,
+        "done_at": now,
+    }
+    if attempts is not None:
+        values["attempts"] = attempts
+    moved = session.execute(
+        update(_QUERIES)
+        .where(_QUERIES.c.id == query_id, _QUERIES.c.status == "pending")
+        .values(**values)
+    )
+    if cast(CursorResult[Any], moved).rowcount != 1:
+        return False
+    # this run, and only this one, records the query
+    record(
+        session,
+        EventType.SOURCE_QUERIED,
+        SourceQuery,
+        {
+            "id": new_id(),
+            "request_id": request.id,
+            "item": query.item,
+            "source": query.source,
+            "queried_at": now,
+        },
+        at=now,
+        org=request.agency_id or request.employer_id,
+        subject=sealer.subject_ref(request.candidate_id),
+        check=sealer.check_ref(request.id),
+        items=[query.item],
+        attrs={"source": query.source},
+    )
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """What a provider's callback did: ``recorded`` if it completed its query (False: the
+    query was already out of ``pending``); ``ready``: every query of the check is in."""
+
+    request_id: str
+    recorded: bool
+    ready: bool
+
+
+def deliver_answer(
+    sessions: sessionmaker[Session],
+    vault: Vault,
+    query_id: str,
+    *,
+    source: SourceKind,
+    item: Item,
+    answer: Sequence[SourceRecord],
+    now: datetime,
+) -> Delivered:
+    """A provider's answer pushed to us (a signed callback, ``jobs.callbacks``): completes the
+    query as the job that asks would, once, whoever comes first; the job, when it runs, finds
+    it answered. Refused (``NotFoundError``) for an unknown query or one asked of another
+    source or item: a callback answers the question it was asked under (its idempotency key,
+    our query id), nothing else."""
+    with transaction(sessions) as session:
+        query = session.get(CheckQuery, query_id)
+        request = session.get(CheckRequest, query.request_id) if query is not None else None
+        if (
+            query is None
+            or request is None
+            or (query.source, query.item)
+            != (
+                str(source),
+                str(item),
+            )
+        ):
+            raise NotFoundError(f"idempotency_key: no query {query_id} of {source} for {item}")
+        sealer = _sealer(session, vault, request.candidate_id)
+        recorded = _record_answer(session, sealer, query_id, answer, attempts=None, now=now)
+        return Delivered(request.id, recorded, _all_in(session, request.id))
+
+
+def _tell_unavailable(
+    ctx: JobContext,
+    session: Session,
+    request: CheckRequest,
+    item: Item,
+    query_id: str,
+    now: datetime,
+) -> None:
+    """Tell the candidate (through the outbox, in this transaction) that ``item`` of their check
+    will not be checked: its source did not answer by the deadline. Once per item: a second
+    source of the same item giving up says nothing new. Candidates without an account (a batch
+    from a world file) have no contact, and are told nothing."""
+    earlier = session.scalar(
+        select(func.count())
+        .select_from(_QUERIES)
+        .where(
+            _QUERIES.c.request_id == request.id,
+            _QUERIES.c.item == str(item),
+            _QUERIES.c.status == "unavailable",
+            _QUERIES.c.id != query_id,
+        )
+    )
+    if earlier:
+        return
+    from fairscreen.feedback import notify
+
+    notify.tell(
+        session, ctx.vault, request, notify.ITEM_UNAVAILABLE, {}, now=now, organisations=False
+    )
 
 
 def run_rating(ctx: JobContext, request_id: str) -> bool:
@@ -321,7 +455,7 @@ def run_rating(ctx: JobContext, request_id: str) -> bool:
             return False
         pack, ruleset = ctx.policy(request.policy)
         sealer = _sealer(session, ctx.vault, request.candidate_id)
-        subject, claims = _subject(session, sealer, request.candidate_id)
+        subject, claims = _subject(session, sealer, request.candidate_id, request_id)
         category = str(request.scope["category"])
 
         unavailable = {Item(q.item) for q in queries if q.status != "answered"}
@@ -357,7 +491,9 @@ def run_rating(ctx: JobContext, request_id: str) -> bool:
         )
         context = Context(subject, claims, pack.category(category), pack, request.as_of)
         findings, rating = conclude(context, results, ruleset)
-        content = content_of(outcome_json(rating, findings, scope), findings, asked)
+        content = content_of(
+            outcome_json(rating, findings, scope), findings, asked, request.models or []
+        )
 
         report_id = new_id()
         row: dict[str, Any] = {
@@ -399,6 +535,10 @@ def run_rating(ctx: JobContext, request_id: str) -> bool:
         session.execute(
             update(_QUERIES).where(_QUERIES.c.request_id == request_id).values(records_ct=None)
         )
+        if _invited(session, request_id):
+            from fairscreen.feedback import notify
+
+            notify.tell(session, ctx.vault, request, notify.REPORT_ISSUED, {"version": 1}, now=now)
         return True
 
 

@@ -303,6 +303,13 @@ async def _deliver_callbacks(state: ProviderState) -> None:
                         },
                     )
                     query.callback_sent = response.is_success
+                    if not response.is_success:
+                        log.warning(
+                            "callback for query %s answered %d: %s",
+                            query.id,
+                            response.status_code,
+                            response.text[:200],
+                        )
                 except httpx.HTTPError as exc:
                     log.warning("callback for query %s failed: %s", query.id, exc)
                 if not query.callback_sent:
