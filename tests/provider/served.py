@@ -24,8 +24,10 @@ class Served:
     def move_clock(self, seconds: float) -> None:
         httpx.post(f"{self.url}/v1/sandbox/clock", json={"advance": seconds}).raise_for_status()
 
-    def outage(self, seconds: float) -> None:
-        httpx.post(f"{self.url}/v1/sandbox/outage", json={"seconds": seconds}).raise_for_status()
+    def outage(self, seconds: float, sources: list[str] | None = None) -> None:
+        httpx.post(
+            f"{self.url}/v1/sandbox/outage", json={"seconds": seconds, "sources": sources}
+        ).raise_for_status()
 
 
 @contextmanager

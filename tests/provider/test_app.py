@@ -83,6 +83,13 @@ def test_throttling_outages_and_failures_say_when_to_come_back(store: WorldStore
         assert down.status_code == 503 and int(down.headers["Retry-After"]) >= 3500
         served.outage(0)
         assert httpx.post(f"{served.url}/v1/queries", json=_query(store)).status_code == 202
+        # one register down, the others answering
+        served.outage(3600, ["education_registry"])
+        education = _query(store, "k2", source="education_registry", item="education")
+        assert httpx.post(f"{served.url}/v1/queries", json=education).status_code == 503
+        assert httpx.post(f"{served.url}/v1/queries", json=_query(store, "k3")).status_code == 202
+        served.move_clock(3600)
+        assert httpx.post(f"{served.url}/v1/queries", json=education).status_code == 202
     with provider_server(world_sources(store), ProviderConfig(failure_rate=1.0)) as served:
         assert httpx.post(f"{served.url}/v1/queries", json=_query(store)).status_code == 500
 

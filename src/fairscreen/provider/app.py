@@ -119,6 +119,7 @@ class ProviderState:
     queries: dict[str, _Query] = field(default_factory=dict)
     by_key: dict[str, str] = field(default_factory=dict)
     outage_until: float | None = None
+    outage_sources: frozenset[SourceKind] | None = None  # None: every source is down
     random: random.Random = field(default_factory=random.Random)
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -163,15 +164,17 @@ def create_provider_app(sources: SourceSet, config: ProviderConfig | None = None
     )
     app.state.provider = state
 
-    async def refused(now: float) -> JSONResponse | None:
-        """The answer of a provider that is down, throttling or failing, if it is."""
+    async def refused(now: float, source: SourceKind | None) -> JSONResponse | None:
+        """The answer of a provider that is down (for ``source``), throttling or failing, if it
+        is."""
         if config.response_delay:
             await asyncio.sleep(config.response_delay)
         if state.outage_until is not None:
-            if now < state.outage_until:
+            if now >= state.outage_until:
+                state.outage_until = state.outage_sources = None
+            elif state.outage_sources is None or source in state.outage_sources:
                 state.count("503")
                 return _problem(503, "provider outage", state.outage_until - now)
-            state.outage_until = None
         if per_second is not None and not limiter.hit(per_second, "queries"):
             reset = limiter.get_window_stats(per_second, "queries").reset_time
             state.count("429")
@@ -186,7 +189,7 @@ def create_provider_app(sources: SourceSet, config: ProviderConfig | None = None
         """Ask one source about one subject for one item. Asked again with the same idempotency
         key and the same question, the same query answers; with another question, 409."""
         now = state.clock.now()
-        if (problem := await refused(now)) is not None:
+        if (problem := await refused(now, query.source)) is not None:
             return problem
         fingerprint = orjson.dumps(
             query.model_dump(mode="json", exclude={"callback_url"}), option=orjson.OPT_SORT_KEYS
@@ -226,9 +229,9 @@ def create_provider_app(sources: SourceSet, config: ProviderConfig | None = None
     async def answer(query_id: str) -> Response:
         """The query's status and, once done, its records."""
         now = state.clock.now()
-        if (problem := await refused(now)) is not None:
-            return problem
         query = state.queries.get(query_id)
+        if (problem := await refused(now, query.request.source if query else None)) is not None:
+            return problem
         if query is None:
             return _problem(404, f"no query {query_id} (ask again with its idempotency key)")
         return _query_response(query, now, 200)
@@ -240,10 +243,17 @@ def create_provider_app(sources: SourceSet, config: ProviderConfig | None = None
         return {"now": state.clock.now(), "offset": state.clock.offset}
 
     @app.post(f"/{API_VERSION}/sandbox/outage")
-    async def outage(body: OutageIn) -> dict[str, float | None]:
-        """Start an outage of ``seconds`` (on the provider's clock), or end it (0)."""
+    async def outage(body: OutageIn) -> dict[str, Any]:
+        """Start an outage of ``seconds`` (on the provider's clock) of every source, or of
+        ``sources`` only (one register down, the others answering); 0 ends it."""
         state.outage_until = state.clock.now() + body.seconds if body.seconds > 0 else None
-        return {"until": state.outage_until}
+        state.outage_sources = (
+            frozenset(body.sources) if body.sources and state.outage_until else None
+        )
+        return {
+            "until": state.outage_until,
+            "sources": sorted(map(str, state.outage_sources or ())) or None,
+        }
 
     @app.get(f"/{API_VERSION}/sandbox/stats")
     async def stats() -> dict[str, int]:
@@ -259,6 +269,7 @@ class ClockIn(BaseModel):
 
 class OutageIn(BaseModel):
     seconds: float = Field(ge=0)
+    sources: list[SourceKind] | None = Field(default=None, max_length=32)
 
 
 def _query_response(query: _Query, now: float, status: int) -> Response:
