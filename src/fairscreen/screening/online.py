@@ -6,6 +6,8 @@ the same.
 ``run_invited_check`` runs one check in the caller's transaction: it is what the consent route
 calls right after the signature is committed, and what a job runner calls for a consent whose
 check has not run yet (``feedback.jobs.run_pending_checks``; the server's scheduler does).
+``open_invited_check`` opens the same check as jobs instead (``fairscreen.jobs``: PostgreSQL
+with ``FAIRSCREEN_CHECK_WORKERS``), its sources asked later by ``fairscreen worker``.
 
 The sandbox (``FAIRSCREEN_SANDBOX_WORLD``) is a world file whose source records stand in for the
 registers: identity, education, social insurance, courts, ... are found by the ID number and
