@@ -5,6 +5,13 @@ and returns the query ids to run. ``run_query`` asks the provider once and eithe
 query out of ``pending`` (answered, or ``unavailable`` once its deadline has passed) or says
 when to try again (``Retry``): the provider's ``Retry-After``, else exponential backoff.
 ``run_rating`` issues the report once every query of the check is out of ``pending``.
+``deliver_answer`` takes an answer the provider pushed (a signed callback, ``jobs.callbacks``)
+the way ``run_query`` takes one it fetched.
+
+The people are told in the transactions of these effects (``feedback.notify``, the outbox): the
+candidate once per item given up (``check.item_unavailable``), and, for a check started online,
+the candidate and the organisations when the report is issued, as the synchronous path tells
+them.
 
 These are the effects of the jobs, whatever runs them (``jobs.engine`` on PostgreSQL,
 ``jobs.inprocess`` on SQLite). Each effect is one transaction and happens once however often a

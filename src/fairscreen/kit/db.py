@@ -559,10 +559,26 @@ def migration_lock(engine: Engine) -> Iterator[None]:
 
     PostgreSQL: a session-level advisory lock (``pg_advisory_lock``) on a connection of its own;
     waiting processes block in the server until it is released (or until the holder's
-    connection ends: a killed process does not leave it taken). SQLite: every transaction takes
-    the write lock when it begins (``BEGIN IMMEDIATE``, see ``make_engine``), so Alembic's own
-    transaction, which reads the version table and then migrates, already runs alone; nothing
-    more is needed."""
+    connection ends: a killed process does not leave it taken). SQLite: an exclusive ``flock``
+    on ``<database file>.migrate-lock`` (0600, beside the file; released by the kernel when the
+    process ends). ``BEGIN IMMEDIATE`` alone did not suffice: under load a process that came
+    second now and then ran the migrations from the start and failed on a table the first had
+    made ("table ledger_state already exists")."""
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            yield
+            return
+        import fcntl
+        import os
+
+        fd = os.open(f"{database}.migrate-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+        return
     if engine.dialect.name != "postgresql":
         yield
         return
