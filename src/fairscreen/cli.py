@@ -17,11 +17,13 @@ from typer.core import TyperGroup
 
 from fairscreen.audit.cli import audit_app, model_app
 from fairscreen.feedback.cli import feedback_app
+from fairscreen.jobs.cli import checks_app, worker
 from fairscreen.kit import failure
 from fairscreen.kit.db_cli import db_app
 from fairscreen.kit.signals import exit_on_sigterm
 from fairscreen.ledger.cli import LedgerContext, ledger_app, receipt_app, witness
 from fairscreen.notify.cli import app as notify_app
+from fairscreen.provider.cli import app as provider_app
 from fairscreen.retention.cli import deletion_app, retention_app
 from fairscreen.screening.cli import demo, screen
 from fairscreen.vault.cli import app as keys_app
@@ -104,6 +106,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(model_app, name="model")
 app.add_typer(audit_app, name="audit")
 app.add_typer(notify_app, name="notify")
+app.add_typer(checks_app, name="checks")
+app.command()(worker)
+app.add_typer(provider_app, name="sandbox-provider")
 
 
 def main() -> None:

@@ -41,7 +41,7 @@ from fairscreen.retention.models import (
     DestructionCertificate,
     LegalHold,
 )
-from fairscreen.screening.models import CheckRequest
+from fairscreen.screening.models import CheckQuery, CheckRequest
 from fairscreen.sources.models import SourceQuery
 from fairscreen.vault.models import DataKey
 
@@ -74,6 +74,7 @@ __all__ = [
     "Candidate",
     "CandidateAccount",
     "CandidateDemographics",
+    "CheckQuery",
     "CheckRequest",
     "Consent",
     "ConsentRevocation",

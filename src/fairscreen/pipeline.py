@@ -74,29 +74,34 @@ class Screening:
         return self._result
 
     def _build_result(self) -> dict[str, Any]:
-        rating = self.rating
         return {
             "candidate": self.application.candidate.id,
             "position": self.application.position.id,
             "status": "stopped" if self.stopped else "reported",
-            "light": str(rating.light) if rating else None,
-            "reasons": [
-                {
-                    "code": r.code,
-                    "rule": r.rule,
-                    "legal_basis": r.legal_basis,
-                    "light": str(r.light),
-                    "findings": list(r.findings),
-                }
-                for r in (rating.reasons if rating else ())
-            ],
-            "excluded": [
-                {"finding": f.ref, "why": str(f.exclusion)} for f in self.findings if f.exclusion
-            ],
-            "not_checked": self.scope.not_checked_json(),
-            "policy": self.scope.policy,
-            "ruleset": rating.ruleset if rating else None,
+            **outcome_json(self.rating, self.findings, self.scope),
         }
+
+
+def outcome_json(rating: Rating | None, findings: list[Finding], scope: Scope) -> dict[str, Any]:
+    """The light, its reasons, what was excluded and what was not checked: the part of a result
+    that a report seals (``fairscreen.screening.report``)."""
+    return {
+        "light": str(rating.light) if rating else None,
+        "reasons": [
+            {
+                "code": r.code,
+                "rule": r.rule,
+                "legal_basis": r.legal_basis,
+                "light": str(r.light),
+                "findings": list(r.findings),
+            }
+            for r in (rating.reasons if rating else ())
+        ],
+        "excluded": [{"finding": f.ref, "why": str(f.exclusion)} for f in findings if f.exclusion],
+        "not_checked": scope.not_checked_json(),
+        "policy": scope.policy,
+        "ruleset": rating.ruleset if rating else None,
+    }
 
 
 class ScopedSources:
@@ -113,16 +118,10 @@ class ScopedSources:
         return list(self._sources.for_kind(kind).query(subject, item))
 
 
-def screen(
-    app: Application,
-    *,
-    sources: SourceSet,
-    pack: PolicyPack,
-    ruleset: RuleSet,
-    as_of: date,
-    at: datetime,
-) -> Screening:
-    """Screen one application under ``pack`` and ``ruleset`` as of ``as_of``."""
+def open_check(app: Application, *, pack: PolicyPack, as_of: date, at: datetime) -> Screening:
+    """Steps 1 and 2: the consent and the scope, fixed before any query. A stopped check (no
+    valid consent) ends here; otherwise the sources of ``screening.scope.items`` are asked next,
+    in this process (``screen``) or as jobs (``fairscreen.jobs``)."""
     candidate = app.candidate
 
     # 1. consent: without a valid consent nothing is queried.
@@ -132,31 +131,26 @@ def screen(
 
     # 2. scope: fixed (and later stored) before any query.
     scope = fix_scope(pack, app.position.category, candidate.consent, consent.stop)
-    screening = Screening(app, at, as_of, consent, scope)
-    if consent.stop is not None:
-        return screening
+    return Screening(app, at, as_of, consent, scope)
 
-    # 3. sources: only the sources of in-scope items, through the scoped door.
-    subject = Subject(
-        candidate.id, candidate.name, candidate.id_document.number, candidate.birth_date
-    )
-    door = ScopedSources(sources, scope)
-    results: dict[Item, list[SourceRecord]] = {}
-    for item in scope.items:
-        records: list[SourceRecord] = []
-        for kind in pack.items[item].sources:
-            got = door.query(kind, subject, item)
-            screening.queries.append(Query(item, kind, len(got)))
-            records.extend(got)
-        results[item] = records
 
+def subject_of(candidate: model.CandidateRecord) -> Subject:
+    """What the sources are asked about: the candidate's strong keys."""
+    return Subject(candidate.id, candidate.name, candidate.id_document.number, candidate.birth_date)
+
+
+def conclude(
+    ctx: Context, results: dict[Item, list[SourceRecord]], ruleset: RuleSet
+) -> tuple[list[Finding], Rating]:
+    """Verification and rating of what the sources answered for the scope's items: the findings
+    (with what was excluded and why) and the light."""
     # verify: identity on strong keys, corroboration, legal limits, lookback, provenance.
-    ctx = Context(subject, candidate.claims, pack.category(app.position.category), pack, as_of)
-    screening.findings = verify(ctx, results)
+    findings = verify(ctx, results)
 
     # rating: the declared rule set over verified findings; what no rule covers is not relevant.
     # A finding beyond the lookback reaches only the statutory bars (rules with ``bar = true``);
     # if none applies it is excluded as outside the lookback, not as irrelevant.
+    as_of = ctx.as_of
     ratable = tuple(
         RatableFinding(
             f.ref,
@@ -171,12 +165,12 @@ def screen(
             f.probation,
             f.outside_lookback,
         )
-        for f in screening.findings
+        for f in findings
         if f.exclusion is None and f.code is not None
     )
-    rating = ruleset.rate(RatingInput(app.position.category, ratable))
+    rating = ruleset.rate(RatingInput(ctx.category.name, ratable))
     irrelevant = set(rating.not_relevant)
-    for finding in screening.findings:
+    for finding in findings:
         if finding.ref in irrelevant:
             finding.exclude(
                 ExclusionReason.OUTSIDE_LOOKBACK
@@ -184,5 +178,36 @@ def screen(
                 else ExclusionReason.NOT_JOB_RELEVANT,
                 keep_detail=False,
             )
-    screening.rating = rating
+    return findings, rating
+
+
+def screen(
+    app: Application,
+    *,
+    sources: SourceSet,
+    pack: PolicyPack,
+    ruleset: RuleSet,
+    as_of: date,
+    at: datetime,
+) -> Screening:
+    """Screen one application under ``pack`` and ``ruleset`` as of ``as_of``, in one pass."""
+    screening = open_check(app, pack=pack, as_of=as_of, at=at)
+    if screening.stopped:
+        return screening
+    scope = screening.scope
+
+    # 3. sources: only the sources of in-scope items, through the scoped door.
+    subject = subject_of(app.candidate)
+    door = ScopedSources(sources, scope)
+    results: dict[Item, list[SourceRecord]] = {}
+    for item in scope.items:
+        records: list[SourceRecord] = []
+        for kind in pack.items[item].sources:
+            got = door.query(kind, subject, item)
+            screening.queries.append(Query(item, kind, len(got)))
+            records.extend(got)
+        results[item] = records
+
+    ctx = Context(subject, app.candidate.claims, pack.category(app.position.category), pack, as_of)
+    screening.findings, screening.rating = conclude(ctx, results, ruleset)
     return screening

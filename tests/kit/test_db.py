@@ -4,15 +4,30 @@ types of secret columns; private SQLite files; WAL checkpoints."""
 
 from __future__ import annotations
 
+import os
 import socket
 import sqlite3
+import subprocess
+import sys
 import time
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, LargeBinary, MetaData, Table, insert, select, text
+from sqlalchemy import (
+    Column,
+    LargeBinary,
+    MetaData,
+    Table,
+    create_engine,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
 from sqlalchemy.schema import CreateTable
 
 from fairscreen.candidates.models import Candidate
@@ -23,6 +38,8 @@ from fairscreen.kit.db import (
     bulk_insert,
     checkpoint,
     checkpoint_pending,
+    current_revision,
+    head_revision,
     make_engine,
     open_database,
     secret_columns,
@@ -280,3 +297,76 @@ def test_a_checkpoint_a_reader_holds_is_pending_until_retried(tmp_path: Path) ->
     assert not checkpoint_pending(engine)
     assert Path(f"{database}-wal").stat().st_size == 0
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a database with nothing in it: no tables, no Alembic version table."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'data' / 'fairscreen.db'}"
+        return
+    from tests.conftest import PG_URL, REQUIRE_PG
+
+    if PG_URL is None:
+        if REQUIRE_PG:
+            pytest.fail("FAIRSCREEN_REQUIRE_POSTGRES=1 but no FAIRSCREEN_TEST_POSTGRES_URL")
+        pytest.skip("PostgreSQL tests run under scripts/test (no FAIRSCREEN_TEST_POSTGRES_URL)")
+    name = f"fs_empty_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_processes_starting_at_once_on_an_empty_database_all_migrate_it(
+    empty_database: str, tmp_path: Path
+) -> None:
+    """Four processes migrate one empty database at the same moment (issue 15: two `screen`
+    processes raced to create Alembic's version table and one died with a traceback). Each
+    waits for the migration lock; all succeed; the schema is at head once."""
+    env = {
+        **os.environ,
+        "FAIRSCREEN_DATABASE_URL": empty_database,
+        "FAIRSCREEN_DATA_DIR": str(tmp_path / "data"),
+    }
+    gate = tmp_path / "go"
+    # Every process imports everything first, then waits for the gate: they start migrating
+    # within milliseconds of one another, not one import-time apart.
+    script = (
+        "import pathlib, sys, time\n"
+        "from fairscreen.cli import app\n"
+        f"gate = pathlib.Path({str(gate)!r})\n"
+        "while not gate.exists(): time.sleep(0.001)\n"
+        "sys.argv = ['fairscreen', 'db', 'upgrade']\n"
+        "from fairscreen.cli import main\n"
+        "main()\n"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    time.sleep(1.5)  # let them all reach the gate (not a timing assertion: only a head start)
+    gate.touch()
+    outputs = [proc.communicate(timeout=120) for proc in procs]
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert "Traceback" not in err
+        assert proc.returncode == 0, err
+        assert f"this version: {head_revision()}" in out
+    engine = make_engine(empty_database)
+    try:
+        assert current_revision(engine) == head_revision()
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
+    finally:
+        engine.dispose()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.errors import ExitCode
+from fairscreen.kit.webhooks import sign
 from fairscreen.notify.outbox import enqueue
-from fairscreen.notify.signing import sign
 from tests.conftest import Database
 from tests.notify.conftest import Emptied, message
 from tests.notify.site import make_site

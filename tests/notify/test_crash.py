@@ -14,9 +14,9 @@ from sqlalchemy import select
 from fairscreen.accounts.policy import Actor
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.ids import new_id
+from fairscreen.kit.webhooks import verify
 from fairscreen.notify import webhooks
 from fairscreen.notify.models import OutboxMessage
-from fairscreen.notify.signing import verify
 from tests.conftest import Database
 from tests.notify.conftest import Emptied, attempts, message
 from tests.notify.servers import Receiver

@@ -24,6 +24,7 @@ SAMPLE: dict[str, dict[str, object]] = {
     "dispute.opened": {"check": CHECK, "dispute": CHECK, "due_at": "2027-01-05T00:00:00+00:00"},
     "dispute.resolved": {"check": CHECK, "dispute": CHECK, "version": 2},
     "decision.recorded": {"check": CHECK, "decision": CHECK},
+    "check.item_unavailable": {"check": CHECK},
     "invitation": {
         "invitation": CHECK,
         "token": "fsi_q1XvY2t8nLr0ZkqG4bT5WmA9cE3sD7fH6jK2pN8uV0w",

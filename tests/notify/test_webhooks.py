@@ -17,9 +17,9 @@ from sqlalchemy import select
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.errors import PolicyError
 from fairscreen.kit.ids import new_id
+from fairscreen.kit.webhooks import verify
 from fairscreen.notify import webhooks
 from fairscreen.notify.models import OutboxMessage, WebhookEndpoint
-from fairscreen.notify.signing import verify
 from fairscreen.notify.transports import WebhookTransport
 from fairscreen.vault import Vault
 from tests.accounts.people import Api, World, make_world

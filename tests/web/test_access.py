@@ -22,11 +22,12 @@ from fairscreen.web.app import API_PREFIX, API_ROUTERS
 from tests.accounts.people import KIND_OF, Api, World, candidate_client, make_world
 from tests.conftest import Database
 
-# Routes anyone may call: signing in, setting a password from a link, candidates' codes, and
-# an invitation's link (reading it, a code to the invited contact, accepting with the code).
+# Routes anyone may call: signing in, setting a password from a link, candidates' codes, an
+# invitation's link (reading it, a code to the invited contact, accepting with the code), and
+# a provider's callbacks (authenticated by their signature: tests/jobs/test_callbacks.py).
 PUBLIC = re.compile(
     r"^/api/v1/(auth/(login|password|candidate/code|candidate/login)"
-    r"|invitation/\{token\}(/code|/accept)?)$"
+    r"|invitation/\{token\}(/code|/accept)?|provider/callbacks)$"
 )
 
 

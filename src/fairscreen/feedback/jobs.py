@@ -38,7 +38,13 @@ from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import table_of, transaction
 from fairscreen.kit.errors import ConflictError, FairscreenError
 from fairscreen.screening.models import CheckRequest
-from fairscreen.screening.online import CheckRun, Sandbox, data_key_sealer, run_invited_check
+from fairscreen.screening.online import (
+    CheckRun,
+    Sandbox,
+    data_key_sealer,
+    open_invited_check,
+    run_invited_check,
+)
 from fairscreen.vault import Vault
 from fairscreen.vault.models import DataKey
 
@@ -54,7 +60,39 @@ def run_check(
     sandbox_world: Sandbox | None = None,
 ) -> CheckRun:
     """Run one invited check in a transaction of its own and, once its report is issued, tell
-    the candidate and the organisations at the same time (in the same transaction)."""
+    the candidate and the organisations at the same time (in the same transaction).
+
+    On PostgreSQL with ``FAIRSCREEN_CHECK_WORKERS`` set, the check is opened as jobs instead
+    (consent and scope fixed, one pending query per item and source) and its queries queued
+    for ``fairscreen worker`` once that is committed; the workers tell the people when the
+    report is issued (``jobs.graph.run_rating``)."""
+    from fairscreen.kit.settings import get_settings
+
+    settings = get_settings()
+    if settings.check_workers:
+        from fairscreen.jobs.engine import queue, workers_configured
+
+        if workers_configured(settings):
+            with transaction(sessions) as session:
+                run, queries = open_invited_check(
+                    session,
+                    vault,
+                    invitation_id,
+                    now=now,
+                    deadline=now + timedelta(seconds=settings.check_deadline),
+                )
+            # After the commit: a job names rows that must exist. Should this fail, the
+            # queries wait, pending, for `fairscreen checks resume` (docs/jobs.md).
+            try:
+                queue(settings.resolved_database_url(), queries=queries)
+            except Exception as exc:  # the queue unreachable: nothing is lost, only later
+                log.warning(
+                    "check %s: its %d queries wait to be queued (%s): fairscreen checks resume",
+                    run.request_id,
+                    len(queries),
+                    type(exc).__name__,
+                )
+            return run
     with transaction(sessions) as session:
         run = run_invited_check(session, vault, invitation_id, now=now, sandbox_world=sandbox_world)
         request = session.get(CheckRequest, run.request_id)

@@ -7,7 +7,7 @@ the change they announce (``notify.outbox.enqueue``; the transports deliver them
   subscribe to the template (the event type).
 
 Templates are named after the event (``report.issued``, ``notice.sent``, ``dispute.opened``,
-``dispute.resolved``, ``decision.recorded``); their params are ids, versions and dates only, for
+``dispute.resolved``, ``decision.recorded``, ``check.item_unavailable``); their params are ids, versions and dates only, for
 every channel: what the candidate reads is in their account, behind their session.
 """
 
@@ -32,7 +32,17 @@ NOTICE_SENT = "notice.sent"
 DISPUTE_OPENED = "dispute.opened"
 DISPUTE_RESOLVED = "dispute.resolved"
 DECISION_RECORDED = "decision.recorded"
-TEMPLATES = (REPORT_ISSUED, NOTICE_SENT, DISPUTE_OPENED, DISPUTE_RESOLVED, DECISION_RECORDED)
+# An item of a check run as jobs that will not be checked: its source did not answer by the
+# deadline (``jobs.graph``; the candidate only, the organisations see it in the check's status).
+ITEM_UNAVAILABLE = "check.item_unavailable"
+TEMPLATES = (
+    REPORT_ISSUED,
+    NOTICE_SENT,
+    DISPUTE_OPENED,
+    DISPUTE_RESOLVED,
+    DECISION_RECORDED,
+    ITEM_UNAVAILABLE,
+)
 
 
 def organisation_recipient(organisation_id: str) -> str:

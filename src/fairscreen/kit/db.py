@@ -13,6 +13,7 @@ personal data is destroyed, that is what takes the old page images out of the fi
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -544,13 +545,59 @@ def check_reachable(engine: Engine) -> None:
         ) from None
 
 
+# The key of the PostgreSQL advisory lock held around a migration: any 64-bit number that no
+# other user of the database takes (the first 8 bytes of SHA-256 of "fairscreen.migrations").
+MIGRATION_LOCK_KEY = int.from_bytes(
+    hashlib.sha256(b"fairscreen.migrations").digest()[:8], "big", signed=True
+)
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """Held around a migration, so that processes starting at the same moment on one database
+    migrate it one after the other: the first brings it to head, the others then find it there.
+
+    PostgreSQL: a session-level advisory lock (``pg_advisory_lock``) on a connection of its own;
+    waiting processes block in the server until it is released (or until the holder's
+    connection ends: a killed process does not leave it taken). SQLite: an exclusive ``flock``
+    on ``<database file>.migrate-lock`` (0600, beside the file; released by the kernel when the
+    process ends). ``BEGIN IMMEDIATE`` alone did not suffice: under load a process that came
+    second now and then ran the migrations from the start and failed on a table the first had
+    made ("table ledger_state already exists")."""
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            yield
+            return
+        import fcntl
+        import os
+
+        fd = os.open(f"{database}.migrate-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+        return
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision`` with the packaged Alembic migrations (after checking
-    that it answers at all)."""
+    that it answers at all), under the migration lock (``migration_lock``)."""
     from alembic import command
 
     check_reachable(engine)
-    command.upgrade(_alembic_config(engine), revision)
+    with migration_lock(engine):
+        command.upgrade(_alembic_config(engine), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -52,6 +52,21 @@ class Settings(BaseSettings):
     # a world file whose source records the sandbox serves (docs/feedback.md). Unset: such
     # checks wait, their consent signed, until it is set.
     sandbox_world: Path | None = None
+    # Checks run as jobs (docs/jobs.md): the provider asked over HTTP (unset: the in-process
+    # sandbox over a world file), the seconds a check's sources have to answer before an item is
+    # reported not checked (source_unavailable), and the backoff between tries of a failing one.
+    provider_url: str | None = None
+    check_deadline: float = Field(default=7 * 86400.0, gt=0)
+    job_retry_base: float = Field(default=2.0, gt=0)
+    job_retry_max: float = Field(default=3600.0, gt=0)
+    # The provider's signed callbacks (docs/provider-api.md): the secret they are signed with
+    # (the sandbox provider signs with the same variable) and the URL the provider is asked to
+    # call, this server's ``/api/v1/provider/callbacks``. Unset: no callbacks, the jobs poll.
+    provider_callback_secret: SecretStr | None = None
+    provider_callback_url: str | None = None
+    # Checks started online (a candidate's signed consent) queued for ``fairscreen worker``
+    # instead of run in the request (PostgreSQL only: docs/jobs.md).
+    check_workers: bool = False
 
     def host_names(self) -> list[str]:
         return [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]

@@ -106,8 +106,8 @@ def verify(
     """Check a webhook delivery's signature, as a receiver does: exit 0 and print the signed
     time if it verifies, exit 1 with the reason if not. The secret is read from a file or the
     environment, never from the command line (which other users can see)."""
-    from fairscreen.notify.signing import SignatureError
-    from fairscreen.notify.signing import verify as check
+    from fairscreen.kit.webhooks import SignatureError
+    from fairscreen.kit.webhooks import verify as check
 
     if secret_file is not None:
         secret = secret_file.read_text(encoding="utf-8").strip()

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import table_of
 from fairscreen.kit.errors import FairscreenError
+from fairscreen.kit.webhooks import EVENT_HEADER, ID_HEADER, SIGNATURE_HEADER, sign
 from fairscreen.notify import webhooks
 from fairscreen.notify.keys import platform_sealer
 from fairscreen.notify.models import (
@@ -56,7 +57,6 @@ from fairscreen.notify.models import (
 from fairscreen.notify.outbox import open_payload
 from fairscreen.notify.render import render
 from fairscreen.notify.settings import NotifySettings, notify_settings
-from fairscreen.notify.signing import EVENT_HEADER, ID_HEADER, SIGNATURE_HEADER, sign
 from fairscreen.notify.transports import DeliveryError, Outgoing, Transports, transports
 from fairscreen.vault import Sealer, Vault
 from fairscreen.vault.keys import KeyProviderError

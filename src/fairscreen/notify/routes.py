@@ -14,9 +14,9 @@ from fairscreen.accounts.auth import Require
 from fairscreen.accounts.policy import Actor, reach
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.http import SessionDep
+from fairscreen.kit.webhooks import SIGNATURE_HEADER, TOLERANCE
 from fairscreen.notify import webhooks
 from fairscreen.notify.settings import notify_settings
-from fairscreen.notify.signing import SIGNATURE_HEADER, TOLERANCE
 from fairscreen.vault.lazy import app_vault
 
 router = APIRouter(tags=["webhooks"])

@@ -26,6 +26,7 @@ from fairscreen.accounts.policy import Actor, Scope, Target, authorize
 from fairscreen.kit.db import table_of
 from fairscreen.kit.errors import ConflictError, InputError, NotFoundError, PolicyError
 from fairscreen.kit.ids import new_id
+from fairscreen.kit.webhooks import SECRET_PREFIX
 from fairscreen.notify import addresses
 from fairscreen.notify.keys import platform_sealer
 from fairscreen.notify.models import (
@@ -38,7 +39,6 @@ from fairscreen.notify.models import (
 )
 from fairscreen.notify.render import DEFAULT_LANGUAGE
 from fairscreen.notify.settings import IPNetwork
-from fairscreen.notify.signing import SECRET_PREFIX
 from fairscreen.vault import Sealer, Vault
 
 # The events an endpoint may subscribe to, and what each says (its data: ids only).

@@ -143,3 +143,6 @@ class NotCheckedReason(StrEnum):
     SEPARATE_CONSENT_MISSING = "separate_consent_missing"
     CONSENT_REVOKED = "consent_revoked"
     CONSENT_INVALID = "consent_invalid"
+    # the source did not answer before the check's deadline (outage, throttling, failures):
+    # the item is reported as not checked, never rated on what was not seen
+    SOURCE_UNAVAILABLE = "source_unavailable"

@@ -75,7 +75,7 @@ from fairscreen.retention.models import (
     DestructionCertificate,
     LegalHold,
 )
-from fairscreen.screening.models import CheckRequest
+from fairscreen.screening.models import CheckQuery, CheckRequest
 from fairscreen.sources.models import SourceQuery
 from fairscreen.vault.models import DataKey
 
@@ -123,6 +123,7 @@ DELETED_TABLES: tuple[str, ...] = (
     "invitations",
     "reports",
     "source_queries",
+    "check_queries",
     "consent_revocations",
     "check_requests",
     "consents",
@@ -270,6 +271,7 @@ def destroy_batch(
         (table_of(Invitation), Invitation.candidate_id.in_(in_batch)),
         (table_of(Report), Report.request_id.in_(requests)),
         (table_of(SourceQuery), SourceQuery.request_id.in_(requests)),
+        (table_of(CheckQuery), CheckQuery.request_id.in_(requests)),
         (table_of(ConsentRevocation), ConsentRevocation.consent_id.in_(consents)),
         (_REQUESTS, _REQUESTS.c.candidate_id.in_(in_batch)),
         (_CONSENTS, _CONSENTS.c.candidate_id.in_(in_batch)),

@@ -161,6 +161,7 @@ DEMO_FILES = (
     "fairscreen.db",
     "fairscreen.db-wal",
     "fairscreen.db-shm",
+    "fairscreen.db.migrate-lock",  # the migration lock's file (kit.db.migration_lock)
     "world.jsonl",
     "kek.json",
     "ledger-signing.key",

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairscreen.kit.db import Base, Committed, Sealed, UTCDateTime
@@ -51,7 +51,7 @@ class CheckRequest(Base, Committed):
     consent_id: Mapped[str | None] = mapped_column(
         ForeignKey("consents.id", ondelete="SET NULL"), nullable=True, index=True
     )
-    status: Mapped[str] = mapped_column(String(16))  # reported | stopped
+    status: Mapped[str] = mapped_column(String(16))  # in_progress | reported | stopped
     stop_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
     policy: Mapped[str] = mapped_column(String(40))
     as_of: Mapped[date] = mapped_column(Date)
@@ -77,3 +77,32 @@ class CheckRequest(Base, Committed):
             if fields.get(name, absent) == absent:
                 fields.pop(name, None)
         return fields
+
+
+class CheckQuery(Base):
+    """One (item, source) question of a check run as jobs (``fairscreen.jobs``): created with
+    the check, ``pending`` until the source answers (``answered``, its records sealed in
+    ``records_ct`` until the report is issued) or its deadline passes (``unavailable``: the item
+    is then not checked, ``source_unavailable``). It moves out of ``pending`` once: the job that
+    moves it writes the ``SourceQuery`` row and its ledger entry in the same transaction, so a
+    job run twice writes once. ``attempts``, ``problem`` and ``next_try_at`` say what is late
+    and why (the check's status)."""
+
+    __tablename__ = "check_queries"
+    __table_args__ = (UniqueConstraint("request_id", "item", "source"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("check_requests.id", ondelete="CASCADE"), index=True
+    )
+    item: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))  # pending | answered | unavailable
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # waiting (the provider has not answered yet) | throttled | outage | failed | unreachable
+    problem: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    records_ct: Mapped[bytes | None] = mapped_column(Sealed, nullable=True)

@@ -6,6 +6,8 @@ the same.
 ``run_invited_check`` runs one check in the caller's transaction: it is what the consent route
 calls right after the signature is committed, and what a job runner calls for a consent whose
 check has not run yet (``feedback.jobs.run_pending_checks``; the server's scheduler does).
+``open_invited_check`` opens the same check as jobs instead (``fairscreen.jobs``: PostgreSQL
+with ``FAIRSCREEN_CHECK_WORKERS``), its sources asked later by ``fairscreen worker``.
 
 The sandbox (``FAIRSCREEN_SANDBOX_WORLD``) is a world file whose source records stand in for the
 registers: identity, education, social insurance, courts, ... are found by the ID number and
@@ -33,7 +35,7 @@ from fairscreen.candidates.models import Candidate
 from fairscreen.consent.models import Consent, ConsentRevocation, Invitation
 from fairscreen.kit.errors import ConfigError, ConflictError, NotFoundError, PolicyError
 from fairscreen.organisations.models import Organisation, Position
-from fairscreen.pipeline import Application, screen
+from fairscreen.pipeline import Application, open_check, screen
 from fairscreen.policy.pack import PolicyPack, load_pack
 from fairscreen.policy.vocabulary import Item, SourceKind
 from fairscreen.rating.engine import RuleSet, default_ruleset_for, load_ruleset
@@ -179,7 +181,7 @@ def pack_for(jurisdiction: str) -> PolicyPack:
 @dataclass(frozen=True, slots=True)
 class CheckRun:
     request_id: str
-    status: str  # reported | stopped
+    status: str  # reported | stopped | in_progress (queued as jobs)
     report_id: str | None
 
 
@@ -253,18 +255,20 @@ def stored_candidate(
         raise ConflictError(f"candidate {candidate.id}: stored identity does not load") from exc
 
 
-def run_invited_check(
-    session: Session,
-    vault: Vault,
-    invitation_id: str,
-    *,
-    now: datetime,
-    sandbox_world: Sandbox | None = None,
-) -> CheckRun:
-    """Run the check an invitation's signed consent allows, in ``session``'s transaction:
-    screen the candidate against the sandbox with the pack the invitation offered and its
-    current rule set, and store it all with the batch path's ``Recorder``. Refuses an
-    invitation without a signed consent or whose check already ran (``ConflictError``)."""
+@dataclass(frozen=True, slots=True)
+class _Invited:
+    """An invitation's signed consent, opened into what the pipeline screens."""
+
+    invitation: Invitation
+    consent: Consent
+    candidate: Candidate
+    application: Application
+    client_ref: str
+    pack: PolicyPack
+    directory: Directory
+
+
+def _invited(session: Session, vault: Vault, invitation_id: str) -> _Invited:
     invitation = session.get(Invitation, invitation_id, with_for_update=True)
     if invitation is None:
         raise NotFoundError(f"invitation {invitation_id}: no such resource")
@@ -272,7 +276,6 @@ def run_invited_check(
         raise ConflictError(f"invitation {invitation_id}: no signed consent yet")
     if invitation.request_id is not None:
         raise ConflictError(f"invitation {invitation_id}: its check has run already")
-    box = sandbox_world or sandbox()
     consent = session.get(Consent, invitation.consent_id)
     candidate = session.get(Candidate, invitation.candidate_id)
     position = session.get(Position, invitation.position_id)
@@ -289,8 +292,6 @@ def run_invited_check(
     client_ref = sealer.open(
         "invitations", "client_ref_ct", invitation.id, bytes(invitation.client_ref_ct)
     ).decode()
-    pack = shipped_pack(invitation.policy)
-    ruleset = shipped_ruleset(pack)
     position_rec = position_record(position, employer)
     record = stored_candidate(
         session,
@@ -304,30 +305,88 @@ def run_invited_check(
             revoked_at=revoked_at,
         ),
     )
-    with box.lock:
-        screening = screen(
-            Application(record, position_rec, agency.external_ref if agency else None),
-            sources=box.sources_for(client_ref),
-            pack=pack,
-            ruleset=ruleset,
-            as_of=now.date(),
-            at=now,
-        )
     orgs = {employer.external_ref: employer.id}
     if agency is not None:
         orgs[agency.external_ref] = agency.id
-    recorder = Recorder(vault, Directory(orgs, {position_rec.id: position.id}), pack)
-    recorder.write(session, [screening], now=now)
+    return _Invited(
+        invitation,
+        consent,
+        candidate,
+        Application(record, position_rec, agency.external_ref if agency else None),
+        client_ref,
+        shipped_pack(invitation.policy),
+        Directory(orgs, {position_rec.id: position.id}),
+    )
+
+
+def _stored_request(session: Session, invited: _Invited) -> str:
+    """The request the Recorder just stored for ``invited``, now named on its invitation."""
     request_id = session.scalars(
         select(CheckRequest.id)
-        .where(CheckRequest.consent_id == consent.id, CheckRequest.candidate_id == candidate.id)
+        .where(
+            CheckRequest.consent_id == invited.consent.id,
+            CheckRequest.candidate_id == invited.candidate.id,
+        )
         .order_by(CheckRequest.scope_fixed_at.desc(), CheckRequest.id.desc())
         .limit(1)
     ).one()
-    invitation.request_id = request_id
+    invited.invitation.request_id = request_id
+    return request_id
+
+
+def run_invited_check(
+    session: Session,
+    vault: Vault,
+    invitation_id: str,
+    *,
+    now: datetime,
+    sandbox_world: Sandbox | None = None,
+) -> CheckRun:
+    """Run the check an invitation's signed consent allows, in ``session``'s transaction:
+    screen the candidate against the sandbox with the pack the invitation offered and its
+    current rule set, and store it all with the batch path's ``Recorder``. Refuses an
+    invitation without a signed consent or whose check already ran (``ConflictError``)."""
+    invited = _invited(session, vault, invitation_id)
+    box = sandbox_world or sandbox()
+    pack = invited.pack
+    with box.lock:
+        screening = screen(
+            invited.application,
+            sources=box.sources_for(invited.client_ref),
+            pack=pack,
+            ruleset=shipped_ruleset(pack),
+            as_of=now.date(),
+            at=now,
+        )
+    Recorder(vault, invited.directory, pack).write(session, [screening], now=now)
+    request_id = _stored_request(session, invited)
     from fairscreen.rating.models import Report
 
     report_id = session.scalar(
         select(Report.id).where(Report.request_id == request_id, Report.version == 1)
     )
     return CheckRun(request_id, "stopped" if screening.stopped else "reported", report_id)
+
+
+def open_invited_check(
+    session: Session, vault: Vault, invitation_id: str, *, now: datetime, deadline: datetime
+) -> tuple[CheckRun, list[str]]:
+    """The same check opened as jobs (``fairscreen.jobs``), in ``session``'s transaction:
+    consent and scope fixed and on the ledger as ``run_invited_check`` fixes them, one pending
+    query per item and source to be answered by ``deadline``. Returns the check (``in_progress``,
+    or ``stopped`` at once) and the ids of the queries for the caller to queue once this
+    transaction is committed."""
+    from fairscreen.screening.models import CheckQuery
+
+    invited = _invited(session, vault, invitation_id)
+    screening = open_check(invited.application, pack=invited.pack, as_of=now.date(), at=now)
+    Recorder(vault, invited.directory, invited.pack).open(
+        session, [screening], now=now, deadline=deadline
+    )
+    request_id = _stored_request(session, invited)
+    queries = list(
+        session.scalars(
+            select(CheckQuery.id).where(CheckQuery.request_id == request_id).order_by(CheckQuery.id)
+        )
+    )
+    return CheckRun(request_id, "stopped" if screening.stopped else "in_progress", None), queries

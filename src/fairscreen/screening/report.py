@@ -9,12 +9,13 @@ it, in every copy of the database (a WAL, a backup).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
 
 from fairscreen.kit.canonical import canonical_json
-from fairscreen.pipeline import Screening
+from fairscreen.pipeline import Query, Screening
 from fairscreen.vault import Sealer
 from fairscreen.verify.findings import Finding
 
@@ -51,18 +52,27 @@ def report_content(
 ) -> dict[str, Any]:
     """The sealed content of the report of a completed (not stopped) screening; ``models`` are
     the artefacts it was made with (kind, id@version, digest: ``fairscreen.audit.registry``)."""
-    result = screening.result()
+    return content_of(screening.result(), screening.findings, screening.queries, models)
+
+
+def content_of(
+    outcome: dict[str, Any],
+    findings: Sequence[Finding],
+    queries: Sequence[Query],
+    models: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The sealed content from a screening's outcome (``pipeline.outcome_json``), its findings,
+    the queries asked (with how many records each returned) and the artefacts it was made with."""
     return {
         "v": CONTENT_VERSION,
         "models": models or [],
-        "light": result["light"],
-        "reasons": result["reasons"],
-        "excluded": result["excluded"],
-        "not_checked": result["not_checked"],
-        "findings": [finding_json(f) for f in screening.findings],
+        "light": outcome["light"],
+        "reasons": outcome["reasons"],
+        "excluded": outcome["excluded"],
+        "not_checked": outcome["not_checked"],
+        "findings": [finding_json(f) for f in findings],
         "queries": [
-            {"item": str(q.item), "source": str(q.source), "records": q.records}
-            for q in screening.queries
+            {"item": str(q.item), "source": str(q.source), "records": q.records} for q in queries
         ],
     }
 

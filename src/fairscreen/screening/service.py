@@ -42,7 +42,7 @@ from fairscreen.policy.pack import PolicyPack
 from fairscreen.rating import tallies
 from fairscreen.rating.engine import default_ruleset_for
 from fairscreen.rating.models import Report
-from fairscreen.screening.models import CheckRequest
+from fairscreen.screening.models import CheckQuery, CheckRequest
 from fairscreen.screening.report import report_content, seal_content
 from fairscreen.sources.models import SourceQuery
 from fairscreen.vault import Sealer, Vault
@@ -126,6 +126,7 @@ class _Batch:
     rows: dict[type[Base], list[dict[str, Any]]] = field(default_factory=dict)
     recording: Recording = field(default_factory=Recording)
     counts: Counter[tallies.TallyKey] = field(default_factory=Counter)
+    opened: list[str] = field(default_factory=list)  # requests left in progress (jobs)
 
     def add(self, table: type[Base], row: dict[str, Any]) -> dict[str, Any]:
         self.rows.setdefault(table, []).append(row)
@@ -139,6 +140,7 @@ _INSERT_ORDER: tuple[type[Base], ...] = (
     Consent,
     ConsentRevocation,
     CheckRequest,
+    CheckQuery,
     SourceQuery,
     Report,
 )
@@ -149,6 +151,12 @@ def consent_digest(consent: model.ConsentRecord) -> str:
     revocation (a revocation is a later act, not part of what was signed)."""
     signed = consent.model_dump(mode="json", exclude={"revoked_at"})
     return hashlib.sha256(canonical_json(signed)).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    first: int  # the first ledger index used (-1: none)
+    opened: list[str]  # requests left in progress
 
 
 def candidate_row(
@@ -280,8 +288,33 @@ class Recorder:
         demographics: Mapping[str, model.Demographics] | None = None,
     ) -> int:
         """Store ``screenings`` in ``session``'s transaction; return the first ledger index used."""
+        return self._write(session, screenings, now, demographics, None).first
+
+    def open(
+        self,
+        session: Session,
+        screenings: Sequence[Screening],
+        *,
+        now: datetime,
+        deadline: datetime,
+        demographics: Mapping[str, model.Demographics] | None = None,
+    ) -> list[str]:
+        """Store checks whose sources are still to be asked (``pipeline.open_check``'s
+        screenings): consent, scope and one pending ``CheckQuery`` per item and source, to be
+        answered by ``deadline``. Returns the ids of the requests left in progress (a stopped
+        check is complete at once)."""
+        return self._write(session, screenings, now, demographics, deadline).opened
+
+    def _write(
+        self,
+        session: Session,
+        screenings: Sequence[Screening],
+        now: datetime,
+        demographics: Mapping[str, model.Demographics] | None,
+        deadline: datetime | None,
+    ) -> _Written:
         if not screenings:
-            return -1
+            return _Written(-1, [])
         for screening in screenings:
             used = (screening.scope.policy, screening.rating.ruleset if screening.rating else None)
             if used[0] != self._refs["policy_pack"] or used[1] not in (
@@ -330,12 +363,12 @@ class Recorder:
                         "audit_consent": demo.audit_consent is True,
                     },
                 )
-            self._screening(batch, screening, cid, sealer, consent_ids, now)
+            self._screening(batch, screening, cid, sealer, consent_ids, now, deadline)
         first = batch.recording.append(session)
         for table in _INSERT_ORDER:
             bulk_insert(session, table, batch.rows.get(table, []))
         tallies.add(session, batch.counts)
-        return first
+        return _Written(first, batch.opened)
 
     def _screening(
         self,
@@ -345,7 +378,11 @@ class Recorder:
         sealer: Sealer,
         consent_ids: dict[tuple[str, str], str],
         now: datetime,
+        deadline: datetime | None = None,
     ) -> None:
+        """The rows and entries of one screening; with a ``deadline``, of a check whose sources
+        are asked later, as jobs: it stays ``in_progress`` with a pending ``CheckQuery`` per item
+        and source."""
         app = screening.application
         cand = app.candidate
         subject = sealer.subject_ref(candidate_id)
@@ -417,7 +454,7 @@ class Recorder:
                 "employer_id": employer,
                 "agency_id": agency,
                 "consent_id": consent_id,
-                "status": "stopped" if stop else "reported",
+                "status": "stopped" if stop else "reported" if deadline is None else "in_progress",
                 "stop_reason": str(stop) if stop else None,
                 "policy": policy,
                 "as_of": screening.as_of,
@@ -445,6 +482,28 @@ class Recorder:
             },
         )
         if stop:
+            return
+        if deadline is not None:
+            for item in screening.scope.items:
+                for kind in self.pack.items[item].sources:
+                    batch.add(
+                        CheckQuery,
+                        {
+                            "id": new_id(),
+                            "request_id": request_id,
+                            "item": str(item),
+                            "source": str(kind),
+                            "status": "pending",
+                            "created_at": now,
+                            "deadline": deadline,
+                            "attempts": 0,
+                            "problem": None,
+                            "next_try_at": now,
+                            "done_at": None,
+                            "records_ct": None,
+                        },
+                    )
+            batch.opened.append(request_id)
             return
 
         # 3. the sources asked (the question only: what came back is in the sealed report).

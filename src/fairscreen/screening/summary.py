@@ -43,6 +43,7 @@ NOT_CHECKED_TITLES = {
     "separate_consent_missing": "sensitive item without its separate consent",
     "consent_revoked": "consent revoked",
     "consent_invalid": "consent for another employer, agency or purpose",
+    "source_unavailable": "the source did not answer in time",
 }
 
 

@@ -27,6 +27,8 @@ from fairscreen.consent.routes import public_router as invitation_link_router
 from fairscreen.consent.routes import router as consent_router
 from fairscreen.feedback.jobs import install as install_feedback_jobs
 from fairscreen.feedback.routes import router as feedback_router
+from fairscreen.jobs.callbacks import router as provider_callbacks_router
+from fairscreen.jobs.routes import router as checks_router
 from fairscreen.kit.db import BUSY, CheckpointRetrier, checkpoint, engine_of, open_database
 from fairscreen.kit.settings import get_settings
 from fairscreen.ledger.checkpoints import Publisher
@@ -51,6 +53,8 @@ API_ROUTERS: tuple[tuple[str, APIRouter], ...] = (
     ("/retention", retention_router),
     ("/me", retention_me_router),
     ("/webhooks", webhooks_router),
+    ("/checks", checks_router),
+    ("/provider", provider_callbacks_router),
 )
 
 log = logging.getLogger(__name__)

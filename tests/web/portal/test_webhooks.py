@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from fairscreen.kit.webhooks import SignatureError, verify
 from fairscreen.notify.settings import notify_settings
-from fairscreen.notify.signing import SignatureError, verify
 from fairscreen.vault import Vault
 from tests.accounts.people import Api, World, make_world
 from tests.conftest import Database

@@ -15,9 +15,9 @@ from fastapi.responses import Response
 from fairscreen.accounts.policy import Actor, reach
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.errors import FairscreenError
+from fairscreen.kit.webhooks import SIGNATURE_HEADER, TOLERANCE
 from fairscreen.notify import webhooks
 from fairscreen.notify.settings import notify_settings
-from fairscreen.notify.signing import SIGNATURE_HEADER, TOLERANCE
 from fairscreen.vault.lazy import app_vault
 from fairscreen.web.portal.base import Page, as_list, form_of, render, see_other, sessions_of
 

@@ -8,7 +8,7 @@ import hmac
 
 import pytest
 
-from fairscreen.notify.signing import SignatureError, parse, sign, signature, verify
+from fairscreen.kit.webhooks import SignatureError, parse, sign, signature, verify
 
 SECRET = "whsec_test-secret"
 BODY = b'{"data":{"check_id":"0193aa"},"id":"0193bb","type":"report.issued"}'

@@ -1,14 +1,18 @@
 """Webhook signatures: HMAC-SHA256 over ``timestamp + "." + body``, in the style of Stripe's
-``Stripe-Signature`` and of Standard Webhooks.
+``Stripe-Signature`` and of Standard Webhooks. The one implementation of the scheme: the
+notification webhooks fairscreen sends to organisations (``notify.delivery``) and the provider
+callbacks fairscreen receives (``provider.app`` signs them, ``jobs.callbacks`` checks them) both
+use it.
 
 Every delivery carries ``Fairscreen-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`` where the
-HMAC's key is the endpoint's secret (the whole ``whsec_…`` string, UTF-8) and its message the
-timestamp, a full stop and the exact bytes of the body. A receiver recomputes it over the raw
-body (before any JSON parsing), compares in constant time with every ``v1`` in the header, and
-refuses a timestamp more than ``TOLERANCE`` seconds from its own clock (the replay window): a
-delivery captured on the wire cannot be replayed later, and its body's ``id`` (also sent as
-``Fairscreen-Id``) lets the receiver drop a redelivery it already processed (deliveries are at
-least once). ``verify`` is that check; ``fairscreen notify verify`` runs it from a shell.
+HMAC's key is the shared secret (for an organisation's endpoint the whole ``whsec_…`` string,
+UTF-8) and its message the timestamp, a full stop and the exact bytes of the body. A receiver
+recomputes it over the raw body (before any JSON parsing), compares in constant time with every
+``v1`` in the header, and refuses a timestamp more than ``TOLERANCE`` seconds from its own clock
+(the replay window): a delivery captured on the wire cannot be replayed later, and its body's
+``id`` (also sent as ``Fairscreen-Id``) lets the receiver drop a redelivery it already processed
+(deliveries are at least once). ``verify`` is that check; ``fairscreen notify verify`` runs it
+from a shell.
 
 Standard library only, so receivers may use this module on its own.
 """
