@@ -34,6 +34,8 @@ from fairscreen.organisations.routes import router as positions_router
 from fairscreen.retention.routes import me_router as retention_me_router
 from fairscreen.retention.routes import router as retention_router
 from fairscreen.retention.scheduler import install as install_retention_sweep
+from fairscreen.supervision.routes import public_router as supervision_public_router
+from fairscreen.supervision.routes import router as supervision_router
 from fairscreen.web import problems, security
 
 API_PREFIX = "/api/v1"
@@ -48,6 +50,7 @@ API_ROUTERS: tuple[tuple[str, APIRouter], ...] = (
     ("/retention", retention_router),
     ("/me", retention_me_router),
     ("/webhooks", webhooks_router),
+    ("/supervision", supervision_router),
 )
 
 log = logging.getLogger(__name__)
@@ -113,6 +116,7 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX + prefix)
     app.include_router(ledger_router, prefix="/ledger")
     app.include_router(models_router, prefix="/models")  # public: the model registry and cards
+    app.include_router(supervision_public_router, prefix="/supervision")  # public: tier rules
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:
