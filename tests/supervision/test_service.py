@@ -156,7 +156,11 @@ def test_the_seed_is_on_the_ledger_before_the_draw_and_the_draw_reproduces(
         assert members == sum(len(v.inspectors) for v in made.visits)
         again = service.redraw(session, stored.id)
     assert again.reproduced and again.draws == len(made.draws), again.problems
+    assert again.seeds_for_year == 1
     assert verify_log(tiered.sessions, records=LEDGER_RECORDS).ok
+    second, _, _ = service.make_and_store_plan(tiered.sessions, RULES, city(60, 4), YEAR, now=NOW)
+    with tiered.sessions() as session:
+        assert service.redraw(session, second.id).seeds_for_year == 2  # drawn again: visible
 
 
 def test_a_tampered_draw_or_seed_is_caught(tiered: Database) -> None:

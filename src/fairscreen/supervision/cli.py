@@ -121,6 +121,11 @@ def redraw_command(
     _, sessions = open_database(readonly=True)
     with sessions() as session:
         result = redraw(session, plan)
+    if result.seeds_for_year > 1:
+        err.print(
+            f"note: {result.seeds_for_year} seeds were put on the ledger for this plan's year "
+            "(a plan was drawn again, or a planning run stopped after its seed)"
+        )
     if result.reproduced:
         out.print(
             f"plan {plan}: {result.draws} draws reproduced from the seed in ledger entry "

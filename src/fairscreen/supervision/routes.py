@@ -281,6 +281,7 @@ def plan_draw(
         "draws": plan.draws,
         "reproduced": result.reproduced,
         "problems": list(result.problems),
+        "seeds_for_year": result.seeds_for_year,
     }
 
 

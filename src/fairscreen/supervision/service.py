@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.audit.registry import Artefact, ensure_published
@@ -461,6 +461,7 @@ class Redraw:
     draws: int
     reproduced: bool
     problems: tuple[str, ...]
+    seeds_for_year: int  # more than one: the year was drawn again, and the ledger shows it
 
 
 def redraw(session: Session, plan_id: str) -> Redraw:
@@ -490,7 +491,12 @@ def redraw(session: Session, plan_id: str) -> Redraw:
         problems.append("the draw made again differs from the plan's committed draw")
     if [[d.firm, d.scenario, d.team, d.month] for d in again] != stored.draws:
         problems.append("the draw made again differs from the plan's stored draw")
-    return Redraw(plan_id, seed.ledger_index, len(again), not problems, tuple(problems))
+    seeds = session.scalar(
+        select(func.count()).select_from(DrawSeed).where(DrawSeed.year == seed.year)
+    )
+    return Redraw(
+        plan_id, seed.ledger_index, len(again), not problems, tuple(problems), int(seeds or 0)
+    )
 
 
 def canonical_from(entry: bytes) -> dict[str, Any]:
