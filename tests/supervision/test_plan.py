@@ -42,7 +42,7 @@ def _promises(plan: planning.Plan, status: dict[tuple[str, str], planning.Status
     for (team_id, _), n in per_day.items():
         assert n <= register_teams[team_id].per_day
     members = [i for t in plan.teams for i in t.inspectors]
-    assert len(members) == len(set(members))
+    assert len(members) == len(set(members))  # each inspector in one team
     for (firm, scenario), s in status.items():
         if s.tier in (Tier.HIGH, Tier.CRITICAL):
             for skill, baseline in RULES.scenarios[scenario].matters.items():
@@ -63,8 +63,10 @@ def _promises(plan: planning.Plan, status: dict[tuple[str, str], planning.Status
 @CITIES
 @given(firms=st.integers(5, 40), seed=st.integers(0, 10_000))
 def test_every_due_task_is_covered_within_capacity(firms: int, seed: int) -> None:
-    plan, status = build(city(firms, seed))
+    register = city(firms, seed)
+    plan, status = build(register)
     assert plan.unplaced == []
+    assert sorted(i for t in plan.teams for i in t.inspectors) == sorted(register.inspectors)
     _promises(plan, status)
 
 
