@@ -120,7 +120,7 @@ def _greedy(
     for (team_id, _), group in load.items():
         team = by_id[team_id]
         office = register.offices[team.office]
-        left = [(register.firms[v.firm].x, register.firms[v.firm].y) for v in group]
+        left = [(register.firms[v.org].x, register.firms[v.org].y) for v in group]
         while left:
             here = (office.x, office.y)
             day: list[tuple[int, int]] = []

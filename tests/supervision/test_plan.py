@@ -36,7 +36,7 @@ def _promises(plan: planning.Plan, status: dict[tuple[str, str], planning.Status
             per_inspector[(inspector, visit.day)] += 1
         for task in visit.tasks:
             in_visits[task] += 1
-            assert task.firm == visit.firm and task.start <= visit.day < task.end
+            assert task.firm == visit.org and task.start <= visit.day < task.end
     assert all(in_visits[t] == 1 for t in plan.tasks), "a due task is not in exactly one visit"
     assert sum(in_visits.values()) == len(plan.tasks)
     for (team_id, _), n in per_day.items():
@@ -79,7 +79,7 @@ def test_drawn_visits_go_with_the_drawn_team_in_the_drawn_month(
     assert plan.draws and len(plan.draws) == round(0.05 * len(planning.population(status, YEAR)))
     drawn: dict[str, list[planning.Visit]] = defaultdict(list)
     for v in sorted((v for v in plan.visits if v.drawn), key=lambda v: v.id):
-        drawn[v.firm].append(v)  # a firm's drawn visits, in the order of its draws
+        drawn[v.org].append(v)  # a firm's drawn visits, in the order of its draws
     assert sum(len(v) for v in drawn.values()) == len(plan.draws)
     for d in plan.draws:
         visit = drawn[d.firm].pop(0)

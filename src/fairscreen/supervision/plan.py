@@ -20,7 +20,7 @@
 6. **Days and routes.** Each (team, week) is a vehicle-routing problem (OR-Tools routing): one
    route a working day from the home office, at most the team's visits a day.
 
-``Visit`` is plain data (id, firm, scenarios, team, window, day): what the inspection codes
+``Visit`` is plain data (id, org, scenarios, team, window, day): what the inspection codes
 sign. Docs: docs/supervision.md.
 """
 
@@ -92,7 +92,7 @@ class Visit:
     """One visit: a firm, the scenarios and matters covered, one team, a window and a day."""
 
     id: str
-    firm: str
+    org: str  # the firm (an organisation) visited
     office: str
     scenarios: tuple[str, ...]
     skills: tuple[str, ...]
@@ -108,7 +108,7 @@ class Visit:
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
-            "firm": self.firm,
+            "org": self.org,
             "scenarios": list(self.scenarios),
             "skills": list(self.skills),
             "team": self.team,
@@ -463,7 +463,7 @@ def _visit(
     scenarios = sorted({t.scenario for t in tasks} | ({scenario} if scenario else set()))
     return Visit(
         id=vid,
-        firm=firm.id,
+        org=firm.id,
         office=firm.office,
         scenarios=tuple(scenarios),
         skills=tuple(sorted({t.skill for t in tasks})),
@@ -530,7 +530,7 @@ def place(
         slot_of[start] = k
     classes: dict[tuple[Any, ...], list[Visit]] = defaultdict(list)
     for visit in visits:
-        firm = register.firms[visit.firm]
+        firm = register.firms[visit.org]
         first = _first_slot(weeks, visit.start)
         last = _last_slot(weeks, visit.end)
         zone = (firm.x // 500, firm.y // 500)
@@ -686,7 +686,7 @@ def schedule(
         ]
         office = register.offices[team.office]
         group.sort(key=lambda v: v.id)
-        points = [(register.firms[v.firm].x, register.firms[v.firm].y) for v in group]
+        points = [(register.firms[v.org].x, register.firms[v.org].y) for v in group]
         routes, length = route((office.x, office.y), points, len(days), team.per_day)
         total += length
         for day, stops in zip(days, routes, strict=True):
@@ -764,7 +764,7 @@ def make_plan(
         visits += made
         uncoverable += lost
     routine = [v for v in visits if not v.drawn]
-    split = len(routine) - len({(v.firm, v.start, v.end) for v in routine})
+    split = len(routine) - len({(v.org, v.start, v.end) for v in routine})
     placed, unplaced, figures = place(register, visits, teams, year)
     travel = schedule(register, visits, placed, teams, year)
     plan = Plan(

@@ -414,7 +414,7 @@ def _store_visits(session: Session, plan_id: str, visits: list[planning.Visit]) 
             {
                 "plan_id": plan_id,
                 "id": v.id,
-                "firm": v.firm,
+                "firm": v.org,
                 "scenarios": list(v.scenarios),
                 "skills": list(v.skills),
                 "team": v.team,
