@@ -1,1 +1,1 @@
-"""The regulator's side: risk tiers, inspection plans and (part 1) off-site checks."""
+"""The regulator's side: off-site checks, risk tiers, inspection plans and inspection codes."""
