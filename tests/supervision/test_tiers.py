@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fairscreen.kit.errors import PolicyError
 from fairscreen.supervision import plan as planning
@@ -168,3 +170,39 @@ def test_a_broken_rules_file_names_the_field(change: tuple[str, str], field: str
     assert text != RULES.text
     with pytest.raises(PolicyError, match=field.replace(".", r"\.")):
         parse_rules(text, "my-rules.toml")
+
+
+_ORDER = [Tier.LOW, Tier.MEDIUM, Tier.HIGH, Tier.CRITICAL]
+_counts = st.integers(0, 6)
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(
+    scenario=st.sampled_from(sorted(RULES.scenarios)),
+    counts=st.fixed_dictionaries(
+        dict.fromkeys(("signals", "major", "minor", "complaints", "clean"), _counts)
+    ),
+    more=st.sampled_from(["signals", "major", "minor", "complaints", "open_serious"]),
+)
+def test_more_evidence_never_lowers_a_tier_and_the_terms_add_up(
+    scenario: str, counts: dict[str, int], more: str
+) -> None:
+    def given_(extra: dict[str, int]) -> TierInput:
+        c = {**counts, **extra}
+        return TierInput(
+            "F1",
+            scenario,
+            AS_OF,
+            {"minor": c["signals"]},
+            bool(c.get("open_serious")),
+            {"minor": c["minor"], "major": c["major"]},
+            c["complaints"],
+            c["clean"],
+        )
+
+    before = score(RULES, given_({}))
+    after = score(RULES, given_({more: counts.get(more, 0) + 1}))
+    assert _ORDER.index(after.tier) >= _ORDER.index(before.tier)
+    assert after.score >= before.score
+    for result in (before, after):
+        assert result.score == max(0, sum(t.count * t.weight for t in result.terms))
