@@ -26,6 +26,7 @@ from fairscreen.notify.cli import app as notify_app
 from fairscreen.provider.cli import app as provider_app
 from fairscreen.retention.cli import deletion_app, retention_app
 from fairscreen.screening.cli import demo, screen
+from fairscreen.supervision.cli import supervision_app
 from fairscreen.vault.cli import app as keys_app
 from fairscreen.web.cli import serve
 from fairscreen.world.cli import app as world_app
@@ -109,6 +110,7 @@ app.add_typer(notify_app, name="notify")
 app.add_typer(checks_app, name="checks")
 app.command()(worker)
 app.add_typer(provider_app, name="sandbox-provider")
+app.add_typer(supervision_app, name="supervision")
 
 
 def main() -> None:

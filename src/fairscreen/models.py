@@ -43,6 +43,15 @@ from fairscreen.retention.models import (
 )
 from fairscreen.screening.models import CheckQuery, CheckRequest
 from fairscreen.sources.models import SourceQuery
+from fairscreen.supervision.models import (
+    DrawSeed,
+    FirmTier,
+    InspectionPlan,
+    PlanVisit,
+    PlanVisitInspector,
+    TierAppeal,
+    TierOverride,
+)
 from fairscreen.vault.models import DataKey
 
 LEDGER_RECORDS = Records(
@@ -61,6 +70,9 @@ LEDGER_RECORDS = Records(
         DeletionResolution,
         ModelVersion,
         BiasAudit,
+        TierOverride,
+        DrawSeed,
+        InspectionPlan,
     ),
     destroyed=destroyed_subjects,
 )
@@ -90,6 +102,9 @@ __all__ = [
     "Dispute",
     "DisputeDocument",
     "DisputeResolution",
+    "DrawSeed",
+    "FirmTier",
+    "InspectionPlan",
     "Invitation",
     "LedgerBundle",
     "LedgerCheckpoint",
@@ -105,10 +120,14 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "PasswordSetup",
+    "PlanVisit",
+    "PlanVisitInspector",
     "Position",
     "Report",
     "ReportTally",
     "SourceQuery",
     "StaffAccount",
+    "TierAppeal",
+    "TierOverride",
     "WebhookEndpoint",
 ]

@@ -28,7 +28,7 @@ def test_only_the_command_line_imports_synth() -> None:
         if "synth" not in path.relative_to(SRC).parts
         and any(m.startswith("fairscreen.synth") for m in _imports(path))
     )
-    assert importers == ["audit/cli.py", "screening/cli.py", "world/cli.py"]
+    assert importers == ["audit/cli.py", "screening/cli.py", "supervision/cli.py", "world/cli.py"]
 
 
 def test_synth_imports_only_the_format_the_packs_and_the_kit() -> None:

@@ -40,6 +40,9 @@ class EventType(StrEnum):
     RULESET_PUBLISHED = "ruleset.published"
     MODEL_PUBLISHED = "model.published"  # an artefact that shapes a light, first in use
     AUDIT_PUBLISHED = "audit.published"  # a bias audit report: its digest and key figures
+    TIER_OVERRIDDEN = "tier.overridden"  # an inspector set a firm's risk tier, with a reason code
+    DRAW_SEEDED = "draw.seeded"  # the seed of a plan's random draw, before the draw
+    PLAN_PUBLISHED = "plan.published"  # an inspection plan: digests of its draw and its visits
 
 
 Attr = str | int | bool | None | list[str]

@@ -39,6 +39,8 @@ from fairscreen.organisations.routes import router as positions_router
 from fairscreen.retention.routes import me_router as retention_me_router
 from fairscreen.retention.routes import router as retention_router
 from fairscreen.retention.scheduler import install as install_retention_sweep
+from fairscreen.supervision.routes import public_router as supervision_public_router
+from fairscreen.supervision.routes import router as supervision_router
 from fairscreen.web import portal, problems, security
 
 API_PREFIX = "/api/v1"
@@ -55,6 +57,7 @@ API_ROUTERS: tuple[tuple[str, APIRouter], ...] = (
     ("/webhooks", webhooks_router),
     ("/checks", checks_router),
     ("/provider", provider_callbacks_router),
+    ("/supervision", supervision_router),
 )
 
 log = logging.getLogger(__name__)
@@ -121,6 +124,7 @@ def create_app(
     app.include_router(ledger_router, prefix="/ledger")
     app.include_router(models_router, prefix="/models")  # public: the model registry and cards
     portal.install(app)
+    app.include_router(supervision_public_router, prefix="/supervision")  # public: tier rules
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:
