@@ -24,6 +24,7 @@ from fairscreen.ledger.cli import LedgerContext, ledger_app, receipt_app, witnes
 from fairscreen.notify.cli import app as notify_app
 from fairscreen.retention.cli import deletion_app, retention_app
 from fairscreen.screening.cli import demo, screen
+from fairscreen.supervision.cli import supervision_app
 from fairscreen.vault.cli import app as keys_app
 from fairscreen.web.cli import serve
 from fairscreen.world.cli import app as world_app
@@ -104,6 +105,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(model_app, name="model")
 app.add_typer(audit_app, name="audit")
 app.add_typer(notify_app, name="notify")
+app.add_typer(supervision_app, name="supervision")
 
 
 def main() -> None:

@@ -43,6 +43,17 @@ from fairscreen.retention.models import (
 )
 from fairscreen.screening.models import CheckRequest
 from fairscreen.sources.models import SourceQuery
+from fairscreen.supervision.codes.models import (
+    InspectionFeedback,
+    InspectionFinding,
+    InspectionVisit,
+)
+from fairscreen.supervision.offsite.models import (
+    OffsiteCursor,
+    OffsiteFact,
+    OffsiteRuleset,
+    SignalRow,
+)
 from fairscreen.vault.models import DataKey
 
 LEDGER_RECORDS = Records(
@@ -61,6 +72,7 @@ LEDGER_RECORDS = Records(
         DeletionResolution,
         ModelVersion,
         BiasAudit,
+        OffsiteRuleset,
     ),
     destroyed=destroyed_subjects,
 )
@@ -89,6 +101,9 @@ __all__ = [
     "Dispute",
     "DisputeDocument",
     "DisputeResolution",
+    "InspectionFeedback",
+    "InspectionFinding",
+    "InspectionVisit",
     "Invitation",
     "LedgerBundle",
     "LedgerCheckpoint",
@@ -100,6 +115,9 @@ __all__ = [
     "ModelVersion",
     "Notice",
     "NotifyKey",
+    "OffsiteCursor",
+    "OffsiteFact",
+    "OffsiteRuleset",
     "OneTimeCode",
     "Organisation",
     "OutboxMessage",
@@ -107,6 +125,7 @@ __all__ = [
     "Position",
     "Report",
     "ReportTally",
+    "SignalRow",
     "SourceQuery",
     "StaffAccount",
     "WebhookEndpoint",

@@ -34,6 +34,7 @@ from fairscreen.organisations.routes import router as positions_router
 from fairscreen.retention.routes import me_router as retention_me_router
 from fairscreen.retention.routes import router as retention_router
 from fairscreen.retention.scheduler import install as install_retention_sweep
+from fairscreen.supervision.routes import router as supervision_router
 from fairscreen.web import problems, security
 
 API_PREFIX = "/api/v1"
@@ -48,6 +49,7 @@ API_ROUTERS: tuple[tuple[str, APIRouter], ...] = (
     ("/retention", retention_router),
     ("/me", retention_me_router),
     ("/webhooks", webhooks_router),
+    ("/supervision", supervision_router),
 )
 
 log = logging.getLogger(__name__)
