@@ -343,3 +343,38 @@ def test_a_second_run_reads_only_the_new_entries(
     read.clear()
     third = run(world, utcnow())
     assert third.read == 0 and read == [] and len(signals(world)) == 6
+
+
+def test_the_signals_queue_over_the_api(world: World) -> None:
+    """The inspector runs the checks on demand, filters and pages the queue and reads a signal
+    with its proofs; a firm sees its own signals only."""
+    flow = Flow(world, "luo", "general_office").run("C-LUO")
+    for _ in range(3):
+        _plant_query(world, flow, "criminal_record")
+    inspector = flow.staff("regulator_inspector")
+    ran = inspector.post(f"{BASE}/supervision/offsite/run")
+    assert ran.status_code == 200 and ran.json()["opened"] == 6, ran.text
+    state = inspector.get(f"{BASE}/supervision/offsite").json()
+    assert state["next_index"] == state["log_size"] == ran.json()["end"]
+    queue = f"{BASE}/supervision/signals"
+    page = inspector.get(queue, params={"rule": "query.no_consent", "limit": 2}).json()
+    assert page["total"] == 3 and len(page["signals"]) == 2
+    rest = inspector.get(queue, params={"rule": "query.no_consent", "limit": 2, "offset": 2})
+    assert len(rest.json()["signals"]) == 1
+    ids = {s["id"] for s in page["signals"]} | {s["id"] for s in rest.json()["signals"]}
+    assert len(ids) == 3
+    assert inspector.get(queue, params={"severity": "nonsense"}).status_code == 422
+    agency = world.orgs["agency"][0]
+    assert inspector.get(queue, params={"org": agency}).json()["total"] == 6
+    # the agency's administrator sees its own; the other tenant's, nothing
+    assert flow.staff("agency_admin").get(queue).json()["total"] == 6
+    assert flow.staff("agency_admin", 1).get(queue).json()["total"] == 0
+    one = page["signals"][0]
+    assert flow.staff("agency_admin", 1).get(f"{queue}/{one['id']}").status_code == 404
+    # evidence needs a signed checkpoint holding it
+    assert inspector.get(f"{queue}/{one['id']}").status_code == 409
+    checkpoints.publish(world.db.sessions, SIGNER)
+    doc = flow.staff("agency_admin").get(f"{queue}/{one['id']}").json()
+    assert verify_bundle(doc, SIGNER.verifier).size >= max(one["evidence"]) + 1
+    assert doc["signal"]["title"] and doc["signal"]["legal_basis"] == "PIPL art. 13, 14"
+    assert inspector.post(f"{BASE}/supervision/offsite/run").json()["read"] == 0

@@ -23,10 +23,12 @@ from tests.accounts.people import KIND_OF, Api, World, candidate_client, make_wo
 from tests.conftest import Database
 
 # Routes anyone may call: signing in, setting a password from a link, candidates' codes, and
-# an invitation's link (reading it, a code to the invited contact, accepting with the code).
+# an invitation's link (reading it, a code to the invited contact, accepting with the code);
+# an inspection code checked by the firm that holds it, the inspectorate's key, 普法碼 guidance.
 PUBLIC = re.compile(
     r"^/api/v1/(auth/(login|password|candidate/code|candidate/login)"
-    r"|invitation/\{token\}(/code|/accept)?)$"
+    r"|invitation/\{token\}(/code|/accept)?"
+    r"|supervision/(codes/key|codes/\{code\}|guidance/\{code\}))$"
 )
 
 

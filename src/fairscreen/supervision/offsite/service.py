@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from fairscreen.kit.db import bulk_insert
-from fairscreen.kit.errors import InputError, NotFoundError
+from fairscreen.kit.errors import InputError, NotFoundError, PolicyError
 from fairscreen.kit.ids import new_id
 from fairscreen.ledger import log
 from fairscreen.ledger.entry import EventType
@@ -68,7 +68,16 @@ class RunResult:
 
 
 def _publish(session: Session, ruleset: RuleSet, now: datetime) -> bool:
-    if session.scalar(select(OffsiteRuleset.id).where(OffsiteRuleset.ref == ruleset.ref)):
+    published = session.scalar(
+        select(OffsiteRuleset.digest).where(OffsiteRuleset.ref == ruleset.ref)
+    )
+    if published is not None:
+        if published != ruleset.digest:
+            raise PolicyError(
+                f"off-site rule set {ruleset.ref}: this file (SHA-256 {ruleset.digest[:12]}…) is "
+                f"not the one published under that version ({published[:12]}…): a changed "
+                "rule set needs a new [ruleset] version"
+            )
         return False
     row: dict[str, Any] = {
         "id": new_id(),
