@@ -376,5 +376,5 @@ def test_the_signals_queue_over_the_api(world: World) -> None:
     checkpoints.publish(world.db.sessions, SIGNER)
     doc = flow.staff("agency_admin").get(f"{queue}/{one['id']}").json()
     assert verify_bundle(doc, SIGNER.verifier).size >= max(one["evidence"]) + 1
-    assert doc["signal"]["title"] and doc["signal"]["legal_basis"] == "PIPL art. 13, 14"
+    assert doc["signal"]["title"] and doc["signal"]["legal_basis"] == "PIPL art. 13, 14, 15"
     assert inspector.post(f"{BASE}/supervision/offsite/run").json()["read"] == 0

@@ -103,13 +103,11 @@ class Checker:
         self.dirty.add(key)
 
     def feed(self, index: int, entry: Mapping[str, Any]) -> list[Found]:
-        handler = _HANDLERS.get(str(entry.get("type")))
-        if handler is None or (
-            handler is not Checker._query
-            and handler is not Checker._report
-            and handler is not Checker._decision
-            and not fact_keys(entry)
-        ):
+        kind = entry.get("type")
+        handler = _HANDLERS.get(kind)  # type: ignore[arg-type]
+        if handler is None:
+            return []
+        if kind not in _FREE and not fact_keys(entry):
             return []  # an entry without the reference its rule follows: nothing to follow
         return handler(self, index, entry)
 
@@ -351,6 +349,10 @@ _DETECTORS_READING_ENTRIES = (
     "dispute_overdue",
     "deletion_overdue",
 )
+
+_FREE = frozenset({"source.queried", "report.issued", "decision.recorded"})
+"""Entry types whose rules work without a fact of their own (a query's missing scope is
+itself a finding)."""
 
 _HANDLERS = {
     "consent.signed": Checker._consent,

@@ -128,21 +128,22 @@ def run(
     now: datetime,
     ruleset: RuleSet | None = None,
     witness_state: Path | None = None,
-    fresh_facts: bool = False,
 ) -> RunResult:
     """Check every entry appended since the last run, and the deadlines due at ``now``; store
     what was found. ``witness_state``: a witness's state directory, whose alarms become
-    signals. ``fresh_facts``: the store has no facts yet (a first run): skip loading them."""
+    signals."""
     ruleset = ruleset or shipped_ruleset()
     cursor = _cursor(session)  # locked: one run at a time (SQLite: the write lock)
     published = _publish(session, ruleset, now)
     start = cursor.next_index if cursor else 0
     end = log.read_state(session).size
+    # a first run over an empty store has nothing to load or replace: skip the lookups
+    fresh = cursor is None and session.scalar(select(OffsiteFact.key).limit(1)) is None
     facts: dict[str, Fact | None] = {}
     checker = Checker(ruleset, facts)
     found: list[Found] = []
     for chunk in _entries(session, start, end):
-        if not fresh_facts:
+        if not fresh:
             _load(session, (k for _, e in chunk for k in fact_keys(e)), facts)
         for index, entry in chunk:
             found += checker.feed(index, entry)
@@ -155,7 +156,7 @@ def run(
     found += checker.overdue([*due_keys, *sorted(checker.dirty)], now)
     if witness_state is not None:
         found += _witness_alarms(ruleset, witness_state, now)
-    _store_facts(session, facts, checker.dirty)
+    _store_facts(session, facts, checker.dirty, fresh=fresh)
     opened, closed = _store_signals(session, ruleset, found, now)
     values = {"next_index": end, "ruleset": ruleset.ref, "ran_at": now}
     if cursor is None:
@@ -166,9 +167,11 @@ def run(
     return RunResult(ruleset.ref, start, end, opened, closed, published)
 
 
-def _store_facts(session: Session, facts: dict[str, Fact | None], dirty: set[str]) -> None:
+def _store_facts(
+    session: Session, facts: dict[str, Fact | None], dirty: set[str], *, fresh: bool
+) -> None:
     keys = sorted(dirty)
-    for start in range(0, len(keys), _IN):
+    for start in range(0, 0 if fresh else len(keys), _IN):
         session.execute(delete(OffsiteFact).where(OffsiteFact.key.in_(keys[start : start + _IN])))
     rows = [
         {"key": k, "data": facts[k], "due": next_due(facts[k])}
