@@ -6,6 +6,7 @@ rules. Runs are incremental: a second run reads only what was appended since."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -24,7 +25,7 @@ from fairscreen.policy.pack import load_pack
 from fairscreen.rating.models import Report
 from fairscreen.retention import deletion
 from fairscreen.sources.models import SourceQuery
-from fairscreen.supervision.offsite import evidence
+from fairscreen.supervision.offsite import evidence, service
 from fairscreen.supervision.offsite.evidence import EvidenceError, verify_bundle
 from fairscreen.supervision.offsite.models import OffsiteRuleset
 from tests.accounts.people import World
@@ -378,3 +379,25 @@ def test_the_signals_queue_over_the_api(world: World) -> None:
     assert verify_bundle(doc, SIGNER.verifier).size >= max(one["evidence"]) + 1
     assert doc["signal"]["title"] and doc["signal"]["legal_basis"] == "PIPL art. 13, 14, 15"
     assert inspector.post(f"{BASE}/supervision/offsite/run").json()["read"] == 0
+
+
+def test_run_all_commits_in_steps_and_finds_the_same(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flow = Flow(world, "luo", "general_office").run("C-LUO")
+    planted = [_plant_query(world, flow, "criminal_record") for _ in range(3)]
+    steps: list[tuple[int, int]] = []
+    real = service.run
+
+    def counted(session: Any, **kw: Any) -> service.RunResult:
+        result = real(session, **kw)
+        steps.append((result.start, result.end))
+        return result
+
+    monkeypatch.setattr(service, "run", counted)
+    total = service.run_all(world.db.sessions, now=utcnow(), step=5)
+    size = planted[-1] + 2  # the rule set's publication is appended by the first step
+    assert (total.start, total.end, total.opened) == (0, size, 6) and total.published
+    assert steps[0] == (0, 5) and steps[-1][1] == size
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(steps))
+    assert len(signals(world)) == 6

@@ -48,14 +48,17 @@ def run_command(
 
     ruleset = load_ruleset(rules)
     _, sessions = open_database()
-    with sessions.begin() as session:
-        result = service.run(session, now=utcnow(), ruleset=ruleset, witness_state=witness_state)
+    result = service.run_all(sessions, now=utcnow(), ruleset=ruleset, witness_state=witness_state)
     if as_json:
         out.print(json.dumps(result.as_json()))
         return
+    where = (
+        f"ledger entries {result.start}..{result.end - 1} ({result.read} new)"
+        if result.read
+        else f"no new ledger entries (the log has {result.end})"
+    )
     out.print(
-        f"checked ledger entries {result.start}..{result.end - 1 if result.read else result.start} "
-        f"({result.read} new) under {result.ruleset}"
+        f"checked {where} under {result.ruleset}"
         f"{' (published on the ledger now)' if result.published else ''}: "
         f"{result.opened} new signal(s), {result.closed} closed"
     )

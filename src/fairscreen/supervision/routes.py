@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from fairscreen.accounts.auth import Require
@@ -88,11 +88,10 @@ def offsite_state(
 
 @router.post("/offsite/run", responses=_AUTH)
 def offsite_run(
-    session: SessionDep, actor: Annotated[Actor, Depends(Require("offsite.run"))]
+    request: Request, actor: Annotated[Actor, Depends(Require("offsite.run"))]
 ) -> dict[str, Any]:
     """Check the entries appended since the last run and the deadlines due now."""
-    with session.begin():
-        return service.run(session, now=utcnow()).as_json()
+    return service.run_all(request.app.state.sessions, now=utcnow()).as_json()
 
 
 class TeamMember(BaseModel):

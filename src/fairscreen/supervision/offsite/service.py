@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.db import bulk_insert
 from fairscreen.kit.errors import InputError, NotFoundError, PolicyError
@@ -128,15 +128,18 @@ def run(
     now: datetime,
     ruleset: RuleSet | None = None,
     witness_state: Path | None = None,
+    limit: int | None = None,
 ) -> RunResult:
     """Check every entry appended since the last run, and the deadlines due at ``now``; store
     what was found. ``witness_state``: a witness's state directory, whose alarms become
-    signals."""
+    signals. ``limit``: read at most this many entries (``run_all`` commits in steps)."""
     ruleset = ruleset or shipped_ruleset()
     cursor = _cursor(session)  # locked: one run at a time (SQLite: the write lock)
     published = _publish(session, ruleset, now)
     start = cursor.next_index if cursor else 0
     end = log.read_state(session).size
+    if limit is not None:
+        end = min(end, start + limit)
     # a first run over an empty store has nothing to load or replace: skip the lookups
     fresh = cursor is None and session.scalar(select(OffsiteFact.key).limit(1)) is None
     facts: dict[str, Fact | None] = {}
@@ -165,6 +168,38 @@ def run(
         session.execute(update(OffsiteCursor).where(OffsiteCursor.id == CURSOR_ID).values(**values))
     session.flush()
     return RunResult(ruleset.ref, start, end, opened, closed, published)
+
+
+def run_all(
+    sessions: sessionmaker[Session],
+    *,
+    now: datetime,
+    ruleset: RuleSet | None = None,
+    witness_state: Path | None = None,
+    step: int = 65536,
+) -> RunResult:
+    """``run`` until the cursor reaches the log's size, one transaction per ``step`` entries:
+    on SQLite a long first run does not hold the write lock for minutes, and a run that is
+    killed keeps what its committed steps found (the next one starts where they ended)."""
+    total: RunResult | None = None
+    while True:
+        with sessions.begin() as session:
+            part = run(session, now=now, ruleset=ruleset, witness_state=witness_state, limit=step)
+        total = (
+            part
+            if total is None
+            else RunResult(
+                part.ruleset,
+                total.start,
+                part.end,
+                total.opened + part.opened,
+                total.closed + part.closed,
+                total.published or part.published,
+            )
+        )
+        if part.read < step:
+            return total
+        witness_state = None  # its alarms are read once
 
 
 def _store_facts(
