@@ -64,8 +64,10 @@ def test_a_firm_checks_its_code_by_short_code_and_by_qr_token(world: World) -> N
 
 
 def test_forged_altered_and_unknown_codes_are_refused(world: World) -> None:
-    issued = _issue(world)
     anyone = Api(world.app())
+    before = anyone.get(f"{BASE}/codes/ABCD-EFGH-JKMN")  # no code issued yet, no key
+    assert before.status_code == 404 and "no inspection code" in before.json()["detail"]
+    issued = _issue(world)
     note = base64.urlsafe_b64decode(str(issued["token"]) + "==").decode()
     # the window moved a day: the signature no longer verifies
     altered = note.replace("2026-12-09", "2026-12-10")

@@ -126,6 +126,13 @@ def load_code_signer(session: Session, *, create: bool, settings: Settings | Non
 
 
 def code_verifier(session: Session, settings: Settings | None = None) -> Verifier:
+    """The inspectorate's public key; before any code was issued there is none (404)."""
+    settings = settings or get_settings()
+    if (
+        not key_path(settings).exists()
+        and session.scalar(select(InspectionVisit.id).limit(1)) is None
+    ):
+        raise NotFoundError("no inspection code has been issued here yet")
     return load_code_signer(session, create=False, settings=settings).verifier
 
 
