@@ -7,7 +7,7 @@ feedback (its own visits only). On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import update
 
@@ -17,7 +17,7 @@ from fairscreen.supervision.codes.models import InspectionVisit
 from tests.accounts.people import Api, World
 
 BASE = "/api/v1/supervision"
-START = datetime(2026, 12, 9, 9, 0, tzinfo=UTC)
+START = datetime(2026, 12, 9, 9, 0, tzinfo=timezone(timedelta(hours=8)))  # as typed in Shanghai
 
 
 def _issue(world: World, visit: str = "V-1") -> dict[str, object]:
@@ -70,7 +70,7 @@ def test_forged_altered_and_unknown_codes_are_refused(world: World) -> None:
     issued = _issue(world)
     note = base64.urlsafe_b64decode(str(issued["token"]) + "==").decode()
     # the window moved a day: the signature no longer verifies
-    altered = note.replace("2026-12-09", "2026-12-10")
+    altered = note.replace("2026-12-09T01", "2026-12-10T01")
     assert altered != note
     refused = anyone.get(f"{BASE}/codes/{_token(altered)}")
     assert refused.status_code == 422

@@ -25,7 +25,7 @@ import hashlib
 import io
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,8 @@ class Visit:
             "org": self.org,
             "scenarios": list(self.scenarios),
             "team": [{"id": i, "name": n} for i, n in self.team],
-            "window": [self.window[0].isoformat(), self.window[1].isoformat()],
+            # in UTC, as the database gives the times back (a zone is not part of the claim)
+            "window": [t.astimezone(UTC).isoformat() for t in self.window],
         }
 
 
@@ -291,7 +292,7 @@ def check(session: Session, code: str) -> dict[str, Any]:
         "org": row.org,
         "scenarios": row.scenarios,
         "team": row.team,
-        "window": [row.window_start.isoformat(), row.window_end.isoformat()],
+        "window": [t.astimezone(UTC).isoformat() for t in (row.window_start, row.window_end)],
     }
     if canonical_json(stored) != canonical_json(claim):
         raise ForgedCodeError(
