@@ -57,6 +57,14 @@ def parse_time(text: str) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
+def _later(a: str, b: str) -> bool:
+    """Whether entry time ``a`` is after ``b``: the log writes every time alike
+    (``2026-11-29T03:00:00.412Z``), which then compare as text; anything else is parsed."""
+    if len(a) == len(b) == 24 and a[-1] == b[-1] == "Z":
+        return a > b
+    return parse_time(a) > parse_time(b)
+
+
 def _day_end(text: str) -> datetime:
     return datetime.combine(date.fromisoformat(text[:10]) + timedelta(days=1), time(0), UTC)
 
@@ -141,48 +149,49 @@ class Checker:
 
     def _query(self, index: int, e: Mapping[str, Any]) -> list[Found]:
         found: list[Found] = []
-        at = parse_time(e["at"])
-        org = str(e.get("org") or "unknown")
-        scope = self.facts.get(f"scope:{e.get('check')}") if e.get("check") else None
-        items = list(e.get("items", []))
-        for rule in self._on["query_outside_scope"]:
-            outside = [
-                i for i in items if scope is None or scope["stopped"] or i not in scope["items"]
-            ]
+        check = e.get("check")
+        scope = self.facts.get(f"scope:{check}") if check else None
+        items = e.get("items") or ()
+        outside_rules = self._on["query_outside_scope"]
+        if outside_rules:
+            if scope is None or scope["stopped"]:
+                outside = list(items)
+            else:
+                scoped = scope["items"]
+                outside = [i for i in items if i not in scoped]
             if outside:
+                at = parse_time(e["at"])
                 evidence = (index,) if scope is None else (scope["index"], index)
-                found.append(
-                    Found(f"{rule.id}:{index}", rule, org, at, at, evidence, {"items": outside})
-                )
-        for rule in self._on["query_without_consent"]:
+                org = str(e.get("org") or "unknown")
+                found += [
+                    Found(f"{r.id}:{index}", r, org, at, at, evidence, {"items": outside})
+                    for r in outside_rules
+                ]
+        consent_rules = self._on["query_without_consent"]
+        if consent_rules:
             employer = scope.get("employer") if scope else None
             consents = (self.facts.get(f"consent:{e.get('subject')}") or {}).get("consents", [])
-            missing, used = [], set()
-            for item in items:
-                valid = [
-                    c
-                    for c in consents
-                    if (employer is None or c[0] == employer)
+            stamp = e["at"]
+            missing = [
+                item
+                for item in items
+                if not any(
+                    (employer is None or c[0] == employer)
                     and item in c[1]
-                    and (c[3] is None or parse_time(c[3]) > at)
-                ]
-                if valid:
-                    used.add(valid[-1][2])
-                else:
-                    missing.append(item)
-            if missing:
-                shown = sorted(c[2] for c in consents if employer is None or c[0] == employer)
-                found.append(
-                    Found(
-                        f"{rule.id}:{index}",
-                        rule,
-                        org,
-                        at,
-                        at,
-                        (*shown[-3:], index),
-                        {"items": missing},
-                    )
+                    and (c[3] is None or _later(c[3], stamp))
+                    for c in consents
                 )
+            ]
+            if missing:
+                at = parse_time(stamp)
+                org = str(e.get("org") or "unknown")
+                shown = sorted(c[2] for c in consents if employer is None or c[0] == employer)
+                found += [
+                    Found(
+                        f"{r.id}:{index}", r, org, at, at, (*shown[-3:], index), {"items": missing}
+                    )
+                    for r in consent_rules
+                ]
         return found
 
     # -- reports and decisions ------------------------------------------------------------------
