@@ -43,6 +43,11 @@ from fairscreen.retention.models import (
 )
 from fairscreen.screening.models import CheckQuery, CheckRequest
 from fairscreen.sources.models import SourceQuery
+from fairscreen.supervision.codes.models import (
+    InspectionFeedback,
+    InspectionFinding,
+    InspectionVisit,
+)
 from fairscreen.supervision.models import (
     DrawSeed,
     FirmTier,
@@ -51,6 +56,12 @@ from fairscreen.supervision.models import (
     PlanVisitInspector,
     TierAppeal,
     TierOverride,
+)
+from fairscreen.supervision.offsite.models import (
+    OffsiteCursor,
+    OffsiteFact,
+    OffsiteRuleset,
+    SignalRow,
 )
 from fairscreen.vault.models import DataKey
 
@@ -73,6 +84,7 @@ LEDGER_RECORDS = Records(
         TierOverride,
         DrawSeed,
         InspectionPlan,
+        OffsiteRuleset,
     ),
     destroyed=destroyed_subjects,
 )
@@ -104,7 +116,10 @@ __all__ = [
     "DisputeResolution",
     "DrawSeed",
     "FirmTier",
+    "InspectionFeedback",
+    "InspectionFinding",
     "InspectionPlan",
+    "InspectionVisit",
     "Invitation",
     "LedgerBundle",
     "LedgerCheckpoint",
@@ -116,6 +131,9 @@ __all__ = [
     "ModelVersion",
     "Notice",
     "NotifyKey",
+    "OffsiteCursor",
+    "OffsiteFact",
+    "OffsiteRuleset",
     "OneTimeCode",
     "Organisation",
     "OutboxMessage",
@@ -125,6 +143,7 @@ __all__ = [
     "Position",
     "Report",
     "ReportTally",
+    "SignalRow",
     "SourceQuery",
     "StaffAccount",
     "TierAppeal",

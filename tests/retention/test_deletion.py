@@ -99,7 +99,11 @@ def test_a_request_goes_from_received_to_done(db: Database, vault: Vault, tmp_pa
     first = world.ledger_size
     assert request.ledger_index == first and cert.ledger_index == first + 1
     assert resolution.ledger_index == first + 2
-    assert requested["attrs"] == {"channel": "cli", "due_by": request.due_by.isoformat()}
+    assert requested["attrs"] == {
+        "deletion_request": request.id,
+        "channel": "cli",
+        "due_by": request.due_by.isoformat(),
+    }
     assert resolved["commitment"] == commit(
         resolution.commitment_salt, resolution.committed_fields()
     )

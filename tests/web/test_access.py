@@ -24,10 +24,12 @@ from tests.conftest import Database
 
 # Routes anyone may call: signing in, setting a password from a link, candidates' codes, an
 # invitation's link (reading it, a code to the invited contact, accepting with the code), and
-# a provider's callbacks (authenticated by their signature: tests/jobs/test_callbacks.py).
+# a provider's callbacks (authenticated by their signature: tests/jobs/test_callbacks.py); an
+# inspection code checked by the firm that holds it, the inspectorate's key, 普法碼 guidance.
 PUBLIC = re.compile(
     r"^/api/v1/(auth/(login|password|candidate/code|candidate/login)"
-    r"|invitation/\{token\}(/code|/accept)?|provider/callbacks)$"
+    r"|invitation/\{token\}(/code|/accept)?|provider/callbacks"
+    r"|supervision/(codes/key|codes/\{code\}|guidance/\{code\}))$"
 )
 
 

@@ -50,7 +50,7 @@ from fairscreen.policy.vocabulary import Culpability, FindingCode, Penalty
 from fairscreen.rating.models import Report
 from fairscreen.screening.models import CheckRequest
 from fairscreen.screening.online import data_key_sealer, shipped_pack, shipped_ruleset
-from fairscreen.screening.report import open_content, seal_content
+from fairscreen.screening.report import open_content, seal_content, unverified_rated
 from fairscreen.vault import Sealer, Vault
 
 PURPOSES = (
@@ -946,7 +946,11 @@ def conclude(
         check=check.check_ref,
         policy=latest.policy,
         ruleset=latest.ruleset,
-        attrs={"employer": request.employer_id, "version": version},
+        attrs={
+            "employer": request.employer_id,
+            "version": version,
+            "unverified": unverified_rated(new_content),
+        },
     )
     resolution_id = new_id()
     resolution: dict[str, Any] = {
@@ -1062,6 +1066,8 @@ def record_decision(
     attrs: dict[str, Any] = {"employer": check.request.employer_id}
     if broken:
         attrs["flag"] = broken[0]
+        if len(broken) > 1:
+            attrs["flags"] = broken  # every rule broken (the regulator's off-site rules read them)
     index = record(
         session,
         EventType.DECISION_RECORDED,

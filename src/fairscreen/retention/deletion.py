@@ -293,7 +293,11 @@ def receive(session: Session, *, now: datetime, pack: PolicyPack, channel: str) 
         row,
         at=now,
         policy=pack.ref,
-        attrs={"channel": channel, "due_by": row["due_by"].isoformat()},
+        attrs={
+            "deletion_request": row["id"],  # as on its deletion.resolved entry
+            "channel": channel,
+            "due_by": row["due_by"].isoformat(),
+        },
     )
     return get_request(session, row["id"])
 

@@ -77,6 +77,26 @@ def content_of(
     }
 
 
+def unverified_rated(content: dict[str, Any]) -> int:
+    """How many findings a report's reasons rate that are not verified: excluded, or neither
+    from an authoritative record nor corroborated by a second independent source. A process
+    fact for the ledger (``report.issued`` ``attrs.unverified``, docs/ledger.md): 0 whatever
+    the light, so it tells nothing of the outcome; the regulator's off-site rule
+    ``report.unverified_rated`` fires on anything else."""
+    findings = {f["ref"]: f for f in content.get("findings", [])}
+    count = 0
+    for reason in content.get("reasons", []):
+        for ref in reason.get("findings", []):
+            f = findings.get(ref)
+            if (
+                f is None
+                or f.get("status") != "verified"
+                or not (f.get("authoritative") or f.get("provenance", {}).get("corroborated_by"))
+            ):
+                count += 1
+    return count
+
+
 def seal_content(sealer: Sealer, report_id: str, content: dict[str, Any]) -> bytes:
     return sealer.seal(_TABLE, _COLUMN, report_id, canonical_json(content))
 

@@ -43,7 +43,7 @@ from fairscreen.rating import tallies
 from fairscreen.rating.engine import default_ruleset_for
 from fairscreen.rating.models import Report
 from fairscreen.screening.models import CheckQuery, CheckRequest
-from fairscreen.screening.report import report_content, seal_content
+from fairscreen.screening.report import report_content, seal_content, unverified_rated
 from fairscreen.sources.models import SourceQuery
 from fairscreen.vault import Sealer, Vault
 from fairscreen.vault.models import DataKey
@@ -534,6 +534,7 @@ class Recorder:
         rating = screening.rating
         assert rating is not None
         report_id = new_id()
+        content = report_content(screening, self.models_json)
         report = batch.add(
             Report,
             {
@@ -543,9 +544,7 @@ class Recorder:
                 "ruleset": rating.ruleset,
                 "policy": policy,
                 "issued_at": now,
-                "content_ct": seal_content(
-                    sealer, report_id, report_content(screening, self.models_json)
-                ),
+                "content_ct": seal_content(sealer, report_id, content),
             },
         )
         record(
@@ -558,7 +557,7 @@ class Recorder:
             check=check,
             policy=policy,
             ruleset=rating.ruleset,
-            attrs={"employer": employer},
+            attrs={"employer": employer, "unverified": unverified_rated(content)},
         )
         tallies.count_report(
             batch.counts,

@@ -14,7 +14,8 @@ from fairscreen.kit.clock import utcnow
 from fairscreen.kit.errors import ExitCode, FairscreenError, InputError
 
 supervision_app = typer.Typer(
-    help="Supervision: risk tiers of firms, the inspection plan, the random draw.",
+    help="Supervision: off-site checks over the ledger, signals and their evidence, risk tiers "
+    "of firms, the inspection plan, the random draw, inspection codes.",
     no_args_is_help=True,
 )
 out = Console(highlight=False, soft_wrap=True)

@@ -39,6 +39,7 @@ from fairscreen.organisations.routes import router as positions_router
 from fairscreen.retention.routes import me_router as retention_me_router
 from fairscreen.retention.routes import router as retention_router
 from fairscreen.retention.scheduler import install as install_retention_sweep
+from fairscreen.supervision.offsite_routes import router as offsite_router
 from fairscreen.supervision.routes import public_router as supervision_public_router
 from fairscreen.supervision.routes import router as supervision_router
 from fairscreen.web import portal, problems, security
@@ -58,6 +59,7 @@ API_ROUTERS: tuple[tuple[str, APIRouter], ...] = (
     ("/checks", checks_router),
     ("/provider", provider_callbacks_router),
     ("/supervision", supervision_router),
+    ("/supervision", offsite_router),
 )
 
 log = logging.getLogger(__name__)
