@@ -44,6 +44,7 @@ from fairscreen.retention.models import (
 from fairscreen.screening.models import CheckRequest
 from fairscreen.sources.models import SourceQuery
 from fairscreen.vault.models import DataKey
+from fairscreen.web.models import IdempotencyRecord
 
 LEDGER_RECORDS = Records(
     tables=(
@@ -89,6 +90,7 @@ __all__ = [
     "Dispute",
     "DisputeDocument",
     "DisputeResolution",
+    "IdempotencyRecord",
     "Invitation",
     "LedgerBundle",
     "LedgerCheckpoint",

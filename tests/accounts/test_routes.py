@@ -144,7 +144,7 @@ def test_new_staff_set_their_own_password_with_a_one_time_link(world: World) -> 
     token = made.json()["password_setup_token"]
     api = Api(world.app())
     short = api.post("/api/v1/auth/password", json={"token": token, "password": "short"})
-    assert short.status_code == 422 and short.json()["errors"][0]["field"] == "password"
+    assert short.status_code == 422 and short.json()["errors"][0]["field"] == "body.password"
     assert (
         api.post("/api/v1/auth/password", json={"token": token, "password": PASSWORD}).status_code
         == 204
