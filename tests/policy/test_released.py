@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fairscreen.policy.pack import parse_pack
+from fairscreen.policy.pack import PolicyPack, parse_pack
 from fairscreen.rating.engine import default_ruleset_for, parse_ruleset
 from fairscreen.screening.online import shipped_pack, shipped_ruleset
 
@@ -47,18 +47,21 @@ def test_every_pack_and_rule_set_ever_shipped_loads_and_is_still_shipped() -> No
     seen_packs: set[str] = set()
     seen_rules: set[str] = set()
     for commit in _history():
-        packs = {}
+        packs: dict[str, dict[str, PolicyPack]] = {}
         for name, text in _files_at(commit, PACKS).items():
             pack = parse_pack(text, origin=f"{commit[:7]}:{name}")
-            packs[pack.id] = pack
+            packs.setdefault(pack.id, {})[pack.version] = pack
             seen_packs.add(pack.ref)
             assert shipped_pack(pack.ref).ref == pack.ref
         for name, text in _files_at(commit, RULES).items():
             head = tomllib.loads(text)["ruleset"]
-            # as released: against the pack shipped beside it, and against that pack today
-            released = parse_ruleset(text, packs[head["pack"]], origin=f"{commit[:7]}:{name}")
+            # as released: against the pack shipped beside it (its own version, or the latest
+            # of its id there), and against that pack as shipped today
+            versions = packs[head["pack"]]
+            pack = versions.get(head["version"]) or versions[max(versions)]
+            released = parse_ruleset(text, pack, origin=f"{commit[:7]}:{name}")
             seen_rules.add(released.ref)
-            today = shipped_ruleset(shipped_pack(packs[head["pack"]].ref), released.ref)
+            today = shipped_ruleset(shipped_pack(pack.ref), released.ref)
             assert today.ref == released.ref
             assert [r.id for r in today.rules] == [r.id for r in released.rules]
     assert {"cn@2026.1", "cn@2026.2", "us@2026.1"} <= seen_packs

@@ -52,7 +52,7 @@ class NoticeIn(_Body):
 
 class DisputeIn(_Body):
     finding: str = Field(min_length=1, max_length=200, description="the finding's ref")
-    text: str = Field(min_length=1, max_length=service.MAX_DISPUTE_TEXT)
+    text: str = Field(min_length=1, max_length=service.MAX_DISPUTE_TEXT, pattern=r"\S")
 
 
 class ResolveIn(_Body):
