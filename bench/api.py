@@ -25,6 +25,10 @@ request when the last is answered; each phase runs a fixed number of requests:
 - dispute: a candidate (session cookie and CSRF token) disputes a finding of their report;
 - decision: an employer records a hire, with an ``Idempotency-Key``.
 
+Then one client alone sends trivial requests and report views: each request's own time, with
+no other request queued in front of it (with 50 clients each waits for up to 49 others: at X
+requests a second the mean latency is about 50 / X seconds, whatever the route).
+
 The trivial phase runs first and last; its throughput is their mean. Any answer other than
 the expected status is an error. Prints a table, writes ``bench/results/api.json`` and
 ``bench/results/api.md``.
@@ -42,6 +46,7 @@ import re
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -49,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).parent / "results"
+SERVER_SAID: list[str] = []  # the server's stderr after its first line
 HOME = Path(os.environ.get("FAIRSCREEN_BENCH_DIR", "/tmp/fairscreen-bench-api"))
 CLONE_OFFSET = 1_000_000_000  # a copy's numbers (ledger indexes) are the original's + g x this
 CLONED = (  # parents first; every other table of a candidate is empty after screening
@@ -267,6 +273,7 @@ def actors(url: str, data_dir: Path, *, reports: int, disputes: int, decisions: 
                 expires_in_days=1,
                 now=now,
             )
+    decision_rows, rows = rows[:decisions], rows[decisions:]
     filed: list[tuple[str, str, str, str]] = []
     used = 0
     for row in rows:  # candidates with a finding to dispute, until there are enough
@@ -287,9 +294,7 @@ def actors(url: str, data_dir: Path, *, reports: int, disputes: int, decisions: 
         ]
         if findings:
             filed.append((made.token, made.csrf_token, row.id, findings[0]))
-    rest = rows[used:]
-    decision_rows = rest[:decisions]
-    report_rows = rest[decisions:] or rows
+    report_rows = rows[used:] or rows
     engine.dispose()
     return Actors(
         tokens,
@@ -327,6 +332,8 @@ def _server(url: str, data_dir: Path) -> tuple[subprocess.Popen[str], str]:
     if not found:
         process.kill()
         raise SystemExit(f"the server did not start: {line}")
+    # keep reading what the server says (a full pipe would stop it), for the report
+    threading.Thread(target=lambda: SERVER_SAID.extend(process.stderr or ()), daemon=True).start()
     return process, found.group(1)
 
 
@@ -404,12 +411,15 @@ def load(base: str, who: Actors, *, clients: int, trivial: int, reports: int) ->
 
     async def everything() -> list[Phase]:
         await _run(base, "warm-up", session_reqs[: clients * 4], 200, clients)
+        # one client: each request's own time, no queue in front of it
+        alone = [await _run(base, "trivial, 1 client", session_reqs[:300], 200, 1)]
+        alone.append(await _run(base, "report view, 1 client", report_reqs[:300], 200, 1))
         out = [await _run(base, "trivial", session_reqs, 200, clients)]
         out.append(await _run(base, "report view", report_reqs, 200, clients))
         out.append(await _run(base, "dispute filing", dispute_reqs, 201, clients))
         out.append(await _run(base, "decision", decision_reqs, 201, clients))
         out.append(await _run(base, "trivial (again)", session_reqs, 200, clients))
-        return out
+        return out + alone
 
     return asyncio.run(everything())
 
@@ -417,7 +427,7 @@ def load(base: str, who: Actors, *, clients: int, trivial: int, reports: int) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--candidates", type=int, default=100_000)
-    parser.add_argument("--real", type=int, default=2_500, help="candidates screened for real")
+    parser.add_argument("--real", type=int, default=4_000, help="candidates screened for real")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=3_000, help="trivial and report views")
     parser.add_argument("--writes", type=int, default=800, help="disputes and decisions each")
@@ -425,7 +435,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10k candidates, fewer requests")
     args = parser.parse_args()
     if args.quick:
-        args.candidates, args.real, args.requests, args.writes = 10_000, 1_000, 1_000, 200
+        args.candidates, args.real, args.requests, args.writes = 10_000, 1_000, 1_000, 150
     base = os.environ.get("FAIRSCREEN_TEST_POSTGRES_URL")
     if not base:
         raise SystemExit(
@@ -455,7 +465,15 @@ def main() -> None:
         [summaries["trivial"]["throughput_per_s"], summaries["trivial (again)"]["throughput_per_s"]]
     )
     rows = []
-    for name in ("trivial", "report view", "dispute filing", "decision", "trivial (again)"):
+    for name in (
+        "trivial",
+        "report view",
+        "dispute filing",
+        "decision",
+        "trivial (again)",
+        "trivial, 1 client",
+        "report view, 1 client",
+    ):
         s = summaries[name]
         ratio = s["throughput_per_s"] / trivial if trivial else 0.0
         s["x_trivial_throughput"] = round(ratio, 3)
@@ -480,6 +498,7 @@ def main() -> None:
         "targets": {"p95_ms_below": 50, "x_trivial_throughput_at_least": 0.3},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "load_average": os.getloadavg(),
+        "server_stderr": SERVER_SAID[-20:],
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     RESULTS.mkdir(exist_ok=True)
