@@ -3,10 +3,13 @@
 an employer administrator (the role that reaches the most routes; the others answer 403,
 which the description lists). Zero failures of any kind, on SQLite and PostgreSQL.
 
-The run is bounded (``--max-examples``) so that it takes well under a minute per backend."""
+The run is bounded (``--max-examples``) so that it takes well under a minute per backend, with
+a fixed seed so every run tries the same requests; ``FAIRSCREEN_TEST_SCHEMATHESIS_SEED`` tries
+others (seeds 1 to 4 found nothing on 2026-12-06)."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -46,7 +49,7 @@ def test_schemathesis_finds_nothing(server: tuple[str, dict[str, str]]) -> None:
             "--workers",
             "1",
             "--seed",
-            "1",
+            os.environ.get("FAIRSCREEN_TEST_SCHEMATHESIS_SEED", "1"),
             "--no-color",
         ],
         env=env | {"SCHEMATHESIS_HOOKS": "tests.web.schemathesis_hooks", "PYTHONPATH": str(ROOT)},
