@@ -14,7 +14,8 @@ consents, check requests, source queries and reports, with fresh ids. The copies
 tables and indexes as large as 100k candidates make them; they are never read (a copy's
 ciphertexts are bound to the original row's id and do not open, and their ledger indexes point
 past the log), so the requests go to the screened checks, spread over the big tables. The
-database is kept between runs (``--reuse``) under the name ``fs_bench_api_<N>``.
+database (``fs_bench_api_<N>``) is made afresh by every run: a run files disputes and records
+decisions, which a check takes only once.
 
 **Load.** ``fairscreen serve`` (one process, as shipped) on 127.0.0.1; rate limits set far
 above the load (they are counted, not hit). 50 clients (httpx, asyncio), each sending its next
@@ -102,8 +103,8 @@ class Phase:
 # -- seeding -----------------------------------------------------------------------------------
 
 
-def _database(base_url: str, name: str, *, fresh: bool) -> tuple[str, bool]:
-    """The URL of database ``name`` on ``base_url``'s server; True when it was created."""
+def _database(base_url: str, name: str) -> str:
+    """The URL of a new, empty database ``name`` on ``base_url``'s server."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -112,13 +113,11 @@ def _database(base_url: str, name: str, *, fresh: bool) -> tuple[str, bool]:
         exists = conn.execute(
             text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
         ).first()
-        if exists and fresh:
+        if exists:
             conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        created = fresh or not exists
-        if created:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return make_url(base_url).set(database=name).render_as_string(hide_password=False), created
+    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
 
 
 def _numeric(kind: Any) -> bool:
@@ -431,7 +430,6 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=3_000, help="trivial and report views")
     parser.add_argument("--writes", type=int, default=800, help="disputes and decisions each")
-    parser.add_argument("--reuse", action="store_true", help="keep a database seeded before")
     parser.add_argument("--quick", action="store_true", help="10k candidates, fewer requests")
     args = parser.parse_args()
     if args.quick:
@@ -443,14 +441,10 @@ def main() -> None:
         )
     data_dir = HOME / f"data-{args.candidates}"
     data_dir.mkdir(parents=True, exist_ok=True)
-    url, created = _database(base, f"fs_bench_api_{args.candidates}", fresh=not args.reuse)
-    seeding: dict[str, Any] = {"reused": not created}
-    if created:
-        print(f"seeding {args.candidates:,} candidates ({args.real:,} screened) ...", flush=True)
-        seeding |= seed(url, data_dir, args.candidates, args.real)
-        print(f"  {seeding}", flush=True)
-    else:  # a reused database: its checks already have their disputes and decisions
-        raise SystemExit("--reuse needs a database seeded and never benchmarked; run without it")
+    url = _database(base, f"fs_bench_api_{args.candidates}")
+    print(f"seeding {args.candidates:,} candidates ({args.real:,} screened) ...", flush=True)
+    seeding = seed(url, data_dir, args.candidates, args.real)
+    print(f"  {seeding}", flush=True)
     who = actors(url, data_dir, reports=args.requests, disputes=args.writes, decisions=args.writes)
     process, server = _server(url, data_dir)
     try:
