@@ -64,6 +64,7 @@ from fairscreen.supervision.offsite.models import (
     SignalRow,
 )
 from fairscreen.vault.models import DataKey
+from fairscreen.web.models import IdempotencyRecord
 
 LEDGER_RECORDS = Records(
     tables=(
@@ -116,6 +117,7 @@ __all__ = [
     "DisputeResolution",
     "DrawSeed",
     "FirmTier",
+    "IdempotencyRecord",
     "InspectionFeedback",
     "InspectionFinding",
     "InspectionPlan",

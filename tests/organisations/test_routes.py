@@ -31,16 +31,19 @@ def test_declaring_and_reading_positions(db: Database, vault: Vault) -> None:
     plain = admin.post(BASE, json={"title": "行政", "category": "general_office"}).json()
     assert plain["reference"] == f"pos:{plain['id']}" and plain["agency_id"] is None
 
-    # bad input names the field; nothing is written
+    # bad input names the field (the API's description says what is well-formed); nothing is
+    # written
     for bad, field in (
-        ({**body, "category": "astronaut"}, "category"),
-        ({**body, "agency_id": world.orgs["employer"][1]}, "agency_id"),  # not an agency
-        ({**body, "reference": "-starts-with-a-dash"}, "reference"),
-        ({**body, "title": "   "}, "title"),
+        ({**body, "category": "astronaut"}, "body.category"),
+        ({**body, "reference": "-starts-with-a-dash"}, "body.reference"),
+        ({**body, "title": "   "}, "body.title"),
     ):
         refused = admin.post(BASE, json=bad)
         assert refused.status_code == 422, (bad, refused.text)
         assert refused.json()["errors"][0]["field"] == field
+    # an organisation that is not an agency is no agency at all
+    not_agency = admin.post(BASE, json={**body, "agency_id": world.orgs["employer"][1]})
+    assert not_agency.status_code == 404 and "agency_id" in not_agency.json()["detail"]
     taken = admin.post(BASE, json={**body, "reference": "P-DEV-1"})
     assert taken.status_code == 409 and "reference" in taken.json()["detail"]
     assert len(admin.get(BASE).json()) == 2

@@ -4,6 +4,7 @@ or an organisation's API token (``Authorization: Bearer``).
 ``Require(action)`` is the dependency every non-public route declares: it resolves the actor
 (401 without one), checks the CSRF token of a cookie session on every state-changing method,
 holds a staff member whose organisation requires a second factor to the second-factor routes,
+counts the request against the account's rate limit (``FAIRSCREEN_RATE_LIMIT_PER_ACCOUNT``),
 and applies the role check of the permission policy (403). The resource check comes later, in
 the service, through ``fairscreen.accounts.policy.authorize``.
 """
@@ -15,10 +16,11 @@ from dataclasses import dataclass
 from fastapi import Request, Response
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairscreen.accounts import service
+from fairscreen.accounts import service, throttle
 from fairscreen.accounts.policy import Actor, authorize
 from fairscreen.kit.clock import utcnow
-from fairscreen.kit.errors import ForbiddenError, UnauthenticatedError
+from fairscreen.kit.errors import ForbiddenError, RateLimitedError, UnauthenticatedError
+from fairscreen.kit.settings import get_settings
 
 COOKIE = "fs_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -87,6 +89,13 @@ class Require:
                 raise ForbiddenError(f"CSRF check failed: send the session's {CSRF_HEADER}")
         if caller.second_factor_pending and not self.pending_ok:
             raise UnauthenticatedError("second factor required (POST /api/v1/auth/totp)")
+        wait = throttle.hit_api(
+            throttle.api_limits(get_settings().rate_limit_per_account),
+            "api-account",
+            caller.actor.label,
+        )
+        if wait is not None:
+            raise RateLimitedError("too many requests from this account; try again later", wait)
         if self.action is not None:
             authorize(caller.actor, self.action)
         return caller.actor

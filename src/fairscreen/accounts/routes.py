@@ -18,6 +18,7 @@ from fairscreen.accounts.auth import (
 )
 from fairscreen.accounts.models import StaffAccount
 from fairscreen.accounts.policy import Actor, Target, authorize, policy
+from fairscreen.accounts.secrets import MAX_PASSWORD, MIN_PASSWORD
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.errors import UnauthenticatedError
 from fairscreen.kit.http import SessionDep
@@ -31,7 +32,7 @@ class _Body(BaseModel):
 
 
 class Login(_Body):
-    email: str = Field(min_length=3, max_length=254)
+    email: str = Field(min_length=3, max_length=254, pattern=service.EMAIL_PATTERN)
     password: SecretStr = Field(min_length=1, max_length=256)
 
 
@@ -50,11 +51,16 @@ class Code(_Body):
 
 class PasswordSet(_Body):
     token: SecretStr = Field(min_length=10, max_length=200)
-    password: SecretStr = Field(min_length=1, max_length=256)
+    password: SecretStr = Field(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD)
 
 
 class ContactIn(_Body):
-    contact: str = Field(min_length=3, max_length=320, description="e-mail or +E.164 phone")
+    contact: str = Field(
+        min_length=3,
+        max_length=320,
+        pattern=service.CONTACT_PATTERN,
+        description="e-mail or +E.164 phone",
+    )
 
 
 class CandidateLogin(ContactIn):
@@ -85,9 +91,14 @@ class OrganisationPatch(_Body):
 
 
 class NewStaff(_Body):
-    email: str = Field(min_length=3, max_length=254)
+    email: str = Field(min_length=3, max_length=254, pattern=service.EMAIL_PATTERN)
     display_name: str = Field(min_length=1, max_length=120)
-    role: str = Field(min_length=1, max_length=32)
+    role: str = Field(
+        pattern="^("
+        + "|".join(sorted(r for r, v in policy().roles.items() if v.organisation_kind))
+        + ")$",
+        description="a staff role of the organisation's kind (GET /auth/actions lists them)",
+    )
 
 
 class StaffOut(BaseModel):

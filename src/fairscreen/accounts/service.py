@@ -51,6 +51,16 @@ LOCK_AFTER = 5  # consecutive failed logins lock the account ...
 LOCK_FOR = timedelta(minutes=15)  # ... for this long
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,63}")
 _PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
+# The same rules as JSON Schema patterns, so the API's description says what is accepted: an
+# e-mail address, or a + and 7 to 15 digits (the first not 0) with spaces, dashes, dots or
+# brackets between them; spaces around either are ignored. Control characters and the few
+# whose "whitespace" differs between regex dialects (Python, ECMA-262, Rust) are left out.
+_ADDR = r"[^@\s\x00-\x1f\x7f-\x9f\ufeff]"
+_EMAIL_SCHEMA = rf"{_ADDR}{{1,64}}@{_ADDR}{{1,190}}\.[^@\s.\x00-\x1f\x7f-\x9f\ufeff]{{2,63}}"
+_SEP = r"[ \-().]*"
+EMAIL_PATTERN = rf"^ *{_EMAIL_SCHEMA} *$"
+CONTACT_PATTERN = rf"^ *(?:{_EMAIL_SCHEMA}|\+{_SEP}[1-9](?:{_SEP}[0-9]){{6,14}}{_SEP}) *$"
+
 T = TypeVar("T")
 
 _STAFF = table_of(StaffAccount)
@@ -144,9 +154,14 @@ def add_staff(
 ) -> NewStaff:
     org = organisation(session, organisation_id)
     known = policy()
-    if role not in known.roles or known.roles[role].organisation_kind != org.kind:
+    if role not in known.roles or not known.roles[role].organisation_kind:
         raise InputError(
             "role", f"one of {', '.join(known.staff_roles(org.kind))} for a {org.kind}"
+        )
+    if known.roles[role].organisation_kind != org.kind:
+        # a role of staff, but of another kind of organisation: refused for this one
+        raise ConflictError(
+            f"role: one of {', '.join(known.staff_roles(org.kind))} for a {org.kind}"
         )
     display_name = display_name.strip()
     if not display_name or len(display_name) > 120:

@@ -26,10 +26,13 @@ from fairscreen.accounts import service as accounts
 from fairscreen.accounts import throttle
 from fairscreen.accounts.auth import Require, client_address, set_session_cookie
 from fairscreen.accounts.policy import Actor
+from fairscreen.accounts.service import CONTACT_PATTERN
 from fairscreen.consent import invitations
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.errors import FairscreenError
 from fairscreen.kit.http import SessionDep
+from fairscreen.kit.ids import ID_PATTERN
+from fairscreen.organisations.service import REFERENCE_PATTERN
 from fairscreen.vault.lazy import app_vault
 from fairscreen.world import model
 
@@ -44,10 +47,15 @@ class _Body(BaseModel):
 
 
 class NewInvitation(_Body):
-    position_id: str = Field(min_length=1, max_length=32)
-    contact: str = Field(min_length=3, max_length=320, description="e-mail or +E.164 phone")
+    position_id: str = Field(pattern=ID_PATTERN)
+    contact: str = Field(
+        min_length=3,
+        max_length=320,
+        pattern=CONTACT_PATTERN,
+        description="e-mail or +E.164 phone",
+    )
     client_reference: str = Field(
-        min_length=1, max_length=64, description="the employer's reference for the candidate"
+        pattern=REFERENCE_PATTERN, description="the employer's reference for the candidate"
     )
     known_name: str | None = Field(
         default=None, max_length=100, description="the name the employer knows them by"

@@ -25,6 +25,9 @@ from fairscreen.kit.errors import InputError
 from fairscreen.kit.http import SessionDep
 from fairscreen.vault.lazy import app_vault
 
+# past any table's size; larger numbers do not fit the databases' 64-bit OFFSET
+MAX_OFFSET = 1_000_000_000
+
 router = APIRouter(tags=["feedback"])
 _AUTH: dict[int | str, dict[str, Any]] = {401: {}, 403: {}}
 _FOUND: dict[int | str, dict[str, Any]] = {**_AUTH, 404: {}}
@@ -49,7 +52,7 @@ class NoticeIn(_Body):
 
 class DisputeIn(_Body):
     finding: str = Field(min_length=1, max_length=200, description="the finding's ref")
-    text: str = Field(min_length=1, max_length=service.MAX_DISPUTE_TEXT)
+    text: str = Field(min_length=1, max_length=service.MAX_DISPUTE_TEXT, pattern=r"\S")
 
 
 class ResolveIn(_Body):
@@ -85,7 +88,7 @@ def list_checks(
     session: SessionDep,
     actor: Annotated[Actor, Depends(Require("check.read"))],
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[dict[str, Any]]:
     """Checks, newest first: the organisation's (as employer or agency), or one's own. States
     and dates only; what they found is in the report."""
@@ -207,7 +210,7 @@ def list_disputes(
     actor: Annotated[Actor, Depends(Require("dispute.read"))],
     status: Annotated[Literal["open", "resolved"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[dict[str, Any]]:
     """Disputes by deadline: their state, deadline and outcome (one's own: with the text)."""
     return service.list_disputes(
@@ -359,7 +362,7 @@ def my_access_log(
 def decision_tallies(
     session: SessionDep,
     actor: Annotated[Actor, Depends(Require("tally.read"))],
-    employer: Annotated[str | None, Query(max_length=32)] = None,
+    employer: Annotated[str | None, Query(min_length=1, max_length=32, pattern=r"\S")] = None,
     month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
 ) -> list[dict[str, Any]]:
     """Decisions per employer and month by outcome, light and compliance flag; no person in
@@ -371,7 +374,7 @@ def decision_tallies(
 def report_tallies(
     session: SessionDep,
     actor: Annotated[Actor, Depends(Require("tally.read"))],
-    employer: Annotated[str | None, Query(max_length=32)] = None,
+    employer: Annotated[str | None, Query(min_length=1, max_length=32, pattern=r"\S")] = None,
     month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
 ) -> list[dict[str, Any]]:
     """Reports per employer and month by light and rule (small counts shown as ``<5``)."""

@@ -10,6 +10,9 @@ from __future__ import annotations
 import os
 import time
 
+# What ``new_id`` makes, as a JSON Schema pattern for the API's description.
+ID_PATTERN = r"^[0-9a-f]{32}$"
+
 
 def new_id() -> str:
     """A fresh, time-ordered, 32-hex-digit row key."""

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fairscreen.kit.errors import ConfigError
@@ -67,6 +67,26 @@ class Settings(BaseSettings):
     # Checks started online (a candidate's signed consent) queued for ``fairscreen worker``
     # instead of run in the request (PostgreSQL only: docs/jobs.md).
     check_workers: bool = False
+    # Rate limits on every API route (docs/api.md, "Rate limits"), in the ``limits`` library's
+    # notation ("1200/minute", "50/second;1000/hour"), or "none": per network address (counted
+    # before the caller is known, so guessing tokens is throttled too) and per signed-in account
+    # or API token. 429 with Retry-After beyond them.
+    rate_limit_per_address: str = "1200/minute"
+    rate_limit_per_account: str = "600/minute"
+
+    @field_validator("rate_limit_per_address", "rate_limit_per_account")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        if value.strip().lower() != "none":
+            try:
+                parse_many(value)
+            except ValueError:
+                raise ValueError(
+                    "a rate limit such as '1200/minute' or '20/second;1000/hour', or 'none'"
+                ) from None
+        return value
 
     def host_names(self) -> list[str]:
         return [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]

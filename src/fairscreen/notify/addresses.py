@@ -19,6 +19,7 @@ import ipaddress
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from fairscreen.kit.errors import InputError
@@ -78,39 +79,50 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     return found
 
 
+class RefusedAddressError(InputError):
+    """A well-formed URL that cannot be used: refused (409), naming the field."""
+
+    http_status: ClassVar[int] = 409
+    title: ClassVar[str] = "refused"
+
+
 def check(url: str, allowed: Sequence[IPNetwork], *, field: str = "url") -> Target:
-    """The target of ``url``, or an ``InputError`` naming ``field`` and what is wrong."""
+    """The target of ``url``, or an ``InputError`` naming ``field`` and what is wrong: 422 for
+    a URL that is not an http(s) URL at all, 409 (``RefusedAddressError``) for one that is but
+    cannot be used (no host, a host that does not resolve or resolves to a private address)."""
     if len(url) > MAX_URL:
         raise InputError(field, f"at most {MAX_URL} characters")
     try:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError:
-        raise InputError(field, "not a URL") from None
+        raise RefusedAddressError(field, "not a URL") from None
     scheme = parts.scheme.lower()
     if scheme not in ("https", "http"):
         raise InputError(field, "an https:// URL")
     if parts.username is not None or parts.password is not None:
-        raise InputError(field, "no user name or password in the URL (the signature proves us)")
+        raise RefusedAddressError(
+            field, "no user name or password in the URL (the signature proves us)"
+        )
     host = parts.hostname
     if not host:
-        raise InputError(field, "a URL with a host name")
+        raise RefusedAddressError(field, "a URL with a host name")
     port = port or (443 if scheme == "https" else 80)
     try:
         addresses = resolve(host, port)
     except (OSError, UnicodeError):
-        raise InputError(field, f"the host {host} does not resolve") from None
+        raise RefusedAddressError(field, f"the host {host} does not resolve") from None
     if not addresses:
-        raise InputError(field, f"the host {host} does not resolve")
+        raise RefusedAddressError(field, f"the host {host} does not resolve")
     refused = [a for a in addresses if not permitted(a, allowed)]
     if refused:
-        raise InputError(
+        raise RefusedAddressError(
             field,
             f"{host} resolves to {refused[0]}, which is not a public address "
             "(an operator may allow networks with FAIRSCREEN_WEBHOOK_ALLOW_NETWORKS)",
         )
     if scheme == "http" and not all(_plain(a).is_loopback for a in addresses):
-        raise InputError(field, "an https:// URL (plain http only to this machine)")
+        raise RefusedAddressError(field, "an https:// URL (plain http only to this machine)")
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query

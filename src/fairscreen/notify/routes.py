@@ -5,6 +5,7 @@ delivery, and read the delivery log."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -24,17 +25,29 @@ Manager = Annotated[Actor, Depends(Require("webhook.manage"))]
 _AUTH: dict[int | str, dict[str, Any]] = {401: {}, 403: {}}
 
 
+EventType = Annotated[
+    str, Field(pattern="^(" + "|".join(re.escape(e) for e in sorted(webhooks.EVENTS)) + r"|\*)$")
+]
+
+
 class NewEndpoint(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(min_length=8, max_length=2000, description="https://…, public address")
-    events: list[str] = Field(min_length=1, max_length=32, description="event types, or ['*']")
+    url: str = Field(
+        min_length=8,
+        max_length=2000,
+        pattern=r"^\s*[Hh][Tt][Tt][Pp][Ss]?://",
+        description="https://…, public address (refused, 409, if it is not one)",
+    )
+    events: list[EventType] = Field(
+        min_length=1, max_length=32, description="event types, or ['*']"
+    )
 
 
 class EventsPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    events: list[str] = Field(min_length=1, max_length=32)
+    events: list[EventType] = Field(min_length=1, max_length=32)
 
 
 class EndpointOut(BaseModel):

@@ -13,6 +13,7 @@ from fairscreen.accounts.policy import Actor, Target, authorize, reach
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.errors import ForbiddenError
 from fairscreen.kit.http import SessionDep
+from fairscreen.kit.ids import ID_PATTERN
 from fairscreen.organisations import service
 from fairscreen.organisations.models import Organisation
 
@@ -23,15 +24,18 @@ _AUTH: dict[int | str, dict[str, Any]] = {401: {}, 403: {}}
 class NewPosition(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=200, pattern=r"\S")
     category: str = Field(
-        min_length=1, max_length=64, description="a position category of the employer's pack"
+        pattern=service.CATEGORY_PATTERN,
+        description="a position category of the employer's pack (refused, 409, if of another)",
     )
     reference: str | None = Field(
-        default=None, max_length=64, description="the employer's own reference for it"
+        default=None,
+        pattern=service.REFERENCE_PATTERN,
+        description="the employer's own reference for it",
     )
     agency_id: str | None = Field(
-        default=None, max_length=32, description="the screening agency engaged for it"
+        default=None, pattern=ID_PATTERN, description="the screening agency engaged for it"
     )
 
 
@@ -44,7 +48,7 @@ class PositionOut(BaseModel):
     category: str
 
 
-@router.post("/positions", status_code=201, responses={**_AUTH, 409: {}, 422: {}})
+@router.post("/positions", status_code=201, responses={**_AUTH, 404: {}, 409: {}, 422: {}})
 def declare_position(
     body: NewPosition,
     session: SessionDep,

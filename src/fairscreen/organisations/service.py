@@ -18,6 +18,18 @@ from fairscreen.organisations.models import Organisation, Position
 from fairscreen.policy.pack import PolicyPack
 
 _REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+REFERENCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+
+
+def _all_categories() -> list[str]:
+    from fairscreen.policy.pack import load_pack, shipped_packs
+
+    return sorted({c for stem in shipped_packs().values() for c in load_pack(stem).categories})
+
+
+# The categories of every jurisdiction's current pack: one of them is well-formed; whether it
+# is the employer's pack's is the employer's business (409 otherwise).
+CATEGORY_PATTERN = "^(" + "|".join(_all_categories()) + ")$"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,15 +75,16 @@ def declare_position(
     if not title or len(title) > 200:
         raise InputError("title", "1 to 200 characters")
     if category not in pack.categories:
-        raise InputError(
-            "category", f"a category of {pack.ref}: {', '.join(sorted(pack.categories))}"
-        )
+        allowed = f"a category of {pack.ref}: {', '.join(sorted(pack.categories))}"
+        if category in _all_categories():  # another jurisdiction's: refused for this employer
+            raise ConflictError(f"category: {allowed}")
+        raise InputError("category", allowed)
     if reference is not None and not _REF.fullmatch(reference):
         raise InputError("reference", "1 to 64 letters, digits and . _ : - (starting alphanumeric)")
     if agency_id is not None:
         agency = session.get(Organisation, agency_id)
         if agency is None or agency.kind != "agency":
-            raise InputError("agency_id", "the id of a screening agency")
+            raise NotFoundError("agency_id: no such screening agency")
     position_id = new_id()
     reference = reference or f"pos:{position_id}"
     taken = session.scalar(

@@ -23,6 +23,15 @@ from fairscreen.policy.vocabulary import Culpability, ForbiddenCategory, Item, S
 
 UNLIMITED = "unlimited"
 
+# Released packs stay loadable (a check keeps the pack it was made under): the items that
+# entered the vocabulary after a pack was released, which that pack may therefore omit. An
+# omitted item has no policy and no category allows it: a check under that pack never covers it.
+# The shipped files are kept byte for byte (their digest is what the model registry recorded);
+# this table is their vocabulary migration (docs/policy-packs.md, "Released packs").
+ITEMS_ADDED_SINCE: dict[str, frozenset[Item]] = {
+    "cn@2026.1": frozenset({Item.PUBLIC_SECURITY_RECORD}),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class LegalLimit:
@@ -343,7 +352,8 @@ def parse_pack(text: str, *, origin: str = "<pack>") -> PolicyPack:
             else None,
             legal_limit=limit,
         )
-    missing = set(Item) - set(items)
+    head_ref = f"{head.get('id')}@{head.get('version')}"
+    missing = set(Item) - set(items) - ITEMS_ADDED_SINCE.get(head_ref, frozenset())
     if missing:
         raise PolicyError(f"{origin}: items: no policy for {sorted(missing)}")
 
@@ -356,6 +366,8 @@ def parse_pack(text: str, *, origin: str = "<pack>") -> PolicyPack:
         allowed = frozenset(
             _item(v, f"{at}.items[{i}]") for i, v in enumerate(require(spec, "items", at, list))
         )
+        if unknown := sorted(allowed - set(items)):
+            raise PolicyError(f"{at}.items: {unknown} have no policy in [items]")
         overrides: dict[Item, int | None] = {}
         for key, value in spec.get("lookback_years", {}).items():
             item = _item(key, f"{at}.lookback_years.{key}")

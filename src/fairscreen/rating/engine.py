@@ -345,10 +345,10 @@ def load_ruleset(name: str, pack: PolicyPack) -> RuleSet:
 
 
 @cache
-def _shipped_rulesets() -> dict[str, tuple[str, str]]:
-    """The rule sets shipped with fairscreen: pack id -> (version, file stem) of the latest.
-    A new jurisdiction's rule set is a data file; nothing here names one."""
-    found: dict[str, tuple[str, str]] = {}
+def _shipped_rulesets() -> dict[str, dict[str, str]]:
+    """The rule sets shipped with fairscreen: pack id -> {version: file stem}. A new
+    jurisdiction's rule set is a data file; nothing here names one."""
+    found: dict[str, dict[str, str]] = {}
     for entry in (resources.files("fairscreen.rating") / "rulesets").iterdir():
         if not entry.name.endswith(".toml"):
             continue
@@ -357,13 +357,16 @@ def _shipped_rulesets() -> dict[str, tuple[str, str]]:
             pack_id, version = str(head["pack"]), str(head["version"])
         except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
             raise PolicyError(f"rulesets/{entry.name}: not a rule set ({exc})") from None
-        if pack_id not in found or found[pack_id][0] < version:
-            found[pack_id] = (version, entry.name.removesuffix(".toml"))
+        found.setdefault(pack_id, {})[version] = entry.name.removesuffix(".toml")
     return found
 
 
 def default_ruleset_for(pack: PolicyPack) -> RuleSet:
-    try:
-        return load_ruleset(_shipped_rulesets()[pack.id][1], pack)
-    except KeyError:
-        raise PolicyError(f"no rule set for pack {pack.id!r}") from None
+    """The rule set a new check under ``pack`` is rated with: the one released with it (the
+    same version), else the latest shipped for the pack's id. A released pack keeps its own
+    rule set when newer ones ship (docs/policy-packs.md, "Released packs")."""
+    versions = _shipped_rulesets().get(pack.id)
+    if not versions:
+        raise PolicyError(f"no rule set for pack {pack.id!r}")
+    stem = versions.get(pack.version) or versions[max(versions)]
+    return load_ruleset(stem, pack)

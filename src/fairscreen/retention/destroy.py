@@ -134,6 +134,12 @@ DELETED_TABLES: tuple[str, ...] = (
     "data_keys",
 )
 
+# Not listed, on purpose: ``idempotency_keys`` (fairscreen.web.idempotency). A row there names
+# no account and holds no request body and no readable answer: it is found by a hash of the
+# account and the client's key, and the answer is sealed under a key derived from the client's
+# key, which the server never stores. Nothing in it links to a candidate without that key, and
+# every row expires after 24 hours.
+
 _CANDIDATES = table_of(Candidate)
 _DATA_KEYS = table_of(DataKey)
 _REQUESTS = table_of(CheckRequest)

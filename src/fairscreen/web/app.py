@@ -1,7 +1,9 @@
 """``create_app``: the fairscreen web application. Packages mount their routers here.
 
 - ``/api/v1``: the JSON API, every route behind a session or an API token except signing in,
-  password setup and candidates' one-time codes; errors as RFC 9457 problem details;
+  password setup and candidates' one-time codes; errors as RFC 9457 problem details; rate
+  limits per address and per account (``web.ratelimit``); idempotency keys on POSTs
+  (``web.idempotency``); an OpenAPI description that lists every answer (``web.openapi``);
 - ``/ledger``: the evidence ledger's public C2SP tlog-tiles resources and JSON proofs;
 - ``/models``: the model registry and its cards, public (``fairscreen.audit.routes``);
 - ``/docs``, ``/redoc``, ``/openapi.json``: the API's description, served offline;
@@ -42,7 +44,9 @@ from fairscreen.retention.scheduler import install as install_retention_sweep
 from fairscreen.supervision.offsite_routes import router as offsite_router
 from fairscreen.supervision.routes import public_router as supervision_public_router
 from fairscreen.supervision.routes import router as supervision_router
-from fairscreen.web import portal, problems, security
+from fairscreen.web import openapi, portal, problems, security
+from fairscreen.web.idempotency import Idempotency
+from fairscreen.web.ratelimit import AddressLimit
 
 API_PREFIX = "/api/v1"
 # Every router of the JSON API and where it is mounted under API_PREFIX (the access test walks
@@ -117,6 +121,10 @@ def create_app(
     )
     app.state.sessions = sessions
     problems.install(app)
+    # innermost first: idempotency keys around the routes, then the per-address rate limit,
+    # then (security.harden) headers, the body limit and trusted hosts outermost
+    app.add_middleware(Idempotency, sessions=sessions)
+    app.add_middleware(AddressLimit, setting=get_settings().rate_limit_per_address)
     security.harden(
         app,
         allowed_hosts=allowed_hosts if allowed_hosts is not None else get_settings().host_names(),
@@ -133,6 +141,7 @@ def create_app(
         """Liveness: the process answers (no database access)."""
         return {"status": "ok"}
 
+    openapi.install(app, API_PREFIX, API_ROUTERS)
     install_retention_sweep(app, sessions)  # FAIRSCREEN_RETENTION_SWEEP_INTERVAL (0: off)
     install_feedback_jobs(app, sessions)  # FAIRSCREEN_FEEDBACK_INTERVAL (0: off)
     install_delivery(app, sessions)  # the outbox's worker: FAIRSCREEN_NOTIFY_INTERVAL (0: off)

@@ -93,7 +93,11 @@ def serve(
     sock = _listen(host, port)
     url = _url(sock)
     err.print(f"fairscreen serving on {url} (API docs: {url}/docs; Ctrl-C to stop)")
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    # Idle keep-alive connections are kept 75 s (uvicorn's default is 5 s): a client, or a
+    # reverse proxy's connection pool (60 s on common load balancers), must be the side that
+    # closes an idle connection, or a request it sends just as the server closes one is lost
+    # (the benchmark's 50 clients on a loaded machine saw exactly that).
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_keep_alive=75))
     try:
         server.run(sockets=[sock])
     except (KeyboardInterrupt, Terminated):

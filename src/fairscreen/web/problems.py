@@ -10,12 +10,16 @@ not shown). ``type`` is a stable URI per kind of problem, documented in docs/api
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import Send
 
 from fairscreen.kit.errors import FairscreenError, InputError, RateLimitedError
 
@@ -34,6 +38,32 @@ def problem(status: int, title: str, detail: str | None = None, **extensions: An
         body["detail"] = detail
     body.update(extensions)
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+async def send_problem(
+    send: Send, status: int, title: str, detail: str, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
+    """A problem answered by ASGI middleware, outside the routes (the same body as ``problem``)."""
+    body = orjson.dumps(
+        {
+            "type": TYPE_BASE + title.replace(" ", "-"),
+            "title": title,
+            "status": status,
+            "detail": detail,
+        }
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", MEDIA_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def _fairscreen(request: Request, exc: Exception) -> JSONResponse:
@@ -67,11 +97,29 @@ def _validation(request: Request, exc: Exception) -> JSONResponse:
 
 def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    titles = {404: "not found", 405: "method not allowed", 413: "content too large"}
+    titles = {
+        400: "bad request",
+        404: "not found",
+        405: "method not allowed",
+        413: "content too large",
+    }
     response = problem(exc.status_code, titles.get(exc.status_code, "error"), str(exc.detail))
     if exc.headers:
         response.headers.update(exc.headers)
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route on the path; a path served by several
+        # routes (GET and POST apart) allows them all (RFC 9110, section 10.2.1)
+        response.headers["Allow"] = ", ".join(_allowed(request))
     return response
+
+
+def _allowed(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
