@@ -34,7 +34,7 @@ from fairscreen.kit.http import SessionDep
 from fairscreen.supervision.codes import service as codes
 from fairscreen.supervision.codes.guidance import LANGUAGES, guidance
 from fairscreen.supervision.offsite import evidence, service
-from fairscreen.supervision.signals import BACKGROUND_SCREENING
+from fairscreen.supervision.signals import BACKGROUND_SCREENING, Severity
 
 router = APIRouter(tags=["supervision"])
 
@@ -47,7 +47,7 @@ def list_signals(
     actor: Annotated[Actor, Depends(Require("signal.read"))],
     org: Annotated[str | None, Query(max_length=64)] = None,
     rule: Annotated[str | None, Query(max_length=64)] = None,
-    severity: Annotated[str | None, Query(max_length=16)] = None,
+    severity: Annotated[Severity | None, Query()] = None,
     open: Annotated[bool, Query(description="only signals still open")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -131,7 +131,7 @@ def issue_code(
         return codes.issue(session, visit, now=utcnow())
 
 
-@router.get("/codes/key")
+@router.get("/codes/key", responses={404: {}})
 def code_key(session: SessionDep) -> dict[str, str]:
     """The inspectorate's public key (C2SP signed-note verifier key)."""
     return {"key": codes.code_verifier(session).text()}
