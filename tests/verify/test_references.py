@@ -348,6 +348,13 @@ def test_remarks_are_immutable_values() -> None:
         ("Outside work hours she volunteers at an animal shelter", "private_life", None),
         ("I didn't see him outside work, but I heard he gambles", "private_life", None),
         ("I never saw him sober outside work", "private_life", None),
+        # smoking, cards or errands on the job are misconduct, but a span that says so never
+        # hides another private-life word dropped into it (closed word sets, not open gaps)
+        ("他在仓库里偷偷抽烟", "misconduct", "safety"),
+        ("他上班时经常溜出去抽烟打牌", "misconduct", "attendance"),
+        ("他在仓库私生活抽烟", "private_life", None),
+        ("他上班时间私生活混乱溜出去办私事", "private_life", None),
+        ("他上班时间溜出去赌钱办私事", "private_life", None),
     ],
 )
 def test_documented_choices(text: str, kind: str, category: str | None) -> None:
@@ -409,6 +416,17 @@ def test_lexicon_is_versioned_package_data() -> None:
         (lambda d: d["hearsay"]["terms"].append("Upper"), "not lower case"),
         (lambda d: d["hearsay"]["terms"].append("{nosuchmacro}"), "unknown macro"),
         (lambda d: d["forbidden"]["priority"].pop(), "forbidden.priority"),
+        # an `unless` span with an open gap could swallow a forbidden word about the candidate
+        (
+            lambda d: d["private_life"]["unless"].append("在{gap4}抽烟"),
+            "private_life.unless: '在{gap4}抽烟' has an open piece",
+        ),
+        (
+            lambda d: d["forbidden"]["litigation_as_plaintiff"]["unless"].append(
+                "the (?:[a-z]+ )?client sued us"
+            ),
+            "has an open piece '[a-z]'",
+        ),
         (lambda d: d["misconduct"]["priority"].pop(), "misconduct.priority"),
     ],
 )
@@ -476,9 +494,7 @@ FORBIDDEN_EXAMPLES = [
 ]
 # REFERENCES_PROPERTY_EXAMPLES=5000 for a long hunt; the default keeps the suite quick. The
 # suite's run is derandomized so CI tests the same examples every time; a hunt sets
-# REFERENCES_PROPERTY_RANDOM=1. Known open counterexample (a hunt finds it): 私生活 inserted into
-# 在仓库…抽烟 is shielded by the private-life `unless` span for smoking at work, whose open
-# {gap4} the lexicon's own rule forbids; closing it cost corpus recall (docs/references.md).
+# REFERENCES_PROPERTY_RANDOM=1.
 EXAMPLES = int(os.environ.get("REFERENCES_PROPERTY_EXAMPLES", "150"))
 PROPERTY = settings(
     max_examples=EXAMPLES,
@@ -563,11 +579,6 @@ def test_the_private_life_family_anywhere_excludes_the_sentence(
 ) -> None:
     at = where % (len(case.text) + 1)
     text = case.text[:at] + phrase + case.text[at:]
-    # The known limit named above: a phrase dropped inside a private-life `unless` span.
-    spans = [
-        m.span() for u in _lexicon().unless.get(None, ()) for m in u.finditer(text, 0, len(text))
-    ]
-    assume(not any(a <= at and at + len(phrase) <= b for a, b in spans))
     [after] = screen_reference(text, case.language)
     assert after.kind in ("forbidden", "private_life")
 

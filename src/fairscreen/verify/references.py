@@ -597,6 +597,44 @@ class _Lexicon:
     clauses: _Matcher
 
 
+def _open_piece(pattern: str) -> str | None:
+    """The first piece of ``pattern`` (expanded, spaces literal) that can match an open set of
+    words: a negated class (``[^,，]{0,4}``, the ``{gapN}`` macros), a class with a letter or CJK
+    range, ``.`` or a class escape (``\\w``, ``\\S``). Look-arounds are skipped: they test the
+    context and do not widen the span. None when every piece is a closed word set. An ``unless``
+    span must be closed, or it can swallow a forbidden or private-life word about the candidate
+    ("在仓库私生活抽烟" would hide 私生活 inside a span for smoking at work)."""
+    lookaround = 0
+    groups: list[bool] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            if lookaround == 0 and pattern[i + 1] in "wWsSdD":
+                return pattern[i : i + 2]
+            i += 6 if pattern[i + 1] == "u" else 2
+            continue
+        if ch == "[":
+            end = _class_end(pattern, i)
+            members = pattern[i + 1 : end - 1]
+            ranges = re.findall(r"(.)-(.)", members.replace("\\-", ""))
+            wide = any(not (a.isdigit() and b.isdigit()) for a, b in ranges)
+            if lookaround == 0 and (members.startswith("^") or wide):
+                return pattern[i:end]
+            i = end
+            continue
+        if ch == "(":
+            is_look = pattern.startswith(("(?=", "(?!", "(?<=", "(?<!"), i)
+            groups.append(is_look)
+            lookaround += is_look
+        elif ch == ")" and groups:
+            lookaround -= groups.pop()
+        elif ch == "." and lookaround == 0:
+            return "."
+        i += 1
+    return None
+
+
 class _Builder:
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.macros: dict[str, str] = dict(data.get("macros", {}))
@@ -640,6 +678,16 @@ class _Builder:
         tail = f"(?:{body}){_WORD_END}{guard[1]}"
         compiled_start = re.compile(start) if start else None
         return _Pattern(re.compile(tail), compiled_start, start + tail), expanded
+
+    def span(self, raw: str, where: str) -> _Pattern:
+        """An ``unless`` span: a pattern built from closed word sets only (see _open_piece)."""
+        pattern, expanded = self.pattern(raw, where)
+        if (piece := _open_piece(expanded)) is not None:
+            raise LexiconError(
+                f"{where}: {raw!r} has an open piece {piece!r}; build unless spans from closed "
+                "word sets (a macro such as {atwork_zh}), never {gapN}, [^...] or [a-z]+"
+            )
+        return pattern
 
     def matcher(self, terms: Iterable[str], where: str, picker: _AnchorPicker) -> _Matcher:
         anchored: dict[str, set[_Pattern]] = {}
@@ -700,15 +748,13 @@ def compile_lexicon(data: Mapping[str, Any]) -> _Lexicon:
         if "unless" in data["forbidden"][name]:
             path = ("forbidden", name, "unless")
             where = ".".join(path)
-            unless[name] = tuple(b.pattern(raw, where)[0] for raw in _terms(data, *path))
+            unless[name] = tuple(b.span(raw, where) for raw in _terms(data, *path))
     groups.append(
         ("private_life", None, 0, _terms(data, "private_life", "terms"), ("", ""), "private_life")
     )
     if "unless" in data["private_life"]:
         where = "private_life.unless"
-        unless[None] = tuple(
-            b.pattern(raw, where)[0] for raw in _terms(data, "private_life", "unless")
-        )
+        unless[None] = tuple(b.span(raw, where) for raw in _terms(data, "private_life", "unless"))
     for rank, category in enumerate(priority):
         path = ("misconduct", category, "terms")
         groups.append(
