@@ -45,12 +45,24 @@ REFERENCE_BLIND_BATCHES: tuple[tuple[str, int, tuple[float, ...]], ...] = (
     ("references_variants6", 176, (0.938, 0.836, 0.818, 0.692, 0.978, 0.677)),
     ("references_variants7", 157, (0.971, 0.931, 1.000, 0.875, 0.935, 0.741)),
 )
-# Blind batch B: written from the definitions only, held back until the screener was final,
-# scored once (docs/references.md, "Blind batch B, scored once"): the estimate to quote.
+# Blind batch B (its first score: it has since been used for tuning) and blind batch C: written
+# from the definitions only, held back, scored once (docs/references.md, "Blind batch C"): the
+# last row is the estimate to quote.
 REFERENCE_BLIND_B: tuple[str, int, tuple[float, ...]] = (
     "references_blind_b",
     377,
     (0.948, 0.930, 0.931, 0.818, 0.958, 0.613),
+)
+# After batch B's round, the tuner's fresh batches (not blind), each scored once then tuned on.
+REFERENCE_BLIND_BATCHES += (
+    REFERENCE_BLIND_B,
+    ("references_variants8", 111, (0.951, 0.951, 1.000, 0.714, 0.917, 0.524)),
+    ("references_variants9", 83, (1.000, 0.857, 0.800, 1.000, 0.944, 0.586)),
+)
+REFERENCE_BLIND_LATEST: tuple[str, int, tuple[float, ...]] = (
+    "references_blind_c",
+    420,
+    (0.968, 0.883, 0.909, 0.714, 0.915, 0.699),
 )
 REFERENCE_ACCURACY_HEAD = {
     "en": (
@@ -65,17 +77,18 @@ REFERENCE_ACCURACY_HEAD = {
 REFERENCE_ACCURACY_NOTE = {
     "en": (
         "First scores of batches written before tuning, each scored once; the last row, blind "
-        "batch B (written from the category definitions only and held back until the screener "
-        "was final, scored with lexicon 2026.12.5), is the estimate to quote: forbidden and "
-        "private-life remarks together are found at recall 0.911 (about one in twelve reaches "
-        "the employer read as neutral), misconduct at recall 0.613 and precision 0.958; no "
-        "forbidden or private-life sentence was read as misconduct."
+        "batch C (written from the category definitions only by someone who never saw the "
+        "lexicon, held back until the screener was final, scored with lexicon 2026.12.9), is "
+        "the estimate to quote: forbidden and private-life remarks together are found at "
+        "recall 0.850 (about one in eight reaches the employer read as neutral), misconduct at "
+        "recall 0.699 and precision 0.915; 4 of 213 forbidden or private-life sentences were "
+        "read as misconduct."
     ),
     "zh-Hant": (
-        "各批次均在調整前撰寫、只評分一次 (首次分數); 最後一行盲測批次 B (僅依類別定義撰寫, "
-        "待篩查器定稿後才評分, 使用詞典 2026.12.5) 是應引用的估計: 禁止類別與私生活合計召回率 "
-        "0.911 (約每十二句有一句被當作中性而到達僱主), 不當行為召回率 0.613、精確率 0.958; "
-        "沒有禁止類別或私生活的句子被判為不當行為。"
+        "各批次均在調整前撰寫、只評分一次 (首次分數); 最後一行盲測批次 C (由從未看過詞典的人僅依類別定義撰寫, "
+        "待篩查器定稿後才評分, 使用詞典 2026.12.9) 是應引用的估計: 禁止類別與私生活合計召回率 "
+        "0.850 (約每八句有一句被當作中性而到達僱主), 不當行為召回率 0.699、精確率 0.915; "
+        "213 句禁止類別或私生活的句子中有 4 句被判為不當行為。"
     ),
 }
 
@@ -570,7 +583,7 @@ def cards(
                 f"{s[2]:.3f} / {s[3]:.3f}",
                 f"{s[4]:.3f} / {s[5]:.3f}",
             )
-            for name, n, s in (*REFERENCE_BLIND_BATCHES, REFERENCE_BLIND_B)
+            for name, n, s in (*REFERENCE_BLIND_BATCHES, REFERENCE_BLIND_LATEST)
         ]
         note = REFERENCE_ACCURACY_NOTE[key]
         if language == "zh-Hans":
