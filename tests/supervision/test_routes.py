@@ -124,7 +124,7 @@ def test_the_plan_by_day_per_inspector_and_its_draw(world: tuple[World, Register
 
 def test_the_rules_are_public(world: tuple[World, Register, str]) -> None:
     made, _, _ = world
-    response = Api(made.app()).get("/supervision/rules")
+    response = Api(made.app()).get("/models/supervision/tier-rules")
     assert response.status_code == 200
     assert response.headers["X-Rules-SHA256"] == RULES.digest
     assert response.text == RULES.text and int(response.headers["X-Ledger-Index"]) >= 0

@@ -4,7 +4,7 @@ random draw. Labour inspectors see every firm; a firm's administrators see their
 organisation's tiers and appeals and file appeals (``permissions.toml``); another firm's tier
 is answered as if it did not exist.
 
-``public_router`` (mounted at ``/supervision``) serves the tier rules themselves, to anyone:
+``public_router`` (mounted at ``/models/supervision``, beside the model registry) serves the tier rules themselves, to anyone:
 the rules are public so that anyone can redo a firm's score.
 """
 
@@ -285,7 +285,7 @@ def plan_draw(
     }
 
 
-@public_router.get("/rules", response_class=Response)
+@public_router.get("/tier-rules", response_class=Response)
 def tier_rules(session: SessionDep) -> Response:
     """The tier rules in force, as their TOML file (its SHA-256 in a header and, once used, on
     the ledger as a ``model.published`` entry of kind ``tier_rules``)."""
