@@ -33,7 +33,7 @@ def server(tmp_path: Path, db: Database) -> Iterator[tuple[str, dict[str, str]]]
         yield server.url, server.env
 
 
-def test_schemathesis_finds_nothing(server: tuple[str, dict[str, str]]) -> None:
+def test_schemathesis_finds_nothing(server: tuple[str, dict[str, str]], tmp_path: Path) -> None:
     url, env = server
     run = subprocess.run(
         [
@@ -53,7 +53,7 @@ def test_schemathesis_finds_nothing(server: tuple[str, dict[str, str]]) -> None:
             "--no-color",
         ],
         env=env | {"SCHEMATHESIS_HOOKS": "tests.web.schemathesis_hooks", "PYTHONPATH": str(ROOT)},
-        cwd=ROOT,
+        cwd=tmp_path,  # its cache of past crashes stays out of the repository and out of the next run
         capture_output=True,
         text=True,
         timeout=600,

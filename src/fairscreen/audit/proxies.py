@@ -54,6 +54,8 @@ MATCHING: dict[str, str] = {
     "fairscreen.verify.checks.weigh_references": "a referee's name (never the candidate's): "
     "whether two referees are the same person",
     "fairscreen.pipeline.screen": "hands the candidate's strong keys to the sources (Subject)",
+    "fairscreen.pipeline.subject_of": "the same, for a check run as jobs (the Subject each "
+    "query job sends the provider)",
     "fairscreen.sources.base.Subject.__post_init__": "the name's matching key",
     "fairscreen.sources.world.*": "the registers look a person up by number or by name",
     "fairscreen.world.model.*": "the format's load-time checks (refuse a bad line)",

@@ -22,11 +22,10 @@ from fairscreen.feedback import service
 from fairscreen.feedback.rerate import OUTCOMES
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.errors import InputError
-from fairscreen.kit.http import SessionDep
+from fairscreen.kit.http import MAX_OFFSET, SessionDep
 from fairscreen.vault.lazy import app_vault
 
 # past any table's size; larger numbers do not fit the databases' 64-bit OFFSET
-MAX_OFFSET = 1_000_000_000
 
 router = APIRouter(tags=["feedback"])
 _AUTH: dict[int | str, dict[str, Any]] = {401: {}, 403: {}}

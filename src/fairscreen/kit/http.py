@@ -17,3 +17,7 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+# The largest ``offset`` a listing accepts: past it a database may overflow its integer (a 500),
+# and no listing has that many rows.
+MAX_OFFSET = 1_000_000_000

@@ -30,7 +30,7 @@ from fairscreen.accounts.auth import Require
 from fairscreen.accounts.policy import Actor, reach
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.errors import InputError
-from fairscreen.kit.http import SessionDep
+from fairscreen.kit.http import MAX_OFFSET, SessionDep
 from fairscreen.supervision.codes import service as codes
 from fairscreen.supervision.codes.guidance import LANGUAGES, guidance
 from fairscreen.supervision.offsite import evidence, service
@@ -50,7 +50,7 @@ def list_signals(
     severity: Annotated[Severity | None, Query()] = None,
     open: Annotated[bool, Query(description="only signals still open")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     scope = reach(actor, "signal.read")
     if scope.reach != "all":

@@ -22,7 +22,7 @@ from fairscreen.accounts.policy import Actor, Target, authorize, reach
 from fairscreen.audit.models import ModelVersion
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.errors import ForbiddenError, NotFoundError
-from fairscreen.kit.http import SessionDep
+from fairscreen.kit.http import MAX_OFFSET, SessionDep
 from fairscreen.supervision import service
 from fairscreen.supervision.models import (
     DrawSeed,
@@ -52,7 +52,7 @@ def list_tiers(
     scenario: str | None = None,
     tier: TierName | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     """Tiers as they stand (after overrides), each with its explanation; a firm sees its own."""
     found = service.effective_tiers(session, firm=_own(actor, "tier.read"))

@@ -134,7 +134,9 @@ def create_app(
     app.include_router(ledger_router, prefix="/ledger")
     app.include_router(models_router, prefix="/models")  # public: the model registry and cards
     portal.install(app)
-    app.include_router(supervision_public_router, prefix="/models/supervision")  # public: tier rules
+    app.include_router(
+        supervision_public_router, prefix="/models/supervision"
+    )  # public: tier rules
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:
