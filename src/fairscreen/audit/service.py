@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from fairscreen.audit import bias, output
 from fairscreen.audit.models import BiasAudit
@@ -95,7 +95,9 @@ def published(
     rows = [
         row
         for row in session.scalars(
-            select(BiasAudit).order_by(BiasAudit.created_at.desc(), BiasAudit.id)
+            select(BiasAudit)
+            .options(defer(BiasAudit.document))  # listed, not read
+            .order_by(BiasAudit.created_at.desc(), BiasAudit.id)
         )
         if organisations is None or row.scope.get("organisation") in organisations
     ][:limit]
