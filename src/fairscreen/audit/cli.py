@@ -333,20 +333,14 @@ def bias_command(
 
     Writes audit.json, audit.csv and audit.html to --out. Exit status 0 whatever it finds (a
     flag is a finding for the reader, not an error)."""
-    from fairscreen.audit import bias, output, records
+    from fairscreen.audit import output, records, service
     from fairscreen.kit.clock import utcnow
 
     first, last = _day(since), _day(until)
     if first and last and first > last:
         raise InputError("--since", f"{first} is after --until {last}")
     publish = (world is None) if publish is None else publish
-    scope: dict[str, Any] = {"source": "world" if world else "database"}
-    if organisation:
-        scope["organisation"] = organisation
-    if first:
-        scope["since"] = first.isoformat()
-    if last:
-        scope["until"] = last.isoformat()
+    scope = service.scope_of("world" if world else "database", organisation, first, last)
     if world is not None:
         if (pack or rules) is None:
             found = records.from_world(world)
@@ -364,10 +358,7 @@ def bias_command(
         if pack or rules:
             raise InputError("--pack", "only with --world (the database's reports are made)")
         found = _from_database(database, organisation, first, last, writable=publish)
-    columns = bias.Columns.from_records(found)
-    result = bias.run(columns)
-    flagged = bias.flags(result)
-    report = output.build(result, flagged, scope=scope, created_at=utcnow())
+    report, flagged = service.audit(found, scope=scope, now=utcnow())
     paths = output.write(report, out_dir)
     published = ""
     if publish:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairscreen.kit.db import Base, Committed, UTCDateTime
@@ -31,7 +31,9 @@ class ModelVersion(Base, Committed):
 
 class BiasAudit(Base, Committed):
     """A bias audit report that was published: what it covered, the SHA-256 of its JSON tables
-    and its key figures (aggregates above the suppression threshold only, never a person)."""
+    and its key figures (aggregates above the suppression threshold only, never a person), and
+    the JSON document itself (canonical JSON: its SHA-256 is ``digest``; none for audits
+    published before it was kept)."""
 
     __committed__ = ("scope", "records", "digest", "figures", "created_at")
     __events__ = (EventType.AUDIT_PUBLISHED,)
@@ -43,3 +45,4 @@ class BiasAudit(Base, Committed):
     digest: Mapped[str] = mapped_column(String(64))
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    document: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -10,17 +10,47 @@ report can recompute its digest and find it on the public ledger.
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+from collections.abc import Collection, Iterable, Mapping
+from datetime import date, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
+from fairscreen.audit import bias, output
 from fairscreen.audit.models import BiasAudit
 from fairscreen.audit.output import Report
+from fairscreen.kit.canonical import canonical_json
+from fairscreen.kit.errors import ConflictError, NotFoundError
 from fairscreen.kit.ids import new_id
 from fairscreen.ledger.entry import EventType
 from fairscreen.ledger.record import record
+
+
+def scope_of(
+    source: str, organisation: str | None, since: date | None, until: date | None
+) -> dict[str, Any]:
+    """What an audit covered, as its document and the ledger say it."""
+    scope: dict[str, Any] = {"source": source}
+    if organisation:
+        scope["organisation"] = organisation
+    if since:
+        scope["since"] = since.isoformat()
+    if until:
+        scope["until"] = until.isoformat()
+    return scope
+
+
+def audit(
+    found: Iterable[bias.AuditRecord], *, scope: Mapping[str, Any], now: datetime
+) -> tuple[Report, list[bias.Flag]]:
+    """The bias audit of ``found``: its report (tables, flags, key figures, digest) and flags,
+    as ``fairscreen audit bias`` and ``POST /api/v1/audit/bias`` make it."""
+    result = bias.run(bias.Columns.from_records(list(found)))
+    flagged = bias.flags(result)
+    return output.build(result, flagged, scope=scope, created_at=now), list(flagged)
 
 
 def publish(session: Session, report: Report, *, now: datetime) -> tuple[str, int]:
@@ -34,6 +64,9 @@ def publish(session: Session, report: Report, *, now: datetime) -> tuple[str, in
         "digest": report.digest,
         "figures": figures,
         "created_at": now,
+        # in the document's own key order (the CSV and HTML join a group's values in it); its
+        # canonical form, whose SHA-256 is the digest, is computed again when it is read
+        "document": orjson.dumps(report.document).decode("utf-8"),
     }
     organisation = report.document["scope"].get("organisation")
     index = record(
@@ -54,11 +87,20 @@ def publish(session: Session, report: Report, *, now: datetime) -> tuple[str, in
     return row["id"], index
 
 
-def published(session: Session, *, limit: int = 100) -> list[dict[str, Any]]:
-    """The bias audits published in this database, newest first."""
-    rows = session.scalars(
-        select(BiasAudit).order_by(BiasAudit.created_at.desc(), BiasAudit.id).limit(limit)
-    )
+def published(
+    session: Session, *, limit: int = 100, organisations: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """The bias audits published in this database, newest first (with ``organisations``: only
+    those scoped to one of them)."""
+    rows = [
+        row
+        for row in session.scalars(
+            select(BiasAudit)
+            .options(defer(BiasAudit.document))  # listed, not read
+            .order_by(BiasAudit.created_at.desc(), BiasAudit.id)
+        )
+        if organisations is None or row.scope.get("organisation") in organisations
+    ][:limit]
     return [
         {
             "id": row.id,
@@ -71,3 +113,25 @@ def published(session: Session, *, limit: int = 100) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
+
+
+def published_report(
+    session: Session, audit_id: str, *, organisations: Collection[str] | None = None
+) -> tuple[BiasAudit, Report]:
+    """A published audit and its report, rebuilt from the document it kept (its digest checked
+    again). With ``organisations`` (an organisation's own names: id and reference), only an
+    audit scoped to one of them; anything else is not found, as if it did not exist."""
+    row = session.get(BiasAudit, audit_id)
+    if row is None or (
+        organisations is not None and row.scope.get("organisation") not in organisations
+    ):
+        raise NotFoundError(f"bias audit {audit_id}: no such audit")
+    if row.document is None:
+        raise NotFoundError(
+            f"bias audit {audit_id}: published before reports were kept; its digest and key "
+            f"figures are on the ledger at #{row.ledger_index}"
+        )
+    report = Report(orjson.loads(row.document), row.digest)
+    if hashlib.sha256(canonical_json(report.document)).hexdigest() != row.digest:
+        raise ConflictError(f"bias audit {audit_id}: the kept document does not match its digest")
+    return row, report

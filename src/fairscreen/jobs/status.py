@@ -46,6 +46,8 @@ class SourceStatus:
     why: str | None
     next_try_at: datetime | None
     deadline: datetime
+    # why it is late, as a code (a key of WHY_LATE, or "deadline": past it with no reason given)
+    late_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,7 @@ def check_status(session: Session, request_id: str, *, now: datetime) -> CheckSt
                 WHY_LATE.get(q.problem or "") if late else None,
                 q.next_try_at if q.status == "pending" else None,
                 q.deadline,
+                (q.problem if q.problem in WHY_LATE else "deadline") if late else None,
             )
         )
     order = {str(item): n for n, item in enumerate(Item)}

@@ -24,6 +24,7 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.accounts.routes import router as accounts_router
+from fairscreen.audit.bias_routes import router as bias_audit_router
 from fairscreen.audit.routes import router as models_router
 from fairscreen.consent.routes import public_router as invitation_link_router
 from fairscreen.consent.routes import router as consent_router
@@ -61,6 +62,7 @@ API_ROUTERS: tuple[tuple[str, APIRouter], ...] = (
     ("/me", retention_me_router),
     ("/webhooks", webhooks_router),
     ("/checks", checks_router),
+    ("/audit", bias_audit_router),
     ("/provider", provider_callbacks_router),
     ("/supervision", supervision_router),
     ("/supervision", offsite_router),

@@ -21,6 +21,7 @@ from fairscreen.accounts.service import accesses
 from fairscreen.candidates.models import Candidate
 from fairscreen.consent import invitations
 from fairscreen.feedback import service as feedback
+from fairscreen.jobs.status import CheckStatus, check_status
 from fairscreen.kit.clock import today, utcnow
 from fairscreen.kit.errors import FairscreenError, InputError
 from fairscreen.ledger import checkpoints, receipts
@@ -175,6 +176,12 @@ def _my_disputes(request: Request, actor: Actor, check_id: str) -> list[dict[str
     return [d for d in every if d["check_id"] == check_id]
 
 
+def _status(request: Request, check_id: str) -> CheckStatus:
+    """Where the check stands (after ``_report`` found it the candidate's own)."""
+    with sessions_of(request)() as session:
+        return check_status(session, check_id, now=utcnow())
+
+
 @router.get("/me/checks/{check_id}")
 def check(check_id: str, request: Request, actor: Candidate_) -> Response:
     report = _report(request, actor, check_id)
@@ -182,6 +189,7 @@ def check(check_id: str, request: Request, actor: Candidate_) -> Response:
         request,
         "me/report.html",
         report=report,
+        status=_status(request, check_id),
         disputes=_my_disputes(request, actor, check_id),
         error=None,
     )
@@ -207,6 +215,7 @@ async def open_dispute(check_id: str, request: Request, actor: Candidate_) -> Re
             "me/report.html",
             http_status=exc.http_status,
             report=_report(request, actor, check_id),
+            status=_status(request, check_id),
             disputes=_my_disputes(request, actor, check_id),
             error=exc,
         )

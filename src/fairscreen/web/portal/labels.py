@@ -108,6 +108,31 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "stopped": N_("Stopped"),
         "decided": N_("Decided"),
     },
+    # jobs.status: where a check stands, item by item (the portals' status card)
+    "check_state": {
+        "waiting_for_candidate": N_("Waiting for the candidate"),
+        "in_progress": N_("In progress"),
+        "complete": N_("Complete"),
+        "stopped": N_("Stopped"),
+    },
+    "item_state": {
+        "waiting": N_("Waiting for the sources"),
+        "done": N_("Done"),
+        "not_checked": N_("Not checked: a source was unavailable"),
+    },
+    "source_state": {
+        "pending": N_("Pending"),
+        "answered": N_("Answered"),
+        "unavailable": N_("Unavailable"),
+    },
+    "late_reason": {
+        "waiting": N_("the source has not answered yet"),
+        "throttled": N_("the source is busy and asked us to wait"),
+        "outage": N_("the source is down"),
+        "failed": N_("the source answered with an error"),
+        "unreachable": N_("the source could not be reached"),
+        "deadline": N_("past the time the source was given to answer"),
+    },
     "invitation_status": {
         "sent": N_("Sent"),
         "accepted": N_("Accepted"),

@@ -23,6 +23,7 @@ from fairscreen.accounts.policy import Actor, Target, authorize, policy, reach
 from fairscreen.consent import invitations
 from fairscreen.feedback import service as feedback
 from fairscreen.feedback.service import RuleBrokenError
+from fairscreen.jobs.status import check_status
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import table_of
 from fairscreen.kit.errors import FairscreenError, ForbiddenError, InputError
@@ -283,17 +284,26 @@ def _report_page(
         with sessions_of(request)() as session:
             check = feedback.load_check(session, app_vault(request), actor, check_id, "check.read")
             summary = feedback.check_summary(session, check.request)
-        return render(request, "staff/purpose.html", check=summary, purposes=feedback.PURPOSES)
+            status = check_status(session, check_id, now=utcnow())
+        return render(
+            request,
+            "staff/purpose.html",
+            check=summary,
+            purposes=feedback.PURPOSES,
+            status=status,
+        )
     with sessions_of(request).begin() as session:
         report = feedback.read_report(
             session, app_vault(request), actor, check_id, purpose=purpose, now=utcnow()
         )
+        status = check_status(session, check_id, now=utcnow())
     return render(
         request,
         "staff/report.html",
         http_status=http_status,
         report=report,
         purpose=purpose,
+        status=status,
         **{"refused": [], "error": None, "done": None, **extra},
     )
 
