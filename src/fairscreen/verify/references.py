@@ -32,13 +32,13 @@ import re
 import sys
 import tomllib
 import unicodedata
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any, Final, Literal, Protocol
 
+import ahocorasick
 import opencc
 
 # The screener's sentences are the kit's (re-exported: ``split_sentences`` is part of this API).
@@ -568,22 +568,23 @@ class _Matcher:
         return sorted(m.span() for pattern in patterns for m in pattern.finditer(text, pos, endpos))
 
 
+class _AnchorScan(Protocol):
+    """The part of ``ahocorasick.Automaton`` the screener uses (the package has no type hints):
+    (end index, value) for every anchor occurring in ``text[start:end]``."""
+
+    def iter(
+        self, text: str, start: int = ..., end: int = ..., /
+    ) -> Iterator[tuple[int, tuple[bool, tuple[int, ...]]]]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class _Lexicon:
     version: str
     terms: tuple[_Term, ...]
-    # ASCII anchors as one trie-shaped regex (English words scan fast that way); a hit is the
-    # longest anchor at its position, so each carries the terms of its prefixes too.
-    ascii_anchors: re.Pattern[str]
-    by_ascii_anchor: Mapping[str, tuple[int, ...]]
-    # Other anchors (Chinese) by their first two characters, or alone when one character long:
-    # a set intersection with the text's character pairs finds the pairs present faster than
-    # any regex; each pair's anchors form a small trie tried where the pair occurs.
-    pairs: frozenset[str]
-    pair_starts: re.Pattern[str]  # the pair at every position where an anchor pair can begin
-    pair_tries: Mapping[str, re.Pattern[str]]
-    singles: re.Pattern[str]  # the one-character anchors, as a character class
-    by_other_anchor: Mapping[str, tuple[int, ...]]  # anchor (and its prefixes) -> terms
+    # Every anchor of every term, ASCII and Chinese, in one Aho-Corasick automaton (C, one pass
+    # over the text, every occurrence of every anchor, overlapping ones included). Each anchor
+    # maps to (is ASCII, its terms); ASCII anchors count only in a text with a Latin letter.
+    anchors: _AnchorScan
     # Spans in which a forbidden category's words (by category) or private life's (None) are
     # about someone other than the candidate, or about no one's private life. Tried only on a
     # sentence where a term of that category matched, so they have no anchors (see _found).
@@ -778,38 +779,16 @@ def compile_lexicon(data: Mapping[str, Any]) -> _Lexicon:
                 anchored.setdefault(anchor, []).append(len(terms))
             terms.append(_Term(kind, label, rank, pattern, anchors, raw))
 
-    ascii = [a for a in anchored if a.isascii()]
-    other = [a for a in anchored if not a.isascii()]
-    by_pair: dict[str, list[str]] = {}
-    for anchor in other:
-        if len(anchor) > 1:
-            by_pair.setdefault(anchor[:2], []).append(anchor)
-
-    def with_prefixes(anchor: str) -> tuple[int, ...]:
-        """The terms of an anchor and of every anchor that is a prefix of it (a trie reports
-        the longest anchor at a position; the shorter ones there are its prefixes)."""
-        found = {t for n in range(1, len(anchor) + 1) for t in anchored.get(anchor[:n], ())}
-        return tuple(sorted(found))
+    automaton = ahocorasick.Automaton()
+    for anchor, ids in anchored.items():
+        automaton.add_word(anchor, (anchor.isascii(), tuple(sorted(set(ids)))))
+    automaton.make_automaton()
 
     cues = _terms(data, "negation", "cues") + _terms(data, "negation", "deflectors")
     return _Lexicon(
         version=str(data["lexicon"]["version"]),
         terms=tuple(terms),
-        ascii_anchors=re.compile(_trie_regex(ascii) or "(?!)"),
-        by_ascii_anchor={anchor: with_prefixes(anchor) for anchor in ascii},
-        pairs=frozenset(by_pair),
-        pair_tries={pair: re.compile(_trie_regex(anchors)) for pair, anchors in by_pair.items()},
-        pair_starts=re.compile(
-            "(?=([" + "".join(sorted({re.escape(pair[0]) for pair in by_pair})) + "].))"
-            if by_pair
-            else "(?!)"
-        ),
-        singles=re.compile(
-            "[" + "".join(sorted(re.escape(a) for a in other if len(a) == 1)) + "]"
-            if any(len(a) == 1 for a in other)
-            else "(?!)"
-        ),
-        by_other_anchor={anchor: with_prefixes(anchor) for anchor in other},
+        anchors=automaton,
         unless=unless,
         refutations=b.matcher(
             _terms(data, "negation", "refutations"), "negation.refutations", picker
@@ -871,27 +850,17 @@ def _screen(text: str, language: str, backup: Callable[[str], str | None] | None
         starts.append(starts[-1] + len(part) + 1)
 
     # Which terms could match in which sentence: every occurrence of every anchor, overlapping
-    # ones included (the search restarts one character after each hit).
+    # ones included, each sentence scanned on its own (no anchor contains "\n").
+    latin = norm.isascii() or _ASCII_LETTER.search(norm) is not None
+    scan = lex.anchors.iter
     woken: dict[int, set[int]] = {}
-    if norm.isascii() or _ASCII_LETTER.search(norm):
-        search, by_ascii, pos = lex.ascii_anchors.search, lex.by_ascii_anchor, 0
-        while (hit := search(norm, pos)) is not None:
-            pos = hit.start()
-            woken.setdefault(bisect_right(starts, pos) - 1, set()).update(by_ascii[hit.group()])
-            pos += 1
-    if not norm.isascii():
-        by_other = lex.by_other_anchor
-        for pair in lex.pairs.intersection(lex.pair_starts.findall(norm)):
-            match, pos = lex.pair_tries[pair].match, norm.find(pair)
-            while pos >= 0:
-                if (hit := match(norm, pos)) is not None:
-                    woken.setdefault(bisect_right(starts, pos) - 1, set()).update(
-                        by_other[hit.group()]
-                    )
-                pos = norm.find(pair, pos + 1)
-        for hit in lex.singles.finditer(norm):
-            pos = hit.start()
-            woken.setdefault(bisect_right(starts, pos) - 1, set()).update(by_other[hit.group()])
+    for i, begin in enumerate(starts):
+        found: set[int] = set()
+        for _, (ascii, terms) in scan(norm, begin, begin + len(parts[i])):
+            if latin or not ascii:
+                found.update(terms)
+        if found:
+            woken[i] = found
 
     remarks = []
     for i in range(len(sentences)):
