@@ -38,7 +38,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Final, Literal, Protocol
 
-import ahocorasick
+import ahocorasick_rs
 import opencc
 
 # The screener's sentences are the kit's (re-exported: ``split_sentences`` is part of this API).
@@ -568,23 +568,16 @@ class _Matcher:
         return sorted(m.span() for pattern in patterns for m in pattern.finditer(text, pos, endpos))
 
 
-class _AnchorScan(Protocol):
-    """The part of ``ahocorasick.Automaton`` the screener uses (the package has no type hints):
-    (end index, value) for every anchor occurring in ``text[start:end]``."""
-
-    def iter(
-        self, text: str, start: int = ..., end: int = ..., /
-    ) -> Iterator[tuple[int, tuple[bool, tuple[int, ...]]]]: ...
-
-
 @dataclass(frozen=True, slots=True)
 class _Lexicon:
     version: str
     terms: tuple[_Term, ...]
-    # Every anchor of every term, ASCII and Chinese, in one Aho-Corasick automaton (C, one pass
-    # over the text, every occurrence of every anchor, overlapping ones included). Each anchor
-    # maps to (is ASCII, its terms); ASCII anchors count only in a text with a Latin letter.
-    anchors: _AnchorScan
+    # Every anchor of every term, ASCII and Chinese, in one Aho-Corasick automaton (Rust, one
+    # pass over a sentence, every occurrence of every anchor, overlapping ones included). Anchor
+    # number n wakes the terms anchor_terms[n] (is ASCII, term ids); ASCII anchors count only in
+    # a text with a Latin letter.
+    anchors: ahocorasick_rs.AhoCorasick
+    anchor_terms: tuple[tuple[bool, tuple[int, ...]], ...]
     # Spans in which a forbidden category's words (by category) or private life's (None) are
     # about someone other than the candidate, or about no one's private life. Tried only on a
     # sentence where a term of that category matched, so they have no anchors (see _found).
@@ -779,16 +772,14 @@ def compile_lexicon(data: Mapping[str, Any]) -> _Lexicon:
                 anchored.setdefault(anchor, []).append(len(terms))
             terms.append(_Term(kind, label, rank, pattern, anchors, raw))
 
-    automaton = ahocorasick.Automaton()
-    for anchor, ids in anchored.items():
-        automaton.add_word(anchor, (anchor.isascii(), tuple(sorted(set(ids)))))
-    automaton.make_automaton()
+    anchor_list = sorted(anchored)
 
     cues = _terms(data, "negation", "cues") + _terms(data, "negation", "deflectors")
     return _Lexicon(
         version=str(data["lexicon"]["version"]),
         terms=tuple(terms),
-        anchors=automaton,
+        anchors=ahocorasick_rs.AhoCorasick(anchor_list),
+        anchor_terms=tuple((a.isascii(), tuple(sorted(set(anchored[a])))) for a in anchor_list),
         unless=unless,
         refutations=b.matcher(
             _terms(data, "negation", "refutations"), "negation.refutations", picker
@@ -852,11 +843,12 @@ def _screen(text: str, language: str, backup: Callable[[str], str | None] | None
     # Which terms could match in which sentence: every occurrence of every anchor, overlapping
     # ones included, each sentence scanned on its own (no anchor contains "\n").
     latin = norm.isascii() or _ASCII_LETTER.search(norm) is not None
-    scan = lex.anchors.iter
+    scan, anchor_terms = lex.anchors.find_matches_as_indexes, lex.anchor_terms
     woken: dict[int, set[int]] = {}
-    for i, begin in enumerate(starts):
+    for i, part in enumerate(parts):
         found: set[int] = set()
-        for _, (ascii, terms) in scan(norm, begin, begin + len(parts[i])):
+        for anchor, _, _ in scan(part, overlapping=True):
+            ascii, terms = anchor_terms[anchor]
             if latin or not ascii:
                 found.update(terms)
         if found:
