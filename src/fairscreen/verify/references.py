@@ -298,9 +298,10 @@ class LexiconError(ValueError):
 #
 # Running ~1,500 alternatives at every position of a text costs milliseconds. Instead, each
 # term gets an *anchor set*: literal strings, one of which every match of the term contains
-# ("(?:his|her) health" -> {"health"}; "<steal>" -> {"steal", "stole", ...}). All anchors go
-# into one trie-shaped regex, which `re` scans with its first-character quick check; a term's
-# own pattern runs only on the sentences where one of its anchors occurs.
+# ("(?:his|her) health" -> {"health"}; "<steal>" -> {"steal", "stole", ...}). The lexicon's
+# anchors go into one Aho-Corasick automaton (``ahocorasick_rs``), which finds all of them in
+# one pass over a sentence; a term's own pattern runs only on the sentences where one of its
+# anchors occurs. The small negation and clause matchers keep a trie-shaped regex each.
 
 
 def _class_end(p: str, i: int) -> int:
