@@ -32,13 +32,13 @@ import re
 import sys
 import tomllib
 import unicodedata
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any, Final, Literal, Protocol
 
+import ahocorasick_rs
 import opencc
 
 # The screener's sentences are the kit's (re-exported: ``split_sentences`` is part of this API).
@@ -298,9 +298,10 @@ class LexiconError(ValueError):
 #
 # Running ~1,500 alternatives at every position of a text costs milliseconds. Instead, each
 # term gets an *anchor set*: literal strings, one of which every match of the term contains
-# ("(?:his|her) health" -> {"health"}; "<steal>" -> {"steal", "stole", ...}). All anchors go
-# into one trie-shaped regex, which `re` scans with its first-character quick check; a term's
-# own pattern runs only on the sentences where one of its anchors occurs.
+# ("(?:his|her) health" -> {"health"}; "<steal>" -> {"steal", "stole", ...}). The lexicon's
+# anchors go into one Aho-Corasick automaton (``ahocorasick_rs``), which finds all of them in
+# one pass over a sentence; a term's own pattern runs only on the sentences where one of its
+# anchors occurs. The small negation and clause matchers keep a trie-shaped regex each.
 
 
 def _class_end(p: str, i: int) -> int:
@@ -572,18 +573,12 @@ class _Matcher:
 class _Lexicon:
     version: str
     terms: tuple[_Term, ...]
-    # ASCII anchors as one trie-shaped regex (English words scan fast that way); a hit is the
-    # longest anchor at its position, so each carries the terms of its prefixes too.
-    ascii_anchors: re.Pattern[str]
-    by_ascii_anchor: Mapping[str, tuple[int, ...]]
-    # Other anchors (Chinese) by their first two characters, or alone when one character long:
-    # a set intersection with the text's character pairs finds the pairs present faster than
-    # any regex; each pair's anchors form a small trie tried where the pair occurs.
-    pairs: frozenset[str]
-    pair_starts: re.Pattern[str]  # the pair at every position where an anchor pair can begin
-    pair_tries: Mapping[str, re.Pattern[str]]
-    singles: re.Pattern[str]  # the one-character anchors, as a character class
-    by_other_anchor: Mapping[str, tuple[int, ...]]  # anchor (and its prefixes) -> terms
+    # Every anchor of every term, ASCII and Chinese, in one Aho-Corasick automaton (Rust, one
+    # pass over a sentence, every occurrence of every anchor, overlapping ones included). Anchor
+    # number n wakes the terms anchor_terms[n] (is ASCII, term ids); ASCII anchors count only in
+    # a text with a Latin letter.
+    anchors: ahocorasick_rs.AhoCorasick
+    anchor_terms: tuple[tuple[bool, tuple[int, ...]], ...]
     # Spans in which a forbidden category's words (by category) or private life's (None) are
     # about someone other than the candidate, or about no one's private life. Tried only on a
     # sentence where a term of that category matched, so they have no anchors (see _found).
@@ -778,38 +773,14 @@ def compile_lexicon(data: Mapping[str, Any]) -> _Lexicon:
                 anchored.setdefault(anchor, []).append(len(terms))
             terms.append(_Term(kind, label, rank, pattern, anchors, raw))
 
-    ascii = [a for a in anchored if a.isascii()]
-    other = [a for a in anchored if not a.isascii()]
-    by_pair: dict[str, list[str]] = {}
-    for anchor in other:
-        if len(anchor) > 1:
-            by_pair.setdefault(anchor[:2], []).append(anchor)
-
-    def with_prefixes(anchor: str) -> tuple[int, ...]:
-        """The terms of an anchor and of every anchor that is a prefix of it (a trie reports
-        the longest anchor at a position; the shorter ones there are its prefixes)."""
-        found = {t for n in range(1, len(anchor) + 1) for t in anchored.get(anchor[:n], ())}
-        return tuple(sorted(found))
+    anchor_list = sorted(anchored)
 
     cues = _terms(data, "negation", "cues") + _terms(data, "negation", "deflectors")
     return _Lexicon(
         version=str(data["lexicon"]["version"]),
         terms=tuple(terms),
-        ascii_anchors=re.compile(_trie_regex(ascii) or "(?!)"),
-        by_ascii_anchor={anchor: with_prefixes(anchor) for anchor in ascii},
-        pairs=frozenset(by_pair),
-        pair_tries={pair: re.compile(_trie_regex(anchors)) for pair, anchors in by_pair.items()},
-        pair_starts=re.compile(
-            "(?=([" + "".join(sorted({re.escape(pair[0]) for pair in by_pair})) + "].))"
-            if by_pair
-            else "(?!)"
-        ),
-        singles=re.compile(
-            "[" + "".join(sorted(re.escape(a) for a in other if len(a) == 1)) + "]"
-            if any(len(a) == 1 for a in other)
-            else "(?!)"
-        ),
-        by_other_anchor={anchor: with_prefixes(anchor) for anchor in other},
+        anchors=ahocorasick_rs.AhoCorasick(anchor_list),
+        anchor_terms=tuple((a.isascii(), tuple(sorted(set(anchored[a])))) for a in anchor_list),
         unless=unless,
         refutations=b.matcher(
             _terms(data, "negation", "refutations"), "negation.refutations", picker
@@ -871,27 +842,18 @@ def _screen(text: str, language: str, backup: Callable[[str], str | None] | None
         starts.append(starts[-1] + len(part) + 1)
 
     # Which terms could match in which sentence: every occurrence of every anchor, overlapping
-    # ones included (the search restarts one character after each hit).
+    # ones included, each sentence scanned on its own (no anchor contains "\n").
+    latin = norm.isascii() or _ASCII_LETTER.search(norm) is not None
+    scan, anchor_terms = lex.anchors.find_matches_as_indexes, lex.anchor_terms
     woken: dict[int, set[int]] = {}
-    if norm.isascii() or _ASCII_LETTER.search(norm):
-        search, by_ascii, pos = lex.ascii_anchors.search, lex.by_ascii_anchor, 0
-        while (hit := search(norm, pos)) is not None:
-            pos = hit.start()
-            woken.setdefault(bisect_right(starts, pos) - 1, set()).update(by_ascii[hit.group()])
-            pos += 1
-    if not norm.isascii():
-        by_other = lex.by_other_anchor
-        for pair in lex.pairs.intersection(lex.pair_starts.findall(norm)):
-            match, pos = lex.pair_tries[pair].match, norm.find(pair)
-            while pos >= 0:
-                if (hit := match(norm, pos)) is not None:
-                    woken.setdefault(bisect_right(starts, pos) - 1, set()).update(
-                        by_other[hit.group()]
-                    )
-                pos = norm.find(pair, pos + 1)
-        for hit in lex.singles.finditer(norm):
-            pos = hit.start()
-            woken.setdefault(bisect_right(starts, pos) - 1, set()).update(by_other[hit.group()])
+    for i, part in enumerate(parts):
+        found: set[int] = set()
+        for anchor, _, _ in scan(part, overlapping=True):
+            ascii, terms = anchor_terms[anchor]
+            if latin or not ascii:
+                found.update(terms)
+        if found:
+            woken[i] = found
 
     remarks = []
     for i in range(len(sentences)):
