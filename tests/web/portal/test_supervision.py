@@ -104,6 +104,8 @@ def test_the_signals_queue_and_a_signals_verified_evidence(world: World) -> None
         .text.count("/regulator/signals/")
         == 0
     )
+    by_org = inspector.get(f"/regulator/signals?org={employer}", headers=EN).text
+    assert sorted(_signal_ids(by_org)) == sorted(_signal_ids(queue.text))
     only = inspector.get(f"/regulator/signals?org={world.orgs['agency'][0]}", headers=EN)
     assert _signal_ids(only.text) == [] and "No signal." in only.text
 
