@@ -75,6 +75,7 @@ class SignalRecord(_Record):
     severity: Severity
     rule: str = "unspecified"
     open: bool = False
+    id: str | None = None  # the off-site signal's id when it came from the off-site checks
 
 
 class Firm(_Record):

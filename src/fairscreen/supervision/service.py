@@ -2,8 +2,8 @@
 
 Plain functions over a session (the CLI and the routes call them):
 
-- ``store_tiers``: compute every firm's standing from a register, store it with its
-  explanation, and publish the rules (the model registry: ``model.published``, kind
+- ``store_tiers``: compute every firm's standing from a register and the off-site signals
+  stored for its firms (``feed``), store it with its explanation (which lists those signals), and publish the rules (the model registry: ``model.published``, kind
   ``tier_rules``) in the same transaction;
 - ``override``: an inspector sets a tier, with a reason code of the rules: a ``tier.overridden``
   ledger entry (firm, scenario, from, to, reason: no person);
@@ -36,6 +36,7 @@ from fairscreen.ledger import log
 from fairscreen.ledger.entry import EventType
 from fairscreen.ledger.record import record
 from fairscreen.supervision import plan as planning
+from fairscreen.supervision.feed import with_offsite_signals
 from fairscreen.supervision.models import (
     DrawSeed,
     FirmTier,
@@ -46,7 +47,7 @@ from fairscreen.supervision.models import (
     TierOverride,
 )
 from fairscreen.supervision.register import Register
-from fairscreen.supervision.tiers import Tier, TierRules, standing
+from fairscreen.supervision.tiers import Tier, TierRules, signals_counted, standing
 
 RULES_KIND = "tier_rules"
 
@@ -64,6 +65,7 @@ def store_tiers(
     """Compute and store every firm's standing on ``as_of``; return the count per tier (and
     ``exempt``). Runs in the caller's transaction."""
     ensure_published(session, [rules_artefact(rules)], now=now)
+    register = with_offsite_signals(session, register, rules.scenarios)
     counts: dict[str, int] = {str(t): 0 for t in Tier} | {"exempt": 0}
     rows: list[dict[str, Any]] = []
     for firm in register.firms.values():
@@ -74,6 +76,7 @@ def store_tiers(
             explanation = st.result.explanation(rules)
             explanation["low_years"] = st.low_years
             explanation["exemption"] = st.because
+            explanation["signals"] = signals_counted(rules, firm, scenario, as_of)
             rows.append(
                 {
                     "id": new_id(),

@@ -388,6 +388,27 @@ def inputs_at(rules: TierRules, firm: Firm, scenario: str, as_of: date) -> TierI
     return TierInput(firm.id, scenario, as_of, signals, open_serious, findings, complaints, clean)
 
 
+def signals_counted(
+    rules: TierRules, firm: Firm, scenario: str, as_of: date
+) -> list[dict[str, Any]]:
+    """The signals ``inputs_at`` counts (in the window, or open and serious), each named by its
+    rule, severity, day and off-site id: what a tier's explanation lists."""
+    signal_from = months_before(as_of, rules.windows.signal_months)
+    return [
+        {
+            "id": s.id,
+            "rule": s.rule,
+            "severity": s.severity,
+            "on": s.on.isoformat(),
+            "open": s.open,
+        }
+        for s in firm.signals
+        if s.scenario == scenario
+        and s.on <= as_of
+        and (s.on > signal_from or (s.open and s.severity == "serious"))
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class Standing:
     """A firm's tier under one scenario on ``as_of``, how many year-ends running it has been

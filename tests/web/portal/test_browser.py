@@ -23,6 +23,7 @@ from fairscreen.kit.settings import get_settings
 from fairscreen.ledger import checkpoints
 from fairscreen.ledger.signing import load_signer
 from fairscreen.notify.settings import notify_settings
+from fairscreen.supervision.offsite import service as offsite
 from fairscreen.vault import Vault
 from fairscreen.web.portal.i18n import Text
 from tests.accounts.people import PASSWORD, World, make_world
@@ -357,6 +358,8 @@ def test_zhang_disputes_rerated_not_hire_refused_then_flagged(run: Run) -> None:
         again.goto(dispute_url)
         run.look(again, "my dispute, resolved")
 
+        with run.world.db.sessions.begin() as session:
+            offsite.run(session, now=utcnow())  # the off-site checks find the Zhang pattern
         run.publish()
         inspector = run.staff("regulator_inspector", choose=True)
         run.look(inspector, "regulator")
@@ -364,6 +367,10 @@ def test_zhang_disputes_rerated_not_hire_refused_then_flagged(run: Run) -> None:
         for img in inspector.query_selector_all("img.chart"):
             assert img.evaluate("i => i.complete && i.naturalWidth > 0")
         run.go(inspector, "/regulator/entry?index=3", "entry checked")
+        assert run._("Verified.") in inspector.inner_text(".flash.ok")
+        run.go(inspector, "/regulator/signals?severity=serious", "signals queue")
+        inspector.click("tbody a")
+        run.look(inspector, "signal with its evidence")
         assert run._("Verified.") in inspector.inner_text(".flash.ok")
 
 

@@ -15,12 +15,19 @@ from fairscreen.accounts.models import StaffAccount
 from fairscreen.consent.models import ConsentRevocation
 from fairscreen.kit.settings import get_settings
 from fairscreen.vault import Vault
-from fairscreen.web.portal import candidate, entry, regulator, staff
+from fairscreen.web.portal import candidate, entry, regulator, staff, supervision
 from tests.accounts.people import Api, World, make_world
 from tests.conftest import Database
 from tests.feedback.flow import CASES, Flow
 
-PUBLIC_PAGES = {"/", "/login", "/login/totp", "/login/candidate", "/invite/{token}"}
+PUBLIC_PAGES = {
+    "/",
+    "/login",
+    "/login/totp",
+    "/login/candidate",
+    "/invite/{token}",
+    "/inspection/{code}",  # the public check of an inspection code
+}
 
 
 @pytest.fixture
@@ -43,7 +50,7 @@ def test_every_page_needs_a_session_except_the_ways_in(world: World) -> None:
     anonymous = Api(world.app())
     pages = [
         (method, route.path)
-        for module in (entry, candidate, staff, regulator)
+        for module in (entry, candidate, staff, regulator, supervision)
         for route in module.router.routes
         if isinstance(route, APIRoute)
         for method in route.methods or ()
@@ -62,7 +69,8 @@ def test_every_page_needs_a_session_except_the_ways_in(world: World) -> None:
     assert not [
         p
         for p in world.app().openapi()["paths"]
-        if not p.startswith(("/api/", "/ledger", "/health", "/models"))
+        # /supervision/rules: the tier rules, public so that anyone can redo a score
+        if not p.startswith(("/api/", "/ledger", "/health", "/models", "/supervision/"))
     ]
 
 

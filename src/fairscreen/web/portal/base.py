@@ -189,7 +189,16 @@ def as_list(value: Any) -> list[str]:
 
 # -- errors as pages ---------------------------------------------------------------------------
 
-PAGE_PREFIXES = ("/login", "/logout", "/invite", "/me", "/staff", "/regulator", "/lang")
+PAGE_PREFIXES = (
+    "/login",
+    "/logout",
+    "/invite",
+    "/me",
+    "/staff",
+    "/regulator",
+    "/lang",
+    "/inspection/",
+)
 
 
 def is_page(path: str) -> bool:

@@ -143,6 +143,10 @@ class Text:
             value = value.astimezone(TIME_ZONE).date()
         return format_date(value, form, locale=LANGUAGES[self.language])
 
+    def weekday(self, value: dt.date) -> str:
+        """The short name of the day of the week (a calendar's column)."""
+        return format_date(value, "EEE", locale=LANGUAGES[self.language])
+
     def number(self, value: float | int | str | None) -> str:
         if value is None or value == "":
             return ""

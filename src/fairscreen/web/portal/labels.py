@@ -338,6 +338,19 @@ LABELS: Mapping[str, Mapping[str, str]] = {
             "A traffic or violent crime that bars passenger driving"
         ),
     },
+    "severity": {
+        "low": N_("Low"),
+        "medium": N_("Medium"),
+        "high": N_("High"),
+        "serious": N_("Serious"),
+    },
+    "tier": {
+        "low": N_("Low risk"),
+        "medium": N_("Medium risk"),
+        "high": N_("High risk"),
+        "critical": N_("Critical"),
+    },
+    "appeal": {"open": N_("Open"), "upheld": N_("Upheld"), "dismissed": N_("Dismissed")},
 }
 
 

@@ -1,0 +1,386 @@
+"""The supervision pages (issue 14 item 5): for the labour inspector, the off-site signals queue
+and each signal with its evidence verified; the firms' risk tiers with the explanation of each
+score, the override form and the appeals; the inspection plan as a month calendar, by day and
+per inspector. For a firm's administrators, their own tiers and why, their own signals and the
+appeal form. For anyone, the public check of an inspection code (``/inspection/{code}``).
+
+Every page calls the same service functions as ``/api/v1/supervision`` and asks the permission
+policy the same questions: an inspector reaches every firm, a firm its own organisation, and a
+firm's signal of another firm is answered as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import Counter
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy import func, select
+
+from fairscreen.accounts.policy import Actor, Target, authorize, reach
+from fairscreen.kit.clock import utcnow
+from fairscreen.kit.errors import FairscreenError, ForbiddenError, InputError, NotFoundError
+from fairscreen.ledger import checkpoints
+from fairscreen.organisations.models import Organisation
+from fairscreen.supervision import service
+from fairscreen.supervision.codes import service as codes
+from fairscreen.supervision.models import InspectionPlan, PlanVisit, PlanVisitInspector, TierAppeal
+from fairscreen.supervision.offsite import evidence
+from fairscreen.supervision.offsite import service as offsite
+from fairscreen.supervision.offsite.ruleset import shipped_ruleset
+from fairscreen.supervision.signals import SEVERITIES
+from fairscreen.supervision.tiers import Tier, shipped_rules
+from fairscreen.web.portal.base import Page, form_of, render, see_other, sessions_of
+
+router = APIRouter(include_in_schema=False)
+Signals = Annotated[Actor, Depends(Page("signal.read", kind="staff"))]
+Tiers = Annotated[Actor, Depends(Page("tier.read", kind="staff"))]
+Overrides = Annotated[Actor, Depends(Page("tier.override", kind="staff"))]
+Answers = Annotated[Actor, Depends(Page("appeal.answer", kind="staff"))]
+Appeals = Annotated[Actor, Depends(Page("appeal.create", kind="staff"))]
+Plans = Annotated[Actor, Depends(Page("plan.read", kind="staff"))]
+PAGE = 50
+
+
+def _own(actor: Actor, action: str) -> str | None:
+    """None for the regulator (every firm), else the caller's own organisation."""
+    scope = reach(actor, action)
+    return None if scope.reach == "all" else (scope.organisation_id or "-")
+
+
+def _names(session: Any) -> dict[str, str]:
+    return {o.id: o.name for o in session.scalars(select(Organisation))}
+
+
+# -- signals ------------------------------------------------------------------------------------
+
+
+@router.get("/regulator/signals")
+def signals_queue(
+    request: Request,
+    actor: Signals,
+    org: str = "",
+    rule: str = "",
+    severity: str = "",
+    open: str = "",
+    page: int = 1,
+) -> Response:
+    own = _own(actor, "signal.read")
+    page = max(1, page)
+    with sessions_of(request)() as session:
+        total, rows = offsite.list_signals(
+            session,
+            org=own or (org.strip() or None),
+            rule=rule.strip() or None,
+            severity=severity or None,
+            open_only=open == "1",
+            limit=PAGE,
+            offset=(page - 1) * PAGE,
+        )
+        names = _names(session)
+    rules = shipped_ruleset()
+    return render(
+        request,
+        "regulator/signals.html",
+        rows=[offsite.signal_json(r) for r in rows],
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE)),
+        names=names,
+        rule_codes=[r.id for r in rules.rules],
+        severities=[str(s) for s in SEVERITIES],
+        chosen={"org": org, "rule": rule, "severity": severity, "open": open},
+        firm_view=own is not None,
+    )
+
+
+@router.get("/regulator/signals/{signal_id}")
+def signal_page(signal_id: str, request: Request, actor: Signals) -> Response:
+    own = _own(actor, "signal.read")
+    verdict: dict[str, Any]
+    with sessions_of(request)() as session:
+        row = offsite.get_signal(session, signal_id, org=own)
+        shown = offsite.signal_json(row)
+        name = _names(session).get(row.org, row.org)
+        try:
+            bundle = evidence.bundle(session, row)
+        except FairscreenError as exc:
+            bundle = None
+            verdict = {"ok": False, "why": str(exc)}
+    if bundle is not None:
+        try:
+            verified = evidence.verify_bundle(bundle, checkpoints.verifier_key())
+            verdict = {
+                "ok": True,
+                "origin": verified.origin,
+                "size": verified.size,
+                "entries": verified.entries,
+            }
+        except FairscreenError as exc:
+            verdict = {"ok": False, "why": str(exc)}
+    return render(request, "regulator/signal.html", signal=shown, name=name, verdict=verdict)
+
+
+# -- tiers, overrides, appeals --------------------------------------------------------------------
+
+
+@router.get("/regulator/tiers")
+def tiers_page(request: Request, actor: Tiers, scenario: str = "", tier: str = "") -> Response:
+    own = _own(actor, "tier.read")
+    if own is not None:
+        return see_other("/staff/supervision")
+    with sessions_of(request)() as session:
+        found = service.effective_tiers(session)
+        names = _names(session)
+        open_appeals = dict(
+            session.execute(
+                select(TierAppeal.firm, func.count())
+                .where(TierAppeal.status == "open")
+                .group_by(TierAppeal.firm)
+            ).all()
+        )
+    rows = [
+        e
+        for _, e in sorted(found.items())
+        if (not scenario or e.computed.scenario == scenario) and (not tier or str(e.tier) == tier)
+    ]
+    counts = Counter(str(e.tier) for e in found.values())
+    return render(
+        request,
+        "regulator/tiers.html",
+        rows=rows[:500],
+        total=len(rows),
+        counts=counts,
+        tiers=[str(t) for t in Tier],
+        scenarios=shipped_rules().scenarios,
+        names=names,
+        open_appeals=open_appeals,
+        chosen={"scenario": scenario, "tier": tier},
+    )
+
+
+def _firm_context(session: Any, firm: str) -> dict[str, Any]:
+    found = service.effective_tiers(session, firm=firm)
+    appeals = list(
+        session.scalars(
+            select(TierAppeal)
+            .where(TierAppeal.firm == firm)
+            .order_by(TierAppeal.filed_at, TierAppeal.id)
+        )
+    )
+    total, signals = offsite.list_signals(session, org=firm, limit=PAGE)
+    rules = shipped_rules()
+    return {
+        "firm": firm,
+        "name": _names(session).get(firm, firm),
+        "tiers": [e for _, e in sorted(found.items())],
+        "appeals": [service.appeal_json(a) for a in appeals],
+        "signals": [offsite.signal_json(s) for s in signals],
+        "signals_total": total,
+        "reasons": rules.override_reasons,
+        "scenarios": rules.scenarios,
+        "tier_names": [str(t) for t in Tier],
+    }
+
+
+@router.get("/regulator/tiers/{firm}")
+def firm_page(firm: str, request: Request, actor: Tiers) -> Response:
+    authorize(actor, "tier.read", Target.of(firm), what=f"firm {firm}")
+    with sessions_of(request)() as session:
+        context = _firm_context(session, firm)
+    if not context["tiers"]:
+        raise NotFoundError(f"firm {firm}: no tiers")
+    return render(request, "regulator/firm.html", **context, done=request.query_params.get("done"))
+
+
+@router.post("/regulator/tiers/{firm}/{scenario}/override")
+async def override_tier(firm: str, scenario: str, request: Request, actor: Overrides) -> Response:
+    form = await form_of(request)
+    with sessions_of(request).begin() as session:
+        service.override(
+            session,
+            shipped_rules(),
+            firm=firm,
+            scenario=scenario,
+            to=str(form.get("tier", "")),
+            reason=str(form.get("reason", "")),
+            inspector=actor.id,
+            now=utcnow(),
+        )
+    return see_other(f"/regulator/tiers/{firm}?done=override")
+
+
+@router.post("/regulator/appeals/{appeal_id}/answer")
+async def answer_appeal(appeal_id: str, request: Request, actor: Answers) -> Response:
+    form = await form_of(request)
+    upheld = form.get("upheld")
+    if upheld not in ("yes", "no"):
+        raise InputError("upheld", "choose whether the appeal is upheld")
+    answer = str(form.get("answer", "")).strip()
+    if not answer or len(answer) > 4000:
+        raise InputError("answer", "the answer, 1 to 4000 characters")
+    tier = str(form.get("tier", "")).strip() or None
+    with sessions_of(request).begin() as session:
+        appeal = service.answer_appeal(
+            session,
+            shipped_rules(),
+            appeal_id,
+            upheld=upheld == "yes",
+            answer=answer,
+            tier=tier,
+            by=actor.id,
+            now=utcnow(),
+        )
+        firm = appeal.firm
+    return see_other(f"/regulator/tiers/{firm}?done=answer")
+
+
+# -- the firm's own view -------------------------------------------------------------------------
+
+
+@router.get("/staff/supervision")
+def firm_view(request: Request, actor: Tiers) -> Response:
+    if actor.organisation_id is None or _own(actor, "tier.read") is None:
+        return see_other("/regulator/tiers")
+    with sessions_of(request)() as session:
+        context = _firm_context(session, actor.organisation_id)
+    return render(
+        request, "staff/supervision.html", **context, done=request.query_params.get("done")
+    )
+
+
+@router.post("/staff/supervision/appeals")
+async def file_appeal(request: Request, actor: Appeals) -> Response:
+    if actor.organisation_id is None:
+        raise ForbiddenError("an appeal is filed by a firm's staff")
+    form = await form_of(request)
+    grounds = str(form.get("grounds", "")).strip()
+    if not grounds or len(grounds) > 4000:
+        raise InputError("grounds", "your grounds, 1 to 4000 characters")
+    with sessions_of(request).begin() as session:
+        service.file_appeal(
+            session,
+            firm=actor.organisation_id,
+            scenario=str(form.get("scenario", "")),
+            grounds=grounds,
+            by=actor.id,
+            now=utcnow(),
+        )
+    return see_other("/staff/supervision?done=appeal")
+
+
+# -- the plan ----------------------------------------------------------------------------------
+
+
+def _plan(session: Any, plan_id: str) -> InspectionPlan:
+    plan = session.get(InspectionPlan, plan_id)
+    if plan is None:
+        raise NotFoundError(f"plan {plan_id}: no such plan")
+    assert isinstance(plan, InspectionPlan)
+    return plan
+
+
+@router.get("/regulator/plans")
+def plans_page(request: Request, actor: Plans) -> Response:
+    with sessions_of(request)() as session:
+        plans = list(session.scalars(select(InspectionPlan).order_by(InspectionPlan.created_at)))
+    return render(request, "regulator/plans.html", plans=plans)
+
+
+@router.get("/regulator/plans/{plan_id}")
+def plan_month(plan_id: str, request: Request, actor: Plans, month: int = 0) -> Response:
+    with sessions_of(request)() as session:
+        plan = _plan(session, plan_id)
+        month = month if 1 <= month <= 12 else 1
+        first = date(plan.year, month, 1)
+        last = date(plan.year, month, calendar.monthrange(plan.year, month)[1])
+        per_day = dict(
+            session.execute(
+                select(PlanVisit.day, func.count())
+                .where(PlanVisit.plan_id == plan_id, PlanVisit.day.between(first, last))
+                .group_by(PlanVisit.day)
+            ).all()
+        )
+        inspectors = list(
+            session.scalars(
+                select(PlanVisitInspector.inspector)
+                .where(PlanVisitInspector.plan_id == plan_id)
+                .distinct()
+                .order_by(PlanVisitInspector.inspector)
+            )
+        )
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(plan.year, month)
+    return render(
+        request,
+        "regulator/plan.html",
+        plan=plan,
+        month=month,
+        weeks=weeks,
+        per_day={d: int(n) for d, n in per_day.items()},
+        inspectors=inspectors,
+    )
+
+
+@router.get("/regulator/plans/{plan_id}/days/{day}")
+def plan_day(plan_id: str, day: date, request: Request, actor: Plans) -> Response:
+    with sessions_of(request)() as session:
+        plan = _plan(session, plan_id)
+        visits = session.scalars(
+            select(PlanVisit)
+            .where(PlanVisit.plan_id == plan_id, PlanVisit.day == day)
+            .order_by(PlanVisit.team, PlanVisit.route_order)
+        )
+        teams: dict[str, list[dict[str, Any]]] = {}
+        for v in visits:
+            teams.setdefault(v.team, []).append(service.visit_json(v))
+    return render(request, "regulator/plan_day.html", plan=plan, day=day, teams=teams)
+
+
+@router.get("/regulator/plans/{plan_id}/inspectors/{inspector}")
+def plan_inspector(plan_id: str, inspector: str, request: Request, actor: Plans) -> Response:
+    with sessions_of(request)() as session:
+        plan = _plan(session, plan_id)
+        visits = [
+            service.visit_json(v)
+            for v in session.scalars(
+                select(PlanVisit)
+                .join(
+                    PlanVisitInspector,
+                    (PlanVisitInspector.plan_id == PlanVisit.plan_id)
+                    & (PlanVisitInspector.visit_id == PlanVisit.id),
+                )
+                .where(
+                    PlanVisitInspector.plan_id == plan_id,
+                    PlanVisitInspector.inspector == inspector,
+                )
+                .order_by(PlanVisit.day, PlanVisit.route_order)
+            )
+        ]
+    if not visits:
+        raise NotFoundError(f"inspector {inspector}: no visits in plan {plan_id}")
+    return render(
+        request, "regulator/plan_inspector.html", plan=plan, inspector=inspector, visits=visits
+    )
+
+
+# -- the public check of an inspection code ---------------------------------------------------------
+
+
+@router.get("/inspection/{code}")
+def inspection_code(code: str, request: Request) -> Response:
+    try:
+        with sessions_of(request)() as session:
+            visit = codes.check(session, code)
+    except FairscreenError as exc:
+        return render(
+            request,
+            "inspection.html",
+            http_status=exc.http_status,
+            code=code,
+            visit=None,
+            why=str(exc),
+        )
+    return render(request, "inspection.html", code=code, visit=visit, why=None)
