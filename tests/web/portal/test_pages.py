@@ -69,8 +69,7 @@ def test_every_page_needs_a_session_except_the_ways_in(world: World) -> None:
     assert not [
         p
         for p in world.app().openapi()["paths"]
-        # /supervision/rules: the tier rules, public so that anyone can redo a score
-        if not p.startswith(("/api/", "/ledger", "/health", "/models", "/supervision/"))
+        if not p.startswith(("/api/", "/ledger", "/health", "/models"))
     ]
 
 
