@@ -23,6 +23,8 @@ from fairscreen.world.load import WorldStore, load_world
 from tests.jobs.checks import make_world
 from tests.provider.served import provider_server
 
+TIMEOUT = 30.0  # seconds: a loaded machine can take more than httpx's default 5 to answer
+
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorldStore]:
@@ -79,19 +81,36 @@ def test_throttling_outages_and_failures_say_when_to_come_back(store: WorldStore
             assert int(throttled.headers["Retry-After"]) >= 1
     with provider_server(world_sources(store)) as served:
         served.outage(3600)
-        down = httpx.post(f"{served.url}/v1/queries", json=_query(store))
+        down = httpx.post(f"{served.url}/v1/queries", timeout=TIMEOUT, json=_query(store))
         assert down.status_code == 503 and int(down.headers["Retry-After"]) >= 3500
         served.outage(0)
-        assert httpx.post(f"{served.url}/v1/queries", json=_query(store)).status_code == 202
+        assert (
+            httpx.post(f"{served.url}/v1/queries", timeout=TIMEOUT, json=_query(store)).status_code
+            == 202
+        )
         # one register down, the others answering
         served.outage(3600, ["education_registry"])
         education = _query(store, "k2", source="education_registry", item="education")
-        assert httpx.post(f"{served.url}/v1/queries", json=education).status_code == 503
-        assert httpx.post(f"{served.url}/v1/queries", json=_query(store, "k3")).status_code == 202
+        assert (
+            httpx.post(f"{served.url}/v1/queries", timeout=TIMEOUT, json=education).status_code
+            == 503
+        )
+        assert (
+            httpx.post(
+                f"{served.url}/v1/queries", timeout=TIMEOUT, json=_query(store, "k3")
+            ).status_code
+            == 202
+        )
         served.move_clock(3600)
-        assert httpx.post(f"{served.url}/v1/queries", json=education).status_code == 202
+        assert (
+            httpx.post(f"{served.url}/v1/queries", timeout=TIMEOUT, json=education).status_code
+            == 202
+        )
     with provider_server(world_sources(store), ProviderConfig(failure_rate=1.0)) as served:
-        assert httpx.post(f"{served.url}/v1/queries", json=_query(store)).status_code == 500
+        assert (
+            httpx.post(f"{served.url}/v1/queries", timeout=TIMEOUT, json=_query(store)).status_code
+            == 500
+        )
 
 
 class _Receiver(BaseHTTPRequestHandler):
@@ -115,7 +134,9 @@ def test_a_callback_is_signed_over_timestamp_and_body(store: WorldStore) -> None
     config = ProviderConfig(latency=86400, callback_secret=secret, callback_every=0.05)
     try:
         with provider_server(world_sources(store), config) as served:
-            asked = httpx.post(f"{served.url}/v1/queries", json=_query(store, callback_url=url))
+            asked = httpx.post(
+                f"{served.url}/v1/queries", timeout=TIMEOUT, json=_query(store, callback_url=url)
+            )
             assert asked.status_code == 202
             served.move_clock(86400)
             for _ in range(400):
