@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from fairscreen.accounts.auth import Require
 from fairscreen.accounts.policy import Actor, reach
 from fairscreen.kit.clock import utcnow
-from fairscreen.kit.errors import InputError, NotFoundError
+from fairscreen.kit.errors import ConflictError, NotFoundError
 from fairscreen.kit.http import SessionDep
 from fairscreen.organisations.models import Organisation
 from fairscreen.vault.lazy import app_vault
@@ -79,7 +79,7 @@ def links(audit_id: str) -> dict[str, str]:
     }
 
 
-@router.post("/bias", status_code=201, responses={**_AUTH, 404: {}, 422: {}})
+@router.post("/bias", status_code=201, responses={**_AUTH, 404: {}, 409: {}, 422: {}})
 def run_bias_audit(
     body: BiasAuditIn,
     request: Request,
@@ -94,7 +94,9 @@ def run_bias_audit(
     from fairscreen.kit.db import transaction
 
     if body.since and body.until and body.since > body.until:
-        raise InputError("since", f"{body.since} is after until {body.until}")
+        # well-formed, but the two dates contradict each other: 409 like every well-formed value
+        # the API refuses (docs/api.md), since no schema can say "since <= until"
+        raise ConflictError(f"since {body.since} is after until {body.until}: the window is empty")
     own = _own(session, actor, "audit.run")
     organisation = body.organisation
     if own is not None:
@@ -102,7 +104,7 @@ def run_bias_audit(
             raise NotFoundError(f"organisation {organisation}: no such organisation")
         organisation = reach(actor, "audit.run").organisation_id
     elif organisation is not None and _organisation(session, organisation) is None:
-        raise InputError("organisation", f"{organisation!r}: no organisation has this id or ref")
+        raise NotFoundError(f"organisation {organisation!r}: no organisation has this id or ref")
     session.rollback()  # end the read; the audit reads and publishes in its own sessions
     sessions = request.app.state.sessions
     scope = service.scope_of("database", organisation, body.since, body.until)
