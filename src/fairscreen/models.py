@@ -29,6 +29,7 @@ from fairscreen.ledger.models import (
     LedgerTile,
 )
 from fairscreen.ledger.verify import Records
+from fairscreen.monitors.models import MonitorEvidence
 from fairscreen.notify.models import DeliveryAttempt, NotifyKey, OutboxMessage, WebhookEndpoint
 from fairscreen.organisations.models import Organisation, Position
 from fairscreen.rating.models import Report, ReportTally
@@ -86,6 +87,7 @@ LEDGER_RECORDS = Records(
         DrawSeed,
         InspectionPlan,
         OffsiteRuleset,
+        MonitorEvidence,
     ),
     destroyed=destroyed_subjects,
 )
@@ -131,6 +133,7 @@ __all__ = [
     "LegalHold",
     "LoginSession",
     "ModelVersion",
+    "MonitorEvidence",
     "Notice",
     "NotifyKey",
     "OffsiteCursor",

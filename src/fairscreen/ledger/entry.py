@@ -43,6 +43,7 @@ class EventType(StrEnum):
     TIER_OVERRIDDEN = "tier.overridden"  # an inspector set a firm's risk tier, with a reason code
     DRAW_SEEDED = "draw.seeded"  # the seed of a plan's random draw, before the draw
     PLAN_PUBLISHED = "plan.published"  # an inspection plan: digests of its draw and its visits
+    MONITOR_SIGNALLED = "monitor.signalled"  # a monitor raised a signal: its evidence's SHA-256
 
 
 Attr = str | int | bool | None | list[str]

@@ -22,20 +22,18 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.db import bulk_insert
-from fairscreen.kit.errors import InputError, NotFoundError, PolicyError
+from fairscreen.kit.errors import InputError, NotFoundError
 from fairscreen.kit.ids import new_id
 from fairscreen.ledger import log
-from fairscreen.ledger.entry import EventType
-from fairscreen.ledger.record import record
 from fairscreen.supervision.offsite.engine import Checker, Fact, Found, fact_keys, next_due
 from fairscreen.supervision.offsite.models import (
     CURSOR_ID,
     OffsiteCursor,
     OffsiteFact,
-    OffsiteRuleset,
     SignalRow,
 )
 from fairscreen.supervision.offsite.ruleset import RuleSet, shipped_ruleset
+from fairscreen.supervision.publish import publish_ruleset
 from fairscreen.supervision.signals import Severity, Signal
 
 CHUNK = 4096
@@ -68,33 +66,14 @@ class RunResult:
 
 
 def _publish(session: Session, ruleset: RuleSet, now: datetime) -> bool:
-    published = session.scalar(
-        select(OffsiteRuleset.digest).where(OffsiteRuleset.ref == ruleset.ref)
-    )
-    if published is not None:
-        if published != ruleset.digest:
-            raise PolicyError(
-                f"off-site rule set {ruleset.ref}: this file (SHA-256 {ruleset.digest[:12]}…) is "
-                f"not the one published under that version ({published[:12]}…): a changed "
-                "rule set needs a new [ruleset] version"
-            )
-        return False
-    row: dict[str, Any] = {
-        "id": new_id(),
-        "ref": ruleset.ref,
-        "digest": ruleset.digest,
-        "first_used_at": now,
-    }
-    record(
+    return publish_ruleset(
         session,
-        EventType.RULESET_PUBLISHED,
-        OffsiteRuleset,
-        row,
-        at=now,
-        ruleset=ruleset.ref,
-        attrs={"kind": "offsite_rules", "ref": ruleset.ref, "digest": ruleset.digest},
+        kind="offsite_rules",
+        ref=ruleset.ref,
+        digest=ruleset.digest,
+        now=now,
+        what="off-site rule set",
     )
-    return True
 
 
 def _cursor(session: Session) -> OffsiteCursor | None:
@@ -323,14 +302,15 @@ def to_signal(row: SignalRow) -> Signal:
 
 def signal_json(row: SignalRow) -> dict[str, Any]:
     rule = shipped_ruleset().rule(row.rule)
+    detail = row.detail or {}  # a monitor's signal describes its own rule (monitors.escalate)
     return {
         "id": row.id,
         "org": row.org,
         "scenario": row.scenario,
         "rule": row.rule,
-        "title": rule.title if rule else None,
-        "legal_basis": rule.legal_basis if rule else None,
-        "guidance": rule.guidance if rule else None,
+        "title": rule.title if rule else detail.get("title"),
+        "legal_basis": rule.legal_basis if rule else detail.get("legal_basis"),
+        "guidance": rule.guidance if rule else detail.get("guidance"),
         "severity": row.severity,
         "opened_at": row.opened_at.isoformat(),
         "closed_at": row.closed_at.isoformat() if row.closed_at else None,
