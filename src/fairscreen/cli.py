@@ -23,6 +23,7 @@ from fairscreen.kit import failure
 from fairscreen.kit.db_cli import db_app
 from fairscreen.kit.signals import exit_on_sigterm
 from fairscreen.ledger.cli import LedgerContext, ledger_app, receipt_app, witness
+from fairscreen.monitors.cli import monitor_app
 from fairscreen.notify.cli import app as notify_app
 from fairscreen.provider.cli import app as provider_app
 from fairscreen.retention.cli import deletion_app, retention_app
@@ -112,6 +113,7 @@ app.add_typer(checks_app, name="checks")
 app.command()(worker)
 app.add_typer(provider_app, name="sandbox-provider")
 app.add_typer(supervision_app, name="supervision")
+app.add_typer(monitor_app, name="monitor")
 
 
 def main() -> None:
