@@ -103,10 +103,10 @@ def test_the_app_starts_and_stops_the_scheduler(
 
     async def serve() -> bool:
         async with app.router.lifespan_context(app):
-            return scheduler._thread is not None and scheduler._thread.is_alive()
+            return scheduler.alive
 
     assert asyncio.run(serve()) is True
-    assert scheduler._thread is None  # stopped with the app
+    assert not scheduler.alive  # stopped with the app
 
     off = install(
         create_app(db.sessions), db.sessions, settings=RetentionSettings(sweep_interval=0)

@@ -42,4 +42,4 @@ def test_the_publisher_lives_with_the_app(db: Database) -> None:
                 return response.text
 
     assert asyncio.run(go()).split("\n")[:2] == ["app.test/log", "2"]
-    assert not publisher._thread.is_alive()  # stopped with the app
+    assert not publisher.alive  # stopped with the app

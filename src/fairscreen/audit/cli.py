@@ -48,6 +48,10 @@ def _packs(jurisdiction: str, pack: Path | None, rules: Path | None) -> tuple[An
 # -- fairscreen model ---------------------------------------------------------------------------
 
 
+PackOption = Annotated[Path | None, typer.Option(dir_okay=False, help="a policy pack file instead")]
+RulesOption = Annotated[Path | None, typer.Option(dir_okay=False, help="a rule set file instead")]
+
+
 @model_app.command("card")
 def card_command(
     out_dir: Annotated[
@@ -56,12 +60,8 @@ def card_command(
     jurisdiction: Annotated[
         str, typer.Option(help="whose shipped policy pack and rule set (default: CN)")
     ] = "CN",
-    pack: Annotated[
-        Path | None, typer.Option(dir_okay=False, help="a policy pack file instead")
-    ] = None,
-    rules: Annotated[
-        Path | None, typer.Option(dir_okay=False, help="a rule set file instead")
-    ] = None,
+    pack: PackOption = None,
+    rules: RulesOption = None,
     previous_pack: Annotated[
         Path | None,
         typer.Option(dir_okay=False, help="the pack's previous version (default: the archive's)"),
@@ -191,12 +191,8 @@ def list_command(
 def counterfactual_command(
     world: Annotated[Path, typer.Option("--world", dir_okay=False, help="the world file")],
     seed: Annotated[int, typer.Option(help="seed of the variants (new names, years, regions)")] = 0,
-    pack: Annotated[
-        Path | None, typer.Option(dir_okay=False, help="a policy pack file instead")
-    ] = None,
-    rules: Annotated[
-        Path | None, typer.Option(dir_okay=False, help="a rule set file instead")
-    ] = None,
+    pack: PackOption = None,
+    rules: RulesOption = None,
     report: Annotated[
         Path | None, typer.Option(dir_okay=False, help="also write the result as JSON here")
     ] = None,

@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from fastapi import FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +35,7 @@ from fairscreen.feedback.service import Loaded, conclude
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import table_of, transaction
 from fairscreen.kit.errors import ConflictError, FairscreenError
+from fairscreen.kit.periodic import Periodic, alongside
 from fairscreen.screening.models import CheckRequest
 from fairscreen.screening.online import (
     CheckRun,
@@ -254,9 +253,8 @@ class FeedbackScheduler:
         self.interval = interval
         self.clock = clock
         self.runs: list[Run] = []
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._periodic = Periodic("feedback", self.run_once, interval=interval)
 
     def run_once(self) -> Run:
         """One run; never raises (a failed run is logged with ids only and tried again)."""
@@ -271,21 +269,11 @@ class FeedbackScheduler:
             self.runs = [*self.runs[-99:], run]
             return run
 
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.run_once()
-
     def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name="feedback", daemon=True)
-            self._thread.start()
+        self._periodic.start()
 
-    def stop(self, timeout: float = 60.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+    def stop(self) -> None:
+        self._periodic.stop()
 
 
 def install(
@@ -309,17 +297,5 @@ def install(
 
     scheduler = FeedbackScheduler(sessions, vault, interval=settings.interval)
     app.state.feedback_scheduler = scheduler
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(a: FastAPI) -> AsyncIterator[Any]:
-        async with inner(a) as state:
-            scheduler.start()
-            try:
-                yield state
-            finally:
-                scheduler.stop()
-                lazy.close()
-
-    app.router.lifespan_context = lifespan
+    alongside(app, scheduler, then=lazy.close)
     return scheduler

@@ -50,6 +50,7 @@ from sqlalchemy.types import TypeDecorator
 
 from fairscreen.kit.errors import ConfigError, ExitCode, FairscreenError
 from fairscreen.kit.files import check_private, create_private_file
+from fairscreen.kit.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -491,28 +492,20 @@ class CheckpointRetrier:
     def __init__(self, engine: Engine, every: float) -> None:
         self.engine = engine
         self.every = max(every, 0.05)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic("checkpoint-retry", self._tick, interval=self.every)
 
     def __repr__(self) -> str:
         return f"CheckpointRetrier(every={self.every})"
 
-    def _loop(self) -> None:
-        while not self._stop.wait(self.every):
-            if checkpoint_pending(self.engine) and checkpoint(self.engine) == TRUNCATED:
-                log.info("the SQLite WAL checkpoint that was pending is done")
+    def _tick(self) -> None:
+        if checkpoint_pending(self.engine) and checkpoint(self.engine) == TRUNCATED:
+            log.info("the SQLite WAL checkpoint that was pending is done")
 
     def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name="checkpoint-retry", daemon=True)
-            self._thread.start()
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        self._periodic.stop(None)
 
 
 @contextmanager

@@ -18,7 +18,6 @@ when the entries it covers are committed: a rolled-back append can never have be
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import table_of, transaction
+from fairscreen.kit.periodic import Periodic
 from fairscreen.kit.settings import Settings
 from fairscreen.ledger import log, merkle, proofs
 from fairscreen.ledger.log import LedgerError
@@ -227,17 +227,20 @@ class Publisher:
         self.signer = signer
         self.interval = interval
         self.witnesses = witnesses
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ledger-publisher", daemon=True)
-        self._last_error: str | None = None
         self.published = 0
+        # errors are logged once per distinct message (kit.periodic): a refusal to sign is an
+        # alarm, not noise; the loop keeps going after a transient database error
+        self._periodic = Periodic("ledger-publisher", self.tick, interval=interval, first_after=0)
+
+    @property
+    def alive(self) -> bool:
+        return self._periodic.alive
 
     def start(self) -> None:
-        self._thread.start()
+        self._periodic.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
+        self._periodic.stop(timeout)
         if self.witnesses is not None:
             self.witnesses.close()
 
@@ -260,15 +263,3 @@ class Publisher:
                     + "; ".join(f"witness {n}: {why}" for n, why in sorted(outcome.failed.items()))
                 )
         return published
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.tick()
-                self._last_error = None
-            except Exception as exc:  # keep publishing after a transient database error
-                message = str(exc)
-                if message != self._last_error:
-                    logger.error("ledger publisher: %s", message)
-                    self._last_error = message
-            self._stop.wait(self.interval)

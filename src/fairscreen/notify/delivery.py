@@ -28,8 +28,7 @@ from __future__ import annotations
 import logging
 import threading
 import types
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,6 +41,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import table_of
 from fairscreen.kit.errors import FairscreenError
+from fairscreen.kit.periodic import Periodic, alongside
 from fairscreen.kit.webhooks import EVENT_HEADER, ID_HEADER, SIGNATURE_HEADER, sign
 from fairscreen.notify import webhooks
 from fairscreen.notify.keys import platform_sealer
@@ -424,40 +424,27 @@ class DeliveryWorker:
     start), the way ``fairscreen serve`` and ``fairscreen notify deliver`` deliver."""
 
     def __init__(self, deliverer: Deliverer, *, interval: float) -> None:
-        if interval <= 0:
-            raise ValueError(f"interval: a positive number of seconds, got {interval}")
         self.deliverer = deliverer
         self.interval = interval
         self.runs = 0
         self.last: Run | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic("notify-delivery", self._tick, interval=interval, first_after=0)
 
     def __repr__(self) -> str:
         return f"DeliveryWorker(every {self.interval} s)"
 
-    def _loop(self) -> None:
-        delay = 0.0
-        while not self._stop.wait(delay):
-            try:
-                self.last = self.deliverer.run_once(self._stop)
-            except Exception as exc:  # the database went away: say so, and try again later
-                log.error("notify: delivery run failed (%s: %s); retrying", type(exc).__name__, exc)
+    def _tick(self) -> None:
+        try:
+            self.last = self.deliverer.run_once(self._periodic.stopping)
+        finally:
             self.runs += 1
-            delay = self.interval
 
     def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name="notify-delivery", daemon=True)
-            self._thread.start()
+        self._periodic.start()
 
-    def stop(self, timeout: float = 60.0) -> None:
+    def stop(self) -> None:
         """Stop after the message being sent (the rest of its batch is given back)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._periodic.stop()
 
 
 def install(
@@ -475,16 +462,5 @@ def install(
     deliverer = deliverer_from_settings(sessions, lambda: app_vault(request_like), settings)
     worker = DeliveryWorker(deliverer, interval=settings.notify_interval)
     app.state.delivery_worker = worker
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(a: FastAPI) -> AsyncIterator[Any]:
-        async with inner(a) as state:
-            worker.start()
-            try:
-                yield state
-            finally:
-                worker.stop()
-
-    app.router.lifespan_context = lifespan
+    alongside(app, worker)
     return worker

@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from fastapi import FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import TRUNCATED, checkpoint, checkpoint_pending, engine_of
+from fairscreen.kit.periodic import Periodic, alongside
 from fairscreen.policy.pack import PolicyPack, load_pack
 from fairscreen.retention import deletion
 from fairscreen.retention.erasure import CLEAN, WAL_PENDING
@@ -86,8 +85,9 @@ class RetentionScheduler:
         self.pack = pack or load_pack()
         self.clock = clock
         self.runs: list[Run] = []
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic(
+            "retention-sweep", self.run_once, interval=interval, first_after=self.first_after
+        )
         self._lock = threading.Lock()  # one run at a time (run_once may also be called directly)
 
     def __repr__(self) -> str:
@@ -136,26 +136,18 @@ class RetentionScheduler:
             return CLEAN
         return WAL_PENDING
 
-    def _loop(self) -> None:
-        delay = self.first_after
-        while not self._stop.wait(delay):
-            self.run_once()
-            delay = self.interval
+    @property
+    def alive(self) -> bool:
+        return self._periodic.alive
 
     def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="retention-sweep", daemon=True)
-        self._thread.start()
-        log.info("retention sweep scheduled every %.0f s", self.interval)
+        if not self._periodic.alive:
+            log.info("retention sweep scheduled every %.0f s", self.interval)
+        self._periodic.start()
 
-    def stop(self, timeout: float = 60.0) -> None:
+    def stop(self) -> None:
         """Stop the thread; a run in progress finishes its batch (each batch commits whole)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._periodic.stop()
 
 
 def install(
@@ -176,16 +168,5 @@ def install(
         batch_size=settings.sweep_batch,
     )
     app.state.retention_scheduler = scheduler
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(a: FastAPI) -> AsyncIterator[Any]:
-        async with inner(a) as state:
-            scheduler.start()
-            try:
-                yield state
-            finally:
-                scheduler.stop()
-
-    app.router.lifespan_context = lifespan
+    alongside(app, scheduler)
     return scheduler
