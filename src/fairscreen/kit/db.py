@@ -414,6 +414,28 @@ def engine_of(sessions: sessionmaker[Session]) -> Engine:
     return engine
 
 
+@contextmanager
+def each_statement_commits(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for a few independent statements, each committed on its own, with whatever
+    the session still has to flush committed when the block ends.
+
+    On PostgreSQL the connection is in autocommit: no ``BEGIN`` and no ``COMMIT`` go to the
+    server, two round trips fewer (the API's lookup of its caller, on every request, is one
+    read and at most one write of a last-used time). On SQLite, where a round trip costs
+    nothing, it is an ordinary transaction (``BEGIN IMMEDIATE``, see ``make_engine``).
+
+    Only for statements that need no transaction around them: nothing read here is kept
+    consistent with anything else read here."""
+    with sessions() as session:
+        if engine_of(sessions).dialect.name != "postgresql":
+            with session.begin():
+                yield session
+            return
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        yield session
+        session.commit()
+
+
 # -- the write-ahead log -----------------------------------------------------------------------
 
 CHECKPOINT_WAIT = 10.0
