@@ -133,7 +133,7 @@ def load_check(
     found = session.execute(stmt).first()
     if found is None:
         raise NotFoundError(f"check {request_id}: no such resource")
-    request, candidate, key = found.tuple()
+    request, candidate, key = found
     authorize(actor, action, _target(request, candidate), what=f"check {request_id}")
     return Loaded(request, candidate, key_sealer(vault, key, candidate.data_key_id))
 
