@@ -22,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     create_engine,
+    func,
     insert,
     select,
     text,
@@ -39,6 +40,7 @@ from fairscreen.kit.db import (
     checkpoint,
     checkpoint_pending,
     current_revision,
+    each_statement_commits,
     head_revision,
     make_engine,
     open_database,
@@ -370,3 +372,21 @@ def test_processes_starting_at_once_on_an_empty_database_all_migrate_it(
             assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
     finally:
         engine.dispose()
+
+
+def test_each_statement_commits_on_its_own_on_postgresql(db: Database) -> None:
+    """The caller's lookup on every API request: on PostgreSQL each statement is committed as
+    it runs (no transaction around them, so another connection sees the first row before the
+    block ends) and what is left to flush is committed at the end; on SQLite the block is one
+    transaction, committed at the end."""
+    seen_inside: list[int | None] = []
+    with each_statement_commits(db.sessions) as session:
+        session.execute(insert(table_of(Organisation)), [_org(1)])
+        if db.backend == "postgres":
+            with db.sessions() as other:
+                seen_inside.append(other.scalar(select(func.count()).select_from(Organisation)))
+        session.add(Organisation(**_org(2)))  # flushed and committed when the block ends
+    with db.sessions() as other:
+        ids = set(other.scalars(select(Organisation.id)))
+    assert ids == {"o1", "o2"}
+    assert seen_inside == ([1] if db.backend == "postgres" else [])

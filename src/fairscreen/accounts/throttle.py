@@ -4,12 +4,21 @@ One process's memory is the right store for ``fairscreen serve`` on one machine;
 running several server processes behind a load balancer points ``FAIRSCREEN_RATE_LIMIT_STORAGE``
 at a shared store that ``limits`` supports (``redis://…``, ``memcached://…``), and every process
 then counts together.
+
+**No thread per hit.** The library's memory storage sweeps expired counters from a
+``threading.Timer`` of 10 ms that every hit restarts when it has run out: under load, a new thread
+a hundred times a second, and ``Thread.start`` waits until that thread holds the GIL, on the
+event loop (the per-address limit runs there) behind every busy worker thread. ``_SweptMemory``
+sweeps inline instead, at most once every ``SWEEP_EVERY`` seconds, in the thread that hits
+(expired counters are also dropped when they are read, as before, so a late sweep costs memory,
+never a wrong count).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from functools import lru_cache
 
@@ -23,11 +32,35 @@ CODES_PER_CONTACT = parse("3/10 minutes")  # one-time codes sent to one contact
 CODES_PER_ADDRESS = parse("20/hour")
 
 
+SWEEP_EVERY = 1.0  # seconds between sweeps of expired counters in process memory
+
+
+class _SweptMemory(storage.MemoryStorage):
+    """``limits``' memory storage, swept inline rather than by a timer thread per hit (the
+    storage's own methods call its private ``__schedule_expiry``, overridden here)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._swept_at = time.monotonic()
+        self._sweep_lock = threading.Lock()
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 (the mangled name it calls)
+        now = time.monotonic()
+        if now - self._swept_at < SWEEP_EVERY or not self._sweep_lock.acquire(blocking=False):
+            return
+        try:
+            self._swept_at = now
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+        finally:
+            self._sweep_lock.release()
+
+
 @lru_cache(maxsize=1)
 def _storage() -> storage.Storage:
-    found = storage.storage_from_string(
-        os.environ.get("FAIRSCREEN_RATE_LIMIT_STORAGE", "memory://")
-    )
+    uri = os.environ.get("FAIRSCREEN_RATE_LIMIT_STORAGE", "memory://")
+    if uri == "memory://":
+        return _SweptMemory()
+    found = storage.storage_from_string(uri)
     assert isinstance(found, storage.Storage)  # not an asyncio storage (async+...://)
     return found
 

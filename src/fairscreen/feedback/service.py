@@ -49,9 +49,15 @@ from fairscreen.policy.periods import dispute_window_ends, reinvestigation_due, 
 from fairscreen.policy.vocabulary import Culpability, FindingCode, Penalty
 from fairscreen.rating.models import Report
 from fairscreen.screening.models import CheckRequest
-from fairscreen.screening.online import data_key_sealer, shipped_pack, shipped_ruleset
+from fairscreen.screening.online import (
+    data_key_sealer,
+    key_sealer,
+    shipped_pack,
+    shipped_ruleset,
+)
 from fairscreen.screening.report import open_content, seal_content, unverified_rated
 from fairscreen.vault import Sealer, Vault
+from fairscreen.vault.models import DataKey
 
 PURPOSES = (
     "hiring_decision",
@@ -113,13 +119,23 @@ def load_check(
     *,
     lock: bool = False,
 ) -> Loaded:
-    """The check ``request_id`` if ``actor`` may do ``action`` to it; else not found."""
-    request = session.get(CheckRequest, request_id, with_for_update=lock)
-    candidate = session.get(Candidate, request.candidate_id) if request else None
-    if request is None or candidate is None:
+    """The check ``request_id`` if ``actor`` may do ``action`` to it; else not found. The check,
+    its candidate and the candidate's data key come in one query (``lock``: the check's row is
+    locked, as before, and nothing else)."""
+    stmt = (
+        select(CheckRequest, Candidate, DataKey)
+        .join(Candidate, Candidate.id == CheckRequest.candidate_id)
+        .outerjoin(DataKey, DataKey.id == Candidate.data_key_id)
+        .where(CheckRequest.id == request_id)
+    )
+    if lock:
+        stmt = stmt.with_for_update(of=CheckRequest)
+    found = session.execute(stmt).first()
+    if found is None:
         raise NotFoundError(f"check {request_id}: no such resource")
+    request, candidate, key = found
     authorize(actor, action, _target(request, candidate), what=f"check {request_id}")
-    return Loaded(request, candidate, data_key_sealer(session, vault, candidate.data_key_id))
+    return Loaded(request, candidate, key_sealer(vault, key, candidate.data_key_id))
 
 
 def _versions(session: Session, request_id: str) -> list[Report]:
@@ -165,18 +181,32 @@ def _is_agency(actor: Actor, request: CheckRequest) -> bool:
 # -- reading -----------------------------------------------------------------------------------
 
 
-def check_summary(session: Session, request: CheckRequest) -> dict[str, Any]:
+def check_summary(
+    session: Session,
+    request: CheckRequest,
+    *,
+    versions: list[Report] | None = None,
+    notices: list[Notice] | None = None,
+    decision: Decision | None = None,
+) -> dict[str, Any]:
     """What a check is at, with nothing the sources found or anyone decided (those are in the
-    report's answer, read with a purpose): states, versions, dates, deadlines."""
+    report's answer, read with a purpose): states, versions, dates, deadlines. A caller that
+    read the check's report versions, notices and decision already passes them (all three)."""
     position = session.get(Position, request.position_id)
-    notices = session.scalars(
-        select(Notice).where(Notice.request_id == request.id).order_by(Notice.sent_at)
-    )
+    if versions is None or notices is None:
+        notices = list(
+            session.scalars(
+                select(Notice).where(Notice.request_id == request.id).order_by(Notice.sent_at)
+            )
+        )
+        decision = session.scalars(
+            select(Decision).where(Decision.request_id == request.id)
+        ).first()
+        versions = _versions(session, request.id)
     disputes = session.scalars(
         select(Dispute).where(Dispute.request_id == request.id).order_by(Dispute.opened_at)
     )
-    decision = session.scalars(select(Decision).where(Decision.request_id == request.id)).first()
-    version_of = {r.id: r.version for r in _versions(session, request.id)}
+    version_of = {r.id: r.version for r in versions}
     return {
         "id": request.id,
         "status": request.status,
@@ -323,12 +353,16 @@ def read_report(
         )
     versions = _versions(session, request_id)
     version_of = {r.id: r.version for r in versions}
-    notices = session.scalars(
-        select(Notice).where(Notice.request_id == request_id).order_by(Notice.sent_at)
+    notices = list(
+        session.scalars(
+            select(Notice).where(Notice.request_id == request_id).order_by(Notice.sent_at)
+        )
     )
     decision = session.scalars(select(Decision).where(Decision.request_id == request_id)).first()
     return {
-        "check": check_summary(session, check.request),
+        "check": check_summary(
+            session, check.request, versions=versions, notices=notices, decision=decision
+        ),
         "versions": [
             version_view(
                 r,

@@ -212,10 +212,18 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def make_engine(
-    url: str, *, sqlite_synchronous: str = "FULL", echo: bool = False, readonly: bool = False
+    url: str,
+    *,
+    sqlite_synchronous: str = "FULL",
+    echo: bool = False,
+    readonly: bool = False,
+    pool_size: int | None = None,
 ) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and transactions that
     take the write lock when they begin (``BEGIN IMMEDIATE``), so writers queue instead of failing.
+
+    ``pool_size`` (PostgreSQL): connections kept open, as many again opened under load and
+    closed when returned (SQLAlchemy's default: 5, and 10 more).
 
     A ``readonly`` engine cannot write at all (SQLite ``query_only``, PostgreSQL read-only
     transactions), creates no folder, and its SQLite transactions take no write lock.
@@ -224,13 +232,19 @@ def make_engine(
     be created is a ``ConfigError`` naming the setting."""
     try:
         return _make_engine(
-            url, sqlite_synchronous=sqlite_synchronous, echo=echo, readonly=readonly
+            url,
+            sqlite_synchronous=sqlite_synchronous,
+            echo=echo,
+            readonly=readonly,
+            pool_size=pool_size,
         )
     except (ArgumentError, ImportError) as exc:
         raise ConfigError(f"database URL {_shown(url)}: {exc} ({URL_HELP})") from None
 
 
-def _make_engine(url: str, *, sqlite_synchronous: str, echo: bool, readonly: bool) -> Engine:
+def _make_engine(
+    url: str, *, sqlite_synchronous: str, echo: bool, readonly: bool, pool_size: int | None
+) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = sqlite_path(url)
@@ -282,12 +296,14 @@ def _make_engine(url: str, *, sqlite_synchronous: str, echo: bool, readonly: boo
             conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
         return engine
+    pool = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": pool_size}
     engine = create_engine(
         url,
         echo=echo,
         pool_pre_ping=True,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
+        **pool,
     )
     if readonly:
 
@@ -413,6 +429,28 @@ def engine_of(sessions: sessionmaker[Session]) -> Engine:
     if not isinstance(engine, Engine):
         raise TypeError("a sessionmaker bound to an Engine is needed")
     return engine
+
+
+@contextmanager
+def each_statement_commits(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for a few independent statements, each committed on its own, with whatever
+    the session still has to flush committed when the block ends.
+
+    On PostgreSQL the connection is in autocommit: no ``BEGIN`` and no ``COMMIT`` go to the
+    server, two round trips fewer (the API's lookup of its caller, on every request, is one
+    read and at most one write of a last-used time). On SQLite, where a round trip costs
+    nothing, it is an ordinary transaction (``BEGIN IMMEDIATE``, see ``make_engine``).
+
+    Only for statements that need no transaction around them: nothing read here is kept
+    consistent with anything else read here."""
+    with sessions() as session:
+        if engine_of(sessions).dialect.name != "postgresql":
+            with session.begin():
+                yield session
+            return
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        yield session
+        session.commit()
 
 
 # -- the write-ahead log -----------------------------------------------------------------------
@@ -617,7 +655,11 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def open_database(
-    url: str | None = None, *, migrate: bool = True, readonly: bool = False
+    url: str | None = None,
+    *,
+    migrate: bool = True,
+    readonly: bool = False,
+    pool_size: int | None = None,
 ) -> tuple[Engine, sessionmaker[Session]]:
     """The configured database, migrated to head unless ``migrate`` is false.
 
@@ -636,7 +678,9 @@ def open_database(
     if not readonly:
         if in_data_dir:
             private_dir(settings.data_dir)
-        engine = make_engine(url, sqlite_synchronous=settings.sqlite_synchronous)
+        engine = make_engine(
+            url, sqlite_synchronous=settings.sqlite_synchronous, pool_size=pool_size
+        )
         if migrate:
             upgrade(engine)
         else:

@@ -192,7 +192,11 @@ def candidate_ref(invitation_id: str) -> str:
 
 
 def data_key_sealer(session: Session, vault: Vault, data_key_id: str) -> Sealer:
-    row = session.get(DataKey, data_key_id)
+    return key_sealer(vault, session.get(DataKey, data_key_id), data_key_id)
+
+
+def key_sealer(vault: Vault, row: DataKey | None, data_key_id: str) -> Sealer:
+    """The sealer of the data key ``row`` (read by the caller, with what else it needs)."""
     if row is None:
         raise NotFoundError(f"data key {data_key_id}: no such key (the data was destroyed)")
     return vault.sealer(row.id, row.kek_version, bytes(row.wrapped))

@@ -13,6 +13,11 @@ from fairscreen.kit.errors import ConfigError
 from fairscreen.kit.signals import Terminated
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+# PostgreSQL connections the server keeps open, and as many again under load: the routes run
+# in a pool of 40 threads (Starlette's, through anyio), and with SQLAlchemy's default of 5 (and
+# 10 more, closed when returned) most of them waited for a connection under load, and a new
+# connection (a process on the server) was opened and closed every few dozen requests.
+POOL_SIZE = 20
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -70,7 +75,7 @@ def serve(
     from fairscreen.ledger.signing import load_signer
     from fairscreen.web.app import create_app
 
-    _, sessions = open_database()
+    _, sessions = open_database(pool_size=POOL_SIZE)
     publisher = None
     if publish:
         # A database that never signed a checkpoint may get its first signing key here; one
