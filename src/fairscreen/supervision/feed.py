@@ -59,7 +59,7 @@ def offsite_records(session: Session, orgs: Iterable[str]) -> dict[str, list[Sig
             select(InspectionVisit.org, func.max(InspectionVisit.concluded_at))
             .where(InspectionVisit.concluded_at.is_not(None))
             .group_by(InspectionVisit.org)
-        ).tuples()
+        )
         if at is not None
     }
     out: dict[str, list[SignalRecord]] = {}
