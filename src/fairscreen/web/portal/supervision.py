@@ -275,14 +275,6 @@ async def file_appeal(request: Request, actor: Appeals) -> Response:
 # -- the plan ----------------------------------------------------------------------------------
 
 
-def _plan(session: Any, plan_id: str) -> InspectionPlan:
-    plan = session.get(InspectionPlan, plan_id)
-    if plan is None:
-        raise NotFoundError(f"plan {plan_id}: no such plan")
-    assert isinstance(plan, InspectionPlan)
-    return plan
-
-
 @router.get("/regulator/plans")
 def plans_page(request: Request, actor: Plans) -> Response:
     with sessions_of(request)() as session:
@@ -293,7 +285,7 @@ def plans_page(request: Request, actor: Plans) -> Response:
 @router.get("/regulator/plans/{plan_id}")
 def plan_month(plan_id: str, request: Request, actor: Plans, month: int = 0) -> Response:
     with sessions_of(request)() as session:
-        plan = _plan(session, plan_id)
+        plan = service.get_plan(session, plan_id)
         month = month if 1 <= month <= 12 else 1
         first = date(plan.year, month, 1)
         last = date(plan.year, month, calendar.monthrange(plan.year, month)[1])
@@ -327,40 +319,21 @@ def plan_month(plan_id: str, request: Request, actor: Plans, month: int = 0) -> 
 @router.get("/regulator/plans/{plan_id}/days/{day}")
 def plan_day(plan_id: str, day: date, request: Request, actor: Plans) -> Response:
     with sessions_of(request)() as session:
-        plan = _plan(session, plan_id)
-        visits = session.scalars(
-            select(PlanVisit)
-            .where(PlanVisit.plan_id == plan_id, PlanVisit.day == day)
-            .order_by(PlanVisit.team, PlanVisit.route_order)
-        )
-        teams: dict[str, list[dict[str, Any]]] = {}
-        for v in visits:
-            teams.setdefault(v.team, []).append(service.visit_json(v))
+        plan = service.get_plan(session, plan_id)
+        teams = {
+            team: [service.visit_json(v) for v in visits]
+            for team, visits in service.plan_day(session, plan_id, day).items()
+        }
     return render(request, "regulator/plan_day.html", plan=plan, day=day, teams=teams)
 
 
 @router.get("/regulator/plans/{plan_id}/inspectors/{inspector}")
 def plan_inspector(plan_id: str, inspector: str, request: Request, actor: Plans) -> Response:
     with sessions_of(request)() as session:
-        plan = _plan(session, plan_id)
+        plan = service.get_plan(session, plan_id)
         visits = [
-            service.visit_json(v)
-            for v in session.scalars(
-                select(PlanVisit)
-                .join(
-                    PlanVisitInspector,
-                    (PlanVisitInspector.plan_id == PlanVisit.plan_id)
-                    & (PlanVisitInspector.visit_id == PlanVisit.id),
-                )
-                .where(
-                    PlanVisitInspector.plan_id == plan_id,
-                    PlanVisitInspector.inspector == inspector,
-                )
-                .order_by(PlanVisit.day, PlanVisit.route_order)
-            )
+            service.visit_json(v) for v in service.plan_inspector(session, plan_id, inspector)
         ]
-    if not visits:
-        raise NotFoundError(f"inspector {inspector}: no visits in plan {plan_id}")
     return render(
         request, "regulator/plan_inspector.html", plan=plan, inspector=inspector, visits=visits
     )
