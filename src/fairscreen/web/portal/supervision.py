@@ -1,8 +1,10 @@
 """The supervision pages (issue 14 item 5): for the labour inspector, the off-site signals queue
 and each signal with its evidence verified; the firms' risk tiers with the explanation of each
 score, the override form and the appeals; the inspection plan as a month calendar, by day and
-per inspector. For a firm's administrators, their own tiers and why, their own signals and the
-appeal form. For anyone, the public check of an inspection code (``/inspection/{code}``).
+per inspector; the visits with inspection codes and the form that records a visit's findings.
+For a firm's administrators, their own tiers and why, their own signals and the appeal form.
+For anyone, the public check of an inspection code (``/inspection/{code}``), where the visited
+firm's administrators leave their feedback once the visit is concluded.
 
 Every page calls the same service functions as ``/api/v1/supervision`` and asks the permission
 policy the same questions: an inspector reaches every firm, a firm its own organisation, and a
@@ -440,7 +442,7 @@ async def record_findings(code: str, request: Request, actor: Inspections) -> Re
         }
         for i in range(size)
     ]
-    # the rows a finding was written in; a row with only the 普法碼 chosen counts as written
+    # the rows a finding was written in (a row with only its 普法碼 chosen is a blank row)
     filled = [i for i, r in enumerate(rows) if r["rule"].strip() or r["note"].strip()]
     nothing_found = form.get("nothing_found") == "yes"
     try:
