@@ -2,6 +2,14 @@
 
 Run:  .venv/bin/python -m bench.offsite              (100,000 and 1,000,000 entries)
       .venv/bin/python -m bench.offsite --sizes 100000 --quick
+      .venv/bin/python -m bench.offsite --sizes 1000000,10000000 --dir /var/tmp   (10M)
+
+Memory does not grow with the log: the ledger is built from a generator in batches of 4,096
+(the follow-ups pick old checks from a bounded reservoir sample, not a list of every check),
+the baseline and the checker read it in chunks, and the first run is ``run_all`` (what
+``fairscreen supervision offsite run`` does): one transaction per ``--step`` entries, so the
+facts and signals held at once are one step's. Each size runs in a child process of its own,
+whose peak resident memory is reported (``peak_rss_mb``) beside the database's size on disk.
 
 What is measured (SQLite, WAL, in a fresh temporary directory), for each size N:
 
@@ -11,24 +19,27 @@ What is measured (SQLite, WAL, in a fresh temporary directory), for each size N:
    resolved, one in a hundred with a query outside its scope (a planted violation);
 2. **baseline**: plain iteration over the log as the checker reads it (``log.read_entries`` in
    chunks of 4,096, each entry decoded with ``orjson``), nothing checked, nothing stored;
-3. **first run**: ``offsite.service.run`` from index 0 (every rule, facts stored, signals
-   stored, the rule set published), in entries per second and as a ratio to the baseline;
+3. **first run**: ``offsite.service.run_all`` from index 0 in steps (every rule, facts stored,
+   signals stored, the rule set published), in entries per second and as a ratio to the
+   baseline;
 4. **incremental**: K new entries (new checks, and further queries and decisions on checks
    the first run saw, whose facts must be looked up) appended, then a run; the cost per new
    entry against the baseline's cost per entry; and a run with nothing new (the fixed cost:
    the deadline index and the cursor).
 
 The machine is shared: every figure is the best of a few runs where a run can be repeated (the
-incremental run is repeated on fresh appends). Prints a table and writes
-``bench/results/offsite.json``.
+incremental run is repeated on fresh appends). Prints a table, the larger sizes' figures as
+ratios to the smallest size's of the same run, and writes ``bench/results/offsite.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import platform
 import random
+import resource
 import tempfile
 import time
 from collections.abc import Iterator
@@ -47,6 +58,7 @@ RESULTS = Path(__file__).parent / "results"
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 ITEMS = ["identity", "education", "employment", "professional_licence"]
 BATCH = 4096
+RESERVOIR = 65_536  # past checks the follow-ups choose from (a uniform sample of all of them)
 
 
 class Checks:
@@ -55,7 +67,17 @@ class Checks:
     def __init__(self, seed: int) -> None:
         self.rnd = random.Random(seed)
         self.n = 0
-        self.seen: list[tuple[str, str, str]] = []  # (subject, check, employer) of past checks
+        # (subject, check, employer): a uniform sample of the past checks (reservoir sampling,
+        # Vitter's algorithm R), so that memory does not grow with the log
+        self.seen: list[tuple[str, str, str]] = []
+
+    def remember(self, made: tuple[str, str, str]) -> None:
+        if len(self.seen) < RESERVOIR:
+            self.seen.append(made)
+        else:
+            slot = self.rnd.randrange(self.n)
+            if slot < RESERVOIR:
+                self.seen[slot] = made
 
     def hex(self) -> str:
         return f"{self.rnd.getrandbits(128):032x}"
@@ -69,7 +91,7 @@ class Checks:
             f"e{self.n % 500}",
             f"a{self.n % 50}",
         )
-        self.seen.append((subject, check, employer))
+        self.remember((subject, check, employer))
         out = [
             encode_entry(
                 EventType.CONSENT_SIGNED,
@@ -246,8 +268,10 @@ def timed_run(sessions: Any, now: datetime) -> tuple[float, float, service.RunRe
     return clock() - c, time.perf_counter() - w, result
 
 
-def measure(n: int, k: int, repeats: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
+def measure(
+    n: int, k: int, repeats: int, step: int = 65_536, where: str | None = None
+) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(dir=where) as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'b.db'}", sqlite_synchronous="NORMAL")
         upgrade(engine)
         sessions = session_factory(engine)
@@ -257,7 +281,9 @@ def measure(n: int, k: int, repeats: int) -> dict[str, Any]:
         build_s = time.perf_counter() - t
         base = min(baseline(sessions, 0, built) for _ in range(repeats))
         now = T0 + timedelta(days=400)
-        first_cpu, first_wall, first = timed_run(sessions, now)
+        c, w = clock(), time.perf_counter()
+        first = service.run_all(sessions, now=now, step=step)
+        first_cpu, first_wall = clock() - c, time.perf_counter() - w
         incr: list[tuple[float, float, service.RunResult]] = []
         base_incr: list[tuple[float, float]] = []
         size = first.end
@@ -271,6 +297,7 @@ def measure(n: int, k: int, repeats: int) -> dict[str, Any]:
         with sessions() as s:
             signals = service.list_signals(s, limit=1)[0]
         engine.dispose()
+        disk = sum(f.stat().st_size for f in Path(tmp).iterdir())
     per_base = base[0] / built
     return {
         "entries": built,
@@ -293,7 +320,21 @@ def measure(n: int, k: int, repeats: int) -> dict[str, Any]:
         "incremental_ratio_cpu": round((best_incr[0] / k) / per_base, 2),
         "empty_run_cpu_ms": round(empty[0] * 1000, 2),
         "empty_run_wall_ms": round(empty[1] * 1000, 2),
+        "step": step,
+        "database_mb": round(disk / 2**20),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
+
+
+def _child(args: tuple[int, int, int, int, str | None]) -> dict[str, Any]:
+    return measure(*args)
+
+
+def in_child(n: int, k: int, repeats: int, step: int, where: str | None) -> dict[str, Any]:
+    """``measure`` in a fresh process: its peak memory is this size's alone."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        row: dict[str, Any] = pool.apply(_child, ((n, k, repeats, step, where),))
+    return row
 
 
 def main() -> None:
@@ -301,11 +342,13 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--new", type=int, default=1000, help="entries per incremental run")
     parser.add_argument("--quick", action="store_true", help="one repeat")
+    parser.add_argument("--step", type=int, default=65_536, help="entries per transaction")
+    parser.add_argument("--dir", default=None, help="where the temporary database goes")
     args = parser.parse_args()
     repeats = 1 if args.quick else 3
     rows = []
     for n in (int(x) for x in args.sizes.split(",")):
-        row = measure(n, args.new, repeats)
+        row = in_child(n, args.new, repeats, args.step, args.dir)
         rows.append(row)
         print(
             f"N={row['entries']:>9,}  build {row['build_wall_s']:>6.1f}s wall  "
@@ -315,7 +358,34 @@ def main() -> None:
             f"incremental {row['incremental_us_per_entry_cpu']:.1f} µs/entry "
             f"({row['incremental_ratio_cpu']:.1f}x the baseline's "
             f"{row['baseline_us_per_entry_cpu']:.2f} µs)  "
-            f"empty run {row['empty_run_cpu_ms']:.1f} ms CPU  signals {row['signals']:,}",
+            f"empty run {row['empty_run_cpu_ms']:.1f} ms CPU  signals {row['signals']:,}  "
+            f"peak RSS {row['peak_rss_mb']:,} MB  database {row['database_mb']:,} MB",
+            flush=True,
+        )
+    ratios = []
+    for row in rows[1:]:
+        small = rows[0]
+        ratio = {
+            "entries": row["entries"],
+            "against": small["entries"],
+            "size": round(row["entries"] / small["entries"], 2),
+            "first_run_rate": round(row["first_run_per_cpu_s"] / small["first_run_per_cpu_s"], 3),
+            "first_run_vs_baseline": round(
+                row["first_run_ratio_cpu"] / small["first_run_ratio_cpu"], 3
+            ),
+            "incremental_per_entry": round(
+                row["incremental_us_per_entry_cpu"] / small["incremental_us_per_entry_cpu"], 3
+            ),
+            "baseline_rate": round(row["baseline_per_cpu_s"] / small["baseline_per_cpu_s"], 3),
+            "peak_rss": round(row["peak_rss_mb"] / small["peak_rss_mb"], 3),
+        }
+        ratios.append(ratio)
+        print(
+            f"N={row['entries']:,} against N={small['entries']:,} (x{ratio['size']}): "
+            f"first-run rate x{ratio['first_run_rate']}, first run vs its baseline "
+            f"x{ratio['first_run_vs_baseline']}, incremental per entry "
+            f"x{ratio['incremental_per_entry']}, baseline rate x{ratio['baseline_rate']}, "
+            f"peak RSS x{ratio['peak_rss']}",
             flush=True,
         )
     RESULTS.mkdir(exist_ok=True)
@@ -323,6 +393,7 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "rows": rows,
+        "ratios": ratios,
     }
     (RESULTS / "offsite.json").write_text(json.dumps(out, indent=2) + "\n")
 

@@ -104,7 +104,11 @@ def test_findings_with_guidance_and_the_firms_feedback(world: World) -> None:
         f"{BASE}/codes/{code}/findings",
         json={"findings": [{"rule": "x", "guidance": "nonsense", "note": "n"}]},
     )
-    assert bad.status_code == 404 and "普法碼" in bad.json()["detail"]
+    assert bad.status_code == 422 and "普法碼" in bad.json()["detail"]
+    assert bad.json()["detail"].startswith("findings[0].guidance:")
+    # before the visit is concluded the firm has nothing to give feedback on
+    early = world.client("employer_admin").post(f"{BASE}/codes/{code}/feedback", json={"rating": 4})
+    assert early.status_code == 409 and "not concluded" in early.json()["detail"]
     done = inspector.post(
         f"{BASE}/codes/{code}/findings",
         json={

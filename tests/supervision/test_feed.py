@@ -4,14 +4,16 @@ keeps the firm critical until an inspection of it has concluded."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import dataclasses
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from fairscreen.kit.clock import utcnow
 from fairscreen.supervision import service as tiers_service
+from fairscreen.supervision.feed import as_record
 from fairscreen.supervision.register import Firm, Office, Register
-from fairscreen.supervision.signals import BACKGROUND_SCREENING
+from fairscreen.supervision.signals import BACKGROUND_SCREENING, Severity, Signal
 from fairscreen.supervision.tiers import Tier, shipped_rules
 from tests.accounts.people import World
 from tests.feedback.flow import BASE, Flow
@@ -97,3 +99,16 @@ def test_another_organisations_signals_do_not_count(world: World) -> None:
     agency = world.orgs["agency"][0]
     tier = _tier(world, agency)
     assert tier.tier is not Tier.CRITICAL and tier.computed.explanation["signals"] == []
+
+
+def test_a_signals_day_is_the_districts_day() -> None:
+    """A signal opened at 17:00 UTC on 31 December is one of 1 January in Shanghai (UTC+8): the
+    tiers, whose as-of dates are the district's days, count it there; at 15:59 UTC it is still
+    31 December there."""
+    late = datetime(2026, 12, 31, 17, 0, tzinfo=UTC)
+    signal = Signal(
+        "s1", "org", BACKGROUND_SCREENING, "query.no_consent", Severity.HIGH, late, late, (1,)
+    )
+    assert as_record(signal).on == date(2027, 1, 1)
+    early = dataclasses.replace(signal, opened_at=late - timedelta(hours=1, minutes=1))
+    assert as_record(early).on == date(2026, 12, 31)

@@ -4,6 +4,10 @@
 come yet, say) freeze the clock in their own process with ``frozen``; nothing outside the
 Python process (no environment variable, no option) can move it, so a running fairscreen
 always acts on the real date.
+
+``LOCAL_ZONE`` is the jurisdiction's time zone (China Standard Time, Asia/Shanghai): the zone
+of the days and times people read (the portals' formatter, a signal's day for the risk tiers).
+Stored times stay UTC.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 _frozen: datetime | None = None
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def utcnow() -> datetime:
@@ -22,6 +28,11 @@ def utcnow() -> datetime:
 def today() -> date:
     """The current UTC date."""
     return utcnow().date()
+
+
+def local_date(at: datetime) -> date:
+    """The day ``at`` falls on in the jurisdiction's zone (an aware time; naive is UTC)."""
+    return (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).astimezone(LOCAL_ZONE).date()
 
 
 @contextmanager

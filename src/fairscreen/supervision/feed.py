@@ -21,6 +21,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fairscreen.kit.clock import local_date
 from fairscreen.supervision.codes.models import InspectionVisit
 from fairscreen.supervision.offsite.models import SignalRow
 from fairscreen.supervision.offsite.service import to_signal
@@ -41,7 +42,7 @@ def as_record(signal: Signal, visited: datetime | None = None) -> SignalRecord:
     severity = AS_TIER[signal.severity]
     dealt_with = visited is not None and visited >= signal.opened_at
     return SignalRecord(
-        on=signal.opened_at.date(),
+        on=local_date(signal.opened_at),  # the district's day, as the tiers' as-of dates
         scenario=signal.scenario,
         severity=severity,
         rule=signal.rule,
@@ -59,7 +60,7 @@ def offsite_records(session: Session, orgs: Iterable[str]) -> dict[str, list[Sig
             select(InspectionVisit.org, func.max(InspectionVisit.concluded_at))
             .where(InspectionVisit.concluded_at.is_not(None))
             .group_by(InspectionVisit.org)
-        ).tuples()
+        )
         if at is not None
     }
     out: dict[str, list[SignalRecord]] = {}

@@ -27,8 +27,6 @@ from fairscreen.supervision import service
 from fairscreen.supervision.models import (
     DrawSeed,
     InspectionPlan,
-    PlanVisit,
-    PlanVisitInspector,
     TierAppeal,
 )
 from fairscreen.supervision.tiers import shipped_rules
@@ -194,13 +192,6 @@ def answer_appeal(
         return service.appeal_json(appeal)
 
 
-def _plan(session: SessionDep, plan_id: str) -> InspectionPlan:
-    plan = session.get(InspectionPlan, plan_id)
-    if plan is None:
-        raise NotFoundError(f"plan {plan_id}: no such plan")
-    return plan
-
-
 @router.get("/plans", responses=_AUTH)
 def list_plans(
     session: SessionDep, actor: Annotated[Actor, Depends(Require("plan.read"))]
@@ -226,16 +217,12 @@ def plan_day(
     actor: Annotated[Actor, Depends(Require("plan.read"))],
 ) -> dict[str, Any]:
     """A day of the plan: each team's route, in order."""
-    _plan(session, plan_id)
-    visits = session.scalars(
-        select(PlanVisit)
-        .where(PlanVisit.plan_id == plan_id, PlanVisit.day == day)
-        .order_by(PlanVisit.team, PlanVisit.route_order)
-    )
-    teams: dict[str, list[dict[str, Any]]] = {}
-    for v in visits:
-        teams.setdefault(v.team, []).append(service.visit_json(v))
-    return {"plan": plan_id, "day": day.isoformat(), "teams": teams}
+    teams = service.plan_day(session, plan_id, day)
+    return {
+        "plan": plan_id,
+        "day": day.isoformat(),
+        "teams": {team: [service.visit_json(v) for v in vs] for team, vs in teams.items()},
+    }
 
 
 @router.get("/plans/{plan_id}/inspectors/{inspector}", responses={**_AUTH, 404: {}})
@@ -246,21 +233,12 @@ def plan_inspector(
     actor: Annotated[Actor, Depends(Require("plan.read"))],
 ) -> dict[str, Any]:
     """One inspector's visits of the plan, by day and route order."""
-    _plan(session, plan_id)
-    visits = session.scalars(
-        select(PlanVisit)
-        .join(
-            PlanVisitInspector,
-            (PlanVisitInspector.plan_id == PlanVisit.plan_id)
-            & (PlanVisitInspector.visit_id == PlanVisit.id),
-        )
-        .where(PlanVisitInspector.plan_id == plan_id, PlanVisitInspector.inspector == inspector)
-        .order_by(PlanVisit.day, PlanVisit.route_order)
-    )
-    out = [service.visit_json(v) for v in visits]
-    if not out:
-        raise NotFoundError(f"inspector {inspector}: no visits in plan {plan_id}")
-    return {"plan": plan_id, "inspector": inspector, "visits": out}
+    visits = service.plan_inspector(session, plan_id, inspector)
+    return {
+        "plan": plan_id,
+        "inspector": inspector,
+        "visits": [service.visit_json(v) for v in visits],
+    }
 
 
 @router.get("/plans/{plan_id}/draw", responses={**_AUTH, 404: {}})
@@ -268,7 +246,7 @@ def plan_draw(
     plan_id: str, session: SessionDep, actor: Annotated[Actor, Depends(Require("plan.read"))]
 ) -> dict[str, Any]:
     """The random draw: its seed's ledger entry, the input it drew from and what it drew."""
-    plan = _plan(session, plan_id)
+    plan = service.get_plan(session, plan_id)
     result = service.redraw(session, plan_id)
     seed = session.get(DrawSeed, plan.seed_id)
     assert seed is not None

@@ -454,6 +454,46 @@ def visit_json(v: PlanVisit) -> dict[str, Any]:
     }
 
 
+def get_plan(session: Session, plan_id: str) -> InspectionPlan:
+    plan = session.get(InspectionPlan, plan_id)
+    if plan is None:
+        raise NotFoundError(f"plan {plan_id}: no such plan")
+    return plan
+
+
+def plan_day(session: Session, plan_id: str, day: date) -> dict[str, list[PlanVisit]]:
+    """A day of the plan: each team's visits in route order (the API and the pages read it)."""
+    get_plan(session, plan_id)
+    teams: dict[str, list[PlanVisit]] = {}
+    for v in session.scalars(
+        select(PlanVisit)
+        .where(PlanVisit.plan_id == plan_id, PlanVisit.day == day)
+        .order_by(PlanVisit.team, PlanVisit.route_order)
+    ):
+        teams.setdefault(v.team, []).append(v)
+    return teams
+
+
+def plan_inspector(session: Session, plan_id: str, inspector: str) -> list[PlanVisit]:
+    """One inspector's visits of the plan, by day and route order (404 if none)."""
+    get_plan(session, plan_id)
+    visits = list(
+        session.scalars(
+            select(PlanVisit)
+            .join(
+                PlanVisitInspector,
+                (PlanVisitInspector.plan_id == PlanVisit.plan_id)
+                & (PlanVisitInspector.visit_id == PlanVisit.id),
+            )
+            .where(PlanVisitInspector.plan_id == plan_id, PlanVisitInspector.inspector == inspector)
+            .order_by(PlanVisit.day, PlanVisit.route_order)
+        )
+    )
+    if not visits:
+        raise NotFoundError(f"inspector {inspector}: no visits in plan {plan_id}")
+    return visits
+
+
 # -- re-draw ------------------------------------------------------------------------------------
 
 

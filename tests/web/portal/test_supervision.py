@@ -2,15 +2,18 @@
 the inspector's signals queue with filters and a signal whose evidence verifies against the
 log's signed checkpoint; the tiers with their explanations, an override and an appeal answered
 through the forms (CSRF checked); the firm's own view and its appeal form; the plan as a month
-calendar, a day and an inspector; and the public check of an inspection code, genuine or not.
-Another firm sees nothing of these."""
+calendar, a day and an inspector; the public check of an inspection code, genuine or not; the
+inspector's findings form and the firm's feedback form (one service with the API, CSRF checked,
+errors naming the field, three languages); and times shown in Shanghai time. Another firm sees
+nothing of these."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +26,7 @@ from fairscreen.supervision.register import Firm, Office, Register
 from fairscreen.supervision.signals import BACKGROUND_SCREENING
 from fairscreen.supervision.tiers import shipped_rules
 from fairscreen.vault import Vault
+from fairscreen.web.portal.i18n import Text
 from tests.accounts.people import Api, World, make_world
 from tests.conftest import Database
 from tests.feedback.flow import BASE, CASES, Flow
@@ -90,6 +94,10 @@ def test_the_signals_queue_and_a_signals_verified_evidence(world: World) -> None
     checkpoints.publish(world.db.sessions, signer)
     page = inspector.get(f"/regulator/signals/{signal_id}", headers=EN)
     assert "Verified." in page.text and "decision.recorded" in page.text
+    with world.db.sessions() as session:  # shown in Shanghai time, by the portals' formatter
+        opened = offsite.get_signal(session, signal_id, org=None).opened_at
+    assert Text("en").datetime(opened) in page.text
+    assert opened.strftime("%Y-%m-%d %H:%M") not in page.text
     assert re.search(r'href="/regulator/entry\?index=\d+"', page.text)
 
     # the employer sees its own signals; the agency and the other employer see none of them
@@ -190,6 +198,7 @@ def test_the_plan_as_a_calendar_by_day_and_per_inspector(world: World) -> None:
     on_day = [v for v in made.visits if v.day == first]
     day = inspector.get(day_url, headers=EN).text
     assert on_day and all(v.org in day for v in on_day)
+    assert f"Visits on {Text('en').date(first)}" in day  # the plan's day, as a district date
     (who,) = re.findall(r'href="/regulator/plans/[^/]+/inspectors/([^"]+)"', month)[:1]
     theirs = inspector.get(f"/regulator/plans/{stored.id}/inspectors/{who}", headers=EN)
     assert theirs.status_code == 200 and "Visits of inspector" in theirs.text
@@ -236,3 +245,163 @@ def test_the_public_check_of_an_inspection_code(world: World) -> None:
     assert done.status_code == 200, done.text
     after = anyone.get(f"/inspection/{code}", headers=EN).text
     assert "Fix it." in after and "How to fix it" in after
+
+
+SHANGHAI = timezone(timedelta(hours=8))
+API = "/api/v1/supervision"
+
+
+def _visit(world: World, visit: str, start: datetime) -> str:
+    made = world.client("regulator_inspector").post(
+        f"{API}/visits",
+        json={
+            "id": visit,
+            "org": world.orgs["employer"][0],
+            "scenarios": [BACKGROUND_SCREENING, "catering"],
+            "team": [{"id": "INS-0042", "name": "陳明"}],
+            "start": start.isoformat(),
+            "end": (start + timedelta(hours=3)).isoformat(),
+        },
+    )
+    assert made.status_code == 201, made.text
+    return str(made.json()["code"])
+
+
+def test_the_inspector_records_findings_on_the_regulators_pages(world: World) -> None:
+    code = _visit(world, "V-FORM", datetime(2026, 12, 10, 7, 0, tzinfo=SHANGHAI))
+    inspector = world.client("regulator_inspector")
+    listed = inspector.get("/regulator/inspections", headers=EN).text
+    assert f'href="/regulator/inspections/{code}"' in listed and "1 inspection" in listed
+    url = f"/regulator/inspections/{code}"
+    page = inspector.get(url, headers=EN).text
+    # the window in Shanghai time: 07:00 on the 10th there is 23:00 on the 9th in UTC
+    assert "Dec 10, 2026" in page and "7:00" in page and "Shanghai time" in page
+    assert "Dec 9, 2026" not in page and "23:00" not in page
+    assert '<option value="favourable">' in page  # the 普法碼 of guidance.toml
+    assert '<option value="decision.favourable_light">' in page  # an off-site rule
+    assert '<option value="food_safety">' in page  # a matter of the visit's catering scenario
+
+    def post(**fields: Any) -> Any:
+        return inspector.client.post(
+            url + "/findings", data={"csrf": inspector.csrf, **fields}, headers=EN
+        )
+
+    def concluded() -> Any:
+        return Api(world.app()).get(f"{API}/codes/{code}").json()["concluded_at"]
+
+    assert inspector.client.post(url + "/findings", data={"csrf": "forged"}).status_code == 403
+    empty = post(rule=["", ""], guidance=["", ""], note=["", ""])
+    assert empty.status_code == 422 and "nothing was found" in empty.text
+    # the second row lacks the inspector's words: the error names the row and the field, and
+    # what was typed is still in the form
+    half = post(
+        rule=["decision.favourable_light", "food_safety"],
+        guidance=["favourable", "consent"],
+        note=["Two not-hires against green reports.", ""],
+    )
+    assert half.status_code == 422
+    assert "Finding 2" in half.text and "<code>note</code>" in half.text
+    assert "Two not-hires against green reports." in half.text
+    assert 'value="food_safety"' in half.text
+    unknown = post(rule=["x"], guidance=["nonsense"], note=["n"])
+    assert unknown.status_code == 422 and "<code>guidance</code>" in unknown.text
+    assert concluded() is None  # nothing was half-written
+    assert (
+        world.client("employer_admin")
+        .client.post(url + "/findings", data={"csrf": world.client("employer_admin").csrf})
+        .status_code
+        == 403
+    )
+
+    done = inspector.client.post(
+        url + "/findings",
+        data={
+            "csrf": inspector.csrf,
+            "rule": ["decision.favourable_light", ""],
+            "guidance": ["favourable", ""],
+            "note": ["Two not-hires against green reports.", ""],
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    assert concluded() is not None
+    findings = Api(world.app()).get(f"{API}/codes/{code}").json()["findings"]
+    assert [(f["rule"], f["guidance"]["code"]) for f in findings] == [
+        ("decision.favourable_light", "favourable")
+    ]
+    shown = inspector.get(done.headers["location"], headers=EN).text
+    assert "The findings are recorded" in shown and 'name="note"' not in shown
+    assert "green or blue report gives no reason" in shown
+    # in the other two languages: the page and the guidance
+    hant = inspector.get(url, headers={"Accept-Language": "zh-TW"}).text
+    assert "企業的回饋" in hant and "綠燈、藍燈的報告" in hant
+    hans = inspector.get(url, headers={"Accept-Language": "zh-CN"}).text
+    assert "企业的反馈" in hans and "绿灯、蓝灯的报告" in hans
+    again = post(rule=["x"], guidance=["consent"], note=["again"])
+    assert again.status_code == 422 and "concluded already" in again.text
+
+
+def test_nothing_found_concludes_the_visit(world: World) -> None:
+    code = _visit(world, "V-CLEAN", utcnow() + timedelta(days=1))
+    inspector = world.client("regulator_inspector")
+    url = f"/regulator/inspections/{code}/findings"
+    both = inspector.client.post(
+        url,
+        data={"csrf": inspector.csrf, "rule": "x", "note": "y", "nothing_found": "yes"},
+    )
+    assert both.status_code == 422 and "nothing_found" in both.text
+    made = inspector.client.post(
+        url, data={"csrf": inspector.csrf, "nothing_found": "yes"}, follow_redirects=False
+    )
+    assert made.status_code == 303, made.text
+    seen = Api(world.app()).get(f"{API}/codes/{code}").json()
+    assert seen["concluded_at"] is not None and seen["findings"] == []
+    assert "Nothing was found." in Api(world.app()).get(f"/inspection/{code}", headers=EN).text
+
+
+def test_the_firm_gives_feedback_on_the_public_page(world: World) -> None:
+    code = _visit(world, "V-FB", utcnow() + timedelta(days=1))
+    page_url, post_url = f"/inspection/{code}", f"/inspection/{code}/feedback"
+    admin = world.client("employer_admin")
+    # before the visit is concluded: no form, and the service refuses
+    assert 'name="rating"' not in admin.get(page_url, headers=EN).text
+    early = admin.client.post(post_url, data={"csrf": admin.csrf, "rating": "4"})
+    assert early.status_code == 409 and "not concluded" in early.text
+    inspector = world.client("regulator_inspector")
+    done = inspector.client.post(
+        f"/regulator/inspections/{code}/findings",
+        data={"csrf": inspector.csrf, "rule": "scope", "guidance": "scope", "note": "Fix."},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+
+    anyone = Api(world.app()).get(page_url, headers=EN).text
+    assert "Fix." in anyone and 'name="rating"' not in anyone
+    assert f'href="/login?next=/inspection/{code}"' in anyone
+    other = world.client("employer_admin", 1).get(page_url, headers=EN).text
+    assert 'name="rating"' not in other and "Only the visited firm" in other
+    mine = admin.get(page_url, headers=EN).text
+    assert 'name="rating"' in mine and 'name="csrf"' in mine
+    assert 'name="rating"' in admin.get(page_url, headers={"Accept-Language": "zh-CN"}).text
+
+    words = "指導具體，清楚知道問題在哪。"
+    forged = admin.client.post(post_url, data={"csrf": "forged", "rating": "4", "text": words})
+    assert forged.status_code == 403
+    no_rating = admin.client.post(post_url, data={"csrf": admin.csrf, "text": words}, headers=EN)
+    assert no_rating.status_code == 422 and "rating" in no_rating.text
+    assert words in no_rating.text  # what was written is kept
+    too_high = admin.client.post(post_url, data={"csrf": admin.csrf, "rating": "9"})
+    assert too_high.status_code == 422 and "rating" in too_high.text
+    stranger = world.client("employer_admin", 1)
+    refused = stranger.client.post(post_url, data={"csrf": stranger.csrf, "rating": "1"})
+    assert refused.status_code == 404
+    given = admin.client.post(
+        post_url,
+        data={"csrf": admin.csrf, "rating": "4", "text": words},
+        follow_redirects=False,
+    )
+    assert given.status_code == 303, given.text
+    assert "Thank you" in admin.get(given.headers["location"], headers=EN).text
+    # the inspectorate reads it, once
+    seen = inspector.get(f"/regulator/inspections/{code}", headers=EN).text
+    assert seen.count(words) == 1 and "4 of 5" in seen

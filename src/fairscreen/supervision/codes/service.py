@@ -35,11 +35,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fairscreen.kit.canonical import canonical_json
-from fairscreen.kit.errors import ConfigError, FairscreenError, InputError, NotFoundError
+from fairscreen.kit.errors import (
+    ConfigError,
+    ConflictError,
+    FairscreenError,
+    InputError,
+    NotFoundError,
+)
 from fairscreen.kit.ids import new_id
 from fairscreen.kit.settings import Settings, get_settings
 from fairscreen.ledger.note import NoteError, Signer, Verifier, open_note, sign_note
-from fairscreen.supervision.codes.guidance import LANGUAGES, guidance
+from fairscreen.supervision.codes.guidance import LANGUAGES, guidance, guidance_codes
 from fairscreen.supervision.codes.models import (
     InspectionFeedback,
     InspectionFinding,
@@ -49,6 +55,7 @@ from fairscreen.supervision.codes.models import (
 HEADER = "fairscreen/inspection-code/v1"
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 MAX_NOTE_TEXT = 2000
+MAX_RULE = 64
 
 
 class ForgedCodeError(FairscreenError):
@@ -310,9 +317,20 @@ def record_findings(
     row, _ = _find(session, code)
     if row.concluded_at is not None:
         raise InputError("code", f"visit {row.id} was concluded already")
+    known = guidance_codes()
     for n, f in enumerate(findings):
-        guidance(str(f.get("guidance")))  # unknown: 404 naming the known codes
-        note = str(f.get("note", ""))
+        rule = str(f.get("rule") or "").strip()
+        if not rule or len(rule) > MAX_RULE:
+            raise InputError(
+                f"findings[{n}].rule", f"the matter or rule found, 1 to {MAX_RULE} characters"
+            )
+        code_of = str(f.get("guidance") or "").strip()
+        if code_of not in known:
+            raise InputError(
+                f"findings[{n}].guidance",
+                f"no 普法碼 guidance {code_of!r} (known: {', '.join(sorted(known))})",
+            )
+        note = str(f.get("note") or "").strip()
         if not note or len(note) > MAX_NOTE_TEXT:
             raise InputError(
                 f"findings[{n}].note", f"the inspector's words, 1 to {MAX_NOTE_TEXT} characters"
@@ -321,8 +339,8 @@ def record_findings(
             InspectionFinding(
                 id=new_id(),
                 visit_id=row.id,
-                rule=str(f.get("rule", ""))[:64],
-                guidance=str(f["guidance"]),
+                rule=rule,
+                guidance=code_of,
                 note=note,
                 recorded_at=now,
             )
@@ -335,11 +353,16 @@ def record_findings(
 def give_feedback(
     session: Session, code: str, *, org: str | None, rating: int, text: str, by: str, now: datetime
 ) -> dict[str, Any]:
-    """The firm's feedback on its visit (``org``: the caller's organisation, which must be the
-    visited one; None for the platform)."""
+    """The firm's feedback on its visit, once the visit is concluded (``org``: the caller's
+    organisation, which must be the visited one; None for the platform)."""
     row, _ = _find(session, code)
     if org is not None and row.org != org:
         raise NotFoundError(f"no inspection of your organisation has the code {row.code}")
+    if row.concluded_at is None:
+        raise ConflictError(
+            f"visit {row.id} is not concluded yet: feedback opens once the inspector has "
+            "recorded what the visit found"
+        )
     if not 1 <= rating <= 5:
         raise InputError("rating", "a whole number from 1 to 5")
     if len(text) > MAX_NOTE_TEXT:
@@ -350,3 +373,30 @@ def give_feedback(
     session.add(feedback)
     session.flush()
     return {"id": feedback.id, "visit": row.id, "rating": rating, "given_at": now.isoformat()}
+
+
+def feedback_of(session: Session, code: str) -> list[dict[str, Any]]:
+    """The feedback given on a visit, oldest first (for the inspectorate)."""
+    row, _ = _find(session, code)
+    return [
+        {"rating": f.rating, "text": f.text, "given_at": f.given_at.isoformat()}
+        for f in session.scalars(
+            select(InspectionFeedback)
+            .where(InspectionFeedback.visit_id == row.id)
+            .order_by(InspectionFeedback.given_at, InspectionFeedback.id)
+        )
+    ]
+
+
+def list_visits(
+    session: Session, *, limit: int = 50, offset: int = 0
+) -> tuple[int, list[InspectionVisit]]:
+    """Every visit with a code, the window starting latest first, and how many there are."""
+    total = int(session.scalar(select(func.count()).select_from(InspectionVisit)) or 0)
+    rows = session.scalars(
+        select(InspectionVisit)
+        .order_by(InspectionVisit.window_start.desc(), InspectionVisit.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return total, list(rows)

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
@@ -32,11 +31,13 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
+from fairscreen.kit.clock import LOCAL_ZONE
+
 # tag in URLs, cookies and accounts -> Babel locale identifier
 LANGUAGES: Mapping[str, str] = {"zh-Hant": "zh_Hant", "zh-Hans": "zh_Hans", "en": "en"}
 DEFAULT = "zh-Hant"
 COOKIE = "fs_lang"
-TIME_ZONE = ZoneInfo("Asia/Shanghai")
+TIME_ZONE = LOCAL_ZONE  # the one zone the portals show times in (kit.clock)
 # each language's own name, shown as it is written (never translated)
 NATIVE_NAMES: Mapping[str, str] = {"zh-Hant": "繁體中文", "zh-Hans": "简体中文", "en": "English"}
 _HANS_REGIONS = frozenset({"cn", "sg", "my"})

@@ -1,8 +1,10 @@
 """The supervision pages (issue 14 item 5): for the labour inspector, the off-site signals queue
 and each signal with its evidence verified; the firms' risk tiers with the explanation of each
 score, the override form and the appeals; the inspection plan as a month calendar, by day and
-per inspector. For a firm's administrators, their own tiers and why, their own signals and the
-appeal form. For anyone, the public check of an inspection code (``/inspection/{code}``).
+per inspector; the visits with inspection codes and the form that records a visit's findings.
+For a firm's administrators, their own tiers and why, their own signals and the appeal form.
+For anyone, the public check of an inspection code (``/inspection/{code}``), where the visited
+firm's administrators leave their feedback once the visit is concluded.
 
 Every page calls the same service functions as ``/api/v1/supervision`` and asks the permission
 policy the same questions: an inspector reaches every firm, a firm its own organisation, and a
@@ -12,9 +14,11 @@ firm's signal of another firm is answered as if it did not exist.
 from __future__ import annotations
 
 import calendar
+import re
 from collections import Counter
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -27,13 +31,23 @@ from fairscreen.ledger import checkpoints
 from fairscreen.organisations.models import Organisation
 from fairscreen.supervision import service
 from fairscreen.supervision.codes import service as codes
+from fairscreen.supervision.codes.guidance import all_guidance
 from fairscreen.supervision.models import InspectionPlan, PlanVisit, PlanVisitInspector, TierAppeal
 from fairscreen.supervision.offsite import evidence
 from fairscreen.supervision.offsite import service as offsite
 from fairscreen.supervision.offsite.ruleset import shipped_ruleset
 from fairscreen.supervision.signals import SEVERITIES
 from fairscreen.supervision.tiers import Tier, shipped_rules
-from fairscreen.web.portal.base import Page, form_of, render, see_other, sessions_of
+from fairscreen.web.portal.base import (
+    Page,
+    caller_of,
+    form_of,
+    grants,
+    language_of,
+    render,
+    see_other,
+    sessions_of,
+)
 
 router = APIRouter(include_in_schema=False)
 Signals = Annotated[Actor, Depends(Page("signal.read", kind="staff"))]
@@ -275,14 +289,6 @@ async def file_appeal(request: Request, actor: Appeals) -> Response:
 # -- the plan ----------------------------------------------------------------------------------
 
 
-def _plan(session: Any, plan_id: str) -> InspectionPlan:
-    plan = session.get(InspectionPlan, plan_id)
-    if plan is None:
-        raise NotFoundError(f"plan {plan_id}: no such plan")
-    assert isinstance(plan, InspectionPlan)
-    return plan
-
-
 @router.get("/regulator/plans")
 def plans_page(request: Request, actor: Plans) -> Response:
     with sessions_of(request)() as session:
@@ -293,7 +299,7 @@ def plans_page(request: Request, actor: Plans) -> Response:
 @router.get("/regulator/plans/{plan_id}")
 def plan_month(plan_id: str, request: Request, actor: Plans, month: int = 0) -> Response:
     with sessions_of(request)() as session:
-        plan = _plan(session, plan_id)
+        plan = service.get_plan(session, plan_id)
         month = month if 1 <= month <= 12 else 1
         first = date(plan.year, month, 1)
         last = date(plan.year, month, calendar.monthrange(plan.year, month)[1])
@@ -327,50 +333,153 @@ def plan_month(plan_id: str, request: Request, actor: Plans, month: int = 0) -> 
 @router.get("/regulator/plans/{plan_id}/days/{day}")
 def plan_day(plan_id: str, day: date, request: Request, actor: Plans) -> Response:
     with sessions_of(request)() as session:
-        plan = _plan(session, plan_id)
-        visits = session.scalars(
-            select(PlanVisit)
-            .where(PlanVisit.plan_id == plan_id, PlanVisit.day == day)
-            .order_by(PlanVisit.team, PlanVisit.route_order)
-        )
-        teams: dict[str, list[dict[str, Any]]] = {}
-        for v in visits:
-            teams.setdefault(v.team, []).append(service.visit_json(v))
+        plan = service.get_plan(session, plan_id)
+        teams = {
+            team: [service.visit_json(v) for v in visits]
+            for team, visits in service.plan_day(session, plan_id, day).items()
+        }
     return render(request, "regulator/plan_day.html", plan=plan, day=day, teams=teams)
 
 
 @router.get("/regulator/plans/{plan_id}/inspectors/{inspector}")
 def plan_inspector(plan_id: str, inspector: str, request: Request, actor: Plans) -> Response:
     with sessions_of(request)() as session:
-        plan = _plan(session, plan_id)
+        plan = service.get_plan(session, plan_id)
         visits = [
-            service.visit_json(v)
-            for v in session.scalars(
-                select(PlanVisit)
-                .join(
-                    PlanVisitInspector,
-                    (PlanVisitInspector.plan_id == PlanVisit.plan_id)
-                    & (PlanVisitInspector.visit_id == PlanVisit.id),
-                )
-                .where(
-                    PlanVisitInspector.plan_id == plan_id,
-                    PlanVisitInspector.inspector == inspector,
-                )
-                .order_by(PlanVisit.day, PlanVisit.route_order)
-            )
+            service.visit_json(v) for v in service.plan_inspector(session, plan_id, inspector)
         ]
-    if not visits:
-        raise NotFoundError(f"inspector {inspector}: no visits in plan {plan_id}")
     return render(
         request, "regulator/plan_inspector.html", plan=plan, inspector=inspector, visits=visits
     )
 
 
+# -- inspections: the visits with codes, their findings, the firms' feedback ---------------------
+
+Inspections = Annotated[Actor, Depends(Page("inspection.manage", kind="staff"))]
+Feedback = Annotated[Actor, Depends(Page("inspection.feedback", kind="staff"))]
+FINDING_ROWS = 5  # rows on the findings form (one visit's findings are recorded at once)
+_FIELD = re.compile(r"^findings\[(\d+)\]\.(\w+)$")
+
+
+def _matters(scenarios: list[str]) -> list[str]:
+    """What a finding can be about: the off-site rules, then the matters of the visit's
+    scenarios (suggestions: the inspector may write another)."""
+    known = shipped_rules().scenarios
+    out = [r.id for r in shipped_ruleset().rules]
+    for scenario in scenarios:
+        if scenario in known:
+            out += [m for m in known[scenario].matters if m not in out]
+    return out
+
+
+def _inspection_page(
+    request: Request,
+    code: str,
+    *,
+    rows: list[dict[str, str]] | None = None,
+    error: FairscreenError | None = None,
+    error_row: int | None = None,
+    nothing_found: bool = False,
+) -> Response:
+    with sessions_of(request)() as session:
+        visit = codes.check(session, code)
+        feedback = codes.feedback_of(session, code)
+        name = _names(session).get(visit["org"], visit["org"])
+    lang = language_of(request)
+    return render(
+        request,
+        "regulator/inspection.html",
+        http_status=error.http_status if error is not None else 200,
+        visit=visit,
+        name=name,
+        feedback=feedback,
+        matters=_matters(list(visit["scenarios"])),
+        guidance=[(g.code, g.text[lang]) for g in all_guidance().values()],
+        rows=rows or [{"rule": "", "guidance": "", "note": ""} for _ in range(FINDING_ROWS)],
+        error=error,
+        error_row=error_row,
+        nothing_found=nothing_found,
+        done=request.query_params.get("done"),
+    )
+
+
+@router.get("/regulator/inspections")
+def inspections_page(request: Request, actor: Inspections, page: int = 1) -> Response:
+    page = max(1, page)
+    with sessions_of(request)() as session:
+        total, rows = codes.list_visits(session, limit=PAGE, offset=(page - 1) * PAGE)
+        names = _names(session)
+    return render(
+        request,
+        "regulator/inspections.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE)),
+        names=names,
+    )
+
+
+@router.get("/regulator/inspections/{code}")
+def inspection_visit(code: str, request: Request, actor: Inspections) -> Response:
+    return _inspection_page(request, code)
+
+
+@router.post("/regulator/inspections/{code}/findings")
+async def record_findings(code: str, request: Request, actor: Inspections) -> Response:
+    """The inspector's findings from the form's rows (a row left blank is no finding; none at
+    all only with "nothing was found" ticked), through the service the API uses."""
+    form = await request.form()
+    rules, guides, notes = (
+        [str(v) for v in form.getlist(name)] for name in ("rule", "guidance", "note")
+    )
+    size = max(len(rules), len(guides), len(notes))
+    rows = [
+        {
+            "rule": rules[i] if i < len(rules) else "",
+            "guidance": guides[i] if i < len(guides) else "",
+            "note": notes[i] if i < len(notes) else "",
+        }
+        for i in range(size)
+    ]
+    # the rows a finding was written in (a row with only its 普法碼 chosen is a blank row)
+    filled = [i for i, r in enumerate(rows) if r["rule"].strip() or r["note"].strip()]
+    nothing_found = form.get("nothing_found") == "yes"
+    try:
+        if not filled and not nothing_found:
+            raise InputError(
+                "findings", "write at least one finding, or tick that nothing was found"
+            )
+        if filled and nothing_found:
+            raise InputError(
+                "nothing_found", "findings are written below: untick that nothing was found"
+            )
+        with sessions_of(request).begin() as session:
+            codes.record_findings(session, code, [rows[i] for i in filled], now=utcnow())
+    except FairscreenError as exc:
+        where = _FIELD.match(getattr(exc, "where", ""))
+        return _inspection_page(
+            request,
+            code,
+            rows=rows + [{"rule": "", "guidance": "", "note": ""}] * (FINDING_ROWS - size),
+            error=exc,
+            error_row=filled[int(where.group(1))] if where else None,
+            nothing_found=nothing_found,
+        )
+    return see_other(f"/regulator/inspections/{quote(code)}?done=findings")
+
+
 # -- the public check of an inspection code ---------------------------------------------------------
 
 
-@router.get("/inspection/{code}")
-def inspection_code(code: str, request: Request) -> Response:
+def _public_page(
+    request: Request,
+    code: str,
+    *,
+    error: FairscreenError | None = None,
+    rating: str = "",
+    text: str = "",
+) -> Response:
     try:
         with sessions_of(request)() as session:
             visit = codes.check(session, code)
@@ -382,5 +491,59 @@ def inspection_code(code: str, request: Request) -> Response:
             code=code,
             visit=None,
             why=str(exc),
+            may_feedback=False,
+            error=None,
+            rating="",
+            text="",
+            done=None,
         )
-    return render(request, "inspection.html", code=code, visit=visit, why=None)
+    caller = caller_of(request)
+    actor = caller.actor if caller is not None else None
+    may_feedback = (
+        actor is not None
+        and actor.kind == "staff"
+        and "inspection.feedback" in grants(actor)
+        and actor.organisation_id == visit["org"]
+    )
+    return render(
+        request,
+        "inspection.html",
+        http_status=error.http_status if error is not None else 200,
+        code=code,
+        visit=visit,
+        why=None,
+        may_feedback=may_feedback,
+        error=error,
+        rating=rating,
+        text=text,
+        done=request.query_params.get("done"),
+    )
+
+
+@router.get("/inspection/{code}")
+def inspection_code(code: str, request: Request) -> Response:
+    return _public_page(request, code)
+
+
+@router.post("/inspection/{code}/feedback")
+async def give_feedback(code: str, request: Request, actor: Feedback) -> Response:
+    """The visited firm's feedback, from the public page, through the service the API uses."""
+    form = await form_of(request)
+    rating = str(form.get("rating", "")).strip()
+    text = str(form.get("text", "")).strip()
+    try:
+        if not rating.isdigit():
+            raise InputError("rating", "choose a rating from 1 to 5")
+        with sessions_of(request).begin() as session:
+            codes.give_feedback(
+                session,
+                code,
+                org=actor.organisation_id or "-",
+                rating=int(rating),
+                text=text,
+                by=actor.label,
+                now=utcnow(),
+            )
+    except FairscreenError as exc:
+        return _public_page(request, code, error=exc, rating=rating, text=text)
+    return see_other(f"/inspection/{quote(code)}?done=feedback")
