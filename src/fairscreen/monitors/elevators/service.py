@@ -164,6 +164,7 @@ def list_alerts(
     rule: str | None = None,
     open_only: bool = False,
     limit: int = 50,
+    offset: int = 0,
 ) -> tuple[int, list[ElevatorAlert]]:
     query = select(ElevatorAlert)
     if org is not None:
@@ -174,7 +175,7 @@ def list_alerts(
         query = query.where(ElevatorAlert.closed_at.is_(None))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
-        query.order_by(ElevatorAlert.opened_at.desc(), ElevatorAlert.id).limit(limit)
+        query.order_by(ElevatorAlert.opened_at.desc(), ElevatorAlert.id).limit(limit).offset(offset)
     )
     return total, list(rows)
 
