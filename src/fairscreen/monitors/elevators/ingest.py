@@ -122,10 +122,13 @@ def ingest(session: Session, records: Iterable[tuple[str, Record]]) -> Counts:
         ):
             _flush(session, units, pending, statuses, counts)
     _flush(session, units, pending, statuses, counts)
-    for elevator in known.changed:
-        state, _, at = known.state[elevator]
+    if known.changed:
         session.execute(
-            update(ElevatorUnit).where(ElevatorUnit.id == elevator).values(state=state, state_at=at)
+            update(ElevatorUnit),
+            [
+                {"id": e, "state": known.state[e][0], "state_at": known.state[e][2]}
+                for e in sorted(known.changed)
+            ],
         )
     return counts
 
