@@ -82,3 +82,17 @@ def test_a_visit_ending_before_it_starts_is_refused() -> None:
     bad = visit(CODE, day(2)) | {"ended_at": day(1).isoformat()}
     with pytest.raises(InputError, match="here: ended_at"):
         parse(bad, "here")
+
+
+def test_an_elevator_twice_in_one_input_is_stored_once_as_last_sent(db: Database) -> None:
+    counts = load(db, [elevator(CODE), elevator(CODE, place="building 2")])
+    assert counts.elevators == 2
+    with db.sessions() as session:
+        unit = session.get(ElevatorUnit, CODE)
+    assert unit is not None and unit.place == "building 2"
+
+
+def test_a_time_outside_the_years_a_record_can_have_is_refused() -> None:
+    far = event(CODE, "overspeed", day(1)) | {"at": "0001-01-01T00:00:00+23:59"}
+    with pytest.raises(InputError, match="here: at"):
+        parse(far, "here")

@@ -149,7 +149,10 @@ def _elevator(
         "since": record.since,
         "inspected_on": record.inspected_on,
     }
-    if record.id in known.state:
+    waiting = next((u for u in units if u["id"] == record.id), None)
+    if waiting is not None:  # the same elevator twice in one input: the later wins
+        waiting.update(values)
+    elif record.id in known.state:
         session.execute(update(ElevatorUnit).where(ElevatorUnit.id == record.id).values(values))
     else:
         units.append({"id": record.id, "state": None, "state_at": None, **values})

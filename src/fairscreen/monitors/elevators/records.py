@@ -45,6 +45,7 @@ EventKind = Literal[
     "alarm_button",
     "rescue_arrived",
 ]
+YEARS = (2000, 2100)  # the years a record's times may fall in
 State = Literal["running", "idle", "out_of_service", "maintenance"]
 
 
@@ -111,6 +112,9 @@ def parse(data: object, where: str) -> Record:
         first = error.errors()[0]
         field = ".".join(str(p) for p in first["loc"][1:]) or "type"
         raise InputError(f"{where}: {field}", first["msg"]) from None
+    for name, value in record:
+        if isinstance(value, date) and not YEARS[0] <= value.year <= YEARS[1]:
+            raise InputError(f"{where}: {name}", f"a year from {YEARS[0]} to {YEARS[1]}")
     if isinstance(record, Maintenance) and record.ended_at < record.started_at:
         raise InputError(f"{where}: ended_at", "before started_at")
     return record
