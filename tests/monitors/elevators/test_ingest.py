@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from fairscreen.kit.errors import InputError
+from fairscreen.kit.errors import ConflictError, InputError, NotFoundError
 from fairscreen.monitors.elevators.models import ElevatorEvent, ElevatorStatus, ElevatorUnit
 from fairscreen.monitors.elevators.records import parse
 from tests.conftest import Database
@@ -46,7 +46,7 @@ def test_a_record_sent_twice_is_stored_once(db: Database) -> None:
 
 
 def test_an_unknown_elevator_is_refused_with_its_line_and_nothing_written(db: Database) -> None:
-    with pytest.raises(InputError, match=r"case:3: elevator: no elevator 'X-9'"):
+    with pytest.raises(NotFoundError, match=r"case:3: elevator: no elevator 'X-9'"):
         load(
             db,
             [elevator(CODE), event(CODE, "overspeed", day(1)), event("X-9", "overspeed", day(1))],
@@ -80,7 +80,7 @@ def test_bad_records_name_the_field(record: dict[str, object], field: str) -> No
 
 def test_a_visit_ending_before_it_starts_is_refused() -> None:
     bad = visit(CODE, day(2)) | {"ended_at": day(1).isoformat()}
-    with pytest.raises(InputError, match="here: ended_at"):
+    with pytest.raises(ConflictError, match="here: ended_at"):
         parse(bad, "here")
 
 
@@ -94,5 +94,8 @@ def test_an_elevator_twice_in_one_input_is_stored_once_as_last_sent(db: Database
 
 def test_a_time_outside_the_years_a_record_can_have_is_refused() -> None:
     far = event(CODE, "overspeed", day(1)) | {"at": "0001-01-01T00:00:00+23:59"}
-    with pytest.raises(InputError, match="here: at"):
+    with pytest.raises((InputError, ConflictError), match="here: at"):
         parse(far, "here")
+    late = event(CODE, "overspeed", day(1)) | {"at": "2101-01-01T00:00:00+08:00"}
+    with pytest.raises(ConflictError, match="here: at: a year from 2000"):
+        parse(late, "here")

@@ -50,14 +50,21 @@ def test_firms_send_their_own_records_and_read_their_own_alerts(world: World) ->
     foreign = admin.post(
         f"{BASE}/records", json={"records": [_elevator("E-X", "F000009", theirs, since)]}
     )
-    assert foreign.status_code == 422 and "records[0]" in foreign.text
+    assert foreign.status_code == 403 and "records[0]: user_unit" in foreign.text
     # another firm's elevator looks like an unknown one, and nothing of the request is stored
     event = {"type": "event", "id": "ev-1", "elevator": "E-MINE", "kind": "overspeed", "at": since}
     probe = other.post(
         f"{BASE}/records",
         json={"records": [_elevator("E-THEIRS", "F000009", theirs, since), event]},
     )
-    assert probe.status_code == 422 and "records[1]: elevator" in probe.text
+    assert probe.status_code == 404 and "records[1]: elevator" in probe.text
+    # nor can a firm claim an elevator registered to others
+    claim = other.post(
+        f"{BASE}/records", json={"records": [_elevator("E-MINE", "F000009", theirs, since)]}
+    )
+    assert claim.status_code == 409 and "records[0]: id" in claim.text
+    malformed = admin.post(f"{BASE}/records", json={"records": [{"type": "event"}]})
+    assert malformed.status_code == 422
     assert "E-THEIRS" not in str(world.client("regulator_inspector").get(f"{BASE}/summary").json())
 
     # the firm cannot run the detectors; the regulator does

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fairscreen.kit.db import bulk_insert
-from fairscreen.kit.errors import InputError
+from fairscreen.kit.errors import NotFoundError
 from fairscreen.monitors.elevators.models import (
     ElevatorEvent,
     ElevatorInspection,
@@ -94,7 +94,7 @@ def ingest(session: Session, records: Iterable[tuple[str, Record]]) -> Counts:
             _elevator(session, record, known, units, counts)
             continue
         if record.elevator not in known.state:
-            raise InputError(f"{where}: elevator", f"no elevator {record.elevator!r} is registered")
+            raise NotFoundError(f"{where}: elevator: no elevator {record.elevator!r} is registered")
         if isinstance(record, Status):
             counts.heartbeats += 1
             state, loaded, at = known.state[record.elevator]

@@ -30,7 +30,7 @@ from typing import Annotated, Literal
 import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from fairscreen.kit.errors import InputError
+from fairscreen.kit.errors import ConflictError, InputError
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
@@ -60,7 +60,7 @@ class Elevator(_Record):
     maintainer: Id
     x: int = Field(ge=0, le=200_000)
     y: int = Field(ge=0, le=200_000)
-    place: str = Field(min_length=1, max_length=200)
+    place: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]+$")
     since: AwareDatetime
     inspected_on: date | None = None
 
@@ -101,7 +101,8 @@ class Inspection(_Record):
 
 
 Record = Elevator | Event | Status | Maintenance | Inspection
-_RECORD: TypeAdapter[Record] = TypeAdapter(Annotated[Record, Field(discriminator="type")])
+AnyRecord = Annotated[Record, Field(discriminator="type")]
+_RECORD: TypeAdapter[Record] = TypeAdapter(AnyRecord)
 
 
 def parse(data: object, where: str) -> Record:
@@ -112,12 +113,18 @@ def parse(data: object, where: str) -> Record:
         first = error.errors()[0]
         field = ".".join(str(p) for p in first["loc"][1:]) or "type"
         raise InputError(f"{where}: {field}", first["msg"]) from None
+    check(record, where)
+    return record
+
+
+def check(record: Record, where: str) -> None:
+    """What the schema cannot say: times within 2000-2100, a visit not ending before it starts
+    (a well-formed record the monitor refuses: ``ConflictError``, naming the field)."""
     for name, value in record:
         if isinstance(value, date) and not YEARS[0] <= value.year <= YEARS[1]:
-            raise InputError(f"{where}: {name}", f"a year from {YEARS[0]} to {YEARS[1]}")
+            raise ConflictError(f"{where}: {name}: a year from {YEARS[0]} to {YEARS[1]}")
     if isinstance(record, Maintenance) and record.ended_at < record.started_at:
-        raise InputError(f"{where}: ended_at", "before started_at")
-    return record
+        raise ConflictError(f"{where}: ended_at: before started_at")
 
 
 def parse_lines(lines: Iterable[bytes | str], where: str) -> Iterator[Record]:

@@ -3,8 +3,9 @@
 - ``POST /records`` (``monitor.ingest``, a firm's administrators): the firm's own platform
   records, at most 5,000 a request, stored whole or not at all. A firm sends records of the
   elevators it uses or maintains (an ``elevator`` record names it as user unit or maintenance
-  firm; a maintenance record names it as the firm); an elevator of another firm answers like
-  an unknown one (422 naming the record);
+  firm; a maintenance record names it as the firm: 403 otherwise); a record for an elevator
+  of another firm answers like an unknown one (404 naming the record), an elevator registered
+  to other firms cannot be claimed (409); a malformed record is 422 naming it;
 - ``GET /alerts[?rule=&open=&limit=&offset=]`` (``monitor.read``): the alerts, newest first; a
   firm sees those addressed to it only, the regulator all (``?org=``);
 - ``GET /alerts/{alert_id}``: one alert with its evidence (404 for another firm's);
@@ -25,12 +26,18 @@ from sqlalchemy.orm import Session
 from fairscreen.accounts.auth import Require
 from fairscreen.accounts.policy import Actor, reach
 from fairscreen.kit.clock import utcnow
-from fairscreen.kit.errors import ForbiddenError, InputError, NotFoundError
+from fairscreen.kit.errors import ConflictError, ForbiddenError, NotFoundError
 from fairscreen.kit.http import MAX_OFFSET, SessionDep
 from fairscreen.monitors.elevators import service
 from fairscreen.monitors.elevators.ingest import ingest
 from fairscreen.monitors.elevators.models import ElevatorAlert, ElevatorUnit
-from fairscreen.monitors.elevators.records import Elevator, Maintenance, Record, parse
+from fairscreen.monitors.elevators.records import (
+    AnyRecord,
+    Elevator,
+    Maintenance,
+    Record,
+    check,
+)
 from fairscreen.monitors.elevators.rules import load_pack
 
 router = APIRouter(tags=["monitors"])
@@ -41,7 +48,7 @@ _AUTH: dict[int | str, dict[str, Any]] = {401: {}, 403: {}}
 class RecordsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    records: list[dict[str, Any]] = Field(min_length=1, max_length=5_000)
+    records: list[AnyRecord] = Field(min_length=1, max_length=5_000)
 
 
 def _org(actor: Actor, action: str) -> str | None:
@@ -49,7 +56,7 @@ def _org(actor: Actor, action: str) -> str | None:
     return None if scope.reach == "all" else (scope.organisation_id or "-")
 
 
-@router.post("/records", status_code=201, responses={**_AUTH, 422: {}})
+@router.post("/records", status_code=201, responses={**_AUTH, 404: {}, 409: {}, 422: {}})
 def post_records(
     body: RecordsIn,
     session: SessionDep,
@@ -57,9 +64,9 @@ def post_records(
 ) -> dict[str, Any]:
     """Store the firm's own records (the format: docs/monitors.md, "Smart elevators")."""
     org = _org(actor, "monitor.ingest")
-    parsed: list[tuple[str, Record]] = [
-        (f"records[{i}]", parse(r, f"records[{i}]")) for i, r in enumerate(body.records)
-    ]
+    parsed: list[tuple[str, Record]] = [(f"records[{i}]", r) for i, r in enumerate(body.records)]
+    for where, record in parsed:
+        check(record, where)
     with session.begin():
         if org is not None:
             _own(session, org, parsed)
@@ -68,6 +75,15 @@ def post_records(
 
 
 def _own(session: Session, org: str, parsed: list[tuple[str, Record]]) -> None:
+    theirs = set(
+        session.scalars(
+            select(ElevatorUnit.id).where(
+                ElevatorUnit.id.in_({r.id for _, r in parsed if isinstance(r, Elevator)}),
+                ElevatorUnit.user_unit != org,
+                ElevatorUnit.maintainer != org,
+            )
+        )
+    )
     mine = set(
         session.scalars(
             select(ElevatorUnit.id).where(
@@ -78,14 +94,16 @@ def _own(session: Session, org: str, parsed: list[tuple[str, Record]]) -> None:
     for where, record in parsed:
         if isinstance(record, Elevator):
             if org not in (record.user_unit, record.maintainer):
-                raise InputError(
-                    f"{where}: user_unit", "neither the user unit nor the maintainer is your firm"
+                raise ForbiddenError(
+                    f"{where}: user_unit: neither the user unit nor the maintainer is your firm"
                 )
+            if record.id in theirs:
+                raise ConflictError(f"{where}: id: an elevator registered to other firms")
             mine.add(record.id)
         elif record.elevator not in mine:
-            raise InputError(f"{where}: elevator", f"no elevator {record.elevator!r} of yours")
+            raise NotFoundError(f"{where}: elevator: no elevator {record.elevator!r} of yours")
         elif isinstance(record, Maintenance) and record.firm != org:
-            raise InputError(f"{where}: firm", "a firm logs its own maintenance visits")
+            raise ForbiddenError(f"{where}: firm: a firm logs its own maintenance visits")
 
 
 @router.get("/alerts", responses={**_AUTH, 422: {}})
