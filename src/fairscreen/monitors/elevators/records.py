@@ -54,7 +54,7 @@ class _Record(BaseModel):
 
 
 class Elevator(_Record):
-    type: Literal["elevator"] = "elevator"
+    type: Literal["elevator"]
     id: Code
     user_unit: Id
     maintainer: Id
@@ -66,7 +66,7 @@ class Elevator(_Record):
 
 
 class Event(_Record):
-    type: Literal["event"] = "event"
+    type: Literal["event"]
     id: Id
     elevator: Code
     kind: EventKind
@@ -75,7 +75,7 @@ class Event(_Record):
 
 
 class Status(_Record):
-    type: Literal["status"] = "status"
+    type: Literal["status"]
     elevator: Code
     at: AwareDatetime
     state: State
@@ -83,7 +83,7 @@ class Status(_Record):
 
 
 class Maintenance(_Record):
-    type: Literal["maintenance"] = "maintenance"
+    type: Literal["maintenance"]
     id: Id
     elevator: Code
     firm: Id
@@ -93,7 +93,7 @@ class Maintenance(_Record):
 
 
 class Inspection(_Record):
-    type: Literal["inspection"] = "inspection"
+    type: Literal["inspection"]
     id: Id
     elevator: Code
     on: date
