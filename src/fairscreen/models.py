@@ -29,6 +29,14 @@ from fairscreen.ledger.models import (
     LedgerTile,
 )
 from fairscreen.ledger.verify import Records
+from fairscreen.monitors.elevators.models import (
+    ElevatorAlert,
+    ElevatorEvent,
+    ElevatorInspection,
+    ElevatorMaintenance,
+    ElevatorStatus,
+    ElevatorUnit,
+)
 from fairscreen.monitors.models import MonitorEvidence
 from fairscreen.notify.models import DeliveryAttempt, NotifyKey, OutboxMessage, WebhookEndpoint
 from fairscreen.organisations.models import Organisation, Position
@@ -118,6 +126,12 @@ __all__ = [
     "DisputeDocument",
     "DisputeResolution",
     "DrawSeed",
+    "ElevatorAlert",
+    "ElevatorEvent",
+    "ElevatorInspection",
+    "ElevatorMaintenance",
+    "ElevatorStatus",
+    "ElevatorUnit",
     "FirmTier",
     "IdempotencyRecord",
     "InspectionFeedback",

@@ -1,0 +1,1 @@
+"""The smart-elevator monitor (docs/monitors.md, "Smart elevators")."""

@@ -1,0 +1,166 @@
+"""``fairscreen monitor elevators simulate|run|alerts|summary``: the smart-elevator monitor
+from the command line (docs/monitors.md, "Smart elevators")."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from fairscreen.kit.clock import utcnow
+from fairscreen.kit.errors import InputError
+from fairscreen.monitors.cli import monitor_app
+
+elevators_app = typer.Typer(
+    help="Smart elevators: the platform's records (events, heartbeats, maintenance, "
+    "inspections), the detectors, and the signals they raise for supervision.",
+    no_args_is_help=True,
+)
+monitor_app.add_typer(elevators_app, name="elevators")
+out = Console(highlight=False, soft_wrap=True)
+
+
+@elevators_app.command("simulate")
+def simulate_command(
+    path: Annotated[Path, typer.Option("--out", "-o", dir_okay=False, help="file to write")],
+    elevators: Annotated[int, typer.Option(min=1, max=1_000_000, help="how many")] = 10_000,
+    days: Annotated[int, typer.Option(min=1, max=3660, help="how many days of history")] = 90,
+    seed: Annotated[int, typer.Option(help="the simulator's seed")] = 2026,
+    start: Annotated[
+        datetime, typer.Option(formats=["%Y-%m-%d"], help="the first day simulated")
+    ] = datetime(2026, 9, 1),
+    city: Annotated[
+        Path | None,
+        typer.Option(dir_okay=False, help="a register (fairscreen supervision city): its firms"),
+    ] = None,
+) -> None:
+    """Write a district's elevator records (JSON Lines) and, next to it, ``<out>.planted.json``
+    (which firms and elevators were made to break a rule). Refuses to overwrite a file."""
+    import orjson
+
+    from fairscreen.kit.files import atomic_write
+    from fairscreen.synth.elevators import planted, simulate
+
+    manifest = path.with_name(path.name + ".planted.json")
+    for target in (path, manifest):
+        if target.exists():
+            raise InputError(str(target), "exists already: give another --out (nothing written)")
+    if not path.parent.is_dir():
+        raise InputError(str(path), f"no folder {path.parent}")
+    register = None
+    if city is not None:
+        from fairscreen.supervision.register import load_register
+
+        register = load_register(city)
+    records = simulate(elevators, days, seed, start.date(), register)
+    plant = planted(elevators, seed, register)
+    partial = path.with_name(path.name + ".partial")
+    count = 0
+    try:
+        with partial.open("xb") as handle:
+            for record in records:
+                handle.write(orjson.dumps(record) + b"\n")
+                count += 1
+        partial.rename(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    atomic_write(manifest, orjson.dumps(plant.as_json(), option=orjson.OPT_INDENT_2), mode=0o644)
+    out.print(f"{count} records ({elevators} elevators, {days} days) written to {path}")
+
+
+@elevators_app.command("run")
+def run_command(
+    files: Annotated[list[Path], typer.Argument(help="record files (JSON Lines) to ingest")],
+    now: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"], help="detect as of (UTC)"),
+    ] = None,
+    rules: Annotated[
+        Path | None, typer.Option(dir_okay=False, help="a rule pack (TOML) instead of the shipped")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the run as JSON")] = False,
+) -> None:
+    """Ingest the files (each whole or not at all), run the detectors as of --now, store the
+    alerts and escalate them to supervision signals; close those whose cause has ended."""
+    from datetime import UTC
+
+    from fairscreen.kit.db import open_database
+    from fairscreen.monitors.elevators import service
+    from fairscreen.monitors.elevators.rules import load_pack
+
+    pack = load_pack(rules)
+    when = utcnow() if now is None else (now if now.tzinfo else now.replace(tzinfo=UTC))
+    _, sessions = open_database()
+    ingested = []
+    for file in files:
+        with sessions.begin() as session:
+            ingested.append((file, service.ingest_file(session, file)))
+    with sessions.begin() as session:
+        result = service.run(session, pack, when)
+    if as_json:
+        doc = {
+            "ingested": {str(f): c.as_json() for f, c in ingested},
+            "run": result.as_json(),
+        }
+        out.print(json.dumps(doc))
+        return
+    for file, counts in ingested:
+        c = counts
+        out.print(
+            f"{file}: {c.elevators} elevators, {c.events} events, {c.heartbeats} heartbeats "
+            f"({c.state_changes} state changes kept), {c.maintenance} maintenance visits, "
+            f"{c.inspections} inspections, {c.skipped} already stored"
+        )
+    out.print(
+        f"detected as of {when.isoformat()} under {result.pack}"
+        f"{' (published on the ledger now)' if result.published else ''}: "
+        f"{result.found} alert(s), {result.opened} new, {result.closed} closed, "
+        f"{result.open_now} open"
+    )
+
+
+@elevators_app.command("alerts")
+def alerts_command(
+    org: Annotated[str | None, typer.Option(help="one firm's")] = None,
+    rule: Annotated[str | None, typer.Option(help="one rule's (elevators.<rule>)")] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="only those still open")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
+) -> None:
+    """The alerts, newest first."""
+    from fairscreen.kit.db import open_database
+    from fairscreen.monitors.elevators import service
+
+    _, sessions = open_database(readonly=True)
+    with sessions() as session:
+        total, rows = service.list_alerts(
+            session, org=org, rule=rule, open_only=open_only, limit=limit
+        )
+        views = [service.alert_json(r) for r in rows]
+    for view in views:
+        if as_json:
+            out.print(json.dumps(view, ensure_ascii=False))
+        else:
+            state = "open" if view["closed_at"] is None else "closed"
+            out.print(
+                f"{view['opened_at']}  {view['severity']:<8} {view['rule']:<34} "
+                f"{view['elevator']}  {view['role']} {view['org']}  {state}"
+            )
+    if not as_json:
+        out.print(f"{len(views)} of {total} alert(s)")
+
+
+@elevators_app.command("summary")
+def summary_command() -> None:
+    """Elevators by state, open alerts by rule, overdue maintenance by firm (JSON)."""
+    from fairscreen.kit.db import open_database
+    from fairscreen.monitors.elevators import service
+
+    _, sessions = open_database(readonly=True)
+    with sessions() as session:
+        out.print(json.dumps(service.summary(session), ensure_ascii=False))

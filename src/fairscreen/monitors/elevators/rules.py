@@ -1,0 +1,131 @@
+"""The elevator monitor's rule pack: data (TOML), versioned (``id@version``), each rule citing
+its legal basis. ``load_pack`` checks every rule and names the rule and the field that is wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from fairscreen.kit.errors import InputError
+from fairscreen.supervision.signals import Severity
+
+SHIPPED = "rules-2026.12.1.toml"
+EVENT_KINDS = (
+    "entrapment",
+    "stop_outside_door_zone",
+    "door_open_while_moving",
+    "overspeed",
+    "over_travel_top",
+    "over_travel_bottom",
+    "power_loss",
+    "alarm_button",
+    "rescue_arrived",
+)
+RULES = (
+    "entrapment_unanswered",
+    "maintenance_overdue",
+    "inspection_overdue",
+    "repeated_faults",
+    "impossible_maintenance",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Rule(_Strict):
+    title: str = Field(min_length=1, max_length=200)
+    severity: Severity
+    to: Literal["maintainer", "user_unit"]
+    legal_basis: str = Field(min_length=1, max_length=400)
+    minutes: int | None = Field(default=None, ge=1, le=24 * 60)
+    days: int | None = Field(default=None, ge=1, le=3660)
+    count: int | None = Field(default=None, ge=2, le=1000)
+
+
+class _PackId(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")
+    version: str = Field(pattern=r"^[0-9][0-9A-Za-z.]{0,30}$")
+
+
+class _Faults(_Strict):
+    kinds: tuple[str, ...] = Field(min_length=1)
+
+
+class _File(_Strict):
+    pack: _PackId
+    faults: _Faults
+    rules: dict[str, Rule]
+
+
+# the settings each rule needs
+NEEDS: dict[str, tuple[str, ...]] = {
+    "entrapment_unanswered": ("minutes",),
+    "maintenance_overdue": ("days",),
+    "inspection_overdue": ("days",),
+    "repeated_faults": ("count", "days"),
+    "impossible_maintenance": (),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    ref: str  # id@version
+    digest: str  # SHA-256 of the file
+    faults: frozenset[str]
+    rules: dict[str, Rule]
+
+    def setting(self, rule: str, name: str) -> int:
+        value = getattr(self.rules[rule], name)
+        assert isinstance(value, int)  # checked by load_pack
+        return value
+
+
+def load_pack(path: Path | None = None) -> Pack:
+    """The pack at ``path`` (the shipped one when None); an error names the rule and field."""
+    if path is None:
+        raw = (resources.files("fairscreen.monitors.elevators") / SHIPPED).read_bytes()
+        where = SHIPPED
+    else:
+        where = str(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            raise InputError(where, f"cannot read the rule pack: {error.strerror}") from None
+    try:
+        data: dict[str, Any] = tomllib.loads(raw.decode())
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise InputError(where, f"not TOML: {error}") from None
+    try:
+        parsed = _File.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise InputError(f"{where}: {field}", first["msg"]) from None
+    for kind in parsed.faults.kinds:
+        if kind not in EVENT_KINDS:
+            raise InputError(f"{where}: faults.kinds", f"unknown event kind {kind!r}")
+    for name in parsed.rules:
+        if name not in RULES:
+            raise InputError(f"{where}: rules.{name}", f"unknown rule (known: {', '.join(RULES)})")
+    for name in RULES:
+        rule = parsed.rules.get(name)
+        if rule is None:
+            raise InputError(f"{where}: rules.{name}", "missing")
+        for setting in NEEDS[name]:
+            if getattr(rule, setting) is None:
+                raise InputError(f"{where}: rules.{name}.{setting}", "required by this rule")
+    return Pack(
+        ref=f"{parsed.pack.id}@{parsed.pack.version}",
+        digest=hashlib.sha256(raw).hexdigest(),
+        faults=frozenset(parsed.faults.kinds),
+        rules=dict(parsed.rules),
+    )
