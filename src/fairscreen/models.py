@@ -29,6 +29,7 @@ from fairscreen.ledger.models import (
     LedgerTile,
 )
 from fairscreen.ledger.verify import Records
+from fairscreen.monitors.livestream.models import LivestreamAlert, LivestreamRoom
 from fairscreen.monitors.models import MonitorEvidence
 from fairscreen.notify.models import DeliveryAttempt, NotifyKey, OutboxMessage, WebhookEndpoint
 from fairscreen.organisations.models import Organisation, Position
@@ -131,6 +132,8 @@ __all__ = [
     "LedgerState",
     "LedgerTile",
     "LegalHold",
+    "LivestreamAlert",
+    "LivestreamRoom",
     "LoginSession",
     "ModelVersion",
     "MonitorEvidence",
