@@ -386,8 +386,9 @@ def alert_json(row: LivestreamAlert) -> dict[str, Any]:
     }
 
 
-def overview(session: Session, *, firm: str | None = None) -> dict[str, Any]:
-    """The monitor's live state: rooms, alerts by rule, open alerts, escalations, per firm."""
+def overview(session: Session, *, firm: str | None = None, firms_limit: int = 50) -> dict[str, Any]:
+    """The monitor's live state: rooms, alerts by rule, open alerts, escalations, and the
+    ``firms_limit`` firms with the most alerts."""
     rooms_q = select(func.count()).select_from(LivestreamRoom)
     alerts_q = select(LivestreamAlert.rule, func.count()).group_by(LivestreamAlert.rule)
     open_q = (
@@ -407,6 +408,7 @@ def overview(session: Session, *, firm: str | None = None) -> dict[str, Any]:
         )
         .group_by(LivestreamAlert.firm)
         .order_by(func.count().desc(), LivestreamAlert.firm)
+        .limit(firms_limit)
     )
     if firm is not None:
         rooms_q = rooms_q.where(LivestreamRoom.firm == firm)
