@@ -87,7 +87,7 @@ def accuracy(detectors: Sequence[Detector]) -> dict[str, Any]:
         "scripts": dict(Counter(i["script"] for i in items)),
     }
     for detector in detectors:
-        counts = {r: Counter() for r in SEGMENT_RULES}
+        counts: dict[str, Counter[str]] = {r: Counter() for r in SEGMENT_RULES}
         per_script: dict[str, Counter[str]] = {}
         for item in items:
             got = {f.rule for f in detector.detect(labelled.room_of(item)) if f.segment == 0}
@@ -169,8 +169,13 @@ def throughput(rooms_n: int, segments: int, speech_ms: int, seed: int) -> dict[s
         base = _best(3, bare_loop)
         out["baseline_bare_insert_s"] = round(base, 4)
         out["baseline_segments_per_s"] = round(n / base)
-        for detector in (RuleDetector(pack), ModelDetector()):
-            spent = _best(3, lambda d=detector: _time(lambda: [d.detect(r) for r in rooms]))
+        detectors: list[Detector] = [RuleDetector(pack), ModelDetector()]
+        for detector in detectors:
+
+            def detect_all(d: Detector = detector) -> float:
+                return _time(lambda: [d.detect(r) for r in rooms])
+
+            spent = _best(3, detect_all)
             out[f"detect_{detector.name}_segments_per_s"] = round(n / spent)
             out[f"detect_{detector.name}_ratio"] = round(base / spent, 3)
         lags: list[float] = []

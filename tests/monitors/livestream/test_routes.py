@@ -94,6 +94,9 @@ BAD: list[tuple[dict[str, Any], str]] = [
     ({"host": "张三"}, "body.host"),
     ({"started_at": "2026-12-01T19:00:00"}, "body.started_at"),
     ({"segments": []}, "body.segments"),
+    ({"segments": [{"start_ms": -1, "end_ms": 9, "text": "a"}]}, "body.segments.0.start_ms"),
+]
+REFUSED: list[tuple[dict[str, Any], str]] = [
     (
         {
             "segments": [
@@ -103,13 +106,18 @@ BAD: list[tuple[dict[str, Any], str]] = [
         },
         "segments.1.start_ms",
     ),
+    ({"segments": [{"start_ms": 50, "end_ms": 9, "text": "a"}]}, "segments.0.end_ms"),
 ]
 
 
-def test_bad_input_is_422_naming_the_field(world: World) -> None:
+def test_bad_input_is_named_and_nothing_is_stored(world: World) -> None:
     admin = world.client("employer_admin")
     for over, field in BAD:
         answer = admin.post(f"{BASE}/rooms", json=_room(**over))
         assert answer.status_code == 422, answer.text
         assert field in answer.text, (field, answer.text)
+    for over, field in REFUSED:  # well-formed, refused: 409 naming the field
+        answer = admin.post(f"{BASE}/rooms", json=_room(**over))
+        assert answer.status_code == 409, answer.text
+        assert field in answer.json()["detail"]
     assert admin.get(f"{BASE}/alerts").json()["total"] == 0

@@ -48,6 +48,7 @@ from pydantic import (
 from fairscreen.kit.errors import InputError
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+NO_NUL = r"^[^\x00]+$"  # PostgreSQL text holds no NUL
 Cents = Annotated[StrictInt, Field(ge=0, le=10**10)]
 Ms = Annotated[StrictInt, Field(ge=0, le=7 * 86_400_000)]
 
@@ -57,7 +58,7 @@ class _Record(BaseModel):
 
 
 class Listing(_Record):
-    product: str = Field(min_length=1, max_length=120)
+    product: str = Field(min_length=1, max_length=120, pattern=NO_NUL)
     category: Literal["ordinary_food", "cosmetics", "health_food", "other"]
     original_price_cents: Cents
     live_price_cents: Cents
@@ -81,7 +82,7 @@ class SegmentRecord(_Record):
     room: Id
     start_ms: Ms
     end_ms: Ms
-    text: str = Field(min_length=1, max_length=2000)
+    text: str = Field(min_length=1, max_length=2000, pattern=NO_NUL)
 
 
 _ADAPTER: TypeAdapter[RoomRecord | SegmentRecord] = TypeAdapter(

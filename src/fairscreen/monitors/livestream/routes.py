@@ -3,7 +3,9 @@
 - ``POST /rooms`` (``monitor.ingest``, a firm's own): a room with its listings and transcript
   segments; the rule pack's matcher reads it, the alerts are stored and queued to the firm's
   webhooks (``livestream.alert``), repeats escalate, and any alert left unacknowledged past the
-  pack's deadline (any firm's) escalates too. 201 with the alerts; 409 for a room sent before.
+  pack's deadline (any firm's) escalates too. 201 with the alerts; 409 for a room sent before
+  and for well-formed segments out of order (a segment ending before it starts), 422 for a
+  malformed body (naming the field).
 - ``GET /alerts[?room=&rule=&open=&firm=&limit=&offset=]`` (``monitor.read``): newest first; a
   firm sees its own only (``firm=`` is the regulator's filter).
 - ``GET /alerts/{alert_id}``: one alert, the compliance prompt a webhook announces (404 for
@@ -24,11 +26,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from fairscreen.accounts.auth import Require
 from fairscreen.accounts.policy import Actor, reach
 from fairscreen.kit.clock import utcnow
-from fairscreen.kit.errors import InputError
+from fairscreen.kit.errors import ConflictError
 from fairscreen.kit.http import MAX_OFFSET, SessionDep
 from fairscreen.monitors.livestream import service
 from fairscreen.monitors.livestream.detect import RuleDetector
-from fairscreen.monitors.livestream.format import Listing, Room, Segment
+from fairscreen.monitors.livestream.format import NO_NUL, Listing, Room, Segment
 from fairscreen.monitors.livestream.pack import RULES, shipped_pack
 
 router = APIRouter(tags=["monitors"])
@@ -43,7 +45,7 @@ class SegmentIn(BaseModel):
 
     start_ms: Ms
     end_ms: Ms
-    text: str = Field(min_length=1, max_length=2000)
+    text: str = Field(min_length=1, max_length=2000, pattern=NO_NUL)
 
 
 class RoomIn(BaseModel):
@@ -74,10 +76,10 @@ def post_room(
     firm = _own(actor, "monitor.ingest") or "-"
     for i, (a, b) in enumerate(zip(body.segments, body.segments[1:], strict=False), start=1):
         if b.start_ms < a.start_ms:
-            raise InputError(f"segments.{i}.start_ms", "a room's segments come in order of start")
+            raise ConflictError(f"segments.{i}.start_ms: a room's segments come in order of start")
     for i, s in enumerate(body.segments):
         if s.end_ms < s.start_ms:
-            raise InputError(f"segments.{i}.end_ms", "ends before it starts")
+            raise ConflictError(f"segments.{i}.end_ms: ends before it starts")
     room = Room(
         body.room,
         firm,
