@@ -49,7 +49,8 @@ from fairscreen.kit.errors import InputError
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 NO_NUL = r"^[^\x00]+$"  # PostgreSQL text holds no NUL
-Cents = Annotated[StrictInt, Field(ge=0, le=10**10)]
+# whole numbers: 4900 and 4900.0 are the same JSON number; 49.5 is refused
+Cents = Annotated[int, Field(ge=0, le=10**10)]
 Ms = Annotated[StrictInt, Field(ge=0, le=7 * 86_400_000)]
 
 
@@ -63,7 +64,7 @@ class Listing(_Record):
     original_price_cents: Cents
     live_price_cents: Cents
     prior_low_price_cents: Cents | None = None
-    stock: Annotated[StrictInt, Field(ge=0, le=10**9)] | None = None
+    stock: Annotated[int, Field(ge=0, le=10**9)] | None = None
     paid_promotion: StrictBool = False
 
 
