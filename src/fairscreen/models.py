@@ -37,6 +37,7 @@ from fairscreen.monitors.elevators.models import (
     ElevatorStatus,
     ElevatorUnit,
 )
+from fairscreen.monitors.livestream.models import LivestreamAlert, LivestreamRoom
 from fairscreen.monitors.models import MonitorEvidence
 from fairscreen.notify.models import DeliveryAttempt, NotifyKey, OutboxMessage, WebhookEndpoint
 from fairscreen.organisations.models import Organisation, Position
@@ -145,6 +146,8 @@ __all__ = [
     "LedgerState",
     "LedgerTile",
     "LegalHold",
+    "LivestreamAlert",
+    "LivestreamRoom",
     "LoginSession",
     "ModelVersion",
     "MonitorEvidence",

@@ -52,6 +52,8 @@ EVENTS: Mapping[str, str] = {
     "dispute.opened": "a candidate disputed a finding (check_id, dispute_id)",
     "dispute.resolved": "a dispute was resolved (check_id, dispute_id)",
     "decision.recorded": "a hiring decision was recorded (check_id, decision_id)",
+    "livestream.alert": "a live room broke a rule of the livestream pack: a compliance prompt "
+    "(alert_id, start_ms; GET /api/v1/monitors/livestream/alerts/{alert_id})",
 }
 ALL = "*"
 MAX_ENDPOINTS = 20  # per organisation

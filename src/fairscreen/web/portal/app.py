@@ -20,6 +20,7 @@ from fairscreen.web.portal import (
     candidate,
     entry,
     monitor_elevators,
+    monitor_livestream,
     regulator,
     staff,
     supervision,
@@ -35,7 +36,16 @@ _WRONG = N_("Something went wrong on our side; it is logged.")
 
 
 def install(app: FastAPI) -> None:
-    for module in (entry, candidate, staff, webhooks, regulator, supervision, monitor_elevators):
+    for module in (
+        entry,
+        candidate,
+        staff,
+        webhooks,
+        regulator,
+        supervision,
+        monitor_elevators,
+        monitor_livestream,
+    ):
         app.include_router(module.router)
     folder = resources.files("fairscreen.web.portal") / "static"
     app.mount(STATIC, StaticFiles(directory=str(folder)), name="portal-static")
