@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+import fairscreen.monitors.kitchens.cli
 import fairscreen.supervision.offsite_cli  # noqa: F401  (its commands join supervision_app)
 from fairscreen.audit.cli import audit_app, model_app
 from fairscreen.feedback.cli import feedback_app

@@ -29,6 +29,7 @@ from fairscreen.ledger.models import (
     LedgerTile,
 )
 from fairscreen.ledger.verify import Records
+from fairscreen.monitors.kitchens.models import CameraFlag, KitchenEvent
 from fairscreen.monitors.models import MonitorEvidence
 from fairscreen.notify.models import DeliveryAttempt, NotifyKey, OutboxMessage, WebhookEndpoint
 from fairscreen.organisations.models import Organisation, Position
@@ -98,6 +99,7 @@ __all__ = [
     "AccessLog",
     "ApiToken",
     "BiasAudit",
+    "CameraFlag",
     "Candidate",
     "CandidateAccount",
     "CandidateDemographics",
@@ -125,6 +127,7 @@ __all__ = [
     "InspectionPlan",
     "InspectionVisit",
     "Invitation",
+    "KitchenEvent",
     "LedgerBundle",
     "LedgerCheckpoint",
     "LedgerCosignature",
