@@ -2,13 +2,13 @@
 what they report (the feed format of ``fairscreen.monitors.kitchens.events``).
 
 ``generate_kitchens(restaurants, seed, start, days)`` yields feed records (plain dicts, JSON
-Lines): for each restaurant one to four cameras, each with its own false-alarm rate (a few a
-week; lognormal), and the restaurant's own rate of real lapses per kind. Most restaurants are
+Lines): for each restaurant one to four cameras, each with its own false-alarm rate (about two
+a week; lognormal), and the restaurant's own rate of real lapses per kind. Most restaurants are
 honest (rare lapses); a planted share are violators (repeated no-mask and no-hat, now and then
 a rodent). Exactly one camera of an honest restaurant cries wolf (a dozen false alarms a day,
 the lens dirty or the model mis-tuned): its restaurant must not move up a tier. Each event is
 reviewed by the firm's staff (four in five) or the regulator, who confirm a real lapse 95 times
-in 100 and wrongly confirm a false alarm 3 times in 100; the last two days' events await review.
+in 100 and wrongly confirm a false alarm 2 times in 100 (a rodent 2 in 1,000); the last two days' events await review.
 
 ``restaurants``: firm ids (the register's ``catering`` firms when a register is given; else
 ``F000001``... like ``synth.city``). Deterministic: each restaurant draws from its own stream
@@ -36,11 +36,11 @@ HONEST: dict[str, float] = {
     "no_mask": 0.01,
     "no_hat": 0.01,
     "no_work_clothes": 0.005,
-    "smoking": 0.002,
-    "phone": 0.01,
+    "smoking": 0.001,
+    "phone": 0.004,
     "rodent": 0.0,
     "bin_uncovered": 0.01,
-    "raw_cooked_mixed": 0.002,
+    "raw_cooked_mixed": 0.001,
 }
 VIOLATOR: dict[str, float] = HONEST | {
     "no_mask": 0.6,
@@ -51,7 +51,8 @@ VIOLATOR: dict[str, float] = HONEST | {
 }
 WOLF_PER_DAY = 12.0
 CONFIRM_TRUE = 0.95
-CONFIRM_FALSE = 0.03
+CONFIRM_FALSE = 0.02
+CONFIRM_FALSE_RODENT = 0.002  # a rodent is looked at twice before it is confirmed
 REGULATOR_SHARE = 0.2
 
 
@@ -106,7 +107,7 @@ def _restaurant(
 ) -> Iterator[dict[str, Any]]:
     rng = _stream(seed, org)
     cameras = [f"CAM{n:02d}" for n in range(1, rng.randint(1, 4) + 1)]
-    false_rate = {c: rng.lognormvariate(math.log(0.3), 0.6) for c in cameras}
+    false_rate = {c: rng.lognormvariate(math.log(0.25), 0.5) for c in cameras}
     if wolf:
         false_rate[cameras[0]] = WOLF_PER_DAY
     lapses = VIOLATOR if violator else HONEST
@@ -120,7 +121,7 @@ def _restaurant(
                 found.append((_at(rng, day), rng.choice(cameras), kind, True))
         for camera in cameras:
             for _ in range(_poisson(rng, false_rate[camera])):
-                kind = rng.choice(KINDS[:5]) if rng.random() < 0.9 else rng.choice(KINDS[5:])
+                kind = rng.choice(KINDS[:5]) if rng.random() < 0.95 else rng.choice(KINDS[5:])
                 found.append((_at(rng, day), camera, kind, False))
         found.sort()
         for at, camera, kind, real in found:
@@ -141,7 +142,8 @@ def _restaurant(
             }
             if (today - day).days <= 2:
                 continue  # awaiting review
-            confirm = rng.random() < (CONFIRM_TRUE if real else CONFIRM_FALSE)
+            mistake = CONFIRM_FALSE_RODENT if kind == "rodent" else CONFIRM_FALSE
+            confirm = rng.random() < (CONFIRM_TRUE if real else mistake)
             by = "regulator-01" if rng.random() < REGULATOR_SHARE else staff
             yield {
                 "type": "review",

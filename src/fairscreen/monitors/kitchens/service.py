@@ -10,8 +10,10 @@ and escalate confirmed events by the rule pack (docs/monitors.md, "Bright kitche
   the regulator; the camera's events from its previous fix (or its first event) until it is
   fixed again stop counting against the restaurant. (2) For each restaurant and rule, count the
   confirmed events that still count in a sliding window; when ``count`` fall within
-  ``window_days``, escalate one signal (``monitors.escalate``) with the events as evidence, and
-  start counting afresh after the last of them.
+  ``window_days``, escalate one signal (``monitors.escalate``) with the events as evidence;
+  then count afresh from one window after the last of them (at most one signal per rule and
+  restaurant per window: a kitchen that keeps failing raises one signal a month, not one per
+  five lapses).
 - ``fix_camera``: the firm had a flagged camera serviced; its events count again from then.
 """
 
@@ -411,11 +413,12 @@ def run(session: Session, pack: Pack, *, now: datetime) -> RunResult:
             result.discounted += 1
     for org, events in by_org.items():
         for rule in pack.rules:
-            since = last.get((org, rule.rule_id))
             window = timedelta(days=rule.window_days)
+            before = last.get((org, rule.rule_id))
+            resume = None if before is None else before + window  # one signal per window
             held: deque[KitchenEvent] = deque()
             for e in events:
-                if e.kind not in rule.kinds or (since is not None and e.at <= since):
+                if e.kind not in rule.kinds or (resume is not None and e.at < resume):
                     continue
                 held.append(e)
                 while held and held[0].at <= e.at - window:
@@ -443,6 +446,7 @@ def run(session: Session, pack: Pack, *, now: datetime) -> RunResult:
                 if made.created:
                     result.escalated.append(made.signal.id)
                 held.clear()
+                resume = e.at + window
     return result
 
 
