@@ -36,6 +36,7 @@ from fairscreen.kit.db import BUSY, CheckpointRetrier, checkpoint, engine_of, op
 from fairscreen.kit.settings import get_settings
 from fairscreen.ledger.checkpoints import Publisher
 from fairscreen.ledger.routes import router as ledger_router
+from fairscreen.monitors.kitchens.routes import router as kitchens_router
 from fairscreen.notify.delivery import install as install_delivery
 from fairscreen.notify.routes import router as webhooks_router
 from fairscreen.organisations.routes import router as positions_router
@@ -66,6 +67,7 @@ API_ROUTERS: tuple[tuple[str, APIRouter], ...] = (
     ("/provider", provider_callbacks_router),
     ("/supervision", supervision_router),
     ("/supervision", offsite_router),
+    ("/monitors/kitchens", kitchens_router),
 )
 
 log = logging.getLogger(__name__)

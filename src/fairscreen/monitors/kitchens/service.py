@@ -259,19 +259,75 @@ def camera_stats(
     return sorted(stats.values(), key=lambda s: (s.org, s.camera))
 
 
-def kind_stats(session: Session, since: datetime, until: datetime) -> dict[str, dict[str, int]]:
-    """Per event kind over ``[since, until]``: events, confirmed, dismissed, awaiting review."""
+def kind_stats(
+    session: Session, since: datetime, until: datetime, org: str | None = None
+) -> dict[str, dict[str, int]]:
+    """Per event kind over ``[since, until]``: events, confirmed, dismissed, awaiting review,
+    and the dismissed share in per mille of those reviewed (the kind's false-alarm rate)."""
     out: dict[str, dict[str, int]] = {}
     q = (
         select(KitchenEvent.kind, KitchenEvent.verdict, func.count())
         .where(KitchenEvent.at >= since, KitchenEvent.at <= until)
         .group_by(KitchenEvent.kind, KitchenEvent.verdict)
     )
+    if org is not None:
+        q = q.where(KitchenEvent.org == org)
     for kind, verdict, n in session.execute(q):
         row = out.setdefault(kind, {"events": 0, "confirmed": 0, "dismissed": 0, "pending": 0})
         row["events"] += n
         row[verdict or "pending"] += n
+    for row in out.values():
+        reviewed = row["confirmed"] + row["dismissed"]
+        row["dismissed_permille"] = row["dismissed"] * 1000 // reviewed if reviewed else -1
     return out
+
+
+def per_firm(
+    session: Session, since: datetime, *, org: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """Per restaurant: events since ``since``, confirmed, awaiting review, cameras flagged now
+    and open signals; those with open signals and the most confirmed events first."""
+    firms: dict[str, dict[str, Any]] = {}
+
+    def row(o: str) -> dict[str, Any]:
+        return firms.setdefault(
+            o,
+            {
+                "restaurant": o,
+                "events": 0,
+                "confirmed": 0,
+                "pending": 0,
+                "flagged": 0,
+                "open_signals": 0,
+            },
+        )
+
+    q = (
+        select(KitchenEvent.org, KitchenEvent.verdict, func.count())
+        .where(KitchenEvent.at >= since)
+        .group_by(KitchenEvent.org, KitchenEvent.verdict)
+    )
+    if org is not None:
+        q = q.where(KitchenEvent.org == org)
+    for o, verdict, n in session.execute(q):
+        r = row(o)
+        r["events"] += n
+        if verdict in ("confirmed", None):
+            r["confirmed" if verdict else "pending"] += n
+    for f in list_flags(session, org=org, open_only=True):
+        row(f.org)["flagged"] += 1
+    signals = select(SignalRow.org, func.count()).where(
+        SignalRow.key.like(f"monitor:{MONITOR}:%"), SignalRow.closed_at.is_(None)
+    )
+    if org is not None:
+        signals = signals.where(SignalRow.org == org)
+    for o, n in session.execute(signals.group_by(SignalRow.org)):
+        row(o)["open_signals"] += n
+    ranked = sorted(
+        firms.values(),
+        key=lambda r: (-r["open_signals"], -r["flagged"], -r["confirmed"], r["restaurant"]),
+    )
+    return ranked[:limit]
 
 
 # -- the run ------------------------------------------------------------------------------------
@@ -547,20 +603,24 @@ def alerts(session: Session, *, org: str | None = None, limit: int = 50) -> list
     return out[:limit]
 
 
-def summary(session: Session) -> dict[str, int]:
+def summary(session: Session, org: str | None = None) -> dict[str, int]:
     """The one-line live state: awaiting review, cameras flagged, open signals."""
-    pending = session.scalar(
-        select(func.count()).select_from(KitchenEvent).where(KitchenEvent.verdict.is_(None))
-    )
-    flagged = session.scalar(
-        select(func.count()).select_from(CameraFlag).where(CameraFlag.fixed_at.is_(None))
-    )
-    signals = session.scalar(
+    pending = select(func.count()).select_from(KitchenEvent).where(KitchenEvent.verdict.is_(None))
+    flagged = select(func.count()).select_from(CameraFlag).where(CameraFlag.fixed_at.is_(None))
+    signals = (
         select(func.count())
         .select_from(SignalRow)
         .where(SignalRow.key.like(f"monitor:{MONITOR}:%"), SignalRow.closed_at.is_(None))
     )
-    return {"pending": pending or 0, "flagged": flagged or 0, "open_signals": signals or 0}
+    if org is not None:
+        pending = pending.where(KitchenEvent.org == org)
+        flagged = flagged.where(CameraFlag.org == org)
+        signals = signals.where(SignalRow.org == org)
+    return {
+        "pending": session.scalar(pending) or 0,
+        "flagged": session.scalar(flagged) or 0,
+        "open_signals": session.scalar(signals) or 0,
+    }
 
 
 def confirmed_by_kind(session: Session, since: datetime) -> Counter[str]:

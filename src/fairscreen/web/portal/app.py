@@ -16,7 +16,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fairscreen.kit.errors import FairscreenError
-from fairscreen.web.portal import candidate, entry, regulator, staff, supervision, webhooks
+from fairscreen.web.portal import (
+    candidate,
+    entry,
+    monitor_kitchens,
+    monitors,
+    regulator,
+    staff,
+    supervision,
+    webhooks,
+)
 from fairscreen.web.portal.base import LoginRequiredError, error_page, is_page, see_other
 from fairscreen.web.portal.i18n import N_
 
@@ -27,7 +36,16 @@ _WRONG = N_("Something went wrong on our side; it is logged.")
 
 
 def install(app: FastAPI) -> None:
-    for module in (entry, candidate, staff, webhooks, regulator, supervision):
+    for module in (
+        entry,
+        candidate,
+        staff,
+        webhooks,
+        regulator,
+        supervision,
+        monitors,
+        monitor_kitchens,
+    ):
         app.include_router(module.router)
     folder = resources.files("fairscreen.web.portal") / "static"
     app.mount(STATIC, StaticFiles(directory=str(folder)), name="portal-static")
