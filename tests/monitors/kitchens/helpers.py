@@ -13,6 +13,7 @@ _n = iter(range(1_000_000))
 def event(org: str, camera: str, at: datetime, kind: str, confidence: int = 900) -> Event:
     eid = f"EV-{org}-{next(_n):06d}"
     return Event(
+        type="event",
         id=eid,
         restaurant=org,
         camera=camera,
@@ -27,6 +28,7 @@ def event(org: str, camera: str, at: datetime, kind: str, confidence: int = 900)
 
 def reviewed(e: Event, verdict: str, by: str = "acct-1", after: int = 600) -> Review:
     return Review(
+        type="review",
         event=e.id,
         verdict=verdict,
         by=by,

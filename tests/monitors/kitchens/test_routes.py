@@ -1,7 +1,8 @@
 """Bright kitchens over HTTP, as the running app serves it: a restaurant (an employer's
 administrator) sends its own feed and reviews its own events; another firm sees none of it and
 is answered 404; the regulator reads and reviews every firm's, runs the monitor and sees the
-signal and the flagged camera; bad input is 422 naming the field."""
+signal; bad input is 422 naming the field, a review of no known event 404, and nothing of a
+refused batch is stored."""
 
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ def test_a_firm_sends_and_reviews_its_own_and_the_regulator_sees_all(world: Worl
             ]
         },
     )
-    assert unknown.status_code == 422 and "record 1.event" in unknown.text
+    assert unknown.status_code == 404 and "record 1: no event" in unknown.text
     verdict = admin.post(f"{BASE}/events/x/review", json={"verdict": "maybe"})
     assert verdict.status_code == 422 and "verdict" in verdict.text
     assert admin.get(f"{BASE}/events", params={"verdict": "all"}).status_code == 422

@@ -45,6 +45,11 @@ def test_the_index_and_the_kitchens_page(world: World) -> None:
         ran = service.run(session, shipped_pack(), now=utcnow())
     assert ran.flagged == [(mine, "WOLF")] and len(ran.escalated) == 1
 
+    anonymous = world.client()
+    for path in ("/regulator/monitors", URL):
+        away = anonymous.client.get(path, follow_redirects=False)
+        assert away.status_code == 303 and away.headers["location"].startswith("/login"), path
+
     inspector = world.client("regulator_inspector")
     home = inspector.get("/regulator", headers=EN)
     assert 'href="/regulator/monitors"' in home.text

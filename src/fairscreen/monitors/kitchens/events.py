@@ -58,7 +58,7 @@ class Snapshot(_Record):
 
 
 class Event(_Record):
-    type: Literal["event"] = "event"
+    type: Literal["event"]
     id: Id
     restaurant: Id
     camera: Id
@@ -69,7 +69,7 @@ class Event(_Record):
 
 
 class Review(_Record):
-    type: Literal["review"] = "review"
+    type: Literal["review"]
     event: Id
     verdict: Verdict
     by: Id
@@ -77,7 +77,7 @@ class Review(_Record):
 
 
 class CameraFixed(_Record):
-    type: Literal["camera_fixed"] = "camera_fixed"
+    type: Literal["camera_fixed"]
     restaurant: Id
     camera: Id
     by: Id

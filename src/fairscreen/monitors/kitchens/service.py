@@ -2,8 +2,9 @@
 and escalate confirmed events by the rule pack (docs/monitors.md, "Bright kitchens").
 
 - ``ingest``: events, reviews and camera fixes (``events``), checked whole first; an event seen
-  before is skipped when identical and refused when it differs (an event is what the camera
-  reported: it does not change). ``org``: a firm sending its own feed may name no other firm.
+  before is skipped when identical and refused when it differs (409: an event is what the
+  camera reported, it does not change); a review of no known event is 404. ``org``: a firm
+  sending its own feed may name no other firm (404, as if it did not exist).
 - ``review``: a person confirms or dismisses an event, recorded with the account and the time.
 - ``run``: (1) flag every camera whose dismissed share over the pack's window passed the
   threshold (with at least ``min_reviewed`` reviews): a maintenance alert to the firm, none to
@@ -91,7 +92,7 @@ def ingest(
             row = _event_row(r, now)
             before = fresh.get(r.id)
             if before is not None and any(before[k] != row[k] for k in _SAME):
-                raise InputError(f"record {n + 1}.id", f"event {r.id} twice, different")
+                raise ConflictError(f"record {n + 1}: event {r.id} twice, different")
             fresh[r.id] = row
     known: dict[str, KitchenEvent] = {}
     ids = list(fresh)
@@ -106,7 +107,7 @@ def ingest(
             continue
         row = fresh.pop(eid)
         if any(getattr(stored, k) != row[k] for k in _SAME):
-            raise InputError(f"event {eid}", "stored before with different content")
+            raise ConflictError(f"event {eid}: stored before with different content")
         out.repeated += 1
     updates: list[dict[str, Any]] = []
     for n, r in enumerate(records):
@@ -117,7 +118,7 @@ def ingest(
             elif r.event in known and (org is None or known[r.event].org == org):
                 updates.append({"id": r.event, **verdict})
             else:
-                raise InputError(f"record {n + 1}.event", f"no event {r.event}")
+                raise NotFoundError(f"record {n + 1}: no event {r.event}")
             out.reviews += 1
     rows = list(fresh.values())
     # not kit.db.bulk_insert: on SQLite it stores times as '...+00:00', which sorts before the
