@@ -57,7 +57,8 @@ class FeedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     records: list[Annotated[Event | Review | CameraFixed, Field(discriminator="type")]] = Field(
-        min_length=1, max_length=5_000
+        min_length=1,
+        max_length=1_000,  # at most ~0.9 MB: under the 1 MiB body limit
     )
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from fairscreen.kit.errors import ConflictError, InputError, NotFoundError
@@ -362,11 +362,37 @@ def flag_cameras(session: Session, pack: Pack, now: datetime) -> list[CameraFlag
         (f.org, f.camera)
         for f in session.scalars(select(CameraFlag).where(CameraFlag.fixed_at.is_(None)))
     }
-    for s in camera_stats(session, since, now):
-        if (s.org, s.camera) in open_now or s.reviewed < policy.min_reviewed:
+    # reviewed and dismissed per camera over the window, counted by the database; a camera
+    # fixed within the window is counted again from its fix (``camera_stats``)
+    reviewed = func.count(KitchenEvent.verdict)
+    dismissed = func.sum(case((KitchenEvent.verdict == "dismissed", 1), else_=0))
+    counts = session.execute(
+        select(KitchenEvent.org, KitchenEvent.camera, reviewed, dismissed)
+        .where(KitchenEvent.at >= since, KitchenEvent.at <= now)
+        .group_by(KitchenEvent.org, KitchenEvent.camera)
+        .having(reviewed >= policy.min_reviewed)
+    ).all()
+    recently_fixed = {
+        (o, c)
+        for o, c in session.execute(
+            select(CameraFlag.org, CameraFlag.camera).where(CameraFlag.fixed_at >= since)
+        )
+    }
+    candidates: list[tuple[str, str, int, int]] = []
+    for org, camera, n, d in counts:
+        if (org, camera) in recently_fixed:
+            again = camera_stats(session, since, now, org)
+            s = next((x for x in again if x.camera == camera), None)
+            if s is None:
+                continue
+            n, d = s.reviewed, s.dismissed
+        candidates.append((org, camera, int(n), int(d or 0)))
+    for org, camera, n, d in sorted(candidates):
+        if (org, camera) in open_now or n < policy.min_reviewed:
             continue
-        if s.dismissed * 1000 <= policy.max_dismissed_permille * s.reviewed:
+        if d * 1000 <= policy.max_dismissed_permille * n:
             continue
+        s = CameraStats(org, camera, events=n, confirmed=n - d, dismissed=d)
         last_fix = session.scalar(
             select(func.max(CameraFlag.fixed_at)).where(
                 CameraFlag.org == s.org, CameraFlag.camera == s.camera
@@ -406,7 +432,7 @@ def _counts(spans: list[tuple[datetime, datetime | None]] | None, at: datetime) 
     return not spans or not any(a <= at and (b is None or at < b) for a, b in spans)
 
 
-def _evidence(rule: Rule, pack: Pack, org: str, events: Sequence[KitchenEvent]) -> dict[str, Any]:
+def _evidence(rule: Rule, pack: Pack, org: str, events: Sequence[Any]) -> dict[str, Any]:
     return {
         "monitor": MONITOR,
         "restaurant": org,
@@ -452,8 +478,20 @@ def run(session: Session, pack: Pack, *, now: datetime) -> RunResult:
         )
     }
     kinds = set().union(*(r.kinds for r in pack.rules))
+    # plain rows, not ORM objects: a run reads every confirmed event
     q = (
-        select(KitchenEvent)
+        select(
+            KitchenEvent.id,
+            KitchenEvent.org,
+            KitchenEvent.camera,
+            KitchenEvent.at,
+            KitchenEvent.kind,
+            KitchenEvent.snapshot,
+            KitchenEvent.snapshot_sha256,
+            KitchenEvent.confidence,
+            KitchenEvent.verdict,
+            KitchenEvent.reviewed_at,
+        )
         .where(
             KitchenEvent.verdict == "confirmed",
             KitchenEvent.at <= now,
@@ -461,8 +499,8 @@ def run(session: Session, pack: Pack, *, now: datetime) -> RunResult:
         )
         .order_by(KitchenEvent.org, KitchenEvent.at, KitchenEvent.id)
     )
-    by_org: dict[str, list[KitchenEvent]] = {}
-    for e in session.scalars(q):
+    by_org: dict[str, list[Any]] = {}
+    for e in session.execute(q):
         if _counts(spans.get((e.org, e.camera)), e.at):
             by_org.setdefault(e.org, []).append(e)
             result.counted += 1
@@ -473,7 +511,7 @@ def run(session: Session, pack: Pack, *, now: datetime) -> RunResult:
             window = timedelta(days=rule.window_days)
             before = last.get((org, rule.rule_id))
             resume = None if before is None else before + window  # one signal per window
-            held: deque[KitchenEvent] = deque()
+            held: deque[Any] = deque()
             for e in events:
                 if e.kind not in rule.kinds or (resume is not None and e.at < resume):
                     continue
