@@ -16,6 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 import fairscreen.monitors.elevators.cli  # joins monitor_app
+import fairscreen.monitors.kitchens.cli  # joins monitor_app
 import fairscreen.monitors.livestream.cli  # joins monitor_app
 import fairscreen.supervision.offsite_cli  # noqa: F401  (its commands join supervision_app)
 from fairscreen.audit.cli import audit_app, model_app

@@ -37,6 +37,7 @@ from fairscreen.monitors.elevators.models import (
     ElevatorStatus,
     ElevatorUnit,
 )
+from fairscreen.monitors.kitchens.models import CameraFlag, KitchenEvent
 from fairscreen.monitors.livestream.models import LivestreamAlert, LivestreamRoom
 from fairscreen.monitors.models import MonitorEvidence
 from fairscreen.notify.models import DeliveryAttempt, NotifyKey, OutboxMessage, WebhookEndpoint
@@ -107,6 +108,7 @@ __all__ = [
     "AccessLog",
     "ApiToken",
     "BiasAudit",
+    "CameraFlag",
     "Candidate",
     "CandidateAccount",
     "CandidateDemographics",
@@ -140,6 +142,7 @@ __all__ = [
     "InspectionPlan",
     "InspectionVisit",
     "Invitation",
+    "KitchenEvent",
     "LedgerBundle",
     "LedgerCheckpoint",
     "LedgerCosignature",

@@ -37,6 +37,7 @@ from fairscreen.kit.settings import get_settings
 from fairscreen.ledger.checkpoints import Publisher
 from fairscreen.ledger.routes import router as ledger_router
 from fairscreen.monitors.elevators.routes import router as elevators_router
+from fairscreen.monitors.kitchens.routes import router as kitchens_router
 from fairscreen.monitors.livestream.routes import router as livestream_router
 from fairscreen.notify.delivery import install as install_delivery
 from fairscreen.notify.routes import router as webhooks_router
@@ -70,6 +71,7 @@ API_ROUTERS: tuple[tuple[str, APIRouter], ...] = (
     ("/supervision", offsite_router),
     ("/monitors/elevators", elevators_router),
     ("/monitors/livestream", livestream_router),
+    ("/monitors/kitchens", kitchens_router),
 )
 
 log = logging.getLogger(__name__)

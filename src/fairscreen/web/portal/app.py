@@ -20,7 +20,9 @@ from fairscreen.web.portal import (
     candidate,
     entry,
     monitor_elevators,
+    monitor_kitchens,
     monitor_livestream,
+    monitors,
     regulator,
     staff,
     supervision,
@@ -45,6 +47,8 @@ def install(app: FastAPI) -> None:
         supervision,
         monitor_elevators,
         monitor_livestream,
+        monitors,
+        monitor_kitchens,
     ):
         app.include_router(module.router)
     folder = resources.files("fairscreen.web.portal") / "static"

@@ -10,15 +10,18 @@ alerts addressed to them. The numbers come from the same service functions as
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from fairscreen.accounts.policy import Actor, reach
 from fairscreen.monitors.elevators import service
 from fairscreen.organisations.models import Organisation
+from fairscreen.web.portal import monitors
 from fairscreen.web.portal.base import Page, render, sessions_of
 from fairscreen.web.portal.i18n import N_
 
@@ -71,3 +74,16 @@ def elevators_page(request: Request, actor: Reader, rule: str = "", open: str = 
         chosen={"rule": chosen_rule, "open": open},
         firm_view=own is not None,
     )
+
+
+def _state(session: Session, org: str | None) -> Sequence[tuple[str, int]]:
+    summary = service.summary(session, org=org)
+    return (
+        (N_("elevators reporting"), summary["elevators"]),
+        (N_("open alerts"), sum(summary["open_alerts"].values())),
+    )
+
+
+monitors.register(
+    monitors.Monitor("elevators", N_("Smart elevators"), "/regulator/monitors/elevators", _state)
+)

@@ -9,17 +9,21 @@ calls the same service functions as ``/api/v1/monitors/livestream``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from fairscreen.accounts.policy import Actor, reach
 from fairscreen.monitors.livestream import service
 from fairscreen.monitors.livestream.pack import shipped_pack
 from fairscreen.organisations.models import Organisation
+from fairscreen.web.portal import monitors
 from fairscreen.web.portal.base import Page, render, sessions_of
+from fairscreen.web.portal.i18n import N_
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Actor, Depends(Page("monitor.read", kind="staff"))]
@@ -48,3 +52,19 @@ def livestream_page(request: Request, actor: Reader, firm: str = "") -> Response
         firm=chosen,
         firm_view=own is not None,
     )
+
+
+def _state(session: Session, org: str | None) -> Sequence[tuple[str, int]]:
+    state = service.overview(session, firm=org)
+    return (
+        (N_("rooms read"), state["rooms"]),
+        (N_("alerts not acknowledged"), state["open"]),
+        (N_("signals raised"), state["escalations"]),
+    )
+
+
+monitors.register(
+    monitors.Monitor(
+        "livestream", N_("Livestream commerce"), "/regulator/monitors/livestream", _state
+    )
+)
