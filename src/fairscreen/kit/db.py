@@ -345,13 +345,17 @@ def _processor(dialect: Dialect, column: Column[Any]) -> Callable[[Any], Any] | 
     """The bind processor of ``column`` on ``dialect``, None where it would hand the driver what
     it was given: ``LargeBinary`` only wraps bytes in ``sqlite3.Binary`` (a ``memoryview``), and
     the sqlite3 module binds bytes and a memoryview of them as the same BLOB."""
+    # the dialect's own type (SQLite's DATETIME formats times as the compiled statement does;
+    # the generic type's processor would leave the driver's own format: '... 11:00:00+00:00'
+    # beside '... 11:00:00.000000', and a range query would miss a row on its boundary)
+    typ = column.type.dialect_impl(dialect)
     if dialect.name == "sqlite" and issubclass(column.type._type_affinity or object, LargeBinary):
         if isinstance(column.type, TypeDecorator) and type(column.type).process_bind_param is not (
             TypeDecorator.process_bind_param
         ):
-            return column.type.bind_processor(dialect)  # a decorator that converts: keep it
+            return typ.bind_processor(dialect)  # a decorator that converts: keep it
         return None
-    return column.type.bind_processor(dialect)
+    return typ.bind_processor(dialect)
 
 
 def _bulk_plan(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _BulkInsert:
