@@ -31,7 +31,8 @@ def test_the_driver_texts_become_sqlalchemys_and_the_instants_stay(db: Database)
             )
     upgrade(db.engine)
     with db.engine.connect() as conn:
-        rows = dict(conn.execute(text("SELECT id, created_at FROM data_keys")).all())
+        found = conn.execute(text("SELECT id, created_at FROM data_keys"))
+        rows: dict[str, object] = {str(key): at for key, at in found}
     if db.backend == "sqlite":
         assert rows == NEW
     else:
