@@ -99,3 +99,26 @@ def test_a_time_outside_the_years_a_record_can_have_is_refused() -> None:
     late = event(CODE, "overspeed", day(1)) | {"at": "2101-01-01T00:00:00+08:00"}
     with pytest.raises(ConflictError, match="here: at: a year from 2000"):
         parse(late, "here")
+
+
+def test_a_batch_is_detected_as_of_its_newest_record(db: Database) -> None:
+    # `monitor elevators run` without --now detects as of this: a district simulated last month
+    # must not read as if every elevator had gone unmaintained since
+    from fairscreen.monitors.elevators.service import data_as_of
+
+    with db.sessions() as session:
+        assert data_as_of(session) is None
+    load(
+        db,
+        [
+            elevator(CODE),
+            status(CODE, day(3, 8), "idle"),
+            event(CODE, "alarm_button", day(5, 10)),
+            visit(CODE, day(4, 9), minutes=90),
+        ],
+    )
+    with db.sessions() as session:
+        assert data_as_of(session) == day(5, 10)
+    load(db, [visit(CODE, day(6, 9), minutes=30)])
+    with db.sessions() as session:
+        assert data_as_of(session) == day(6, 9) + timedelta(minutes=30)

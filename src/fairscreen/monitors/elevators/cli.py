@@ -78,15 +78,19 @@ def run_command(
     files: Annotated[list[Path], typer.Argument(help="record files (JSON Lines) to ingest")],
     now: Annotated[
         datetime | None,
-        typer.Option(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"], help="detect as of (UTC)"),
+        typer.Option(
+            formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"],
+            help="detect as of (UTC; default: the newest record stored)",
+        ),
     ] = None,
     rules: Annotated[
         Path | None, typer.Option(dir_okay=False, help="a rule pack (TOML) instead of the shipped")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the run as JSON")] = False,
 ) -> None:
-    """Ingest the files (each whole or not at all), run the detectors as of --now, store the
-    alerts and escalate them to supervision signals; close those whose cause has ended."""
+    """Ingest the files (each whole or not at all), run the detectors as of --now (default: the
+    newest record stored, never later than now), store the alerts and escalate them to
+    supervision signals; close those whose cause has ended."""
     from datetime import UTC
 
     from fairscreen.kit.db import open_database
@@ -94,12 +98,17 @@ def run_command(
     from fairscreen.monitors.elevators.rules import load_pack
 
     pack = load_pack(rules)
-    when = utcnow() if now is None else (now if now.tzinfo else now.replace(tzinfo=UTC))
     _, sessions = open_database()
     ingested = []
     for file in files:
         with sessions.begin() as session:
             ingested.append((file, service.ingest_file(session, file)))
+    if now is None:  # as of the newest record (never later than now)
+        with sessions() as session:
+            newest = service.data_as_of(session)
+        when = min(utcnow(), newest) if newest is not None else utcnow()
+    else:
+        when = now if now.tzinfo else now.replace(tzinfo=UTC)
     with sessions.begin() as session:
         result = service.run(session, pack, when)
     if as_json:

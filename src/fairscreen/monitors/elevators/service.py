@@ -25,7 +25,12 @@ from fairscreen.kit.ids import new_id
 from fairscreen.monitors import escalate
 from fairscreen.monitors.elevators.detect import Alert, detect
 from fairscreen.monitors.elevators.ingest import Counts, ingest
-from fairscreen.monitors.elevators.models import ElevatorAlert, ElevatorUnit
+from fairscreen.monitors.elevators.models import (
+    ElevatorAlert,
+    ElevatorEvent,
+    ElevatorMaintenance,
+    ElevatorUnit,
+)
 from fairscreen.monitors.elevators.records import Record, parse
 from fairscreen.monitors.elevators.rules import Pack
 
@@ -209,3 +214,16 @@ def summary(session: Session, org: str | None = None) -> dict[str, Any]:
             {"org": o, "elevators": n} for o, n in session.execute(overdue)
         ],
     }
+
+
+def data_as_of(session: Session) -> datetime | None:
+    """The newest time any stored record reports (a heartbeat, an event, a visit's end): what a
+    batch of files is detected as of when no time is given, so that a district simulated last
+    month is not read as if every elevator had gone unmaintained since."""
+    newest = [
+        session.scalar(select(func.max(ElevatorUnit.state_at))),
+        session.scalar(select(func.max(ElevatorEvent.at))),
+        session.scalar(select(func.max(ElevatorMaintenance.ended_at))),
+    ]
+    found = [t for t in newest if t is not None]
+    return max(found) if found else None
