@@ -186,3 +186,18 @@ def test_ingest_refuses_what_it_cannot_store_whole(db: Database) -> None:
         service.ingest(session, [other], now=NOW, org="F000040")
     with db.sessions() as session:
         assert session.scalar(select(func.count()).select_from(KitchenEvent)) == 1
+
+
+def test_a_run_without_a_time_is_as_of_the_newest_event(db: Database) -> None:
+    # `monitor kitchens run` without --at: a feed of past months is judged over its own last
+    # 30 days (the cameras' false-alarm window), not the empty month before today
+    with db.sessions() as session:
+        assert service.data_as_of(session) is None
+    early, late = (
+        event("F1", "CAM01", T0, "no_mask"),
+        event("F1", "CAM02", T0 + timedelta(days=40), "smoking"),
+    )
+    with db.sessions.begin() as session:
+        service.ingest(session, [late, early], now=NOW)
+    with db.sessions() as session:
+        assert service.data_as_of(session) == T0 + timedelta(days=40)

@@ -135,7 +135,10 @@ def run_command(
     ] = None,
     pack: PackOption = None,
     at: Annotated[
-        str | None, typer.Option("--at", help="the run's time, ISO 8601 with zone (default now)")
+        str | None,
+        typer.Option(
+            "--at", help="the run's time, ISO 8601 with zone (default: the newest event stored)"
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the run as JSON")] = False,
 ) -> None:
@@ -146,12 +149,18 @@ def run_command(
     from fairscreen.monitors.kitchens.pack import load_pack
 
     rules = load_pack(pack)
-    now = _time(at, "--at")
+    given = None if at is None else _time(at, "--at")
     if feed is not None:
         line = _ingest(feed)
         if not as_json:
             out.print(line)
     _, sessions = open_database()
+    if given is None:  # as of the newest event stored (never later than now)
+        with sessions() as session:
+            newest = service.data_as_of(session)
+        now = utcnow() if newest is None else min(utcnow(), newest)
+    else:
+        now = given
     with sessions.begin() as session:
         result = service.run(session, rules, now=now)
     if as_json:

@@ -669,3 +669,10 @@ def confirmed_by_kind(session: Session, since: datetime) -> Counter[str]:
         .group_by(KitchenEvent.kind)
     )
     return Counter(dict(session.execute(q)))
+
+
+def data_as_of(session: Session) -> datetime | None:
+    """The newest camera event stored: what ``monitor kitchens run`` runs as of when no time is
+    given, so that a feed simulated for past months is judged over its own last 30 days (the
+    cameras' false-alarm window), not over the empty month before today."""
+    return session.scalar(select(func.max(KitchenEvent.at)))
