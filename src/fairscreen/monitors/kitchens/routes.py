@@ -3,7 +3,7 @@
 A firm's administrators (``monitor.ingest``, ``monitor.read``, ``monitor.review``: their own
 organisation's) send their cameras' feed, review their events, record a serviced camera, and
 read their own alerts; the regulator's inspectors read and review every firm's, and run the
-monitor (``offsite.run``: the monitor's detection is an off-site check). Another firm's event,
+monitor (``monitor.run``: the regulator). Another firm's event,
 camera or alert is answered 404, as if it did not exist.
 
 - ``POST /events``: feed records (``events``: event, review, camera_fixed), checked whole;
@@ -175,7 +175,7 @@ def state(
 
 @router.post("/run", responses=_AUTH)
 def run(
-    request: Request, actor: Annotated[Actor, Depends(Require("offsite.run"))]
+    request: Request, actor: Annotated[Actor, Depends(Require("monitor.run"))]
 ) -> dict[str, Any]:
     """Flag cameras that cry wolf and escalate confirmed events under the shipped pack, now."""
     with request.app.state.sessions.begin() as session:
