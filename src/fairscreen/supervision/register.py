@@ -23,6 +23,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from fairscreen.kit.errors import InputError
+from fairscreen.kit.jsonl import json_lines
 
 Severity = Literal["minor", "major", "serious"]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -137,19 +138,13 @@ class Register:
 
 def parse_records(lines: Iterable[bytes | str], where: str) -> Iterator[Office | Inspector | Firm]:
     """Each non-blank line as a record; an error names ``where``, the line and the field."""
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = orjson.loads(line)
-        except orjson.JSONDecodeError as error:
-            raise InputError(f"{where}:{number}", f"not JSON: {error}") from None
+    for here, data in json_lines(lines, where):
         try:
             yield _RECORD.validate_python(data)
         except ValidationError as error:
             first = error.errors()[0]
             field = ".".join(str(p) for p in first["loc"]) or "(record)"
-            raise InputError(f"{where}:{number}", f"{field}: {first['msg']}") from None
+            raise InputError(here, f"{field}: {first['msg']}") from None
 
 
 def parse_dicts(

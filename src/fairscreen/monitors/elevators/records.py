@@ -23,7 +23,6 @@ Times are ISO 8601 with an offset. An error names the file, the line and the fie
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Annotated, Literal
 
@@ -125,17 +124,6 @@ def check(record: Record, where: str) -> None:
             raise ConflictError(f"{where}: {name}: a year from {YEARS[0]} to {YEARS[1]}")
     if isinstance(record, Maintenance) and record.ended_at < record.started_at:
         raise ConflictError(f"{where}: ended_at: before started_at")
-
-
-def parse_lines(lines: Iterable[bytes | str], where: str) -> Iterator[Record]:
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = orjson.loads(line)
-        except orjson.JSONDecodeError as error:
-            raise InputError(f"{where}:{number}", f"not JSON: {error}") from None
-        yield parse(data, f"{where}:{number}")
 
 
 def dump(record: Record) -> bytes:

@@ -16,12 +16,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fairscreen.kit.errors import InputError
 from fairscreen.kit.ids import new_id
+from fairscreen.kit.jsonl import json_lines
 from fairscreen.monitors import escalate
 from fairscreen.monitors.elevators.detect import Alert, detect
 from fairscreen.monitors.elevators.ingest import Counts, ingest
@@ -65,14 +65,7 @@ def read_file(path: Path) -> Iterator[tuple[str, Record]]:
     except OSError as error:
         raise InputError(str(path), f"cannot read: {error.strerror}") from None
     with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            here = f"{path}:{number}"
-            try:
-                data = orjson.loads(line)
-            except orjson.JSONDecodeError as error:
-                raise InputError(here, f"not JSON: {error}") from None
+        for here, data in json_lines(handle, str(path)):
             yield here, parse(data, here)
 
 

@@ -23,6 +23,7 @@ import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from fairscreen.kit.errors import InputError
+from fairscreen.kit.jsonl import json_lines
 
 KINDS = (
     "no_mask",
@@ -97,17 +98,11 @@ def _where(error: ValidationError) -> str:
 
 
 def parse_lines(lines: Iterable[bytes | str], where: str) -> Iterator[Record]:
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = orjson.loads(line)
-        except orjson.JSONDecodeError as error:
-            raise InputError(f"{where}:{number}", f"not JSON: {error}") from None
+    for here, data in json_lines(lines, where):
         try:
             yield _RECORD.validate_python(data)
         except ValidationError as error:
-            raise InputError(f"{where}:{number}", _where(error)) from None
+            raise InputError(here, _where(error)) from None
 
 
 def read_feed(path: Path) -> list[Record]:
