@@ -13,6 +13,7 @@ import orjson
 import typer
 from rich.console import Console
 
+from fairscreen.kit import listing
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import open_database
 from fairscreen.kit.errors import InputError
@@ -63,11 +64,11 @@ def run_command(
 
 @supervision_app.command("signals")
 def signals_command(
-    org: Annotated[str | None, typer.Option(help="one organisation's")] = None,
-    rule: Annotated[str | None, typer.Option(help="one rule's")] = None,
-    open_only: Annotated[bool, typer.Option("--open", help="only those still open")] = False,
-    limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
-    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
+    org: listing.OrgOption = None,
+    rule: listing.RuleOption = None,
+    open_only: listing.OpenOption = False,
+    limit: listing.LimitOption = 50,
+    as_json: listing.JsonLinesOption = False,
 ) -> None:
     """The signals queue, newest first."""
     from fairscreen.supervision.offsite import service
@@ -77,18 +78,18 @@ def signals_command(
         total, rows = service.list_signals(
             session, org=org, rule=rule, open_only=open_only, limit=limit
         )
-        for row in rows:
-            view = service.signal_json(row)
-            if as_json:
-                out.print(json.dumps(view, ensure_ascii=False))
-            else:
-                state = "open" if view["closed_at"] is None else "closed"
-                out.print(
-                    f"{view['id']}  {view['severity']:<8} {view['rule']:<26} org {view['org']}  "
-                    f"{view['opened_at']}  {state}  entries {view['evidence']}"
-                )
-    if not as_json:
-        out.print(f"{len(rows)} of {total} signal(s)")
+        views = [service.signal_json(row) for row in rows]
+    listing.print_rows(
+        out,
+        views,
+        total=total,
+        noun="signal",
+        as_json=as_json,
+        line=lambda v: (
+            f"{v['id']}  {v['severity']:<8} {v['rule']:<26} org {v['org']}  "
+            f"{v['opened_at']}  {listing.state(v)}  entries {v['evidence']}"
+        ),
+    )
 
 
 @supervision_app.command("evidence")
