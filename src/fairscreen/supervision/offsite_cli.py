@@ -5,7 +5,6 @@ checks and evidence, and inspection codes, from the command line (the same funct
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +12,8 @@ import orjson
 import typer
 from rich.console import Console
 
-from fairscreen.kit import listing
+from fairscreen.kit import cli as kit_cli
+from fairscreen.kit.cli import aware_time
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import open_database
 from fairscreen.kit.errors import InputError
@@ -64,11 +64,11 @@ def run_command(
 
 @supervision_app.command("signals")
 def signals_command(
-    org: listing.OrgOption = None,
-    rule: listing.RuleOption = None,
-    open_only: listing.OpenOption = False,
-    limit: listing.LimitOption = 50,
-    as_json: listing.JsonLinesOption = False,
+    org: kit_cli.OrgOption = None,
+    rule: kit_cli.RuleOption = None,
+    open_only: kit_cli.OpenOption = False,
+    limit: kit_cli.LimitOption = 50,
+    as_json: kit_cli.JsonLinesOption = False,
 ) -> None:
     """The signals queue, newest first."""
     from fairscreen.supervision.offsite import service
@@ -79,7 +79,7 @@ def signals_command(
             session, org=org, rule=rule, open_only=open_only, limit=limit
         )
         views = [service.signal_json(row) for row in rows]
-    listing.print_rows(
+    kit_cli.print_rows(
         out,
         views,
         total=total,
@@ -87,7 +87,7 @@ def signals_command(
         as_json=as_json,
         line=lambda v: (
             f"{v['id']}  {v['severity']:<8} {v['rule']:<26} org {v['org']}  "
-            f"{v['opened_at']}  {listing.state(v)}  entries {v['evidence']}"
+            f"{v['opened_at']}  {kit_cli.state(v)}  entries {v['evidence']}"
         ),
     )
 
@@ -151,16 +151,6 @@ def verify_signal_command(
         out.print(f"  {item['index']}: {json.dumps(item['entry'], ensure_ascii=False)}")
 
 
-def _time(text: str, name: str) -> datetime:
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter("an ISO 8601 time with a zone", param_hint=name) from None
-    if at.tzinfo is None:
-        raise typer.BadParameter("the time needs a zone (e.g. +08:00)", param_hint=name)
-    return at
-
-
 @code_app.command("issue")
 def issue_command(
     visit: Annotated[str, typer.Option(help="the visit's id (from the plan)")],
@@ -188,7 +178,7 @@ def issue_command(
         org,
         tuple(scenario or [BACKGROUND_SCREENING]),
         tuple(team),
-        (_time(start, "--start"), _time(end, "--end")),
+        (aware_time(start, "--start"), aware_time(end, "--end")),
     )
     _, sessions = open_database()
     with sessions.begin() as session:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from fairscreen.kit import listing
+from fairscreen.kit import cli as kit_cli
 from fairscreen.monitors.cli import JsonOption, PackOption, as_of, fresh, monitor_app, out, sessions
 
 elevators_app = typer.Typer(
@@ -119,11 +119,11 @@ def run_command(
 
 @elevators_app.command("alerts")
 def alerts_command(
-    org: listing.OrgOption = None,
-    rule: listing.RuleOption = None,
-    open_only: listing.OpenOption = False,
-    limit: listing.LimitOption = 50,
-    as_json: listing.JsonLinesOption = False,
+    org: kit_cli.OrgOption = None,
+    rule: kit_cli.RuleOption = None,
+    open_only: kit_cli.OpenOption = False,
+    limit: kit_cli.LimitOption = 50,
+    as_json: kit_cli.JsonLinesOption = False,
 ) -> None:
     """The alerts, newest first (``--rule elevators.<rule>``)."""
     from fairscreen.monitors.elevators import service
@@ -133,7 +133,7 @@ def alerts_command(
             session, org=org, rule=rule, open_only=open_only, limit=limit
         )
         views = [service.alert_json(r) for r in rows]
-    listing.print_rows(
+    kit_cli.print_rows(
         out,
         views,
         total=total,
@@ -141,7 +141,7 @@ def alerts_command(
         as_json=as_json,
         line=lambda v: (
             f"{v['opened_at']}  {v['severity']:<8} {v['rule']:<34} "
-            f"{v['elevator']}  {v['role']} {v['org']}  {listing.state(v)}"
+            f"{v['elevator']}  {v['role']} {v['org']}  {kit_cli.state(v)}"
         ),
     )
 

@@ -6,27 +6,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from fairscreen.kit import packfile
 from fairscreen.kit.errors import PolicyError
+from fairscreen.monitors.elevators.records import EventKind
 from fairscreen.supervision.signals import Severity
 
 _PACKAGE = "fairscreen.monitors.elevators"
 SHIPPED = "rules-2026.12.1.toml"
-EVENT_KINDS = (
-    "entrapment",
-    "stop_outside_door_zone",
-    "door_open_while_moving",
-    "overspeed",
-    "over_travel_top",
-    "over_travel_bottom",
-    "power_loss",
-    "alarm_button",
-    "rescue_arrived",
-)
+EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 RULES = (
     "entrapment_unanswered",
     "maintenance_overdue",

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
 
+from fairscreen.kit.cli import aware_time
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.errors import InputError
 from fairscreen.monitors.cli import JsonOption, PackOption, as_of, fresh, monitor_app, out, sessions
@@ -27,16 +28,6 @@ kitchens_app = typer.Typer(
     no_args_is_help=True,
 )
 monitor_app.add_typer(kitchens_app, name="kitchens")
-
-
-def _time(text: str, name: str) -> datetime:
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter("an ISO 8601 time with a zone", param_hint=name) from None
-    if at.tzinfo is None:
-        raise typer.BadParameter("the time needs a zone (e.g. +08:00)", param_hint=name)
-    return at.astimezone(UTC)
 
 
 @kitchens_app.command("simulate")
@@ -133,7 +124,7 @@ def run_command(
     from fairscreen.monitors.kitchens.pack import load_pack
 
     rules = load_pack(pack)
-    given = None if at is None else _time(at, "--at")
+    given = None if at is None else aware_time(at, "--at")
     if feed is not None:
         line = _ingest(feed)
         if not as_json:

@@ -1,11 +1,12 @@
-"""A queue listed on the command line (``supervision signals``, ``monitor elevators alerts``,
-``monitor livestream alerts``): the same filters, newest first, and either one JSON object a
-line or one text line a row with a count at the end."""
+"""What the command lines share: a queue listed (``supervision signals``, ``monitor elevators
+alerts``) with the same filters, newest first, either one JSON object a line or one text line a
+row with a count at the end; and a time given as an option (ISO 8601 with a zone)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -37,3 +38,15 @@ def print_rows(
         out.print(json.dumps(view, ensure_ascii=False) if as_json else line(view))
     if not as_json:
         out.print(f"{len(views)} of {total} {noun}(s)")
+
+
+def aware_time(text: str, option: str) -> datetime:
+    """``text`` as an ISO 8601 time with a zone (in UTC); otherwise a usage error naming the
+    ``option``."""
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter("an ISO 8601 time with a zone", param_hint=option) from None
+    if at.tzinfo is None:
+        raise typer.BadParameter("the time needs a zone (e.g. +08:00)", param_hint=option)
+    return at.astimezone(UTC)
