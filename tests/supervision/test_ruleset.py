@@ -41,6 +41,8 @@ def test_the_shipped_rules_cover_every_detector_with_guidance() -> None:
         (('id = "query.outside_scope"', 'id = "query.no_consent"'), r"rules\[1\]\.id"),
         (('title = "a report', 'colour = "red"\ntitle = "a report'), r"rules\[2\]: unknown key"),
         (("[ruleset]", "[rulesets]"), r"no \[ruleset\]"),
+        (('title = "a report', '# title = "a report'), r"mine\.toml: rules\[2\]\.title: missing"),
+        (('version = "2026.1"', 'version = "2026 1"'), r"mine\.toml: ruleset\.version: '2026 1'"),
     ],
 )
 def test_a_broken_rule_set_names_the_rule_and_field(change: tuple[str, str], message: str) -> None:

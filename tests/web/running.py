@@ -36,6 +36,7 @@ def server_env(tmp_path: Path, db: Database, **settings: str) -> dict[str, str]:
         "FAIRSCREEN_RETENTION_SWEEP_INTERVAL": "0",
         "FAIRSCREEN_FEEDBACK_INTERVAL": "0",
         "FAIRSCREEN_NOTIFY_INTERVAL": "0",
+        "FAIRSCREEN_LIVESTREAM_SWEEP_INTERVAL": "0",
         "HOME": str(tmp_path),
         **{f"FAIRSCREEN_{k.upper()}": v for k, v in settings.items()},
     }

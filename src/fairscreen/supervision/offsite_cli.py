@@ -5,7 +5,6 @@ checks and evidence, and inspection codes, from the command line (the same funct
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +12,8 @@ import orjson
 import typer
 from rich.console import Console
 
+from fairscreen.kit import cli as kit_cli
+from fairscreen.kit.cli import aware_time
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import open_database
 from fairscreen.kit.errors import InputError
@@ -63,11 +64,11 @@ def run_command(
 
 @supervision_app.command("signals")
 def signals_command(
-    org: Annotated[str | None, typer.Option(help="one organisation's")] = None,
-    rule: Annotated[str | None, typer.Option(help="one rule's")] = None,
-    open_only: Annotated[bool, typer.Option("--open", help="only those still open")] = False,
-    limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
-    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
+    org: kit_cli.OrgOption = None,
+    rule: kit_cli.RuleOption = None,
+    open_only: kit_cli.OpenOption = False,
+    limit: kit_cli.LimitOption = 50,
+    as_json: kit_cli.JsonLinesOption = False,
 ) -> None:
     """The signals queue, newest first."""
     from fairscreen.supervision.offsite import service
@@ -77,18 +78,18 @@ def signals_command(
         total, rows = service.list_signals(
             session, org=org, rule=rule, open_only=open_only, limit=limit
         )
-        for row in rows:
-            view = service.signal_json(row)
-            if as_json:
-                out.print(json.dumps(view, ensure_ascii=False))
-            else:
-                state = "open" if view["closed_at"] is None else "closed"
-                out.print(
-                    f"{view['id']}  {view['severity']:<8} {view['rule']:<26} org {view['org']}  "
-                    f"{view['opened_at']}  {state}  entries {view['evidence']}"
-                )
-    if not as_json:
-        out.print(f"{len(rows)} of {total} signal(s)")
+        views = [service.signal_json(row) for row in rows]
+    kit_cli.print_rows(
+        out,
+        views,
+        total=total,
+        noun="signal",
+        as_json=as_json,
+        line=lambda v: (
+            f"{v['id']}  {v['severity']:<8} {v['rule']:<26} org {v['org']}  "
+            f"{v['opened_at']}  {kit_cli.state(v)}  entries {v['evidence']}"
+        ),
+    )
 
 
 @supervision_app.command("evidence")
@@ -150,16 +151,6 @@ def verify_signal_command(
         out.print(f"  {item['index']}: {json.dumps(item['entry'], ensure_ascii=False)}")
 
 
-def _time(text: str, name: str) -> datetime:
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter("an ISO 8601 time with a zone", param_hint=name) from None
-    if at.tzinfo is None:
-        raise typer.BadParameter("the time needs a zone (e.g. +08:00)", param_hint=name)
-    return at
-
-
 @code_app.command("issue")
 def issue_command(
     visit: Annotated[str, typer.Option(help="the visit's id (from the plan)")],
@@ -187,7 +178,7 @@ def issue_command(
         org,
         tuple(scenario or [BACKGROUND_SCREENING]),
         tuple(team),
-        (_time(start, "--start"), _time(end, "--end")),
+        (aware_time(start, "--start"), aware_time(end, "--end")),
     )
     _, sessions = open_database()
     with sessions.begin() as session:

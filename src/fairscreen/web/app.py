@@ -39,6 +39,7 @@ from fairscreen.ledger.routes import router as ledger_router
 from fairscreen.monitors.elevators.routes import router as elevators_router
 from fairscreen.monitors.kitchens.routes import router as kitchens_router
 from fairscreen.monitors.livestream.routes import router as livestream_router
+from fairscreen.monitors.livestream.sweeper import install as install_livestream_sweep
 from fairscreen.notify.delivery import install as install_delivery
 from fairscreen.notify.routes import router as webhooks_router
 from fairscreen.organisations.routes import router as positions_router
@@ -155,4 +156,5 @@ def create_app(
     install_retention_sweep(app, sessions)  # FAIRSCREEN_RETENTION_SWEEP_INTERVAL (0: off)
     install_feedback_jobs(app, sessions)  # FAIRSCREEN_FEEDBACK_INTERVAL (0: off)
     install_delivery(app, sessions)  # the outbox's worker: FAIRSCREEN_NOTIFY_INTERVAL (0: off)
+    install_livestream_sweep(app, sessions)  # FAIRSCREEN_LIVESTREAM_SWEEP_INTERVAL (0: off)
     return app

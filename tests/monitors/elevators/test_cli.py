@@ -49,6 +49,12 @@ def test_simulate_run_and_list(db: Database, tmp_path: Path) -> None:
     assert "Traceback" not in again.stderr and records.stat().st_size == size
 
     run = ["monitor", "elevators", "run", str(records), "--now", "2026-11-10", "--json"]
+    run += ["--rules", str(tmp_path / "none.toml")]  # the old name of --pack still works
+    missing = fairscreen(run, tmp_path, db)
+    assert missing.returncode == 1 and "none.toml: cannot read the elevators rule pack" in (
+        missing.stderr
+    )
+    run = run[:-2]
     first = fairscreen(run, tmp_path, db)
     assert first.returncode == 0, first.stderr
     doc = json.loads(first.stdout)
@@ -63,6 +69,20 @@ def test_simulate_run_and_list(db: Database, tmp_path: Path) -> None:
     assert listed.returncode == 0, listed.stderr
     orgs = {json.loads(line)["org"] for line in listed.stdout.splitlines()}
     assert orgs == {planted["skipping_maintainer"]}
+    # as text, and the same alerts in supervision's queue (one listing for both)
+    text = fairscreen(
+        ["monitor", "elevators", "alerts", "--rule", "elevators.maintenance_overdue"], tmp_path, db
+    )
+    rows = text.stdout.splitlines()
+    assert rows[-1] == f"{len(rows) - 1} of {len(rows) - 1} alert(s)"
+    assert all("elevators.maintenance_overdue" in r for r in rows[:-1]) and len(rows) > 1
+    assert {r.rsplit(maxsplit=1)[-1] for r in rows[:-1]} <= {"open", "closed"}
+    queue = fairscreen(
+        ["supervision", "signals", "--rule", "elevators.maintenance_overdue"], tmp_path, db
+    )
+    signals = queue.stdout.splitlines()
+    assert queue.returncode == 0 and signals[-1].endswith("signal(s)") and len(signals) > 1
+    assert all(planted["skipping_maintainer"] in r for r in signals[:-1])
 
 
 def test_a_bad_line_is_one_line_and_nothing_is_stored(db: Database, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fairscreen.kit.errors import InputError
+from fairscreen.kit.errors import PolicyError
 from fairscreen.monitors.elevators.rules import RULES, SHIPPED, load_pack
 
 
@@ -37,6 +37,8 @@ def _shipped() -> str:
         (('severity = "medium"', 'severity = "grave"'), "rules.repeated_faults.severity"),
         (('    "power_loss",', '    "power_cut",'), "faults.kinds"),
         (("[rules.impossible_maintenance]", "[rules.impossible]"), "rules.impossible"),
+        (('to = "user_unit"\n', ""), "pack.toml: rules.inspection_overdue.to: Field required"),
+        (('version = "2026.12.1"', "# version"), "pack.toml: pack.version: missing"),
     ],
 )
 def test_a_broken_pack_names_the_rule_and_field(
@@ -46,6 +48,6 @@ def test_a_broken_pack_names_the_rule_and_field(
     assert edit[0] in text
     path = tmp_path / "pack.toml"
     path.write_text(text.replace(edit[0], edit[1], 1))
-    with pytest.raises(InputError) as raised:
+    with pytest.raises(PolicyError) as raised:
         load_pack(path)
     assert named in str(raised.value)

@@ -71,8 +71,19 @@ def test_simulate_run_alerts_and_fix(db: Database, tmp_path: Path) -> None:
         ["fix-camera", wolf["restaurant"], wolf["camera"], "--by", "a-1"], tmp_path, db
     )
     assert fixed.returncode == 0, fixed.stderr
+    assert f"camera {wolf['camera']} of {wolf['restaurant']}: fixed (flagged" in fixed.stdout
     with db.sessions() as session:
         assert service.list_flags(session, open_only=True) == []
+        event = session.scalars(select(KitchenEvent).order_by(KitchenEvent.id)).first()
+    assert event is not None
+    reviewed = kitchens(["review", event.id, "dismissed", "--by", "a-2"], tmp_path, db)
+    assert reviewed.returncode == 0, reviewed.stderr
+    assert reviewed.stdout.strip() == f"{event.id}: dismissed by a-2"
+    with db.sessions() as session:
+        assert session.get(KitchenEvent, event.id).verdict == "dismissed"  # type: ignore[union-attr]
+    unknown = kitchens(["review", "no-such-event", "confirmed", "--by", "a-2"], tmp_path, db)
+    assert unknown.returncode == 1 and unknown.stderr.count("\n") == 1
+    assert "no event no-such-event" in unknown.stderr and "Traceback" not in unknown.stderr
 
 
 def test_a_bad_feed_is_named_and_nothing_is_stored(db: Database, tmp_path: Path) -> None:

@@ -52,6 +52,8 @@ def test_the_shipped_pack_cites_food_safety_law_for_every_rule() -> None:
         (b'legal_basis = "x"', b'legal_basis = "x"\nwhy = 1', "rule 'rodents': unknown key"),
         (b"max_dismissed_permille = 700", b"max_dismissed_permille = 1000", "cameras.max_dis"),
         (b'version = "1"', b"version = 1", "pack.version: expected a str"),
+        (b'title = "Rodents"\n', b"", "p.toml: rule 'rodents'.title: missing"),
+        (b'scenario = "catering"\n', b"", "p.toml: pack.scenario: missing"),
     ],
 )
 def test_a_broken_pack_names_the_rule_and_the_field(old: bytes, new: bytes, message: str) -> None:

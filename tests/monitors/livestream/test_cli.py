@@ -110,7 +110,7 @@ def test_a_bad_file_is_one_line_and_nothing_is_written(db: Database, tmp_path: P
     rooms.write_text("\n".join(json.dumps(r) for r in (good, seg, {**seg, "start_ms": "soon"})))
     run = fairscreen(["monitor", "livestream", "run", str(rooms)], tmp_path, db)
     assert run.returncode != 0
-    assert f"{rooms} line 3 field start_ms" in run.stderr and "Traceback" not in run.stderr
+    assert f"{rooms}:3 field start_ms" in run.stderr and "Traceback" not in run.stderr
     rooms.write_text("\n".join(json.dumps(r) for r in (good, seg)))
     down = fairscreen(
         ["monitor", "livestream", "run", str(rooms), "--detector", "http://127.0.0.1:9/none"],

@@ -58,31 +58,31 @@ def test_what_the_simulator_writes_reads_back() -> None:
 @pytest.mark.parametrize(
     ("records", "where"),
     [
-        ([{**ROOM, "host": "张三"}], "line 1 field host"),
-        ([{**ROOM, "started_at": "2026-12-01T19:00:00"}], "line 1 field started_at"),
+        ([{**ROOM, "host": "张三"}], ":1 field host"),
+        ([{**ROOM, "started_at": "2026-12-01T19:00:00"}], ":1 field started_at"),
         (
             [{**ROOM, "listings": [{**ROOM["listings"][0], "category": "drug"}]}],
-            "line 1 field listings.0.category",
+            ":1 field listings.0.category",
         ),
         (
             [{**ROOM, "listings": [{**ROOM["listings"][0], "live_price_cents": 49.9}]}],
-            "line 1 field listings.0.live_price_cents",
+            ":1 field listings.0.live_price_cents",
         ),
-        ([ROOM, {**_seg(0), "colour": "red"}], "line 2 field colour"),
-        ([ROOM, _seg(0, room="R-9")], "line 2 field room"),
-        ([ROOM, _seg(100), _seg(50)], "line 3 field start_ms"),
-        ([ROOM, {**_seg(100), "end_ms": 5}], "line 2 field end_ms"),
-        ([ROOM, ROOM], "line 2 field room"),
-        ([{"type": "weather"}], "line 1 field type"),
+        ([ROOM, {**_seg(0), "colour": "red"}], ":2 field colour"),
+        ([ROOM, _seg(0, room="R-9")], ":2 field room"),
+        ([ROOM, _seg(100), _seg(50)], ":3 field start_ms"),
+        ([ROOM, {**_seg(100), "end_ms": 5}], ":2 field end_ms"),
+        ([ROOM, ROOM], ":2 field room"),
+        ([{"type": "weather"}], ":1 field type"),
     ],
 )
 def test_errors_name_the_line_and_the_field(records: list[dict[str, object]], where: str) -> None:
-    with pytest.raises(InputError, match=f"t.jsonl {where}"):
+    with pytest.raises(InputError, match=f"t.jsonl{where}"):
         read_rooms(_lines(*records), "t.jsonl")
 
 
 def test_a_line_that_is_not_json_and_a_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"t\.jsonl line 2: not JSON"):
+    with pytest.raises(InputError, match=r"t\.jsonl:2: not JSON: "):
         read_rooms([orjson.dumps(ROOM), b"{oops"], "t.jsonl")
     with pytest.raises(InputError, match="cannot read"):
         read_file(tmp_path / "none.jsonl")

@@ -40,6 +40,12 @@ def test_the_shipped_pack_has_every_rule_with_its_legal_basis() -> None:
             r"rules\[ad_disclosure\]\.colour",
         ),
         (
+            'title_zh = "广告使用绝对化用语"\n',
+            "",
+            r"my\.toml: rules\[absolute_terms\]\.title_zh: Field required",
+        ),
+        ('id = "livestream"', 'id = "Live Stream"', r"my\.toml: pack\.id: 'Live Stream'"),
+        (
             'id = "guarantees"',
             'id = "absolute_terms"',
             r"rules\[absolute_terms\]: the rule is defined twice",
@@ -55,7 +61,7 @@ def test_a_bad_pack_names_the_rule_and_the_field(old: str, new: str, message: st
 def test_a_file_that_is_not_toml_or_missing(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match=r"my\.toml: not a TOML file"):
         parse_pack(b"[pack\n", "my.toml")
-    with pytest.raises(PolicyError, match="cannot read the rule pack"):
+    with pytest.raises(PolicyError, match=r"none\.toml: cannot read the livestream rule pack"):
         load_pack(tmp_path / "none.toml")
     mine = tmp_path / "mine.toml"
     mine.write_text(SHIPPED.replace('version = "2026.12.1"', 'version = "local.1"'), "utf-8")

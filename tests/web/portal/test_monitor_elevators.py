@@ -53,6 +53,7 @@ def test_the_regulator_sees_the_monitor_in_three_languages(world: World) -> None
     assert "Maintenance overdue" in text and keeper in text  # overdue maintenance by firm
     assert 'href="/regulator/signals/' in text  # each alert links its supervision signal
     assert 'name="viewport"' in text  # the base layout's, for phone widths
+    assert '<p class="back"><a href="/regulator/monitors">Monitors</a></p>' in text
     assert "智慧電梯" in inspector.get(PAGE, headers={"Accept-Language": "zh-Hant"}).text
     assert "智慧电梯" in inspector.get(PAGE, headers={"Accept-Language": "zh-Hans"}).text
     only_open = inspector.get(

@@ -101,3 +101,29 @@ def test_the_index_and_the_kitchens_page(world: World) -> None:
     )
     with world.db.sessions() as session:
         assert service.summary(session) == {"pending": 0, "flagged": 0, "open_signals": 1}
+
+
+def test_the_kitchens_lists_come_in_pages(world: World) -> None:
+    mine, _ = world.orgs["employer"]
+    start = utcnow() - timedelta(days=5)
+    waiting = [event(mine, "CAM01", start + i * timedelta(minutes=7), "no_mask") for i in range(23)]
+    with world.db.sessions.begin() as session:
+        service.ingest(session, list(waiting), now=utcnow())
+    inspector = world.client("regulator_inspector")
+    refs = {e.snapshot.ref for e in waiting}
+
+    first = inspector.get(URL, headers=EN).text
+    assert '<p class="back"><a href="/regulator/monitors">Monitors</a></p>' in first
+    assert sum(ref in first for ref in refs) == 10 and "1 / 3" in first
+    assert 'href="?pending_page=2#pending" rel="next"' in first and 'rel="prev"' not in first
+    shown: set[str] = set()
+    for n in (1, 2, 3):
+        text = inspector.get(URL, params={"pending_page": n, "firms_page": 1}, headers=EN).text
+        shown |= {ref for ref in refs if ref in text}
+        assert f"{n} / 3" in text
+    assert shown == refs  # every event on one page or another
+    last = inspector.get(URL, params={"firms_page": 1, "pending_page": 3}, headers=EN).text
+    assert sum(ref in last for ref in refs) == 3 and 'rel="next"' not in last
+    # the link back keeps the other list's page
+    assert 'href="?firms_page=1&amp;pending_page=2#pending" rel="prev"' in last
+    assert inspector.get(URL, params={"pending_page": "x"}, headers=EN).status_code == 422

@@ -44,6 +44,7 @@ def test_the_inspector_and_each_firm_see_what_is_theirs(db: Database, vault: Vau
     assert "R-MINE" in text and "R-THEIRS" in text and "喝了能降血压" in text
     assert "/regulator/signals/" in text  # the repeated absolute terms became a signal
     assert 'data-label="What was said"' in text  # the phone layout labels each cell
+    assert '<p class="back"><a href="/regulator/monitors">Monitors</a></p>' in text
     one = inspector.get(f"{PAGE}?firm={theirs}", headers=EN).text
     assert "R-THEIRS" in one and "R-MINE" not in one
 

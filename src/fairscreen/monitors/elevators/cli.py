@@ -9,11 +9,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from fairscreen.kit.clock import utcnow
-from fairscreen.kit.errors import InputError
-from fairscreen.monitors.cli import monitor_app
+from fairscreen.kit import cli as kit_cli
+from fairscreen.monitors.cli import JsonOption, PackOption, as_of, fresh, monitor_app, out, sessions
 
 elevators_app = typer.Typer(
     help="Smart elevators: the platform's records (events, heartbeats, maintenance, "
@@ -21,7 +19,6 @@ elevators_app = typer.Typer(
     no_args_is_help=True,
 )
 monitor_app.add_typer(elevators_app, name="elevators")
-out = Console(highlight=False, soft_wrap=True)
 
 
 @elevators_app.command("simulate")
@@ -46,11 +43,7 @@ def simulate_command(
     from fairscreen.synth.elevators import planted, simulate
 
     manifest = path.with_name(path.name + ".planted.json")
-    for target in (path, manifest):
-        if target.exists():
-            raise InputError(str(target), "exists already: give another --out (nothing written)")
-    if not path.parent.is_dir():
-        raise InputError(str(path), f"no folder {path.parent}")
+    fresh(path, manifest)
     register = None
     if city is not None:
         from fairscreen.supervision.register import load_register
@@ -83,33 +76,24 @@ def run_command(
             help="detect as of (UTC; default: the newest record stored)",
         ),
     ] = None,
-    rules: Annotated[
-        Path | None, typer.Option(dir_okay=False, help="a rule pack (TOML) instead of the shipped")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the run as JSON")] = False,
+    rules: PackOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Ingest the files (each whole or not at all), run the detectors as of --now (default: the
     newest record stored, never later than now), store the alerts and escalate them to
     supervision signals; close those whose cause has ended."""
-    from datetime import UTC
-
-    from fairscreen.kit.db import open_database
     from fairscreen.monitors.elevators import service
     from fairscreen.monitors.elevators.rules import load_pack
 
     pack = load_pack(rules)
-    _, sessions = open_database()
+    database = sessions()
     ingested = []
     for file in files:
-        with sessions.begin() as session:
+        with database.begin() as session:
             ingested.append((file, service.ingest_file(session, file)))
-    if now is None:  # as of the newest record (never later than now)
-        with sessions() as session:
-            newest = service.data_as_of(session)
-        when = min(utcnow(), newest) if newest is not None else utcnow()
-    else:
-        when = now if now.tzinfo else now.replace(tzinfo=UTC)
-    with sessions.begin() as session:
+    with database() as session:
+        when = as_of(now, service.data_as_of(session))
+    with database.begin() as session:
         result = service.run(session, pack, when)
     if as_json:
         doc = {
@@ -135,41 +119,37 @@ def run_command(
 
 @elevators_app.command("alerts")
 def alerts_command(
-    org: Annotated[str | None, typer.Option(help="one firm's")] = None,
-    rule: Annotated[str | None, typer.Option(help="one rule's (elevators.<rule>)")] = None,
-    open_only: Annotated[bool, typer.Option("--open", help="only those still open")] = False,
-    limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
-    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
+    org: kit_cli.OrgOption = None,
+    rule: kit_cli.RuleOption = None,
+    open_only: kit_cli.OpenOption = False,
+    limit: kit_cli.LimitOption = 50,
+    as_json: kit_cli.JsonLinesOption = False,
 ) -> None:
-    """The alerts, newest first."""
-    from fairscreen.kit.db import open_database
+    """The alerts, newest first (``--rule elevators.<rule>``)."""
     from fairscreen.monitors.elevators import service
 
-    _, sessions = open_database(readonly=True)
-    with sessions() as session:
+    with sessions(readonly=True)() as session:
         total, rows = service.list_alerts(
             session, org=org, rule=rule, open_only=open_only, limit=limit
         )
         views = [service.alert_json(r) for r in rows]
-    for view in views:
-        if as_json:
-            out.print(json.dumps(view, ensure_ascii=False))
-        else:
-            state = "open" if view["closed_at"] is None else "closed"
-            out.print(
-                f"{view['opened_at']}  {view['severity']:<8} {view['rule']:<34} "
-                f"{view['elevator']}  {view['role']} {view['org']}  {state}"
-            )
-    if not as_json:
-        out.print(f"{len(views)} of {total} alert(s)")
+    kit_cli.print_rows(
+        out,
+        views,
+        total=total,
+        noun="alert",
+        as_json=as_json,
+        line=lambda v: (
+            f"{v['opened_at']}  {v['severity']:<8} {v['rule']:<34} "
+            f"{v['elevator']}  {v['role']} {v['org']}  {kit_cli.state(v)}"
+        ),
+    )
 
 
 @elevators_app.command("summary")
 def summary_command() -> None:
     """Elevators by state, open alerts by rule, overdue maintenance by firm (JSON)."""
-    from fairscreen.kit.db import open_database
     from fairscreen.monitors.elevators import service
 
-    _, sessions = open_database(readonly=True)
-    with sessions() as session:
+    with sessions(readonly=True)() as session:
         out.print(json.dumps(service.summary(session), ensure_ascii=False))

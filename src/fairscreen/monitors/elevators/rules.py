@@ -4,30 +4,20 @@ its legal basis. ``load_pack`` checks every rule and names the rule and the fiel
 
 from __future__ import annotations
 
-import hashlib
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from fairscreen.kit.errors import InputError
+from fairscreen.kit import packfile
+from fairscreen.kit.errors import PolicyError
+from fairscreen.monitors.elevators.records import EventKind
 from fairscreen.supervision.signals import Severity
 
+_PACKAGE = "fairscreen.monitors.elevators"
 SHIPPED = "rules-2026.12.1.toml"
-EVENT_KINDS = (
-    "entrapment",
-    "stop_outside_door_zone",
-    "door_open_while_moving",
-    "overspeed",
-    "over_travel_top",
-    "over_travel_bottom",
-    "power_loss",
-    "alarm_button",
-    "rescue_arrived",
-)
+EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 RULES = (
     "entrapment_unanswered",
     "maintenance_overdue",
@@ -51,17 +41,11 @@ class Rule(_Strict):
     count: int | None = Field(default=None, ge=2, le=1000)
 
 
-class _PackId(_Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")
-    version: str = Field(pattern=r"^[0-9][0-9A-Za-z.]{0,30}$")
-
-
 class _Faults(_Strict):
     kinds: tuple[str, ...] = Field(min_length=1)
 
 
 class _File(_Strict):
-    pack: _PackId
     faults: _Faults
     rules: dict[str, Rule]
 
@@ -91,41 +75,26 @@ class Pack:
 
 def load_pack(path: Path | None = None) -> Pack:
     """The pack at ``path`` (the shipped one when None); an error names the rule and field."""
-    if path is None:
-        raw = (resources.files("fairscreen.monitors.elevators") / SHIPPED).read_bytes()
-        where = SHIPPED
-    else:
-        where = str(path)
-        try:
-            raw = path.read_bytes()
-        except OSError as error:
-            raise InputError(where, f"cannot read the rule pack: {error.strerror}") from None
-    try:
-        data: dict[str, Any] = tomllib.loads(raw.decode())
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise InputError(where, f"not TOML: {error}") from None
-    try:
-        parsed = _File.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise InputError(f"{where}: {field}", first["msg"]) from None
+    file = packfile.parse(*packfile.read(path, _PACKAGE, SHIPPED, "elevators rule pack"))
+    head = packfile.head(file, "pack")
+    where = file.where
+    parsed = packfile.validated(_File, {k: v for k, v in file.doc.items() if k != "pack"}, where)
     for kind in parsed.faults.kinds:
         if kind not in EVENT_KINDS:
-            raise InputError(f"{where}: faults.kinds", f"unknown event kind {kind!r}")
+            raise PolicyError(f"{where}: faults.kinds: unknown event kind {kind!r}")
     for name in parsed.rules:
         if name not in RULES:
-            raise InputError(f"{where}: rules.{name}", f"unknown rule (known: {', '.join(RULES)})")
+            raise PolicyError(f"{where}: rules.{name}: unknown rule (known: {', '.join(RULES)})")
     for name in RULES:
         rule = parsed.rules.get(name)
         if rule is None:
-            raise InputError(f"{where}: rules.{name}", "missing")
+            raise PolicyError(f"{where}: rules.{name}: missing")
         for setting in NEEDS[name]:
             if getattr(rule, setting) is None:
-                raise InputError(f"{where}: rules.{name}.{setting}", "required by this rule")
+                raise PolicyError(f"{where}: rules.{name}.{setting}: required by this rule")
     return Pack(
-        ref=f"{parsed.pack.id}@{parsed.pack.version}",
-        digest=hashlib.sha256(raw).hexdigest(),
+        ref=head.ref,
+        digest=file.digest,
         faults=frozenset(parsed.faults.kinds),
         rules=dict(parsed.rules),
     )

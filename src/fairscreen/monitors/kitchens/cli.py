@@ -6,17 +6,21 @@ record a person's act, ``cameras`` and ``alerts`` list what the monitor sees."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
-from rich.console import Console
 
+from fairscreen.kit.cli import aware_time
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.errors import InputError
-from fairscreen.monitors.cli import monitor_app
+from fairscreen.monitors.cli import JsonOption, PackOption, as_of, fresh, monitor_app, out, sessions
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 kitchens_app = typer.Typer(
     help="Bright kitchens (明厨亮灶): AI-camera events, their review, cameras that cry wolf, "
@@ -24,30 +28,6 @@ kitchens_app = typer.Typer(
     no_args_is_help=True,
 )
 monitor_app.add_typer(kitchens_app, name="kitchens")
-out = Console(highlight=False, soft_wrap=True)
-
-PackOption = Annotated[
-    Path | None, typer.Option("--pack", dir_okay=False, help="a rule pack (TOML) instead")
-]
-
-
-def _new_file(path: Path) -> None:
-    if path.exists():
-        raise InputError(str(path), "exists already: give another file (nothing was written)")
-    if not path.parent.is_dir():
-        raise InputError(str(path), f"no folder {path.parent}")
-
-
-def _time(text: str | None, name: str) -> datetime:
-    if text is None:
-        return utcnow()
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter("an ISO 8601 time with a zone", param_hint=name) from None
-    if at.tzinfo is None:
-        raise typer.BadParameter("the time needs a zone (e.g. +08:00)", param_hint=name)
-    return at.astimezone(UTC)
 
 
 @kitchens_app.command("simulate")
@@ -80,9 +60,7 @@ def simulate_command(
         own_restaurants,
     )
 
-    _new_file(path)
-    if truth is not None:
-        _new_file(truth)
+    fresh(path, *([truth] if truth is not None else []))
     firms = catering_firms(city) if city is not None else own_restaurants(restaurants)
     if not firms:
         raise InputError(str(city), "no catering firms in this register")
@@ -105,13 +83,11 @@ def simulate_command(
 
 
 def _ingest(feed: Path) -> str:
-    from fairscreen.kit.db import open_database
     from fairscreen.monitors.kitchens import service
     from fairscreen.monitors.kitchens.events import read_feed
 
     records = read_feed(feed)
-    _, sessions = open_database()
-    with sessions.begin() as session:
+    with sessions().begin() as session:
         done = service.ingest(session, records, now=utcnow())
     return (
         f"{feed}: {done.events} new events ({done.repeated} seen before), "
@@ -140,28 +116,23 @@ def run_command(
             "--at", help="the run's time, ISO 8601 with zone (default: the newest event stored)"
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the run as JSON")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Flag cameras that cry wolf, and escalate confirmed events by the rule pack into
     supervision signals (the pack goes on the ledger the first time)."""
-    from fairscreen.kit.db import open_database
     from fairscreen.monitors.kitchens import service
     from fairscreen.monitors.kitchens.pack import load_pack
 
     rules = load_pack(pack)
-    given = None if at is None else _time(at, "--at")
+    given = None if at is None else aware_time(at, "--at")
     if feed is not None:
         line = _ingest(feed)
         if not as_json:
             out.print(line)
-    _, sessions = open_database()
-    if given is None:  # as of the newest event stored (never later than now)
-        with sessions() as session:
-            newest = service.data_as_of(session)
-        now = utcnow() if newest is None else min(utcnow(), newest)
-    else:
-        now = given
-    with sessions.begin() as session:
+    database = sessions()
+    with database() as session:
+        now = as_of(given, service.data_as_of(session))
+    with database.begin() as session:
         result = service.run(session, rules, now=now)
     if as_json:
         out.print(json.dumps(result.as_json()))
@@ -183,13 +154,20 @@ def review_command(
     by: Annotated[str, typer.Option(help="the reviewer's account id")],
 ) -> None:
     """Confirm or dismiss an event, as the given account, now."""
-    from fairscreen.kit.db import open_database
     from fairscreen.monitors.kitchens import service
 
-    _, sessions = open_database()
-    with sessions.begin() as session:
+    def act(session: Session) -> str:
         row = service.review(session, event, verdict, by=by, at=utcnow())
-        out.print(f"{row.id}: {row.verdict} by {row.reviewed_by}")
+        return f"{row.id}: {row.verdict} by {row.reviewed_by}"
+
+    _record(act)
+
+
+def _record(act: Callable[[Session], str]) -> None:
+    """A person's act (a review, a fix) in one transaction, and what it recorded."""
+    with sessions().begin() as session:
+        said = act(session)
+    out.print(said)
 
 
 @kitchens_app.command("fix-camera")
@@ -199,13 +177,13 @@ def fix_camera_command(
     by: Annotated[str, typer.Option(help="the account recording the fix")],
 ) -> None:
     """Record that a flagged camera was serviced: its events count again from now."""
-    from fairscreen.kit.db import open_database
     from fairscreen.monitors.kitchens import service
 
-    _, sessions = open_database()
-    with sessions.begin() as session:
+    def act(session: Session) -> str:
         flag = service.fix_camera(session, restaurant, camera, by=by, at=utcnow())
-        out.print(f"camera {camera} of {restaurant}: fixed (flagged {flag.flagged_at.date()})")
+        return f"camera {camera} of {restaurant}: fixed (flagged {flag.flagged_at.date()})"
+
+    _record(act)
 
 
 @kitchens_app.command("cameras")
@@ -216,12 +194,10 @@ def cameras_command(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
 ) -> None:
     """False alarms per camera (and per kind) over the last --days."""
-    from fairscreen.kit.db import open_database
     from fairscreen.monitors.kitchens import service
 
     now = utcnow()
-    _, sessions = open_database(readonly=True)
-    with sessions() as session:
+    with sessions(readonly=True)() as session:
         stats = service.camera_stats(session, now - timedelta(days=days), now, restaurant)
         open_flags = {(f.org, f.camera) for f in service.list_flags(session, open_only=True)}
     shown = 0
@@ -249,11 +225,9 @@ def alerts_command(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
 ) -> None:
     """Camera-maintenance alerts (to the firm) and signals (to the regulator), newest first."""
-    from fairscreen.kit.db import open_database
     from fairscreen.monitors.kitchens import service
 
-    _, sessions = open_database(readonly=True)
-    with sessions() as session:
+    with sessions(readonly=True)() as session:
         found = service.alerts(session, org=restaurant, limit=limit)
     for a in found:
         if as_json:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -25,16 +25,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, V
 from fairscreen.kit.errors import InputError
 from fairscreen.kit.jsonl import json_lines
 
-KINDS = (
-    "no_mask",
-    "no_hat",
-    "no_work_clothes",
-    "smoking",
-    "phone",
-    "rodent",
-    "bin_uncovered",
-    "raw_cooked_mixed",
-)
 Kind = Literal[
     "no_mask",
     "no_hat",
@@ -45,6 +35,7 @@ Kind = Literal[
     "bin_uncovered",
     "raw_cooked_mixed",
 ]
+KINDS: tuple[str, ...] = get_args(Kind)
 Verdict = Literal["confirmed", "dismissed"]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 

@@ -4,20 +4,19 @@ camera counts as crying wolf. Loaded strictly: every error names the rule and th
 
 from __future__ import annotations
 
-import hashlib
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from fairscreen.kit import packfile
 from fairscreen.kit.errors import PolicyError
+from fairscreen.kit.packfile import need
 from fairscreen.monitors.kitchens.events import KINDS
 from fairscreen.supervision.signals import Severity
 
-SHIPPED = "fairscreen/monitors/kitchens/rules.toml"
+_PACKAGE = "fairscreen.monitors.kitchens"
 _RULE_KEYS = {"id", "title", "kinds", "count", "window_days", "severity", "legal_basis"}
 _CAMERA_KEYS = {"window_days", "min_reviewed", "max_dismissed_permille"}
 
@@ -61,17 +60,8 @@ class Pack:
         return next((r for r in self.rules if r.id == rule_id or r.rule_id == rule_id), None)
 
 
-def _need(spec: Mapping[str, Any], key: str, at: str, kind: type) -> Any:
-    value = spec.get(key)
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise PolicyError(f"{at}.{key}: expected a {kind.__name__}, got {value!r}")
-    if isinstance(value, str) and not value.strip():
-        raise PolicyError(f"{at}.{key}: must not be empty")
-    return value
-
-
 def _positive(spec: Mapping[str, Any], key: str, at: str, top: int) -> int:
-    value: int = _need(spec, key, at, int)
+    value: int = need(spec, key, at, int)
     if not 1 <= value <= top:
         raise PolicyError(f"{at}.{key}: a whole number from 1 to {top}, got {value}")
     return value
@@ -79,29 +69,17 @@ def _positive(spec: Mapping[str, Any], key: str, at: str, top: int) -> int:
 
 def parse_pack(data: bytes, where: str) -> Pack:
     """The pack in ``data`` (read from ``where``, named in every error)."""
-    try:
-        doc = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise PolicyError(f"{where}: not a TOML file ({exc})") from None
-    head = doc.get("pack")
-    if not isinstance(head, dict):
-        raise PolicyError(f"{where}: no [pack] table")
-    at = f"{where}: pack"
-    pid, version = _need(head, "id", at, str), _need(head, "version", at, str)
-    scenario = _need(head, "scenario", at, str)
-    cams = doc.get("cameras")
-    if not isinstance(cams, dict):
-        raise PolicyError(f"{where}: no [cameras] table")
+    file = packfile.parse(data, where)
+    head = packfile.head(file, "pack", scenario=True)
+    cams = packfile.table(file, "cameras")
     at = f"{where}: cameras"
-    unknown = set(cams) - _CAMERA_KEYS
-    if unknown:
-        raise PolicyError(f"{at}: unknown key(s) {', '.join(sorted(unknown))}")
+    packfile.unknown_keys(cams, _CAMERA_KEYS, at)
     cameras = CameraPolicy(
         window_days=_positive(cams, "window_days", at, 366),
         min_reviewed=_positive(cams, "min_reviewed", at, 100_000),
         max_dismissed_permille=_positive(cams, "max_dismissed_permille", at, 999),
     )
-    specs = doc.get("rules")
+    specs = file.doc.get("rules")
     if not isinstance(specs, list) or not specs:
         raise PolicyError(f"{where}: no [[rules]]")
     rules: list[Rule] = []
@@ -109,10 +87,8 @@ def parse_pack(data: bytes, where: str) -> Pack:
         at = f"{where}: rules[{n}]"
         if isinstance(spec.get("id"), str):
             at = f"{where}: rule {spec['id']!r}"
-        unknown = set(spec) - _RULE_KEYS
-        if unknown:
-            raise PolicyError(f"{at}: unknown key(s) {', '.join(sorted(unknown))}")
-        rid = _need(spec, "id", at, str)
+        packfile.unknown_keys(spec, _RULE_KEYS, at)
+        rid = need(spec, "id", at, str)
         if not rid.replace("_", "").isalnum() or not rid.isascii() or len(rid) > 40:
             raise PolicyError(f"{at}.id: letters, digits and _ only, at most 40")
         kinds = spec.get("kinds")
@@ -121,38 +97,29 @@ def parse_pack(data: bytes, where: str) -> Pack:
         for kind in kinds:
             if kind not in KINDS:
                 raise PolicyError(f"{at}.kinds: {kind!r} is not one of {', '.join(KINDS)}")
-        severity = _need(spec, "severity", at, str)
-        if severity not in {str(s) for s in Severity}:
-            raise PolicyError(
-                f"{at}.severity: {severity!r} is not one of low, medium, high, serious"
-            )
+        severity = packfile.one_of(spec, "severity", at, [str(s) for s in Severity])
         rule = Rule(
             id=rid,
-            title=_need(spec, "title", at, str),
+            title=need(spec, "title", at, str),
             kinds=frozenset(kinds),
             count=_positive(spec, "count", at, 10_000),
             window_days=_positive(spec, "window_days", at, 366),
             severity=Severity(severity),
-            legal_basis=_need(spec, "legal_basis", at, str),
+            legal_basis=need(spec, "legal_basis", at, str),
         )
         if any(r.id == rule.id for r in rules):
             raise PolicyError(f"{at}.id: {rule.id!r} twice")
         rules.append(rule)
-    return Pack(pid, version, scenario, hashlib.sha256(data).hexdigest(), cameras, tuple(rules))
+    return Pack(head.id, head.version, head.scenario, file.digest, cameras, tuple(rules))
 
 
 def load_pack(path: Path | None = None) -> Pack:
     """The shipped pack, or the one at ``path``."""
     if path is None:
         return shipped_pack()
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PolicyError(f"{path}: cannot read the kitchens rule pack ({exc.strerror})") from None
-    return parse_pack(data, str(path))
+    return parse_pack(*packfile.read(path, _PACKAGE, "rules.toml", "kitchens rule pack"))
 
 
 @cache
 def shipped_pack() -> Pack:
-    data = (resources.files("fairscreen.monitors.kitchens") / "rules.toml").read_bytes()
-    return parse_pack(data, SHIPPED)
+    return parse_pack(*packfile.read(None, _PACKAGE, "rules.toml", "kitchens rule pack"))

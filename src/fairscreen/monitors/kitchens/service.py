@@ -37,6 +37,7 @@ from fairscreen.monitors.kitchens.events import CameraFixed, Event, Record, Revi
 from fairscreen.monitors.kitchens.models import CameraFlag, KitchenEvent
 from fairscreen.monitors.kitchens.pack import Pack, Rule
 from fairscreen.monitors.models import MonitorEvidence
+from fairscreen.supervision.offsite import service as offsite
 from fairscreen.supervision.offsite.models import SignalRow
 
 MONITOR = "kitchens"
@@ -284,10 +285,11 @@ def kind_stats(
 
 
 def per_firm(
-    session: Session, since: datetime, *, org: str | None = None, limit: int = 50
-) -> list[dict[str, Any]]:
+    session: Session, since: datetime, *, org: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[int, list[dict[str, Any]]]:
     """Per restaurant: events since ``since``, confirmed, awaiting review, cameras flagged now
-    and open signals; those with open signals and the most confirmed events first."""
+    and open signals; those with open signals and the most confirmed events first (the number
+    of restaurants, and one page)."""
     firms: dict[str, dict[str, Any]] = {}
 
     def row(o: str) -> dict[str, Any]:
@@ -328,7 +330,7 @@ def per_firm(
         firms.values(),
         key=lambda r: (-r["open_signals"], -r["flagged"], -r["confirmed"], r["restaurant"]),
     )
-    return ranked[:limit]
+    return len(ranked), ranked[offset : offset + limit]
 
 
 # -- the run ------------------------------------------------------------------------------------
@@ -612,11 +614,13 @@ def list_flags(
     return list(session.scalars(q.order_by(CameraFlag.flagged_at.desc(), CameraFlag.id)))
 
 
-def list_signals(session: Session, *, org: str | None = None, limit: int = 50) -> list[SignalRow]:
-    q = select(SignalRow).where(SignalRow.key.like(f"monitor:{MONITOR}:%"))
-    if org is not None:
-        q = q.where(SignalRow.org == org)
-    return list(session.scalars(q.order_by(SignalRow.opened_at.desc(), SignalRow.id).limit(limit)))
+def list_signals(
+    session: Session, *, org: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[int, list[SignalRow]]:
+    """The monitor's signals in supervision's queue, newest first: the total and one page."""
+    return offsite.list_signals(
+        session, org=org, key_prefix=f"monitor:{MONITOR}:", limit=limit, offset=offset
+    )
 
 
 def alerts(session: Session, *, org: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
@@ -625,7 +629,7 @@ def alerts(session: Session, *, org: str | None = None, limit: int = 50) -> list
     out: list[dict[str, Any]] = []
     for f in list_flags(session, org=org)[:limit]:
         out.append({"type": "camera_maintenance", "at": f.flagged_at.isoformat(), **flag_json(f)})
-    for s in list_signals(session, org=org, limit=limit):
+    for s in list_signals(session, org=org, limit=limit)[1]:
         out.append(
             {
                 "type": "signal",

@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.errors import InputError
-from fairscreen.monitors.cli import monitor_app
+from fairscreen.monitors.cli import JsonOption, PackOption, fresh, monitor_app, out, sessions
 
 if TYPE_CHECKING:
     from fairscreen.monitors.livestream.detect import Detector
@@ -27,16 +26,6 @@ livestream_app = typer.Typer(
     no_args_is_help=True,
 )
 monitor_app.add_typer(livestream_app, name="livestream")
-out = Console(highlight=False, soft_wrap=True)
-
-PackOption = Annotated[
-    Path | None, typer.Option("--pack", dir_okay=False, help="a rule pack (TOML) instead")
-]
-
-
-def _fresh(path: Path) -> None:
-    if path.exists():
-        raise InputError(str(path), "exists already: give another --out (nothing was written)")
 
 
 @livestream_app.command("simulate")
@@ -62,8 +51,7 @@ def simulate_command(
 
     if not out_dir.is_dir():
         raise InputError(str(out_dir), "no such folder (create it first)")
-    for name in ("rooms.jsonl", "truth.json"):
-        _fresh(out_dir / name)
+    fresh(out_dir / "rooms.jsonl", out_dir / "truth.json")
     if city is not None:
         register = load_register(city)
         ids = sorted(f.id for f in register.firms.values() if livestream.SCENARIO in f.scenarios)
@@ -96,11 +84,10 @@ def run_command(
         typer.Option(help="rules, model, or an operator's model server URL (http://...)"),
     ] = "rules",
     pack: PackOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the run as JSON")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Read the rooms, detect, store the alerts, queue the firms' webhooks, escalate repeats.
     Nothing is written when the file, the pack or the detector fails."""
-    from fairscreen.kit.db import open_database
     from fairscreen.monitors.livestream import service
     from fairscreen.monitors.livestream.format import read_file
     from fairscreen.monitors.livestream.pack import load_pack
@@ -109,8 +96,7 @@ def run_command(
     rooms = read_file(path)
     chosen = _detector(detector, rule_pack)
     findings = service.detect_rooms(rooms, chosen, rule_pack)
-    _, sessions = open_database()
-    with sessions.begin() as session:
+    with sessions().begin() as session:
         result = service.ingest(
             session, rooms, pack=rule_pack, detector=chosen, now=utcnow(), findings=findings
         )
@@ -150,13 +136,11 @@ def sweep_command(
     ] = None,
 ) -> None:
     """Escalate every alert the firm has not acknowledged within the pack's deadline."""
-    from fairscreen.kit.db import open_database
     from fairscreen.monitors.livestream import service
     from fairscreen.monitors.livestream.pack import load_pack
 
     rule_pack = load_pack(pack)
-    _, sessions = open_database()
-    with sessions.begin() as session:
+    with sessions().begin() as session:
         made = service.sweep(session, pack=rule_pack, now=now or utcnow())
     out.print(
         f"{made} signal(s) for alerts not acknowledged within "
@@ -173,11 +157,9 @@ def alerts_command(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON Lines")] = False,
 ) -> None:
     """The alerts, newest first."""
-    from fairscreen.kit.db import open_database
     from fairscreen.monitors.livestream import service
 
-    _, sessions = open_database()
-    with sessions() as session:
+    with sessions(readonly=True)() as session:
         total, rows = service.list_alerts(
             session,
             firm=firm,
@@ -208,7 +190,7 @@ def train_command(
     is this command's output)."""
     from fairscreen.monitors.livestream import labelled, model
 
-    _fresh(out_path)
+    fresh(out_path)
     items = [i for i in labelled.labelled() if i["split"] == "train"]
     weights = model.train(items)
     model.write_weights(weights, out_path)

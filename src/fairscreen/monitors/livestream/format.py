@@ -22,7 +22,7 @@
   must then carry an advertisement label, ``ad_label``).
 - ``start_ms``/``end_ms`` are milliseconds from ``started_at``; a room's segments come in order.
 
-Every error names the file, the line and the field; nothing is read from a file with an error.
+Every error names the file, the line and the field (``rooms.jsonl:3 field start_ms: ...``); nothing is read from a file with an error.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import orjson
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -46,6 +45,7 @@ from pydantic import (
 )
 
 from fairscreen.kit.errors import InputError
+from fairscreen.kit.jsonl import json_lines
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 NO_NUL = r"^[^\x00]+$"  # PostgreSQL text holds no NUL
@@ -134,14 +134,7 @@ def read_rooms(lines: Iterable[bytes | str], where: str) -> list[Room]:
     """The rooms in ``lines`` (JSON Lines), each with its segments, in the order given."""
     rooms: dict[str, RoomRecord] = {}
     segments: dict[str, list[Segment]] = {}
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        at = f"{where} line {number}"
-        try:
-            value = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            raise InputError(at, f"not JSON ({exc})") from None
+    for at, value in json_lines(lines, where):
         if not isinstance(value, dict):
             raise InputError(at, "each line is a JSON object with a type")
         record = parse_record(value, at)

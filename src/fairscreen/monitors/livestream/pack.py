@@ -7,19 +7,19 @@ bytes are what ``escalate.publish_pack`` puts on the ledger the first time a run
 
 from __future__ import annotations
 
-import hashlib
 import re
-import tomllib
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from fairscreen.kit import packfile
 from fairscreen.kit.errors import PolicyError
 from fairscreen.supervision.signals import Severity
 
+_PACKAGE = "fairscreen.monitors.livestream"
+_TABLES = {"pack", "escalation", "context", "rules"}
 CATEGORIES = ("ordinary_food", "cosmetics", "health_food", "other")
 SEGMENT_RULES = (
     "absolute_terms",
@@ -35,11 +35,6 @@ Term = Annotated[str, Field(min_length=1, max_length=80)]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PackHead(_Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")
-    version: str = Field(pattern=r"^[0-9A-Za-z.+-]{1,40}$")
 
 
 class Escalation(_Strict):
@@ -90,15 +85,16 @@ class Rule(_Strict):
 
 
 class Pack(_Strict):
-    pack: PackHead
     escalation: Escalation
     context: Context
     rules: tuple[Rule, ...] = Field(min_length=1)
+    id: str = ""  # the [pack] head's (set by the loader)
+    version: str = ""
     digest: str = ""  # SHA-256 of the file's bytes (set by the loader)
 
     @property
     def ref(self) -> str:
-        return f"{self.pack.id}@{self.pack.version}"
+        return f"{self.id}@{self.version}"
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -106,21 +102,13 @@ class Pack(_Strict):
 
 def parse_pack(data: bytes, where: str) -> Pack:
     """The pack in ``data`` (read from ``where``, named in every error)."""
-    try:
-        doc = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise PolicyError(f"{where}: not a TOML file ({exc})") from None
-    try:
-        pack = Pack.model_validate({**doc, "digest": hashlib.sha256(data).hexdigest()})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = list(first["loc"])
-        if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
-            rules = doc.get("rules") or []
-            name = rules[loc[1]].get("id", f"#{loc[1] + 1}") if loc[1] < len(rules) else "?"
-            loc = [f"rules[{name}]", *loc[2:]]
-        field = ".".join(str(p) for p in loc)
-        raise PolicyError(f"{where}: {field}: {first['msg']}") from None
+    file = packfile.parse(data, where)
+    head = packfile.head(file, "pack")
+    packfile.unknown_keys(file.doc, _TABLES, where)
+    body = {k: v for k, v in file.doc.items() if k != "pack"}
+    pack = packfile.validated(
+        Pack, {**body, "id": head.id, "version": head.version, "digest": file.digest}, where
+    )
     seen: set[str] = set()
     for rule in pack.rules:
         if rule.id in seen:
@@ -131,16 +119,11 @@ def parse_pack(data: bytes, where: str) -> Pack:
 
 @cache
 def shipped_pack() -> Pack:
-    data = (resources.files("fairscreen.monitors.livestream") / "rules.toml").read_bytes()
-    return parse_pack(data, "livestream rules.toml")
+    return parse_pack(*packfile.read(None, _PACKAGE, "rules.toml", "livestream rule pack"))
 
 
 def load_pack(path: Path | None) -> Pack:
     """The pack at ``path``, or the shipped one."""
     if path is None:
         return shipped_pack()
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PolicyError(f"{path}: cannot read the rule pack ({exc.strerror})") from None
-    return parse_pack(data, str(path))
+    return parse_pack(*packfile.read(path, _PACKAGE, "rules.toml", "livestream rule pack"))

@@ -2,8 +2,8 @@
 
 - ``POST /rooms`` (``monitor.ingest``, a firm's own): a room with its listings and transcript
   segments; the rule pack's matcher reads it, the alerts are stored and queued to the firm's
-  webhooks (``livestream.alert``), repeats escalate, and any alert left unacknowledged past the
-  pack's deadline (any firm's) escalates too. 201 with the alerts; 409 for a room sent before
+  webhooks (``livestream.alert``) and repeats escalate (an alert left unacknowledged past the
+  pack's deadline escalates in ``serve``'s background sweep, ``sweeper.py``). 201 with the alerts; 409 for a room sent before
   and for well-formed segments out of order (a segment ending before it starts), 422 for a
   malformed body (naming the field).
 - ``GET /alerts[?room=&rule=&open=&firm=&limit=&offset=]`` (``monitor.read``): newest first; a
@@ -93,7 +93,6 @@ def post_room(
     now = utcnow()
     with session.begin():
         result = service.ingest(session, [room], pack=pack, detector=RuleDetector(pack), now=now)
-        result.escalated += service.sweep(session, pack=pack, now=now)
         _, rows = service.list_alerts(session, room=room.room, limit=10_000)
         alerts = [service.alert_json(r) for r in rows]
     return {**result.as_json(), "alerts": alerts}

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from fairscreen.supervision.offsite.ruleset import Rule, RuleSet
+from fairscreen.supervision.offsite.ruleset import DETECTORS, Rule, RuleSet
 
 Fact = dict[str, Any]
 
@@ -350,14 +350,7 @@ def next_due(fact: Fact | None) -> datetime | None:
     return None
 
 
-_DETECTORS_READING_ENTRIES = (
-    "query_without_consent",
-    "query_outside_scope",
-    "unverified_rated",
-    "decision_flag",
-    "dispute_overdue",
-    "deletion_overdue",
-)
+_DETECTORS_READING_ENTRIES = tuple(d for d in DETECTORS if d != "witness_alarm")
 
 _FREE = frozenset({"source.queried", "report.issued", "decision.recorded"})
 """Entry types whose rules work without a fact of their own (a query's missing scope is

@@ -327,11 +327,15 @@ def list_signals(
     rule: str | None = None,
     severity: str | None = None,
     open_only: bool = False,
+    key_prefix: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[int, list[SignalRow]]:
-    """The signals queue, newest first: the total matching and one page."""
+    """The signals queue, newest first: the total matching and one page (``key_prefix``: only
+    the signals of one source, e.g. ``monitor:kitchens:``)."""
     query = select(SignalRow)
+    if key_prefix is not None:
+        query = query.where(SignalRow.key.startswith(key_prefix, autoescape=True))
     if org is not None:
         query = query.where(SignalRow.org == org)
     if rule is not None:

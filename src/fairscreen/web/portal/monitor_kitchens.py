@@ -25,6 +25,7 @@ from fairscreen.supervision.offsite import service as offsite
 from fairscreen.web.portal import monitors
 from fairscreen.web.portal.base import Page, form_of, render, see_other, sessions_of
 from fairscreen.web.portal.i18n import N_
+from fairscreen.web.portal.paging import Pager, offset, pager
 
 router = APIRouter(include_in_schema=False)
 URL = "/regulator/monitors/kitchens"
@@ -32,6 +33,7 @@ Readers = Annotated[Actor, Depends(Page("monitor.read", kind="staff"))]
 Reviewers = Annotated[Actor, Depends(Page("monitor.review", kind="staff"))]
 Senders = Annotated[Actor, Depends(Page("monitor.ingest", kind="staff"))]
 WINDOW_DAYS = 30
+SIZE = 10  # rows a page in each list: the page stays short on a phone
 KIND_LABELS = {
     "no_mask": N_("No mask"),
     "no_hat": N_("No hat"),
@@ -62,23 +64,42 @@ def _own(actor: Actor, action: str) -> str | None:
 
 
 @router.get(URL)
-def kitchens_page(request: Request, actor: Readers) -> Response:
+def kitchens_page(
+    request: Request,
+    actor: Readers,
+    pending_page: int = 1,
+    signals_page: int = 1,
+    firms_page: int = 1,
+) -> Response:
     org = _own(actor, "monitor.read")
     now = utcnow()
     since = now - timedelta(days=WINDOW_DAYS)
     with sessions_of(request)() as session:
         summary = service.summary(session, org=org)
-        _, pending = service.list_events(session, org=org, verdict="pending", limit=50)
+        n_pending, pending = service.list_events(
+            session, org=org, verdict="pending", limit=SIZE, offset=offset(pending_page, SIZE)
+        )
         by_kind = service.kind_stats(session, since, now, org=org)
         flags = service.list_flags(session, org=org, open_only=True)
-        signals = service.list_signals(session, org=org, limit=50)
-        firms = service.per_firm(session, since, org=org, limit=50)
+        n_signals, signals = service.list_signals(
+            session, org=org, limit=SIZE, offset=offset(signals_page, SIZE)
+        )
+        n_firms, firms = service.per_firm(
+            session, since, org=org, limit=SIZE, offset=offset(firms_page, SIZE)
+        )
         names = dict(session.execute(select(Organisation.id, Organisation.name)).all())
+
+    def paged(page: int, total: int, param: str, anchor: str) -> Pager:
+        return pager(request, page, total, size=SIZE, param=param, anchor=anchor)
+
     return render(
         request,
         "regulator/monitor_kitchens.html",
         summary=summary,
         pending=[service.event_json(e) for e in pending],
+        pending_pages=paged(pending_page, n_pending, "pending_page", "pending"),
+        signals_pages=paged(signals_page, n_signals, "signals_page", "signals"),
+        firms_pages=paged(firms_page, n_firms, "firms_page", "firms"),
         by_kind=by_kind,
         kinds=KIND_LABELS,
         flags=[service.flag_json(f) for f in flags],

@@ -48,6 +48,7 @@ from fairscreen.web.portal.base import (
     see_other,
     sessions_of,
 )
+from fairscreen.web.portal.paging import PAGE, offset, pager
 
 router = APIRouter(include_in_schema=False)
 Signals = Annotated[Actor, Depends(Page("signal.read", kind="staff"))]
@@ -56,7 +57,6 @@ Overrides = Annotated[Actor, Depends(Page("tier.override", kind="staff"))]
 Answers = Annotated[Actor, Depends(Page("appeal.answer", kind="staff"))]
 Appeals = Annotated[Actor, Depends(Page("appeal.create", kind="staff"))]
 Plans = Annotated[Actor, Depends(Page("plan.read", kind="staff"))]
-PAGE = 50
 
 
 def _own(actor: Actor, action: str) -> str | None:
@@ -83,7 +83,6 @@ def signals_queue(
     page: int = 1,
 ) -> Response:
     own = _own(actor, "signal.read")
-    page = max(1, page)
     with sessions_of(request)() as session:
         total, rows = offsite.list_signals(
             session,
@@ -92,7 +91,7 @@ def signals_queue(
             severity=severity or None,
             open_only=open == "1",
             limit=PAGE,
-            offset=(page - 1) * PAGE,
+            offset=offset(page),
         )
         names = _names(session)
     rules = shipped_ruleset()
@@ -101,8 +100,7 @@ def signals_queue(
         "regulator/signals.html",
         rows=[offsite.signal_json(r) for r in rows],
         total=total,
-        page=page,
-        pages=max(1, -(-total // PAGE)),
+        paging=pager(request, page, total),
         names=names,
         rule_codes=[r.id for r in rules.rules],
         severities=[str(s) for s in SEVERITIES],
@@ -405,17 +403,15 @@ def _inspection_page(
 
 @router.get("/regulator/inspections")
 def inspections_page(request: Request, actor: Inspections, page: int = 1) -> Response:
-    page = max(1, page)
     with sessions_of(request)() as session:
-        total, rows = codes.list_visits(session, limit=PAGE, offset=(page - 1) * PAGE)
+        total, rows = codes.list_visits(session, limit=PAGE, offset=offset(page))
         names = _names(session)
     return render(
         request,
         "regulator/inspections.html",
         rows=rows,
         total=total,
-        page=page,
-        pages=max(1, -(-total // PAGE)),
+        paging=pager(request, page, total),
         names=names,
     )
 
