@@ -1,5 +1,10 @@
 """Shared fixtures: a migrated database on SQLite and on PostgreSQL, a vault with a local key file.
 
+The migrations run once per test worker and backend (per schema digest): PostgreSQL clones a
+template database, SQLite copies a template file (closed, its WAL checkpointed into it). Each test
+still gets a database of its own. ``empty_db`` is a database nothing has touched, for the tests
+that run the real migration chain from the start (tests/migrations).
+
 ``scripts/test`` starts a throwaway PostgreSQL server and sets ``FAIRSCREEN_TEST_POSTGRES_URL``;
 every test that takes ``db`` runs once per backend. Run outside that script, the PostgreSQL half
 is skipped unless ``FAIRSCREEN_REQUIRE_POSTGRES=1`` says it must not be.
@@ -8,6 +13,7 @@ is skipped unless ``FAIRSCREEN_REQUIRE_POSTGRES=1`` says it must not be.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +24,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairscreen.kit.db import make_engine, session_factory, upgrade
+from fairscreen.kit.db import checkpoint, make_engine, session_factory, sqlite_files, upgrade
 from fairscreen.vault import Vault
 from fairscreen.vault.keys import LocalKeyFile
 
@@ -93,30 +99,65 @@ def _postgres(pg_template: str | None) -> Iterator[tuple[str, Engine]]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per test worker (``getbasetemp`` is per worker), closed with
+    its write-ahead log checkpointed into it, so that a plain copy is a complete database."""
+    folder = tmp_path_factory.getbasetemp() / f"sqlite-template-{_schema_digest()}"
+    template = folder / "fairscreen.db"
+    if not template.exists():
+        engine = make_engine(f"sqlite:///{template}", sqlite_synchronous="NORMAL")
+        upgrade(engine)
+        assert checkpoint(engine) == "truncated"
+        engine.dispose()
+        wal = sqlite_files(template)[1]
+        assert not wal.exists() or wal.stat().st_size == 0, wal
+    return template
+
+
+def _sqlite(template: Path, tmp_path: Path) -> Iterator[Database]:
+    database = tmp_path / "fairscreen.db"
+    shutil.copyfile(template, database)
+    database.chmod(0o600)
+    url = f"sqlite:///{database}"
+    engine = make_engine(url, sqlite_synchronous="NORMAL")
+    yield Database("sqlite", url, engine, session_factory(engine))
+    engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def db(
-    request: pytest.FixtureRequest, tmp_path: Path, pg_template: str | None
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    pg_template: str | None,
+    sqlite_template: Path,
 ) -> Iterator[Database]:
     """A migrated, empty database; each test that uses it runs on both backends."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'fairscreen.db'}"
-        engine = make_engine(url, sqlite_synchronous="NORMAL")
-        upgrade(engine)
-        yield Database("sqlite", url, engine, session_factory(engine))
-        engine.dispose()
+        yield from _sqlite(sqlite_template, tmp_path)
     else:
         for url, engine in _postgres(pg_template):
             yield Database("postgres", url, engine, session_factory(engine))
 
 
 @pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+def sqlite_db(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
     """A migrated SQLite database only, for tests about SQLite's own files."""
-    url = f"sqlite:///{tmp_path / 'fairscreen.db'}"
-    engine = make_engine(url, sqlite_synchronous="NORMAL")
-    upgrade(engine)
-    yield Database("sqlite", url, engine, session_factory(engine))
-    engine.dispose()
+    yield from _sqlite(sqlite_template, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database no migration has touched (a new SQLite file; a PostgreSQL database made from
+    ``template0``), on both backends: for the tests that run the migration chain from the start."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'fairscreen.db'}"
+        engine = make_engine(url, sqlite_synchronous="NORMAL")
+        yield Database("sqlite", url, engine, session_factory(engine))
+        engine.dispose()
+    else:
+        for url, engine in _postgres("template0"):
+            yield Database("postgres", url, engine, session_factory(engine))
 
 
 @pytest.fixture

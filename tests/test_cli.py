@@ -17,6 +17,7 @@ from typer.main import get_command
 
 from fairscreen.cli import app
 from fairscreen.kit.errors import ExitCode
+from tests.forks import Forks
 
 DOCUMENTED = {code.value for code in ExitCode} - {ExitCode.INTERNAL.value}
 UNWRITABLE = "/proc/forbidden/x"  # /proc refuses new entries even to root
@@ -117,28 +118,40 @@ def place(tmp_path: Path, world: bytes) -> Path:
     return tmp_path
 
 
-def _run(tmp: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def _environment(tmp: Path, **env: str) -> dict[str, str]:
     environment = {
         k: v
         for k, v in os.environ.items()
         if k not in {"FAIRSCREEN_DATABASE_URL", "FAIRSCREEN_DEBUG"}
     }
-    environment |= {
+    return environment | {
         "HOME": str(tmp / "home"),
         "FAIRSCREEN_DATA_DIR": str(tmp / "data"),
         "COLUMNS": "100",
         **env,
     }
+
+
+def _run(tmp: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """A fresh ``python -m fairscreen`` (the tests of settings read at start-up use this)."""
     return subprocess.run(
         [sys.executable, "-m", "fairscreen", *args],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        env=environment,
+        env=_environment(tmp, **env),
         cwd=tmp,
         timeout=300,
         check=False,
     )
+
+
+@pytest.fixture(scope="module")
+def forks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Forks]:
+    """Hundreds of command lines, each in a process forked from one that imported the command
+    line once (tests/forks.py), instead of an interpreter that imports it each time."""
+    with Forks(_environment(tmp_path_factory.mktemp("forks"))) as server:
+        yield server
 
 
 def test_the_walk_finds_every_command() -> None:
@@ -154,8 +167,8 @@ def test_the_walk_finds_every_command() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
-def test_bad_arguments_never_show_a_traceback(case: Case, place: Path) -> None:
-    run = _run(place, *(arg.format(tmp=place) for arg in case.args))
+def test_bad_arguments_never_show_a_traceback(case: Case, place: Path, forks: Forks) -> None:
+    run = forks.run(place, _environment(place), *(arg.format(tmp=place) for arg in case.args))
     output = run.stdout + run.stderr
     assert "Traceback" not in output, output
     assert run.returncode in DOCUMENTED, (run.returncode, output)
@@ -163,6 +176,29 @@ def test_bad_arguments_never_show_a_traceback(case: Case, place: Path) -> None:
         assert run.stderr.strip(), "a failure says why on stderr"
         first = run.stderr.lstrip().splitlines()[0]
         assert first.startswith(("error ", "Usage:", "Aborted")), first
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (("world", "validate", "{tmp}/missing.jsonl"), {}),  # an error, one line
+        (("world", "validate", "{tmp}/missing.jsonl"), {"FAIRSCREEN_DEBUG": "1"}),  # a traceback
+        (("ledger", "export"), {}),  # a usage error, with the program's name
+        (("--version",), {}),
+    ],
+)
+def test_a_forked_command_line_answers_as_a_fresh_interpreter(
+    args: tuple[str, ...], env: dict[str, str], place: Path, forks: Forks
+) -> None:
+    """What the cases above get from ``forks`` is what ``python -m fairscreen`` prints."""
+    args = tuple(arg.format(tmp=place) for arg in args)
+    forked = forks.run(place, _environment(place, **env), *args)
+    fresh = _run(place, *args, **env)
+    assert (forked.returncode, forked.stdout, forked.stderr) == (
+        fresh.returncode,
+        fresh.stdout,
+        fresh.stderr,
+    )
 
 
 BAD_SETTINGS = {

@@ -8,8 +8,28 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 import fairscreen.models  # noqa: F401
-from fairscreen.kit.db import Base, downgrade, secret_columns, upgrade
+from fairscreen.kit.db import (
+    Base,
+    current_revision,
+    downgrade,
+    head_revision,
+    secret_columns,
+    upgrade,
+)
 from tests.conftest import Database
+
+
+def test_the_chain_from_an_empty_database_builds_every_table(empty_db: Database) -> None:
+    """Every other test gets a copy of a database migrated once per worker: this one runs the
+    whole chain on a database nothing has touched."""
+    assert current_revision(empty_db.engine) is None
+    upgrade(empty_db.engine)
+    assert current_revision(empty_db.engine) == head_revision()
+    with empty_db.engine.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        )
+    assert diff == []
 
 
 def test_models_match_migrations(db: Database) -> None:
