@@ -224,7 +224,7 @@ class WorldStore:
                 return
             for seq, body in rows:
                 last = seq
-                yield model.CandidateRecord.model_validate_json(body)
+                yield model.CandidateRecord.model_validate_json(body, context=model.TRUSTED)
 
     def demographics_for(self, candidates: list[str]) -> dict[str, model.Demographics]:
         marks = ",".join("?" * len(candidates))
