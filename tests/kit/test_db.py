@@ -226,6 +226,23 @@ def test_bulk_insert_of_many_rows_sharing_times_stores_what_it_always_stored(
         assert list(s.scalars(select(DataKey.created_at).order_by(DataKey.id))) == times
 
 
+def test_bulk_insert_hands_sqlite_bytes_unwrapped(tmp_path: Path) -> None:
+    # On a connected SQLite dialect LargeBinary wraps bytes in a memoryview, which sqlite3 binds
+    # as the same BLOB: bulk_insert skips that processor for every binary column (plain,
+    # Sealed), and keeps the others. The test once looked for LargeBinary among the types'
+    # affinities, which is LargeBinary's private base: it never matched, so the wrap stayed.
+    from fairscreen.kit.db import _bulk_plan
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'b.db'}")
+    dialect = engine.dialect
+    assert dialect.dbapi is not None  # a dialect without a driver has no binary processor at all
+    columns = ("id", "request_id", "version", "ruleset", "policy", "issued_at", "content_ct")
+    plan = _bulk_plan(dialect, table_of(Report), (*columns, "commitment_salt", "ledger_index"))
+    processed = {plan.columns[i] for i, _ in plan.processed}
+    assert processed == {"issued_at"}
+    engine.dispose()
+
+
 @pytest.mark.parametrize(
     ("url", "words"),
     [

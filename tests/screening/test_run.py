@@ -106,3 +106,33 @@ def test_a_position_is_checked_against_its_employers_pack(tmp_path: Path) -> Non
         assert "unknown position category 'security_guard' (policy pack us@2026.1" in str(exc)
     else:
         raise AssertionError("a US position with a CN category was accepted")
+
+
+def test_a_batch_runs_with_fewer_collections_and_the_caller_with_its_own(
+    db: Database, vault: Vault, tmp_path: Path
+) -> None:
+    # The cycle collector's thresholds are raised while a batch is screened and written, and
+    # restored whenever control is back with the caller: between results, after the last, and
+    # when the caller stops early.
+    import gc
+
+    from fairscreen.screening.run import _GC_THRESHOLDS
+
+    before = gc.get_threshold()
+    assert before != _GC_THRESHOLDS
+    during: list[tuple[int, ...]] = []
+    with _mixed().load(tmp_path) as store:
+        results = screen_world(
+            store,
+            db.sessions,
+            vault,
+            batch_size=1,
+            on_batch=lambda _: during.append(gc.get_threshold()),
+        )
+        first = next(results)
+        assert gc.get_threshold() == before
+        results.close()  # type: ignore[attr-defined]  # a generator
+        assert gc.get_threshold() == before
+        assert first["candidate"] and during == [_GC_THRESHOLDS]
+        assert [r["candidate"] for r in screen_world(store, db.sessions, vault)] == ["C1", "C-US"]
+    assert gc.get_threshold() == before

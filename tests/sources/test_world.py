@@ -124,6 +124,26 @@ def test_records_read_back_by_type_and_per_person_are_what_the_index_and_the_uni
                 assert store.by_number(number, types) == expected
                 checked += len(expected)
         assert checked > 300
+        # and what is filed under a candidate (references, employers' answers), likewise
+        candidates = [c for (c,) in store.db.execute("SELECT DISTINCT candidate FROM by_candidate")]
+        filed_types = [t for (t,) in store.db.execute("SELECT DISTINCT type FROM by_candidate")]
+        assert len(candidates) >= 250 and len(filed_types) >= 2
+        checked = 0
+        for candidate in candidates:
+            for types in [(t,) for t in filed_types] + [tuple(filed_types)]:
+                marks = ",".join("?" * len(types))
+                expected = [
+                    body
+                    for (body,) in store.db.execute(
+                        "SELECT r.body FROM by_candidate b JOIN records r "  # noqa: S608
+                        f"ON r.rowid = b.record WHERE b.candidate = ? AND b.type IN ({marks}) "
+                        "ORDER BY r.rowid",
+                        (candidate, *types),
+                    )
+                ]
+                assert store.by_candidate(candidate, types) == expected
+                checked += len(expected)
+        assert checked > 300
         for kind, body in store.db.execute("SELECT type, body FROM records"):
             assert kind in kinds
             assert read_record(kind, body) == model.RECORD.validate_json(body)

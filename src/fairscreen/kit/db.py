@@ -46,7 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from fairscreen.kit.errors import ConfigError, ExitCode, FairscreenError
 from fairscreen.kit.files import check_private, create_private_file
@@ -341,6 +341,11 @@ class _BulkInsert:
 _BULK: dict[tuple[str, str, tuple[str, ...]], _BulkInsert] = {}
 
 
+# ``LargeBinary``'s affinity is its private base class (``_Binary``), not ``LargeBinary`` itself:
+# testing against ``LargeBinary`` never matched, and every salt and ciphertext was wrapped
+_BINARY: type[TypeEngine[Any]] = LargeBinary()._type_affinity or LargeBinary
+
+
 def _processor(dialect: Dialect, column: Column[Any]) -> Callable[[Any], Any] | None:
     """The bind processor of ``column`` on ``dialect``, None where it would hand the driver what
     it was given: ``LargeBinary`` only wraps bytes in ``sqlite3.Binary`` (a ``memoryview``), and
@@ -349,7 +354,7 @@ def _processor(dialect: Dialect, column: Column[Any]) -> Callable[[Any], Any] | 
     # the generic type's processor would leave the driver's own format: '... 11:00:00+00:00'
     # beside '... 11:00:00.000000', and a range query would miss a row on its boundary)
     typ = column.type.dialect_impl(dialect)
-    if dialect.name == "sqlite" and issubclass(column.type._type_affinity or object, LargeBinary):
+    if dialect.name == "sqlite" and issubclass(column.type._type_affinity or object, _BINARY):
         if isinstance(column.type, TypeDecorator) and type(column.type).process_bind_param is not (
             TypeDecorator.process_bind_param
         ):

@@ -173,6 +173,7 @@ class WorldStore:
         self.header = model.Header.model_validate_json(self._meta("header"))
         self._person_for: tuple[str, dict[str, dict[int, bytes]]] = ("", {})
         self._named_for: tuple[str, frozenset[str]] = ("", frozenset())
+        self._filed_for: tuple[str, dict[str, dict[int, bytes]]] = ("", {})
 
     def _meta(self, key: str) -> str:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -224,7 +225,7 @@ class WorldStore:
                 return
             for seq, body in rows:
                 last = seq
-                yield model.CandidateRecord.model_validate_json(body)
+                yield model.CandidateRecord.model_validate_json(body, context=model.TRUSTED)
 
     def demographics_for(self, candidates: list[str]) -> dict[str, model.Demographics]:
         marks = ",".join("?" * len(candidates))
@@ -255,14 +256,7 @@ class WorldStore:
     # -- lookups the sandbox sources make ------------------------------------------------------
 
     def by_number(self, number: str, types: tuple[str, ...]) -> list[bytes]:
-        held = self._person(number)
-        if len(types) == 1:
-            one = held.get(types[0])
-            return list(one.values()) if one else []  # most registers hold nothing for most people
-        merged: dict[int, bytes] = {}
-        for kind in types:
-            merged.update(held.get(kind, {}))
-        return [merged[rowid] for rowid in sorted(merged)]
+        return _pick(self._person(number), types)
 
     def _person(self, number: str) -> dict[str, dict[int, bytes]]:
         """Every record held under ``number``, by type, each type's in file order: one query per
@@ -305,12 +299,30 @@ class WorldStore:
         return named[1]
 
     def by_candidate(self, candidate: str, types: tuple[str, ...]) -> list[bytes]:
-        marks = ",".join("?" * len(types))
-        sql = (
-            "SELECT r.body FROM by_candidate b JOIN records r ON r.rowid = b.record "  # noqa: S608
-            f"WHERE b.candidate = ? AND b.type IN ({marks}) ORDER BY r.rowid"
-        )
-        return [body for (body,) in self.db.execute(sql, (candidate, *types))]
+        """The records of ``types`` filed under ``candidate`` (references, employers' answers),
+        in file order: one query per candidate, asked once, like ``_person``."""
+        filed = self._filed_for
+        if filed[0] != candidate:
+            held: dict[str, dict[int, bytes]] = {}
+            for kind, rowid, body in self.db.execute(
+                "SELECT b.type, r.rowid, r.body FROM by_candidate b JOIN records r "
+                "ON r.rowid = b.record WHERE b.candidate = ? ORDER BY r.rowid",
+                (candidate,),
+            ):
+                held.setdefault(kind, {})[rowid] = body
+            filed = self._filed_for = (candidate, held)
+        return _pick(filed[1], types)
+
+
+def _pick(held: dict[str, dict[int, bytes]], types: tuple[str, ...]) -> list[bytes]:
+    """The bodies of ``types`` among ``held`` (type -> rowid -> body), in file order."""
+    if len(types) == 1:
+        one = held.get(types[0])
+        return list(one.values()) if one else []  # most registers hold nothing for most people
+    merged: dict[int, bytes] = {}
+    for kind in types:
+        merged.update(held.get(kind, {}))
+    return [merged[rowid] for rowid in sorted(merged)]
 
 
 class _Loader:
