@@ -52,7 +52,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -60,6 +60,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import table_of
 from fairscreen.kit.errors import FairscreenError
+from fairscreen.ledger import log as ledger_log
 from fairscreen.web.models import IdempotencyRecord
 from fairscreen.web.problems import send_problem
 
@@ -84,17 +85,38 @@ _current: contextvars.ContextVar[bytes | None] = contextvars.ContextVar(
 )
 
 
+_MARKED = "idempotency_marked"  # session.info: the row this transaction already marked
+
+
 @event.listens_for(Session, "before_commit")
 def _mark_applied(session: Session) -> None:
-    """The route's transaction commits: its row is marked applied in the same transaction."""
+    """The route's transaction commits: its row is marked applied in the same transaction
+    (unless it was already, before the transaction appended to the ledger)."""
     row = _current.get()
-    if row is None or session.info.get("idempotency"):
+    if row is None or session.info.get("idempotency") or session.info.get(_MARKED) == row:
         return
     session.execute(
         update(_TABLE)
         .where(_TABLE.c.id == row, _TABLE.c.state == "in_flight")
         .values(state="applied")
     )
+    session.info[_MARKED] = row
+
+
+def _mark_before_ledger_lock(session: Session) -> None:
+    """A transaction that appends to the ledger marks its row before it takes the ledger's lock
+    (one appender at a time), not at the commit, when the lock is held: same transaction, so
+    the row is applied exactly when the effect commits, as before."""
+    _mark_applied(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_mark(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_MARKED, None)
+
+
+ledger_log.BEFORE_LOCK.append(_mark_before_ledger_lock)
 
 
 class IdempotencyKeyError(FairscreenError):
