@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from fairscreen.kit.db import table_of
@@ -61,6 +62,7 @@ class _Driver:
             raise LedgerError(f"the ledger supports SQLite and PostgreSQL (psycopg), not {driver}")
         self.postgres = driver == "psycopg"
         self.dbapi: Any = connection.connection.dbapi_connection
+        self.errors: type[Exception] = connection.dialect.loaded_dbapi.Error
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.postgres else sql
@@ -89,11 +91,20 @@ class _Driver:
         finally:
             cursor.close()
 
-    def batch(self) -> AbstractContextManager[Any]:
+    @contextmanager
+    def batch(self) -> Iterator[None]:
         """Statements sent inside are sent together, their results read at the end (psycopg's
-        pipeline mode: one round trip for the lot instead of one each; an error is raised at
-        the end, and the transaction is then aborted, as it would be). SQLite: nothing to do."""
-        return self.dbapi.pipeline() if self.postgres else nullcontext()
+        pipeline mode: one round trip for the lot instead of one each). An error is raised at
+        the end, as SQLAlchemy raises it (``DBAPIError``), and the transaction is then aborted,
+        as it would be. SQLite: nothing to do."""
+        if not self.postgres:
+            yield
+            return
+        try:
+            with self.dbapi.pipeline():
+                yield
+        except self.errors as exc:
+            raise DBAPIError.instance("ledger append", None, exc, self.errors) from exc
 
 
 def _head(rows: list[Any]) -> TreeHead:
