@@ -15,13 +15,17 @@ from pathlib import Path
 import orjson
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from fairscreen.consent.models import Consent
-from fairscreen.ledger import checkpoints, log, merkle
+from fairscreen.kit.clock import utcnow
+from fairscreen.ledger import checkpoints, log, merkle, record
+from fairscreen.ledger.entry import EventType
 from fairscreen.ledger.log import LedgerError
 from fairscreen.ledger.models import LedgerTile
 from fairscreen.ledger.note import Signer
 from fairscreen.ledger.verify import verify_log
+from fairscreen.sources.models import SourceQuery
 from tests.conftest import Database
 from tests.ledger.conftest import insert_consents, plain_entries
 from tests.ledger.workers import crash_entry
@@ -83,6 +87,31 @@ def test_rollback_leaves_the_log_as_it_was(db: Database) -> None:
         assert session.scalar(select(func.count()).select_from(Consent)) == 0
     with db.sessions.begin() as session:
         assert log.append(session, plain_entries(1, start=300)) == 300
+
+
+def test_a_row_refused_with_its_entry_leaves_the_log_as_it_was(db: Database) -> None:
+    """``record`` sends the row with the ledger's writes (on PostgreSQL in one pipeline, while
+    the lock is held): a row the database refuses (here: a query of a check that does not
+    exist) fails as SQLAlchemy's statements fail, and the entry goes with it."""
+    with db.sessions.begin() as session:
+        log.append(session, plain_entries(5))
+    with db.sessions() as session:
+        before = log.read_state(session)
+    row = {"id": "q1", "request_id": "no-such-check", "item": "identity", "source": "x"}
+    with db.sessions() as session, pytest.raises(IntegrityError), session.begin():
+        record.record(
+            session,
+            EventType.SOURCE_QUERIED,
+            SourceQuery,
+            row | {"queried_at": utcnow()},
+            at=utcnow(),
+            items=["identity"],
+        )
+    with db.sessions() as session:
+        assert log.read_state(session) == before
+        assert session.scalar(select(func.count()).select_from(SourceQuery)) == 0
+    with db.sessions.begin() as session:
+        assert log.append(session, plain_entries(1, start=5)) == 5
 
 
 def test_bad_entries_are_refused_whole(db: Database) -> None:

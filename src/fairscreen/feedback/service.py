@@ -555,6 +555,16 @@ def open_dispute(
             check.sealer, "disputes", "content_ct", dispute_id, {"finding": finding, "text": text}
         ),
     }
+    # Everything else first: the ledger entry is appended last, just before the commit, so the
+    # ledger's lock (one appender at a time) is held for the append, the row and the commit only.
+    notify.tell(
+        session,
+        vault,
+        check.request,
+        notify.DISPUTE_OPENED,
+        {"dispute": dispute_id, "due_at": due_at.isoformat()},
+        now=now,
+    )
     index = record(
         session,
         EventType.DISPUTE_OPENED,
@@ -566,14 +576,6 @@ def open_dispute(
         check=check.check_ref,
         policy=check.request.policy,
         attrs={"employer": check.request.employer_id, "due_by": due_at.isoformat()},
-    )
-    notify.tell(
-        session,
-        vault,
-        check.request,
-        notify.DISPUTE_OPENED,
-        {"dispute": dispute_id, "due_at": due_at.isoformat()},
-        now=now,
     )
     return {
         "id": dispute_id,
@@ -1102,6 +1104,21 @@ def record_decision(
         attrs["flag"] = broken[0]
         if len(broken) > 1:
             attrs["flags"] = broken  # every rule broken (the regulator's off-site rules read them)
+    # Everything else first, the ledger entry last, just before the commit: the ledger's lock
+    # (one appender at a time) is then held for the append, the row and the commit only. The
+    # tally's row lock (one per employer, month, outcome and light) is taken just before it.
+    _retain_after_decision(session, check, now)
+    notify.tell(
+        session, vault, check.request, notify.DECISION_RECORDED, {"decision": decision_id}, now=now
+    )
+    count_decision(
+        session,
+        employer=check.request.employer_id,
+        at=now,
+        outcome=outcome,
+        light=str(content["light"]),
+        flags=broken,
+    )
     index = record(
         session,
         EventType.DECISION_RECORDED,
@@ -1113,18 +1130,6 @@ def record_decision(
         check=check.check_ref,
         policy=check.request.policy,
         attrs=attrs,
-    )
-    count_decision(
-        session,
-        employer=check.request.employer_id,
-        at=now,
-        outcome=outcome,
-        light=str(content["light"]),
-        flags=broken,
-    )
-    _retain_after_decision(session, check, now)
-    notify.tell(
-        session, vault, check.request, notify.DECISION_RECORDED, {"decision": decision_id}, now=now
     )
     return {
         "id": decision_id,

@@ -80,14 +80,22 @@ class Recording:
         )
         self.rows.append(row)
 
-    def append(self, session: Session) -> int:
+    def append(self, session: Session, *, insert_into: type[Committed] | None = None) -> int:
         """Append every queued entry in ``session``'s transaction; return the first index (-1
-        when there is nothing to append). Each row now holds its entry's index."""
+        when there is nothing to append). Each row now holds its entry's index; with
+        ``insert_into``, the rows are inserted into that table too, sent together with the
+        ledger's writes (on PostgreSQL one round trip while the ledger's lock is held)."""
         if not self.entries:
             return -1
-        first = log.append(session, self.entries)
-        for position, row in enumerate(self.rows, start=first):
-            row["ledger_index"] = position
+        rows = self.rows
+
+        def number(first: int) -> None:
+            for position, row in enumerate(rows, start=first):
+                row["ledger_index"] = position
+            if insert_into is not None:
+                session.execute(insert(_table(insert_into)), rows)
+
+        first = log.append(session, self.entries, then=number)
         self.entries = []
         self.rows = []
         return first
@@ -106,9 +114,7 @@ def record(
     transaction; return the entry's index. ``entry`` takes ``Recording.add``'s keywords."""
     recording = Recording()
     recording.add(type, table, row, at=at, **entry)
-    index = recording.append(session)
-    session.execute(insert(_table(table)), [row])
-    return index
+    return recording.append(session, insert_into=table)
 
 
 def _table(table: type[Committed]) -> Table:

@@ -16,8 +16,10 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 # PostgreSQL connections the server keeps open, and as many again under load: the routes run
 # in a pool of 40 threads (Starlette's, through anyio), and with SQLAlchemy's default of 5 (and
 # 10 more, closed when returned) most of them waited for a connection under load, and a new
-# connection (a process on the server) was opened and closed every few dozen requests.
-POOL_SIZE = 20
+# connection (a process on the server) was opened and closed every few dozen requests. With 20
+# kept, a write (the idempotency key's claim and answer, the route, the caller's lookup) under
+# 50 clients still opened and closed one every few requests: 40 kept, one per route thread.
+POOL_SIZE = 40
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -26,12 +26,18 @@ personal data, and the answers it keeps may include what a route shows once (a n
 
 **Same transaction as the effect.** When the route's own transaction commits, the row is
 marked ``applied`` in that very transaction (a ``before_commit`` hook on the sessions of the
-request), and the answer is stored right after. A server killed between the two leaves an
+request; a transaction that appends to the ledger marks it just before it takes the ledger's
+lock, so that the one appender at a time does not hold it for this statement too), and the
+answer is stored right after. A server killed between the two leaves an
 ``applied`` row without an answer: a retry is then refused with 409 (the effect happened; read
 the resource), never carried out twice. A row still ``in_flight`` after ``LEASE`` (the server
 died before the route committed anything) is taken over by the next retry and carried out.
 
-Expired rows are deleted when a key is first used (at most ``SWEEP_BATCH`` at a time).
+A request with a new key costs two short transactions besides the route's: the claim (one
+``INSERT ... ON CONFLICT DO NOTHING``) and the answer (one ``UPDATE``).
+
+Expired rows are deleted when a key is first used (at most ``SWEEP_BATCH`` at a time, at most
+once every ``SWEEP_EVERY`` per server process); an expired row met again is replaced.
 """
 
 from __future__ import annotations
@@ -42,7 +48,8 @@ import hashlib
 import hmac
 import os
 import re
-from datetime import timedelta
+import threading
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -51,8 +58,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete, event, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -60,6 +67,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fairscreen.kit.clock import utcnow
 from fairscreen.kit.db import table_of
 from fairscreen.kit.errors import FairscreenError
+from fairscreen.ledger import log as ledger_log
 from fairscreen.web.models import IdempotencyRecord
 from fairscreen.web.problems import send_problem
 
@@ -68,6 +76,7 @@ REPLAYED = "Idempotent-Replayed"
 TTL = timedelta(hours=24)
 LEASE = timedelta(seconds=60)
 SWEEP_BATCH = 500
+SWEEP_EVERY = timedelta(seconds=60)
 KEY_MIN, KEY_MAX = 16, 255
 _KEPT_HEADERS = (b"content-type", b"location")
 # The routes of sessions (signing in and out, second factors, passwords) and of invitation links
@@ -84,17 +93,38 @@ _current: contextvars.ContextVar[bytes | None] = contextvars.ContextVar(
 )
 
 
+_MARKED = "idempotency_marked"  # session.info: the row this transaction already marked
+
+
 @event.listens_for(Session, "before_commit")
 def _mark_applied(session: Session) -> None:
-    """The route's transaction commits: its row is marked applied in the same transaction."""
+    """The route's transaction commits: its row is marked applied in the same transaction
+    (unless it was already, before the transaction appended to the ledger)."""
     row = _current.get()
-    if row is None or session.info.get("idempotency"):
+    if row is None or session.info.get("idempotency") or session.info.get(_MARKED) == row:
         return
     session.execute(
         update(_TABLE)
         .where(_TABLE.c.id == row, _TABLE.c.state == "in_flight")
         .values(state="applied")
     )
+    session.info[_MARKED] = row
+
+
+def _mark_before_ledger_lock(session: Session) -> None:
+    """A transaction that appends to the ledger marks its row before it takes the ledger's lock
+    (one appender at a time), not at the commit, when the lock is held: same transaction, so
+    the row is applied exactly when the effect commits, as before."""
+    _mark_applied(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_mark(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_MARKED, None)
+
+
+ledger_log.BEFORE_LOCK.append(_mark_before_ledger_lock)
 
 
 class IdempotencyKeyError(FairscreenError):
@@ -118,6 +148,10 @@ def parse_key(raw: str) -> str:
             f"{HEADER}: {KEY_MIN} to {KEY_MAX} visible ASCII characters (a UUID v4, say)",
         )
     return key
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _row_id(account: str, key: str) -> bytes:
@@ -164,6 +198,8 @@ class Idempotency:
     def __init__(self, app: ASGIApp, sessions: sessionmaker[Session]) -> None:
         self.app = app
         self.sessions = sessions
+        self._swept: datetime | None = None
+        self._sweep_lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -197,10 +233,10 @@ class Idempotency:
         except IdempotencyKeyError as exc:
             await _problem(send, exc)
             return
-        if found is not None:
+        if isinstance(found, dict):
             await _send_answer(send, found)
             return
-        await self._carry_out(scope, replay, send, row, key)
+        await self._carry_out(scope, replay, send, row, found, key)
 
     def _account(self, scope: Scope) -> str | None:
         from fairscreen.accounts.auth import resolve
@@ -211,74 +247,67 @@ class Idempotency:
             return None  # a bad token: the route refuses it (401)
         return None if caller is None else caller.actor.label
 
-    def _begin(self, row: bytes, fingerprint: bytes, key: str) -> dict[str, Any] | None:
-        """Claim the key (None: carry the request out), or the kept answer to replay."""
+    def _begin(self, row: bytes, fingerprint: bytes, key: str) -> bytes | dict[str, Any]:
+        """Claim the key (the new row's salt: carry the request out), or the kept answer to
+        replay. A new key, the usual case, is one statement: ``INSERT ... ON CONFLICT DO
+        NOTHING`` (a concurrent claim of the same key waits for the first one's commit, then
+        finds its row)."""
         now = utcnow()
+        self._sweep(now)
+        salt = os.urandom(16)
+        claim = {
+            "id": row,
+            "fingerprint": fingerprint,
+            "state": "in_flight",
+            "status": None,
+            "salt": salt,
+            "response_ct": None,
+            "started_at": now,
+            "expires_at": now + TTL,
+        }
         for _ in range(3):
             with self.sessions.begin() as session:
                 session.info["idempotency"] = True
+                if self._claim(session, claim):
+                    return salt
                 found = session.get(IdempotencyRecord, row, with_for_update=True)
                 if found is not None and found.expires_at <= now:
                     session.delete(found)
                     session.flush()
+                    if self._claim(session, claim):
+                        return salt
                     found = None
                 if found is None:
-                    session.execute(
-                        delete(_TABLE).where(
-                            _TABLE.c.id.in_(
-                                select(_TABLE.c.id)
-                                .where(_TABLE.c.expires_at <= now)
-                                .limit(SWEEP_BATCH)
-                                .scalar_subquery()
-                            )
-                        )
-                    )
-            if found is None:
-                try:
-                    with self.sessions.begin() as session:
-                        session.info["idempotency"] = True
-                        session.add(
-                            IdempotencyRecord(
-                                id=row,
-                                fingerprint=fingerprint,
-                                state="in_flight",
-                                status=None,
-                                salt=os.urandom(16),
-                                response_ct=None,
-                                started_at=now,
-                                expires_at=now + TTL,
-                            )
-                        )
-                    return None
-                except IntegrityError:
-                    continue  # another request claimed it first: look again
-            if not hmac.compare_digest(found.fingerprint, fingerprint):
+                    continue  # gone between the two statements: claim again
+                found_fingerprint, found_salt = found.fingerprint, found.salt
+                state, started_at, sealed = found.state, found.started_at, found.response_ct
+            if not hmac.compare_digest(found_fingerprint, fingerprint):
                 raise IdempotencyKeyError(
                     422,
                     "idempotency key reused",
                     f"{HEADER}: this key was used for another request; use a new key",
                 )
-            if found.state == "done" and found.response_ct is not None:
+            if state == "done" and sealed is not None:
                 try:
-                    return _open(key, found.salt, row, found.response_ct)
+                    return _open(key, found_salt, row, sealed)
                 except InvalidTag:
                     raise IdempotencyKeyError(
                         422, "idempotency key reused", f"{HEADER}: use a new key"
                     ) from None
-            if found.state == "in_flight" and found.started_at + LEASE <= now:
+            if state == "in_flight" and started_at + LEASE <= now:
                 # the server carrying it out died before anything was committed: take it over
                 with self.sessions.begin() as session:
                     session.info["idempotency"] = True
                     taken = session.execute(
                         update(_TABLE)
-                        .where(_TABLE.c.id == row, _TABLE.c.started_at == found.started_at)
+                        .where(_TABLE.c.id == row, _TABLE.c.started_at == started_at)
                         .values(started_at=now)
                         .returning(_TABLE.c.id)
                     ).first()
                 if taken:
-                    return None
+                    return found_salt
                 continue
-            if found.state == "applied":
+            if state == "applied":
                 raise IdempotencyKeyError(
                     409,
                     "idempotency key in use",
@@ -292,8 +321,35 @@ class Idempotency:
             )
         raise IdempotencyKeyError(409, "idempotency key in use", f"{HEADER}: try again")
 
+    @staticmethod
+    def _claim(session: Session, claim: dict[str, Any]) -> bool:
+        """Insert the claim unless the key has a row; whether it was inserted."""
+        insert = (postgresql.insert if _postgres(session) else sqlite.insert)(_TABLE)
+        stmt = insert.values(claim).on_conflict_do_nothing(index_elements=[_TABLE.c.id])
+        return session.execute(stmt.returning(_TABLE.c.id)).first() is not None
+
+    def _sweep(self, now: datetime) -> None:
+        """Delete expired rows (at most ``SWEEP_BATCH``), at most once every ``SWEEP_EVERY``
+        in this process: not a statement on every request."""
+        with self._sweep_lock:
+            if self._swept is not None and now < self._swept + SWEEP_EVERY:
+                return
+            self._swept = now
+        with self.sessions.begin() as session:
+            session.info["idempotency"] = True
+            session.execute(
+                delete(_TABLE).where(
+                    _TABLE.c.id.in_(
+                        select(_TABLE.c.id)
+                        .where(_TABLE.c.expires_at <= now)
+                        .limit(SWEEP_BATCH)
+                        .scalar_subquery()
+                    )
+                )
+            )
+
     async def _carry_out(
-        self, scope: Scope, receive: Receive, send: Send, row: bytes, key: str
+        self, scope: Scope, receive: Receive, send: Send, row: bytes, salt: bytes, key: str
     ) -> None:
         status = 500
         kept: list[list[str]] = []
@@ -317,27 +373,28 @@ class Idempotency:
             await self.app(scope, receive, capturing)
         finally:
             _current.reset(token)
-            await run_in_threadpool(self._finish, row, key, status, kept, b"".join(chunks))
+            await run_in_threadpool(self._finish, row, salt, key, status, kept, b"".join(chunks))
 
     def _finish(
-        self, row: bytes, key: str, status: int, headers: list[list[str]], body: bytes
+        self, row: bytes, salt: bytes, key: str, status: int, headers: list[list[str]], body: bytes
     ) -> None:
+        """Keep the answer: one statement (the row's salt is the one claimed with it)."""
         with self.sessions.begin() as session:
             session.info["idempotency"] = True
-            found = session.get(IdempotencyRecord, row)
-            if found is None:
-                return
             if status >= 500 or status == 429:
-                session.delete(found)  # not kept: the client may simply try again
+                # not kept: the client may simply try again
+                session.execute(delete(_TABLE).where(_TABLE.c.id == row))
                 return
             answer = {
                 "status": status,
                 "headers": headers,
                 "body": base64.b64encode(body).decode(),
             }
-            found.state = "done"
-            found.status = status
-            found.response_ct = _seal(key, found.salt, row, answer)
+            session.execute(
+                update(_TABLE)
+                .where(_TABLE.c.id == row)
+                .values(state="done", status=status, response_ct=_seal(key, salt, row, answer))
+            )
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, list[Message]]:
