@@ -52,6 +52,11 @@ LANGUAGE = {"zh": "zh-Hans", "zht": "zh-Hant", "en": "en"}
 KNOWN_FALSE_EXCLUSIONS = {
     "She cared for patients on the cancer ward with great compassion",
     "He coordinated the union of the two sales teams",
+    # blind batch C (issue 11, third round): misconduct told beside a family word; the sentence is
+    # excluded whole (a family meal expensed: 屋企人; a teacher's outing: 带孩子), so the claim is
+    # lost, never a family remark reported (docs/references.md, Precedence and Known limits)
+    "佢呃公司報銷，連屋企人食飯都當應酬報",
+    "听说他带孩子们春游，把一个小朋友落在公园了",
     # job contexts that share words with a forbidden topic (docs/references.md, Known limits)
     "她在医院做医务社工，服务对象多是慢性病患者",
     "He represented the company at the industry union of bakers' federation meetings",
