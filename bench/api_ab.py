@@ -87,6 +87,8 @@ def main() -> None:
     threading.Thread(target=sample, daemon=True).start()
     tokens = list(who.employer_tokens.values())
     disputes, decisions = list(who.disputes), list(who.decisions)
+    # not every screened check has a finding to dispute: equal shares for every write phase
+    per_phase = min(args.writes, len(disputes) // (2 * args.rounds))
 
     def requests(kind: str) -> tuple[list[dict[str, Any]], int]:
         if kind == "trivial":
@@ -95,7 +97,7 @@ def main() -> None:
                 {"method": "GET", "url": "/api/v1/auth/session", "headers": h} for h in auth
             ], 200
         if kind == "dispute":
-            taken, disputes[:] = disputes[: args.writes], disputes[args.writes :]
+            taken, disputes[:] = disputes[:per_phase], disputes[per_phase:]
             return [
                 {
                     "method": "POST",
@@ -105,7 +107,7 @@ def main() -> None:
                 }
                 for cookie, csrf, check, finding in taken
             ], 201
-        chosen, decisions[:] = decisions[: args.writes], decisions[args.writes :]
+        chosen, decisions[:] = decisions[:per_phase], decisions[per_phase:]
         return [
             {
                 "method": "POST",
