@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fairscreen.kit.db import checkpoint, make_engine, session_factory, sqlite_files, upgrade
 from fairscreen.vault import Vault
 from fairscreen.vault.keys import LocalKeyFile
+from tests.forks import Forks
 
 PG_URL = os.environ.get("FAIRSCREEN_TEST_POSTGRES_URL")
 REQUIRE_PG = os.environ.get("FAIRSCREEN_REQUIRE_POSTGRES") == "1"
@@ -168,3 +169,18 @@ def key_file(tmp_path: Path) -> Path:
 @pytest.fixture
 def vault(key_file: Path) -> Vault:
     return Vault(LocalKeyFile(key_file))
+
+
+@pytest.fixture(scope="session")
+def forks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Forks]:
+    """Command lines run in processes forked from one that imported the command line once
+    (tests/forks.py): each child takes the test's folder, environment and arguments. The tests
+    about start-up itself (settings read at import, signals, a first run) keep ``subprocess``."""
+    home = tmp_path_factory.mktemp("forks")
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"FAIRSCREEN_DATABASE_URL", "FAIRSCREEN_DEBUG", "FAIRSCREEN_DATA_DIR"}
+    }
+    with Forks(environment | {"HOME": str(home)}) as server:
+        yield server

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,26 +13,23 @@ import orjson
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.forks import Forks, Ran
 from tests.worlds import WorldBuilder
 
 
-def fairscreen(args: list[str], data: Path) -> subprocess.CompletedProcess[str]:
+def fairscreen(forks: Forks, args: list[str], data: Path) -> Ran:
+    """``python -m fairscreen`` in a process forked from one that imported it (tests/forks.py)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAIRSCREEN_")}
     env["FAIRSCREEN_DATA_DIR"] = str(data)
-    return subprocess.run(
-        [sys.executable, "-m", "fairscreen", *args],
-        env={**env, "COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return forks.run(Path.cwd(), {**env, "COLUMNS": "200"}, *args)
 
 
 def test_a_world_audit_writes_the_report_and_touches_no_database(
-    decided_world: tuple[Path, Path], tmp_path: Path
+    decided_world: tuple[Path, Path], tmp_path: Path, forks: Forks
 ) -> None:
     world, _ = decided_world
     run = fairscreen(
+        forks,
         ["audit", "bias", "--world", str(world), "--out", str(tmp_path / "audit")],
         tmp_path / "data",
     )
@@ -72,21 +67,23 @@ def _entries(data: Path) -> list[dict[str, Any]]:
     return [{"digest": r[0]} for r in rows]
 
 
-def test_the_database_audit_is_published_on_the_ledger(tmp_path: Path) -> None:
+def test_the_database_audit_is_published_on_the_ledger(tmp_path: Path, forks: Forks) -> None:
     data = tmp_path / "data"
-    screened = fairscreen(["screen", "--world", str(_world(tmp_path)), "--no-progress"], data)
+    screened = fairscreen(
+        forks, ["screen", "--world", str(_world(tmp_path)), "--no-progress"], data
+    )
     assert screened.returncode == 0, screened.stderr
-    run = fairscreen(["audit", "bias", "--out", str(tmp_path / "audit")], data)
+    run = fairscreen(forks, ["audit", "bias", "--out", str(tmp_path / "audit")], data)
     assert run.returncode == 0, run.stderr
     digest = hashlib.sha256((tmp_path / "audit" / "audit.json").read_bytes()).hexdigest()
     assert "20 records" in run.stdout and "digest on the ledger at #" in run.stdout
     index = int(run.stdout.split("digest on the ledger at #")[1].split()[0])
     assert _entries(data) == [{"digest": digest}]
     receipt = fairscreen(
-        ["receipt", "get", "--index", str(index), "--out", str(tmp_path / "r.json")], data
+        forks, ["receipt", "get", "--index", str(index), "--out", str(tmp_path / "r.json")], data
     )
     assert receipt.returncode == 0, receipt.stderr
-    verify = fairscreen(["ledger", "verify", "--quiet", "--workers", "1"], data)
+    verify = fairscreen(forks, ["ledger", "verify", "--quiet", "--workers", "1"], data)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     document = orjson.loads((tmp_path / "audit" / "audit.json").read_bytes())
     assert document["scope"] == {"source": "database"}
@@ -95,6 +92,7 @@ def test_the_database_audit_is_published_on_the_ledger(tmp_path: Path) -> None:
     assert {g["group"]["sex"]: g["n"] for g in sex["groups"]} == {"female": 10, "male": 5}
 
     again = fairscreen(
+        forks,
         ["audit", "bias", "--no-publish", "--organisation", "E1", "--out", str(tmp_path / "b")],
         data,
     )
@@ -112,18 +110,20 @@ def test_the_database_audit_is_published_on_the_ledger(tmp_path: Path) -> None:
         (["--pack", "x.toml"], "error --pack: only with --world"),
     ],
 )
-def test_bad_options_are_one_line(tmp_path: Path, args: list[str], said: str) -> None:
-    run = fairscreen(["audit", "bias", "--out", str(tmp_path / "audit"), *args], tmp_path / "data")
+def test_bad_options_are_one_line(tmp_path: Path, forks: Forks, args: list[str], said: str) -> None:
+    run = fairscreen(
+        forks, ["audit", "bias", "--out", str(tmp_path / "audit"), *args], tmp_path / "data"
+    )
     assert run.returncode == 1
     assert run.stderr.strip().splitlines()[0].startswith(said), run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "audit").exists()
 
 
-def test_a_missing_world_is_an_error_naming_it(tmp_path: Path) -> None:
+def test_a_missing_world_is_an_error_naming_it(tmp_path: Path, forks: Forks) -> None:
     missing = tmp_path / "nope.jsonl"
     run = fairscreen(
-        ["audit", "bias", "--world", str(missing), "--out", str(tmp_path / "a")], tmp_path
+        forks, ["audit", "bias", "--world", str(missing), "--out", str(tmp_path / "a")], tmp_path
     )
     assert run.returncode == 1
     assert run.stderr.startswith(f"error {missing}: ") and "Traceback" not in run.stderr

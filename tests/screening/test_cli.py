@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.forks import Forks, Ran
 from tests.worlds import WorldBuilder
 
 CASES = Path(__file__).parent.parent / "fixtures" / "cases"
@@ -24,9 +25,20 @@ KEYS = {
 }
 
 
-def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _environment(tmp_path: Path) -> dict[str, str]:
     env = {**os.environ, "FAIRSCREEN_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
     env.pop("FAIRSCREEN_DATABASE_URL", None)
+    return env
+
+
+def _run(forks: Forks, tmp_path: Path, *args: str) -> Ran:
+    """``python -m fairscreen`` in a process forked from one that imported it (tests/forks.py)."""
+    return forks.run(tmp_path, _environment(tmp_path), *args)
+
+
+def _fresh(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A fresh interpreter, for a first run from nothing (start-up itself is what is tested)."""
+    env = _environment(tmp_path)
     return subprocess.run(
         [sys.executable, "-m", "fairscreen", *args],
         capture_output=True,
@@ -38,7 +50,9 @@ def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_screen_json_prints_one_documented_object_per_candidate(tmp_path: Path) -> None:
+def test_screen_json_prints_one_documented_object_per_candidate(
+    tmp_path: Path, forks: Forks
+) -> None:
     w = WorldBuilder()
     c = w.candidate("security_guard", name="石磊")
     w.court_case(
@@ -48,7 +62,7 @@ def test_screen_json_prints_one_documented_object_per_candidate(tmp_path: Path) 
     )
     w.candidate("general_office", consent=False)
     path = w.write(tmp_path / "w.jsonl")
-    run = _run(tmp_path, "screen", "--world", str(path), "--json", "--no-progress")
+    run = _run(forks, tmp_path, "screen", "--world", str(path), "--json", "--no-progress")
     assert run.returncode == 0, run.stderr
     lines = [json.loads(line) for line in run.stdout.splitlines()]
     assert [set(line) for line in lines] == [KEYS, KEYS]
@@ -64,29 +78,37 @@ def test_screen_json_prints_one_documented_object_per_candidate(tmp_path: Path) 
     )
 
 
-def test_the_three_cases_from_the_command_line(tmp_path: Path) -> None:
+def test_the_three_cases_from_the_command_line(tmp_path: Path, forks: Forks) -> None:
     for case in ("luo", "zhang", "wang"):
         run = _run(
-            tmp_path, "screen", "--world", str(CASES / f"{case}.jsonl"), "--json", "--no-progress"
+            forks,
+            tmp_path,
+            "screen",
+            "--world",
+            str(CASES / f"{case}.jsonl"),
+            "--json",
+            "--no-progress",
         )
         assert run.returncode == 0, run.stderr
         assert json.loads(run.stdout)["light"] == "green", case
 
 
-def test_a_bad_world_names_the_place_and_writes_nothing(tmp_path: Path) -> None:
+def test_a_bad_world_names_the_place_and_writes_nothing(tmp_path: Path, forks: Forks) -> None:
     lines = (CASES / "luo.jsonl").read_text(encoding="utf-8").splitlines()
     lines[5] = lines[5].replace('"applies_to": "P-FOOD-ADMIN"', '"applies_to": "P-NOWHERE"')
     bad = tmp_path / "bad.jsonl"
     bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    run = _run(tmp_path, "screen", "--world", str(bad), "--json")
+    run = _run(forks, tmp_path, "screen", "--world", str(bad), "--json")
     assert run.returncode == 1, "the same exit status as `world validate` (README)"
     assert "line 6: $.applies_to: 'P-NOWHERE' is not the id of any position" in run.stderr
     assert run.stdout == ""
     assert not (tmp_path / "data" / "fairscreen.db").exists()
 
 
-def test_demo_screens_a_generated_world_and_writes_the_summary(tmp_path: Path) -> None:
-    run = _run(tmp_path, "demo", "--candidates", "120", "--out", "out")
+def test_demo_screens_a_generated_world_and_writes_the_summary(
+    tmp_path: Path, forks: Forks
+) -> None:
+    run = _run(forks, tmp_path, "demo", "--candidates", "120", "--out", "out")
     assert run.returncode == 0, run.stderr
     assert "綠燈 green" in run.stdout and "Top reasons" in run.stdout
     html = (tmp_path / "out" / "summary.html").read_text(encoding="utf-8")
@@ -98,13 +120,13 @@ def test_demo_screens_a_generated_world_and_writes_the_summary(tmp_path: Path) -
     assert first_name not in html, "the summary holds counts only"
 
 
-def test_help_of_every_command(tmp_path: Path) -> None:
+def test_help_of_every_command(tmp_path: Path, forks: Forks) -> None:
     for args in (["--help"], ["screen", "--help"], ["demo", "--help"], ["world", "--help"]):
-        run = _run(tmp_path, *args)
+        run = _run(forks, tmp_path, *args)
         assert run.returncode == 0 and "Usage" in run.stdout, args
 
 
-def test_screen_with_a_custom_rule_set_and_a_bad_one(tmp_path: Path) -> None:
+def test_screen_with_a_custom_rule_set_and_a_bad_one(tmp_path: Path, forks: Forks) -> None:
     from importlib import resources
 
     rules = (resources.files("fairscreen.rating") / "rulesets" / "cn-2026.2.toml").read_text(
@@ -122,8 +144,9 @@ def test_screen_with_a_custom_rule_set_and_a_bad_one(tmp_path: Path) -> None:
     c = w.candidate("finance_accounting")
     w.court_case("criminal", "job_embezzlement", [w.party(c)])
     path = w.write(tmp_path / "w.jsonl")
-    shipped = _run(tmp_path, "screen", "--world", str(path), "--json", "--no-progress")
+    shipped = _run(forks, tmp_path, "screen", "--world", str(path), "--json", "--no-progress")
     local = _run(
+        forks,
         tmp_path,
         "screen",
         "--world",
@@ -142,6 +165,7 @@ def test_screen_with_a_custom_rule_set_and_a_bad_one(tmp_path: Path) -> None:
     )
     (tmp_path / "data2").mkdir()
     bad = _run(
+        forks,
         tmp_path / "data2",
         "screen",
         "--world",
@@ -154,7 +178,9 @@ def test_screen_with_a_custom_rule_set_and_a_bad_one(tmp_path: Path) -> None:
     assert not (tmp_path / "data2" / "data").exists(), "nothing written: no database, no key"
 
 
-def test_bad_policy_files_are_refused_before_anything_is_written(tmp_path: Path) -> None:
+def test_bad_policy_files_are_refused_before_anything_is_written(
+    tmp_path: Path, forks: Forks
+) -> None:
     path = WorldBuilder().write(tmp_path / "w.jsonl")
     (tmp_path / "latin1.toml").write_bytes(b'[pack]\ntitle = "caf\xe9"\n')
     (tmp_path / "folder").mkdir()
@@ -164,37 +190,37 @@ def test_bad_policy_files_are_refused_before_anything_is_written(tmp_path: Path)
         ("--rules", "latin1.toml", "latin1.toml: line 2: not UTF-8: byte 13 of the line is 0xe9"),
         ("--rules", "missing.toml", "missing.toml: no such file or directory"),
     ):
-        run = _run(tmp_path, "screen", "--world", str(path), "--json", option, value)
+        run = _run(forks, tmp_path, "screen", "--world", str(path), "--json", option, value)
         assert run.returncode == 1, (option, value, run.stderr)
         assert run.stderr.startswith(f"error {words}"), run.stderr
         assert len(run.stderr.splitlines()) == 1 and run.stdout == ""
         assert not (tmp_path / "data").exists(), "no database and no key file were made"
 
 
-def test_demo_never_destroys_existing_data(tmp_path: Path) -> None:
+def test_demo_never_destroys_existing_data(tmp_path: Path, forks: Forks) -> None:
     data = tmp_path / "data"
     data.mkdir()
     (data / "fairscreen.db").write_bytes(b"a ledger of 3,853 entries")
-    refused = _run(tmp_path, "demo", "--candidates", "5", "--out", str(data), "--replace")
+    refused = _run(forks, tmp_path, "demo", "--candidates", "5", "--out", str(data), "--replace")
     assert refused.returncode == 1 and "holds fairscreen data the demo did not make" in (
         refused.stderr
     )
     assert (data / "fairscreen.db").read_bytes() == b"a ledger of 3,853 entries"
     assert sorted(p.name for p in data.iterdir()) == ["fairscreen.db"], "nothing added either"
 
-    first = _run(tmp_path, "demo", "--candidates", "5", "--out", "out")
+    first = _fresh(tmp_path, "demo", "--candidates", "5", "--out", "out")
     assert first.returncode == 0, first.stderr
     assert "generating" in first.stderr, "progress while the world is generated"
     before = (tmp_path / "out" / "fairscreen.db").read_bytes()
-    again = _run(tmp_path, "demo", "--candidates", "7", "--out", "out")
+    again = _run(forks, tmp_path, "demo", "--candidates", "7", "--out", "out")
     assert again.returncode == 1 and "--replace" in again.stderr
     assert (tmp_path / "out" / "fairscreen.db").read_bytes() == before
-    replaced = _run(tmp_path, "demo", "--candidates", "7", "--out", "out", "--replace")
+    replaced = _run(forks, tmp_path, "demo", "--candidates", "7", "--out", "out", "--replace")
     assert replaced.returncode == 0, replaced.stderr
     assert "7 candidates screened" in replaced.stdout
 
 
-def test_demo_help_says_what_it_writes(tmp_path: Path) -> None:
-    run = _run(tmp_path, "demo", "--help")
+def test_demo_help_says_what_it_writes(tmp_path: Path, forks: Forks) -> None:
+    run = _run(forks, tmp_path, "demo", "--help")
     for name in ("world.jsonl", "fairscreen.db", "kek.json", "ledger-signing.key", "summary.html"):
         assert name in run.stdout, name

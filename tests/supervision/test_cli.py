@@ -7,67 +7,64 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import update
 
 from fairscreen.supervision.models import InspectionPlan
 from tests.conftest import Database
+from tests.forks import Forks, Ran
 
 
-def fairscreen(args: list[str], tmp: Path, db: Database) -> subprocess.CompletedProcess[str]:
+def fairscreen(forks: Forks, args: list[str], tmp: Path, db: Database) -> Ran:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAIRSCREEN_")}
     env |= {"FAIRSCREEN_DATA_DIR": str(tmp / "data"), "FAIRSCREEN_DATABASE_URL": db.url}
-    return subprocess.run(
-        [sys.executable, "-m", "fairscreen", "supervision", *args],
-        env={**env, "COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return forks.run(Path.cwd(), {**env, "COLUMNS": "200"}, "supervision", *args)
 
 
-def test_city_tiers_plan_and_redraw(db: Database, tmp_path: Path) -> None:
+def test_city_tiers_plan_and_redraw(db: Database, tmp_path: Path, forks: Forks) -> None:
     city = tmp_path / "city.jsonl"
-    made = fairscreen(["city", "--firms", "80", "--seed", "3", "--out", str(city)], tmp_path, db)
+    made = fairscreen(
+        forks, ["city", "--firms", "80", "--seed", "3", "--out", str(city)], tmp_path, db
+    )
     assert made.returncode == 0, made.stderr
     assert "80 firms" in made.stdout and city.stat().st_size > 0
-    again = fairscreen(["city", "--firms", "5", "--out", str(city)], tmp_path, db)
+    again = fairscreen(forks, ["city", "--firms", "5", "--out", str(city)], tmp_path, db)
     assert again.returncode == 1 and "exists already" in again.stderr
     assert "80 firms" not in again.stdout and city.stat().st_size > 10_000
 
-    tiers = fairscreen(["tiers", "--city", str(city), "--as-of", "2026-12-31"], tmp_path, db)
+    tiers = fairscreen(forks, ["tiers", "--city", str(city), "--as-of", "2026-12-31"], tmp_path, db)
     assert tiers.returncode == 0, tiers.stderr
     assert re.search(r"^\s+low\s+\d+$", tiers.stdout, re.M)
 
-    plan = fairscreen(["plan", "--city", str(city), "--year", "2027"], tmp_path, db)
+    plan = fairscreen(forks, ["plan", "--city", str(city), "--year", "2027"], tmp_path, db)
     assert plan.returncode == 0, plan.stderr
     plan_id = re.search(r"^plan (\w+) for 2027", plan.stdout, re.M)
     assert plan_id, plan.stdout
     assert re.search(r"^\s+broken\s+0$", plan.stdout, re.M)
     assert re.search(r"^\s+unplaced_visits\s+0$", plan.stdout, re.M)
 
-    redraw = fairscreen(["redraw", plan_id.group(1)], tmp_path, db)
+    redraw = fairscreen(forks, ["redraw", plan_id.group(1)], tmp_path, db)
     assert redraw.returncode == 0, redraw.stderr
     assert "reproduced from the seed in ledger entry" in redraw.stdout
 
     with db.sessions.begin() as session:
         session.execute(update(InspectionPlan).values(draws=[]))
-    tampered = fairscreen(["redraw", plan_id.group(1)], tmp_path, db)
+    tampered = fairscreen(forks, ["redraw", plan_id.group(1)], tmp_path, db)
     assert tampered.returncode == 1
     assert "differs from the plan's stored draw" in tampered.stderr
     assert "Traceback" not in tampered.stderr
 
 
-def test_bad_input_is_one_line_naming_the_line_and_field(db: Database, tmp_path: Path) -> None:
+def test_bad_input_is_one_line_naming_the_line_and_field(
+    db: Database, tmp_path: Path, forks: Forks
+) -> None:
     city = tmp_path / "bad.jsonl"
     city.write_text(
         '{"type":"office","id":"O-N","name":"n","x":1,"y":1}\n'
         '{"type":"firm","id":"F1","name":"f","x":-5,"y":1,"office":"O-N","scenarios":["catering"]}\n'
     )
-    run = fairscreen(["tiers", "--city", str(city), "--as-of", "2026-12-31"], tmp_path, db)
+    run = fairscreen(forks, ["tiers", "--city", str(city), "--as-of", "2026-12-31"], tmp_path, db)
     assert run.returncode == 1
     assert run.stderr.strip().count("\n") == 0 and "Traceback" not in run.stderr
     assert f"{city}:2" in run.stderr and "firm.x" in run.stderr
@@ -75,7 +72,7 @@ def test_bad_input_is_one_line_naming_the_line_and_field(db: Database, tmp_path:
         '{"type":"office","id":"O-N","name":"n","x":1,"y":1}\n'
         '{"type":"firm","id":"F1","name":"f","x":5,"y":1,"office":"O-N","scenarios":["karaoke"]}\n'
     )
-    run = fairscreen(["tiers", "--city", str(city), "--as-of", "2026-12-31"], tmp_path, db)
+    run = fairscreen(forks, ["tiers", "--city", str(city), "--as-of", "2026-12-31"], tmp_path, db)
     assert run.returncode == 1 and "unknown scenario 'karaoke'" in run.stderr
-    missing = fairscreen(["plan", "--city", str(city), "--year", "2027"], tmp_path, db)
+    missing = fairscreen(forks, ["plan", "--city", str(city), "--year", "2027"], tmp_path, db)
     assert missing.returncode == 1 and "unknown scenario" in missing.stderr

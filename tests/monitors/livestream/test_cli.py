@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -18,25 +16,22 @@ from fairscreen.monitors.livestream.models import LivestreamAlert, LivestreamRoo
 from fairscreen.supervision.offsite.models import SignalRow
 from fairscreen.synth.city import generate_city, write_city
 from tests.conftest import Database
+from tests.forks import Forks, Ran
 
 
-def fairscreen(args: list[str], tmp: Path, db: Database) -> subprocess.CompletedProcess[str]:
+def fairscreen(forks: Forks, args: list[str], tmp: Path, db: Database) -> Ran:
+    """``python -m fairscreen`` in a process forked from one that imported it (tests/forks.py)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAIRSCREEN_")}
     env |= {"FAIRSCREEN_DATA_DIR": str(tmp / "data"), "FAIRSCREEN_DATABASE_URL": db.url}
-    return subprocess.run(
-        [sys.executable, "-m", "fairscreen", *args],
-        env={**env, "COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return forks.run(Path.cwd(), {**env, "COLUMNS": "200"}, *args)
 
 
-def test_simulate_run_alerts_and_sweep(db: Database, tmp_path: Path) -> None:
+def test_simulate_run_alerts_and_sweep(db: Database, tmp_path: Path, forks: Forks) -> None:
     city = tmp_path / "city.jsonl"
     write_city(city, generate_city(200, 2026, date(2026, 12, 31)))
     live = ["monitor", "livestream"]
     made = fairscreen(
+        forks,
         [
             *live,
             "simulate",
@@ -63,11 +58,11 @@ def test_simulate_run_alerts_and_sweep(db: Database, tmp_path: Path) -> None:
         if '"firm"' in line
     }
     assert all("livestream_ecommerce" in register[f]["scenarios"] for f in truth["firms"])
-    again = fairscreen([*live, "simulate", "--out", str(tmp_path)], tmp_path, db)
+    again = fairscreen(forks, [*live, "simulate", "--out", str(tmp_path)], tmp_path, db)
     assert again.returncode == 1 and "exists already" in again.stderr
 
     rooms = tmp_path / "rooms.jsonl"
-    run = fairscreen([*live, "run", str(rooms), "--json"], tmp_path, db)
+    run = fairscreen(forks, [*live, "run", str(rooms), "--json"], tmp_path, db)
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
     assert result["rooms"] == 8 and result["published"] and result["alerts"] > 0
@@ -77,11 +72,11 @@ def test_simulate_run_alerts_and_sweep(db: Database, tmp_path: Path) -> None:
         signalled = set(session.scalars(select(SignalRow.org).distinct()))
     assert bad <= flagged and signalled and signalled <= bad
 
-    twice = fairscreen([*live, "run", str(rooms)], tmp_path, db)
+    twice = fairscreen(forks, [*live, "run", str(rooms)], tmp_path, db)
     assert twice.returncode != 0 and "was ingested before" in twice.stderr
     assert "Traceback" not in twice.stderr and len(twice.stderr.strip().splitlines()) == 1
 
-    swept = fairscreen([*live, "sweep", "--now", "2030-01-01T00:00:00+0000"], tmp_path, db)
+    swept = fairscreen(forks, [*live, "sweep", "--now", "2030-01-01T00:00:00+0000"], tmp_path, db)
     assert swept.returncode == 0, swept.stderr
     with db.sessions() as session:
         unescalated = session.scalar(
@@ -90,14 +85,16 @@ def test_simulate_run_alerts_and_sweep(db: Database, tmp_path: Path) -> None:
             .where(LivestreamAlert.signal_id.is_(None))
         )
     assert unescalated == 0  # every ignored alert is now behind a signal
-    listed = fairscreen([*live, "alerts", "--json", "--limit", "500"], tmp_path, db)
+    listed = fairscreen(forks, [*live, "alerts", "--json", "--limit", "500"], tmp_path, db)
     assert listed.returncode == 0, listed.stderr
     shown = [json.loads(line) for line in listed.stdout.strip().splitlines()]
     assert len(shown) == result["alerts"] and all(a["signal_id"] for a in shown)
     assert {a["escalated"] for a in shown} <= {"repeated", "ignored"}
 
 
-def test_a_bad_file_is_one_line_and_nothing_is_written(db: Database, tmp_path: Path) -> None:
+def test_a_bad_file_is_one_line_and_nothing_is_written(
+    db: Database, tmp_path: Path, forks: Forks
+) -> None:
     rooms = tmp_path / "rooms.jsonl"
     good = {
         "type": "room",
@@ -108,11 +105,12 @@ def test_a_bad_file_is_one_line_and_nothing_is_written(db: Database, tmp_path: P
     }
     seg = {"type": "segment", "room": "R-1", "start_ms": 0, "end_ms": 5, "text": "全网最低价"}
     rooms.write_text("\n".join(json.dumps(r) for r in (good, seg, {**seg, "start_ms": "soon"})))
-    run = fairscreen(["monitor", "livestream", "run", str(rooms)], tmp_path, db)
+    run = fairscreen(forks, ["monitor", "livestream", "run", str(rooms)], tmp_path, db)
     assert run.returncode != 0
     assert f"{rooms}:3 field start_ms" in run.stderr and "Traceback" not in run.stderr
     rooms.write_text("\n".join(json.dumps(r) for r in (good, seg)))
     down = fairscreen(
+        forks,
         ["monitor", "livestream", "run", str(rooms), "--detector", "http://127.0.0.1:9/none"],
         tmp_path,
         db,
