@@ -8,7 +8,7 @@ line, forks a child that takes the test's working folder, environment and argume
 ``/dev/null`` as its stdin and files as its stdout and stderr (file descriptors 0, 1 and 2), and
 runs the package's ``__main__`` as ``python -m fairscreen`` does. The child's exit status is
 the interpreter's: ``SystemExit``'s code, 1 with the traceback on stderr for any other
-exception. Every child is a real process, thrown away after its one command line; the tests that
+exception; a child still running after ``timeout`` seconds (600) is ended by ``SIGALRM``. Every child is a real process, thrown away after its one command line; the tests that
 start a fresh interpreter (``subprocess.run``) still do so, and ``test_cli.py`` keeps some.
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 from types import TracebackType
 
 _SERVER = r"""
-import json, os, runpy, sys, traceback
+import json, os, runpy, signal, sys, traceback
 import fairscreen.cli  # the slow part, once
 
 requests = os.fdopen(int(sys.argv[1]), "r")
@@ -34,6 +34,9 @@ for line in requests:
     request = json.loads(line)
     pid = os.fork()
     if pid == 0:
+        # a command line that hangs dies of SIGALRM (the answer is then -14), as subprocess.run's
+        # timeout would have ended it, instead of hanging the test run
+        signal.alarm(request.get("timeout", 600))
         requests.close()
         answers.close()
         os.chdir(request["cwd"])
@@ -97,9 +100,10 @@ class Forks:
         self._receive = os.fdopen(self._answers, "r")
         self._output = Path(tempfile.mkdtemp(prefix="fairscreen-forks-"))
 
-    def run(self, cwd: Path, env: dict[str, str], *args: str) -> Ran:
+    def run(self, cwd: Path, env: dict[str, str], *args: str, timeout: int = 600) -> Ran:
         stdout, stderr = self._output / "stdout", self._output / "stderr"
         request = {
+            "timeout": timeout,
             "cwd": str(cwd),
             "env": env,
             "args": list(args),

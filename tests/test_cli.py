@@ -201,6 +201,20 @@ def test_a_forked_command_line_answers_as_a_fresh_interpreter(
     )
 
 
+def test_a_forked_command_line_that_hangs_is_ended_by_its_timeout(
+    place: Path, forks: Forks
+) -> None:
+    """A command line that never ends (reading a FIFO nobody writes to) is ended after its
+    timeout, as subprocess.run's would be, and the server goes on answering."""
+    fifo = place / "never-written.jsonl"
+    os.mkfifo(fifo)
+    hung = forks.run(place, _environment(place), "world", "validate", str(fifo), timeout=2)
+    assert hung.returncode == -14  # SIGALRM
+    after = forks.run(place, _environment(place), "--version")
+    assert after.returncode == 0, after.stderr
+    assert after.stdout.strip()
+
+
 BAD_SETTINGS = {
     "FAIRSCREEN_DATABASE_URL": ("postgresql+psycopg://nobody@127.0.0.1:1/x", "notaurl"),
     "FAIRSCREEN_KEY_PROVIDER": ("bogus",),
