@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from fairscreen.kit.clock import utcnow
+from fairscreen.kit.clock import local_date, utcnow
 from fairscreen.kit.settings import get_settings
 from fairscreen.ledger import checkpoints
 from fairscreen.supervision import service as tiers_service
@@ -66,9 +66,9 @@ def _tiers(world: World, employer: str) -> None:
     office = Office(id="o1", name="Office", x=0, y=0)
     firm = Firm(id=employer, name="E", x=5, y=5, office="o1", scenarios=(BACKGROUND_SCREENING,))
     now = utcnow()
-    with world.db.sessions.begin() as session:
+    with world.db.sessions.begin() as session:  # the district's day, as the signals' dates are
         tiers_service.store_tiers(
-            session, shipped_rules(), Register([office], [], [firm]), now.date(), now=now
+            session, shipped_rules(), Register([office], [], [firm]), local_date(now), now=now
         )
 
 
