@@ -15,9 +15,10 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from fastapi import FastAPI
+if TYPE_CHECKING:  # a type only: the command line imports this module and need not load FastAPI
+    from fastapi import FastAPI
 
 log = logging.getLogger(__name__)
 
